@@ -1,0 +1,16 @@
+package org.parley.server.storage;
+
+import java.util.Optional;
+
+/**
+ * Small XML documents kept per user and key: the vCard (XEP-0054, key {@code "vcard-temp"}) and
+ * private XML (XEP-0049, key {@code "<element> <namespace>"}).
+ */
+public interface DocumentStore {
+
+    Optional<String> get(String username, String key);
+
+    void put(String username, String key, String xml);
+
+    boolean delete(String username, String key);
+}

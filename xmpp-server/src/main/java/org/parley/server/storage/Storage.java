@@ -1,0 +1,20 @@
+package org.parley.server.storage;
+
+/**
+ * Everything Parley persists, behind one handle so that a backend (embedded H2, PostgreSQL, later a
+ * cluster store) is chosen by configuration alone.
+ */
+public interface Storage extends AutoCloseable {
+
+    AccountStore accounts();
+
+    RosterStore rosters();
+
+    OfflineStore offline();
+
+    DocumentStore documents();
+
+    /** Flushes and closes the backend; safe to call twice. */
+    @Override
+    void close();
+}
