@@ -1,0 +1,308 @@
+package org.parley.server;
+
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLException;
+
+import org.apache.vysper.storage.OpenStorageProviderRegistry;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.modules.Module;
+import org.apache.vysper.xmpp.modules.extension.xep0050_adhoc_commands.AdhocCommandsModule;
+import org.apache.vysper.xmpp.modules.extension.xep0092_software_version.SoftwareVersionModule;
+import org.apache.vysper.xmpp.modules.extension.xep0119_xmppping.XmppPingModule;
+import org.apache.vysper.xmpp.modules.extension.xep0133_service_administration.ServiceAdministrationModule;
+import org.apache.vysper.xmpp.modules.extension.xep0202_entity_time.EntityTimeModule;
+import org.apache.vysper.xmpp.modules.roster.RosterModule;
+import org.apache.vysper.xmpp.modules.servicediscovery.ServiceDiscoveryModule;
+import org.apache.vysper.xmpp.protocol.SessionStateHolder;
+import org.apache.vysper.xmpp.server.DefaultServerRuntimeContext;
+import org.apache.vysper.xmpp.server.ServerFeatures;
+import org.apache.vysper.xmpp.server.SessionContext;
+import org.parley.server.accounts.AccountService;
+import org.parley.server.accounts.VysperAccounts;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.im.PrivateXmlModule;
+import org.parley.server.im.Registration;
+import org.parley.server.im.VcardTempModule;
+import org.parley.server.offline.OfflineMessages;
+import org.parley.server.roster.StoredRosterManager;
+import org.parley.server.routing.LocalRelay;
+import org.parley.server.routing.SerialExecutor;
+import org.parley.server.routing.SessionRegistry;
+import org.parley.server.sasl.SaslMechanisms;
+import org.parley.server.session.ParleySession;
+import org.parley.server.storage.Storage;
+import org.parley.server.storage.jdbc.JdbcStorage;
+import org.parley.server.stream.StanzaDispatcher;
+import org.parley.server.stream.StreamEnvironment;
+import org.parley.server.stream.StreamErrorCondition;
+import org.parley.server.stream.StreamTransport;
+import org.parley.server.stream.XmppStream;
+import org.parley.server.tls.CertificateManager;
+import org.parley.server.tls.ServerCertificate;
+import org.parley.server.transport.tcp.ConnectionTracker;
+import org.parley.server.transport.tcp.TcpListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
+/**
+ * The running XMPP server: Vysper's runtime composed with Parley's routing, storage, SASL and
+ * transports. {@link #start} brings everything up; {@link #close} ends every stream cleanly and closes
+ * the database.
+ */
+public final class ParleyServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ParleyServer.class);
+    private static final String VERSION = versionOf();
+
+    private final ServerSettings settings;
+    private final Storage storage;
+    private final ServerCertificate certificate;
+    private final SessionRegistry registry;
+    private final DefaultServerRuntimeContext runtime;
+    private final StreamEnvironment environment;
+    private final ExecutorService workers;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup ioWorkers;
+    private final SslContext sslContext;
+    private final Set<XmppStream> streams = ConcurrentHashMap.newKeySet();
+    private final List<TcpListener> listeners = new ArrayList<>();
+    private final AccountService accounts;
+    private TcpListener c2s;
+    private TcpListener directTls;
+    private volatile boolean closed;
+
+    private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate) throws SSLException {
+        this.settings = settings;
+        this.storage = storage;
+        this.certificate = certificate;
+        String domain = settings.domain();
+        Entity serverEntity = new EntityImpl(null, domain, null);
+        this.accounts = new AccountService(storage.accounts(), settings.limits().scramIterations());
+
+        registry = new SessionRegistry();
+        LocalRelay relay = new LocalRelay(serverEntity, registry, storage.accounts()::exists);
+        ServerFeatures features = new ServerFeatures();
+        features.setStartTLSRequired(settings.c2s().starttlsRequired());
+        runtime = new DefaultServerRuntimeContext(serverEntity, relay, features, List.of(), registry);
+
+        OfflineMessages offline = new OfflineMessages(storage.offline(), domain, settings.limits().offlinePerUser());
+        VysperAccounts vysperAccounts = new VysperAccounts(accounts, domain);
+        OpenStorageProviderRegistry providers = new OpenStorageProviderRegistry();
+        providers.add(new StoredRosterManager(storage.rosters()));
+        providers.add(offline);
+        providers.add(vysperAccounts);
+        runtime.setStorageProviderRegistry(providers);
+        relay.setRuntime(runtime, offline);
+
+        ServiceAdministrationModule admin = new ServiceAdministrationModule();
+        admin.setAddAdmins(settings.admins());
+        List<Module> modules = List.of(
+                new ServiceDiscoveryModule(),
+                new RosterModule(),
+                new XmppPingModule(),
+                new SoftwareVersionModule(),
+                new EntityTimeModule(),
+                new VcardTempModule(storage.documents(), 64 * 1024),
+                new PrivateXmlModule(storage.documents()),
+                new AdhocCommandsModule(),
+                admin);
+        runtime.addModules(modules);
+
+        Registration registration = new Registration(accounts, settings.registration().enabled(),
+                settings.registration().perAddressPerHour(), Clock.systemUTC());
+        environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
+                new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
+                registration, registry, new StanzaDispatcher(runtime), this::endForConflict);
+
+        int cores = Runtime.getRuntime().availableProcessors();
+        workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));
+        boss = new NioEventLoopGroup(1, named("parley-accept"));
+        ioWorkers = new NioEventLoopGroup(Math.max(2, cores), named("parley-io"));
+        sslContext = SslContextBuilder.forServer(certificate.key(), certificate.chain())
+                .sslProvider(SslProvider.JDK)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+    }
+
+    /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */
+    public static ParleyServer start(ServerSettings settings) throws Exception {
+        long started = System.nanoTime();
+        Storage storage = JdbcStorage.open(settings.storage(), settings.dataDirectory());
+        ParleyServer server;
+        try {
+            ServerCertificate certificate = CertificateManager.load(settings.tls(), settings.domain(),
+                    settings.dataDirectory());
+            server = new ParleyServer(settings, storage, certificate);
+        } catch (Exception | Error e) {
+            storage.close();
+            throw e;
+        }
+        try {
+            server.listen();
+        } catch (Exception | Error e) {
+            server.close();
+            throw e;
+        }
+        LOG.info("Parley {} serving {} in {} ms", VERSION, settings.domain(),
+                Duration.ofNanos(System.nanoTime() - started).toMillis());
+        return server;
+    }
+
+    private void listen() throws InterruptedException {
+        ServerSettings.C2s c = settings.c2s();
+        ServerSettings.Limits l = settings.limits();
+        ConnectionTracker tracker = new ConnectionTracker() {
+            @Override
+            public void opened(XmppStream stream) {
+                streams.add(stream);
+            }
+
+            @Override
+            public void closed(XmppStream stream) {
+                streams.remove(stream);
+            }
+        };
+        c2s = bind("c2s.port", c.bindAddress(), c.port(), false, l, tracker);
+        if (c.directTlsPort() >= 0) {
+            directTls = bind("c2s.direct-tls-port", c.bindAddress(), c.directTlsPort(), true, l, tracker);
+        }
+    }
+
+    private TcpListener bind(String key, String host, int port, boolean direct, ServerSettings.Limits l,
+                             ConnectionTracker tracker) throws InterruptedException {
+        try {
+            TcpListener listener = TcpListener.bind(host, port, direct, sslContext, boss, ioWorkers,
+                    l.idleTimeout(), l.keepaliveInterval(), this::newStream, tracker);
+            listeners.add(listener);
+            return listener;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(key + ": cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new stream over any transport; the web gateway's WebSocket and BOSH endpoints call this too. */
+    public XmppStream newStream(StreamTransport transport) {
+        ParleySession session = new ParleySession(runtime, new SessionStateHolder(), transport,
+                new SerialExecutor(workers));
+        return new XmppStream(environment, session, transport);
+    }
+
+    private void endForConflict(SessionContext old) {
+        registry.unbindSession(old);
+        for (XmppStream stream : streams) {
+            if (stream.session() == old) {
+                stream.session().executor().execute(() ->
+                        stream.streamError(StreamErrorCondition.CONFLICT, "replaced by a new session"));
+            }
+        }
+    }
+
+    public String domain() {
+        return settings.domain();
+    }
+
+    /** Bound STARTTLS port. */
+    public int c2sPort() {
+        return c2s.port();
+    }
+
+    /** Bound Direct TLS port, -1 when disabled. */
+    public int directTlsPort() {
+        return directTls == null ? -1 : directTls.port();
+    }
+
+    public Path dataDirectory() {
+        return settings.dataDirectory();
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    /** Account management on this server's store (same rules as the CLI and in-band registration). */
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    /** The certificate presented to clients. */
+    public X509Certificate certificate() {
+        return certificate.chain()[0];
+    }
+
+    /** SHA-256 fingerprint of the certificate, for clients to pin. */
+    public String certificateFingerprint() {
+        return certificate.sha256Fingerprint();
+    }
+
+    /** Streams currently open over any transport. */
+    public int openStreams() {
+        return streams.size();
+    }
+
+    public static String version() {
+        return VERSION;
+    }
+
+    /** Closes every stream (with a system-shutdown stream error), the listeners and the database. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        listeners.forEach(TcpListener::close);
+        CountDownLatch ended = new CountDownLatch(streams.size());
+        for (XmppStream stream : streams) {
+            stream.session().executor().execute(() -> {
+                stream.shutdown();
+                ended.countDown();
+            });
+        }
+        try {
+            ended.await(5, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            ioWorkers.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            workers.shutdown();
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        storage.close();
+        LOG.info("Parley stopped");
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static String versionOf() {
+        String v = ParleyServer.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

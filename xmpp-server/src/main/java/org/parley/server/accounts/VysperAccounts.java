@@ -1,0 +1,62 @@
+package org.parley.server.accounts;
+
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.authorization.AccountCreationException;
+import org.apache.vysper.xmpp.authorization.AccountManagement;
+import org.apache.vysper.xmpp.authorization.UserAuthorization;
+
+/**
+ * Vysper's account interfaces (used by its XEP-0133 admin commands) on Parley's {@link AccountService},
+ * so that every account change goes through the same validation and SCRAM hashing.
+ */
+public final class VysperAccounts implements AccountManagement, UserAuthorization {
+
+    private final AccountService accounts;
+    private final String domain;
+
+    public VysperAccounts(AccountService accounts, String domain) {
+        this.accounts = accounts;
+        this.domain = domain;
+    }
+
+    @Override
+    public void addUser(Entity username, String password) throws AccountCreationException {
+        requireLocal(username);
+        try {
+            accounts.create(username.getNode(), password);
+        } catch (AccountException e) {
+            throw new AccountCreationException(e.getMessage());
+        }
+    }
+
+    @Override
+    public void changePassword(Entity username, String password) throws AccountCreationException {
+        requireLocal(username);
+        try {
+            accounts.setPassword(username.getNode(), password);
+        } catch (AccountException e) {
+            throw new AccountCreationException(e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean verifyAccountExists(Entity jid) {
+        return jid != null && jid.getNode() != null && domain.equals(jid.getDomain()) && accounts.exists(jid.getNode());
+    }
+
+    @Override
+    public boolean verifyCredentials(Entity jid, String passwordCleartext, Object credentials) {
+        return verifyAccountExists(jid) && accounts.checkPassword(jid.getNode(), passwordCleartext);
+    }
+
+    @Override
+    public boolean verifyCredentials(String username, String passwordCleartext, Object credentials) {
+        return accounts.checkPassword(username, passwordCleartext);
+    }
+
+    private void requireLocal(Entity jid) throws AccountCreationException {
+        if (jid == null || jid.getNode() == null || !domain.equals(jid.getDomain())) {
+            throw new AccountCreationException("accounts can only be created in " + domain);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package org.parley.server.im;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLText;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.stanza.IQStanza;
+import org.apache.vysper.xmpp.stanza.IQStanzaType;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.apache.vysper.xmpp.stanza.StanzaErrorType;
+import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.accounts.AccountException;
+import org.parley.server.accounts.AccountService;
+import org.parley.server.routing.StanzaErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * In-band registration, XEP-0077: account creation before authentication (only over TLS, throttled per
+ * IP address), password change and account removal after it.
+ */
+public final class Registration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Registration.class);
+    private static final String NS = "jabber:iq:register";
+
+    /** The reply to send, and whether the requester's account is gone (its streams must end). */
+    public record Outcome(Stanza reply, boolean accountRemoved) {
+    }
+
+    private final AccountService accounts;
+    private final boolean enabled;
+    private final int perAddressPerHour;
+    private final Clock clock;
+    private final Map<String, Deque<Long>> recent = new ConcurrentHashMap<>();
+
+    public Registration(AccountService accounts, boolean enabled, int perAddressPerHour, Clock clock) {
+        this.accounts = accounts;
+        this.enabled = enabled;
+        this.perAddressPerHour = perAddressPerHour;
+        this.clock = clock;
+    }
+
+    /** Whether new accounts may be created in band (advertised as a stream feature). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * Handles a {@code jabber:iq:register} IQ.
+     *
+     * @param user the authenticated user, or null before authentication
+     */
+    public Outcome handle(Stanza stanza, Entity user, String remoteAddress) {
+        if (!(XMPPCoreStanza.getWrapper(stanza) instanceof IQStanza iq)) {
+            return new Outcome(null, false);
+        }
+        XMLElement query = iq.getFirstInnerElement();
+        if (iq.getIQType() == IQStanzaType.GET) {
+            return new Outcome(form(iq, user), false);
+        }
+        if (iq.getIQType() != IQStanzaType.SET) {
+            return new Outcome(null, false);
+        }
+        if (!query.getInnerElementsNamed("remove").isEmpty()) {
+            return remove(iq, user);
+        }
+        String username = text(query, "username");
+        String password = text(query, "password");
+        if (user != null) {
+            return new Outcome(changePassword(iq, user, username, password), false);
+        }
+        return new Outcome(create(iq, username, password, remoteAddress), false);
+    }
+
+    private Stanza form(IQStanza iq, Entity user) {
+        StanzaBuilder reply = StanzaBuilder.createIQStanza(null, iq.getFrom(), IQStanzaType.RESULT, iq.getID())
+                .startInnerElement("query", NS);
+        if (user != null) {
+            reply.startInnerElement("registered", NS).endInnerElement();
+            reply.startInnerElement("username", NS).addText(user.getNode()).endInnerElement();
+        } else {
+            if (!enabled) {
+                return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, "registration is disabled");
+            }
+            reply.startInnerElement("instructions", NS).addText("Choose a username and password.").endInnerElement();
+            reply.startInnerElement("username", NS).endInnerElement();
+        }
+        reply.startInnerElement("password", NS).endInnerElement();
+        return reply.endInnerElement().build();
+    }
+
+    private Stanza create(IQStanza iq, String username, String password, String remoteAddress) {
+        if (!enabled) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, "registration is disabled");
+        }
+        if (username == null || password == null) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY,
+                    "username and password are required");
+        }
+        if (!admit(remoteAddress)) {
+            LOG.info("registration from {} throttled", remoteAddress);
+            return StanzaErrors.error(iq, StanzaErrorCondition.RESOURCE_CONSTRAINT, StanzaErrorType.WAIT,
+                    "too many registrations from your address; try again later");
+        }
+        try {
+            if (accounts.exists(username)) {
+                return StanzaErrors.error(iq, StanzaErrorCondition.CONFLICT, StanzaErrorType.CANCEL,
+                        "that username is taken");
+            }
+            accounts.create(username, password);
+        } catch (AccountException e) {
+            StanzaErrorCondition condition = e.getMessage() != null && e.getMessage().contains("taken")
+                    ? StanzaErrorCondition.CONFLICT : StanzaErrorCondition.NOT_ACCEPTABLE;
+            return StanzaErrors.error(iq, condition, StanzaErrorCondition.CONFLICT == condition
+                    ? StanzaErrorType.CANCEL : StanzaErrorType.MODIFY, e.getMessage());
+        }
+        LOG.info("registered account {} from {}", username, remoteAddress);
+        return result(iq);
+    }
+
+    private Stanza changePassword(IQStanza iq, Entity user, String username, String password) {
+        if (password == null || (username != null && !username.equalsIgnoreCase(user.getNode()))) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, StanzaErrorType.MODIFY,
+                    "give your own username and the new password");
+        }
+        try {
+            accounts.setPassword(user.getNode(), password);
+        } catch (AccountException e) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY, e.getMessage());
+        }
+        return result(iq);
+    }
+
+    private Outcome remove(IQStanza iq, Entity user) {
+        if (user == null) {
+            return new Outcome(StanzaErrors.error(iq, StanzaErrorCondition.NOT_AUTHORIZED, StanzaErrorType.AUTH,
+                    "log in to remove your account"), false);
+        }
+        accounts.delete(user.getNode());
+        LOG.info("account {} removed in band", user.getNode());
+        return new Outcome(result(iq), true);
+    }
+
+    private static Stanza result(IQStanza iq) {
+        return StanzaBuilder.createIQStanza(null, iq.getFrom(), IQStanzaType.RESULT, iq.getID()).build();
+    }
+
+    /** Sliding one-hour window per address. */
+    private boolean admit(String address) {
+        long now = clock.millis();
+        long windowStart = now - Duration.ofHours(1).toMillis();
+        Deque<Long> times = recent.computeIfAbsent(address == null ? "?" : address, k -> new ArrayDeque<>());
+        synchronized (times) {
+            while (!times.isEmpty() && times.peekFirst() < windowStart) {
+                times.pollFirst();
+            }
+            if (times.size() >= perAddressPerHour) {
+                return false;
+            }
+            times.addLast(now);
+            return true;
+        }
+    }
+
+    private static String text(XMLElement query, String name) {
+        var elements = query.getInnerElementsNamed(name);
+        if (elements.isEmpty()) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder();
+        for (XMLText t : elements.get(0).getInnerTexts()) {
+            text.append(t.getText());
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,267 @@
+package org.parley.server.routing;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.delivery.StanzaRelay;
+import org.apache.vysper.xmpp.delivery.failure.DeliveryFailureStrategy;
+import org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy;
+import org.apache.vysper.xmpp.protocol.ResponseStanzaContainer;
+import org.apache.vysper.xmpp.protocol.SessionStateHolder;
+import org.apache.vysper.xmpp.protocol.StanzaHandler;
+import org.apache.vysper.xmpp.protocol.StanzaProcessor;
+import org.apache.vysper.xmpp.server.ServerRuntimeContext;
+import org.apache.vysper.xmpp.server.SessionContext;
+import org.apache.vysper.xmpp.server.SessionState;
+import org.apache.vysper.xmpp.stanza.IQStanza;
+import org.apache.vysper.xmpp.stanza.MessageStanza;
+import org.apache.vysper.xmpp.stanza.MessageStanzaType;
+import org.apache.vysper.xmpp.stanza.PresenceStanza;
+import org.apache.vysper.xmpp.stanza.PresenceStanzaType;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers stanzas to local users and components, synchronously, on the thread of the session that sent
+ * them.
+ *
+ * <p>Because every session processes its input in order on its own serial executor, and delivery happens
+ * inside that processing, stanzas from one sender reach each recipient in the order sent (RFC 6120
+ * §10.1). Vysper's own relay hands each stanza to a thread pool and measurably reorders them.
+ *
+ * <p>Delivery rules are RFC 6121 §8.5: to a full JID if that resource is online, else as the stanza type
+ * says; to a bare JID, messages go to the available resources of highest non-negative priority, or into
+ * offline storage (XEP-0160). Failures are answered with the right stanza error unless the caller asked
+ * to ignore them. This class is the seam a clustered router replaces.
+ */
+public final class LocalRelay implements StanzaRelay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalRelay.class);
+
+    /** Inbound processing never changes the receiving session's state. */
+    private static final SessionStateHolder INBOUND_STATE = new SessionStateHolder() {
+        @Override
+        public SessionState getState() {
+            return SessionState.AUTHENTICATED;
+        }
+
+        @Override
+        public void setState(SessionState newState) {
+            throw new UnsupportedOperationException("inbound delivery cannot change session state");
+        }
+    };
+
+    /** Where messages for offline users go. */
+    public interface OfflineSink {
+        /** Stores the stanza for its recipient; false when the recipient's queue is full. */
+        boolean offer(Entity recipient, Stanza stanza);
+    }
+
+    private final Entity serverEntity;
+    private final SessionRegistry registry;
+    private final Predicate<String> accountExists;
+    private volatile ServerRuntimeContext runtime;
+    private volatile OfflineSink offline;
+
+    public LocalRelay(Entity serverEntity, SessionRegistry registry, Predicate<String> accountExists) {
+        this.serverEntity = serverEntity;
+        this.registry = registry;
+        this.accountExists = accountExists;
+    }
+
+    /** Completes the wiring: the runtime is built with this relay, so it arrives afterwards. */
+    public void setRuntime(ServerRuntimeContext runtime, OfflineSink offline) {
+        this.runtime = runtime;
+        this.offline = offline;
+    }
+
+    @Override
+    public void relay(Entity receiver, Stanza stanza, DeliveryFailureStrategy failureStrategy) {
+        boolean answerFailures = failureStrategy != null && !(failureStrategy instanceof IgnoreFailureStrategy);
+        try {
+            route(receiver, stanza, answerFailures);
+        } catch (RuntimeException e) {
+            LOG.error("delivery of {} to {} failed", stanza.getName(), receiver, e);
+            if (answerFailures) {
+                bounce(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
+            }
+        }
+    }
+
+    private void route(Entity receiver, Stanza stanza, boolean answerFailures) {
+        if (receiver == null) {
+            // No 'to': addressed to the sender's own account (RFC 6120 §10.3).
+            Entity from = stanza.getFrom();
+            if (from == null) {
+                return;
+            }
+            receiver = from.getBareJID();
+        }
+        if (!receiver.getDomain().equals(serverEntity.getDomain())) {
+            StanzaProcessor component = runtime.getComponentStanzaProcessor(receiver);
+            if (component != null) {
+                component.processStanza(runtime, null, stanza, null);
+            } else if (answerFailures) {
+                // No server-to-server links: every other domain is unreachable (RFC 6120 §8.3.3.15).
+                bounce(stanza, StanzaErrorCondition.REMOTE_SERVER_NOT_FOUND, null);
+            }
+            return;
+        }
+        if (receiver.getNode() == null) {
+            // The server itself: its handlers already ran when the stanza was processed.
+            return;
+        }
+        if (!accountExists.test(receiver.getNode())) {
+            noSuchUser(stanza, answerFailures);
+            return;
+        }
+        XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);
+        if (receiver.isResourceSet()) {
+            var binding = registry.find(receiver);
+            if (binding.isPresent()) {
+                deliver(binding.get().session(), stanza);
+                return;
+            }
+            toUnavailableResource(receiver, core, answerFailures);
+            return;
+        }
+        toBareJid(receiver, core, answerFailures);
+    }
+
+    /** RFC 6121 §8.5.3.2: the full JID is not online. */
+    private void toUnavailableResource(Entity receiver, XMPPCoreStanza core, boolean answerFailures) {
+        if (core instanceof MessageStanza message) {
+            MessageStanzaType type = message.getMessageType();
+            if (type == MessageStanzaType.NORMAL || type == MessageStanzaType.CHAT
+                    || type == MessageStanzaType.HEADLINE) {
+                toBareJid(receiver.getBareJID(), core, answerFailures);
+            } else if (type == MessageStanzaType.GROUPCHAT && answerFailures) {
+                bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+            }
+        } else if (core instanceof PresenceStanza presence) {
+            if (isSubscriptionPresence(presence.getPresenceType())) {
+                toBareJid(receiver.getBareJID(), core, answerFailures);
+            }
+        } else if (core instanceof IQStanza && answerFailures) {
+            bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+        }
+    }
+
+    /** RFC 6121 §8.5.2: a local account, addressed by bare JID. */
+    private void toBareJid(Entity receiver, XMPPCoreStanza core, boolean answerFailures) {
+        List<SessionRegistry.Binding> bindings = registry.bindingsOf(receiver);
+        if (core instanceof MessageStanza message) {
+            MessageStanzaType type = message.getMessageType();
+            switch (type) {
+                case NORMAL, CHAT -> {
+                    List<SessionContext> best = highestPriority(bindings);
+                    if (!best.isEmpty()) {
+                        best.forEach(s -> deliver(s, core));
+                    } else if (offline == null || !offline.offer(receiver, core)) {
+                        if (answerFailures) {
+                            bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, "recipient's offline storage is full");
+                        }
+                    }
+                }
+                case HEADLINE -> bindings.stream().filter(SessionRegistry.Binding::receivesBareJidMessages)
+                        .forEach(b -> deliver(b.session(), core));
+                case GROUPCHAT -> {
+                    if (answerFailures) {
+                        bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+                    }
+                }
+                default -> { } // errors to an account are dropped (RFC 6121 §8.5.2.1.1)
+            }
+        } else if (core instanceof PresenceStanza presence) {
+            if (!bindings.isEmpty()) {
+                bindings.forEach(b -> deliver(b.session(), core));
+            } else if (isSubscriptionPresence(presence.getPresenceType()) && offline != null) {
+                // Kept and delivered at next login (RFC 6121 §3.1.3).
+                offline.offer(receiver, core);
+            }
+        } else if (core instanceof IQStanza && answerFailures) {
+            // No handler answered on the account's behalf (RFC 6121 §8.5.2.1.3 / RFC 6120 §10.5.3.2).
+            bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+        }
+    }
+
+    private static List<SessionContext> highestPriority(List<SessionRegistry.Binding> bindings) {
+        int best = Integer.MIN_VALUE;
+        List<SessionContext> result = new ArrayList<>();
+        for (SessionRegistry.Binding b : bindings) {
+            if (!b.receivesBareJidMessages()) {
+                continue;
+            }
+            if (b.priority() > best) {
+                best = b.priority();
+                result.clear();
+            }
+            if (b.priority() == best) {
+                result.add(b.session());
+            }
+        }
+        return result;
+    }
+
+    private static boolean isSubscriptionPresence(PresenceStanzaType type) {
+        return type == PresenceStanzaType.SUBSCRIBE || type == PresenceStanzaType.SUBSCRIBED
+                || type == PresenceStanzaType.UNSUBSCRIBE || type == PresenceStanzaType.UNSUBSCRIBED;
+    }
+
+    /** RFC 6121 §8.5.1: the account does not exist. */
+    private void noSuchUser(Stanza stanza, boolean answerFailures) {
+        XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);
+        if (core instanceof PresenceStanza presence) {
+            if (presence.getPresenceType() == PresenceStanzaType.SUBSCRIBE && stanza.getFrom() != null) {
+                // Tell the requester there is nobody to subscribe to (RFC 6121 §3.1.3).
+                Stanza unsubscribed = StanzaBuilder.createPresenceStanza(stanza.getTo().getBareJID(),
+                        stanza.getFrom().getBareJID(), null, PresenceStanzaType.UNSUBSCRIBED, null, null).build();
+                route(stanza.getFrom().getBareJID(), unsubscribed, false);
+            }
+            return;
+        }
+        if (answerFailures) {
+            bounce(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+        }
+    }
+
+    /** Sends an error reply for {@code stanza} back to its sender. */
+    private void bounce(Stanza stanza, StanzaErrorCondition condition, String text) {
+        if (stanza.getFrom() == null || !StanzaErrors.answerable(stanza)) {
+            return;
+        }
+        Stanza error = StanzaErrors.error(stanza, condition, text);
+        route(error.getTo(), error, false);
+    }
+
+    /**
+     * Runs Vysper's inbound handling of {@code stanza} for the receiving session (presence bookkeeping,
+     * roster pushes), which finally writes it to that session's transport.
+     */
+    public void deliver(SessionContext session, Stanza stanza) {
+        if (session.getState() != SessionState.AUTHENTICATED) {
+            return;
+        }
+        StanzaHandler handler = runtime.getHandler(stanza);
+        if (handler == null) {
+            session.getResponseWriter().write(stanza);
+            return;
+        }
+        SessionRegistry.runAs(session.getInitiatingEntity(), () -> {
+            try {
+                ResponseStanzaContainer response = handler.execute(stanza, runtime, false, session, INBOUND_STATE);
+                if (response != null && response.getResponseStanza() != null) {
+                    session.getResponseWriter().write(response.getResponseStanza());
+                }
+            } catch (Exception e) {
+                LOG.error("inbound handling of {} for {} failed", stanza.getName(), session.getInitiatingEntity(), e);
+            }
+        });
+    }
+}

@@ -1,0 +1,341 @@
+package org.parley.server.routing;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.server.SessionContext;
+import org.apache.vysper.xmpp.state.resourcebinding.ResourceRegistry;
+import org.apache.vysper.xmpp.state.resourcebinding.ResourceState;
+
+/**
+ * Who is connected, under which full JID, with which presence state and priority.
+ *
+ * <p>Replaces Vysper's registry behaviour (it extends Vysper's class only because Vysper's handlers take
+ * that type; none of the parent's state is used). Vysper's registry invents a random resource for every
+ * session and keys everything by that globally unique id; Parley honours the resource the client asks
+ * for (RFC 6120 §7.7), so two users may both be {@code …/laptop}. Vysper's handlers still look resources
+ * up by the bare resource string; such look-ups are resolved in favour of the user whose stanza is being
+ * processed ({@link #runAs}), which is always the owner in those call sites.
+ *
+ * <p>Lock-free reads; this class is the seam a cluster-wide registry replaces.
+ */
+public class SessionRegistry extends ResourceRegistry {
+
+    private static final ThreadLocal<Entity> CURRENT_USER = new ThreadLocal<>();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Map<Entity, List<Binding>> byUser = new ConcurrentHashMap<>();
+    private final Map<SessionContext, Binding> bySession = new ConcurrentHashMap<>();
+    private final Map<String, List<Binding>> byResource = new ConcurrentHashMap<>();
+
+    /** A bound resource: one session's full JID and its presence state. */
+    public static final class Binding {
+        private final SessionContext session;
+        private final Entity fullJid;
+        private volatile ResourceState state = ResourceState.CONNECTED;
+        private volatile int priority;
+
+        Binding(SessionContext session, Entity fullJid) {
+            this.session = session;
+            this.fullJid = fullJid;
+        }
+
+        public SessionContext session() {
+            return session;
+        }
+
+        public Entity fullJid() {
+            return fullJid;
+        }
+
+        public ResourceState state() {
+            return state;
+        }
+
+        public int priority() {
+            return priority;
+        }
+
+        /** Available (sent initial presence) and not of negative priority (RFC 6121 §8.5.2.1.1). */
+        public boolean receivesBareJidMessages() {
+            return ResourceState.isAvailable(state) && priority >= 0;
+        }
+    }
+
+    /** Runs {@code work} with Vysper's resource-string look-ups resolved in favour of {@code user}. */
+    public static <T> T runAs(Entity user, Supplier<T> work) {
+        Entity previous = CURRENT_USER.get();
+        CURRENT_USER.set(user == null ? null : user.getBareJID());
+        try {
+            return work.get();
+        } finally {
+            if (previous == null) {
+                CURRENT_USER.remove();
+            } else {
+                CURRENT_USER.set(previous);
+            }
+        }
+    }
+
+    /** Runs {@code work} as {@code user}; see {@link #runAs(Entity, Supplier)}. */
+    public static void runAs(Entity user, Runnable work) {
+        runAs(user, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /**
+     * Binds {@code resource} (already resourceprep'd; null or empty picks a random one) for the session's
+     * authenticated user. The caller resolves conflicts first with {@link #find}.
+     */
+    public Binding bind(SessionContext session, String resource) {
+        Entity user = session.getInitiatingEntity();
+        if (user == null) {
+            throw new IllegalStateException("session has no authenticated user");
+        }
+        String chosen = resource == null || resource.isEmpty() ? randomResource() : resource;
+        Binding binding = new Binding(session, new EntityImpl(user.getNode(), user.getDomain(), chosen));
+        bySession.put(session, binding);
+        byUser.computeIfAbsent(user.getBareJID(), k -> new CopyOnWriteArrayList<>()).add(binding);
+        byResource.computeIfAbsent(chosen, k -> new CopyOnWriteArrayList<>()).add(binding);
+        return binding;
+    }
+
+    /** The binding of a full JID, if that resource is online. */
+    public Optional<Binding> find(Entity fullJid) {
+        if (fullJid == null || !fullJid.isResourceSet()) {
+            return Optional.empty();
+        }
+        for (Binding b : bindingsOf(fullJid)) {
+            if (b.fullJid.getResource().equals(fullJid.getResource())) {
+                return Optional.of(b);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every bound resource of the bare JID of {@code user}. */
+    public List<Binding> bindingsOf(Entity user) {
+        List<Binding> list = byUser.get(user.getBareJID());
+        return list == null ? List.of() : list;
+    }
+
+    /** The binding of a session, if it bound a resource. */
+    public Optional<Binding> bindingOf(SessionContext session) {
+        return Optional.ofNullable(bySession.get(session));
+    }
+
+    /** Every bound session. */
+    public Collection<Binding> allBindings() {
+        return Collections.unmodifiableCollection(bySession.values());
+    }
+
+    private static String randomResource() {
+        byte[] bytes = new byte[9];
+        RANDOM.nextBytes(bytes);
+        return "parley-" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private Binding resolve(String resourceId) {
+        if (resourceId == null) {
+            return null;
+        }
+        List<Binding> candidates = byResource.get(resourceId);
+        if (candidates == null || candidates.isEmpty()) {
+            return null;
+        }
+        Entity current = CURRENT_USER.get();
+        if (current != null) {
+            for (Binding b : candidates) {
+                if (b.fullJid.getBareJID().equals(current)) {
+                    return b;
+                }
+            }
+        }
+        return candidates.get(0);
+    }
+
+    private void remove(Binding binding) {
+        bySession.remove(binding.session, binding);
+        Entity bare = binding.fullJid.getBareJID();
+        byUser.computeIfPresent(bare, (k, list) -> {
+            list.remove(binding);
+            return list.isEmpty() ? null : list;
+        });
+        byResource.computeIfPresent(binding.fullJid.getResource(), (k, list) -> {
+            list.remove(binding);
+            return list.isEmpty() ? null : list;
+        });
+    }
+
+    // ---- Vysper's ResourceRegistry contract, on Parley's maps ----
+
+    @Override
+    public String bindSession(SessionContext sessionContext) {
+        return bind(sessionContext, null).fullJid.getResource();
+    }
+
+    @Override
+    public boolean unbindResource(String resourceId) {
+        Binding binding = resolve(resourceId);
+        if (binding == null) {
+            return false;
+        }
+        remove(binding);
+        return true;
+    }
+
+    @Override
+    public void unbindSession(SessionContext session) {
+        if (session == null) {
+            return;
+        }
+        Binding binding = bySession.get(session);
+        if (binding != null) {
+            remove(binding);
+        }
+    }
+
+    @Override
+    public String getUniqueResourceForSession(SessionContext session) {
+        Binding binding = session == null ? null : bySession.get(session);
+        return binding == null ? null : binding.fullJid.getResource();
+    }
+
+    @Override
+    public List<String> getResourcesForSession(SessionContext session) {
+        String resource = getUniqueResourceForSession(session);
+        return resource == null ? List.of() : List.of(resource);
+    }
+
+    @Override
+    public SessionContext getSessionContext(String resourceId) {
+        Binding binding = resolve(resourceId);
+        return binding == null ? null : binding.session;
+    }
+
+    @Override
+    protected List<String> getBoundResources(Entity entity) {
+        return getBoundResources(entity, true);
+    }
+
+    @Override
+    public List<String> getBoundResources(Entity entity, boolean considerBareID) {
+        if (!considerBareID && entity.isResourceSet()) {
+            return find(entity).map(b -> List.of(b.fullJid.getResource())).orElse(List.of());
+        }
+        List<String> resources = new ArrayList<>();
+        for (Binding b : bindingsOf(entity)) {
+            resources.add(b.fullJid.getResource());
+        }
+        return resources;
+    }
+
+    @Override
+    public List<SessionContext> getSessions(Entity entity) {
+        if (entity.isResourceSet()) {
+            return find(entity).map(b -> List.of(b.session)).orElse(List.of());
+        }
+        List<SessionContext> sessions = new ArrayList<>();
+        for (Binding b : bindingsOf(entity)) {
+            sessions.add(b.session);
+        }
+        return sessions;
+    }
+
+    @Override
+    public List<SessionContext> getSessions(Entity entity, Integer prioThreshold) {
+        int threshold = prioThreshold == null ? 0 : prioThreshold;
+        List<SessionContext> sessions = new ArrayList<>();
+        for (Binding b : bindingsOf(entity)) {
+            if (b.priority >= threshold) {
+                sessions.add(b.session);
+            }
+        }
+        return sessions;
+    }
+
+    @Override
+    public long getSessionCount() {
+        return byUser.size();
+    }
+
+    @Override
+    public List<SessionContext> getHighestPrioSessions(Entity entity, Integer prioThreshold) {
+        if (entity.isResourceSet()) {
+            return getSessions(entity);
+        }
+        int best = prioThreshold == null ? Integer.MIN_VALUE : prioThreshold;
+        List<SessionContext> result = new ArrayList<>();
+        for (Binding b : bindingsOf(entity)) {
+            if (b.priority > best) {
+                result.clear();
+                best = b.priority;
+                result.add(b.session);
+            } else if (b.priority == best) {
+                result.add(b.session);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public boolean setResourceState(String resourceId, ResourceState state) {
+        Binding binding = resolve(resourceId);
+        if (binding == null) {
+            throw new IllegalArgumentException("resource not registered: " + resourceId);
+        }
+        synchronized (binding) {
+            boolean changed = binding.state != state;
+            binding.state = state;
+            return changed;
+        }
+    }
+
+    @Override
+    public ResourceState getResourceState(String resourceId) {
+        Binding binding = resolve(resourceId);
+        return binding == null ? null : binding.state;
+    }
+
+    @Override
+    public void setResourcePriority(String resourceId, int priority) {
+        Binding binding = resolve(resourceId);
+        if (binding != null) {
+            binding.priority = priority;
+        }
+    }
+
+    @Override
+    public List<String> getInterestedResources(Entity entity) {
+        List<String> result = new ArrayList<>();
+        for (Binding b : bindingsOf(entity)) {
+            if (ResourceState.isInterested(b.state)) {
+                result.add(b.fullJid.getResource());
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public List<String> getAvailableResources(Entity entity) {
+        List<String> result = new ArrayList<>();
+        for (Binding b : bindingsOf(entity)) {
+            if (ResourceState.isAvailable(b.state)) {
+                result.add(b.fullJid.getResource());
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,149 @@
+package org.parley.server.storage.jdbc;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.parley.server.config.ServerSettings.StorageSettings;
+import org.parley.server.storage.AccountStore;
+import org.parley.server.storage.DocumentStore;
+import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.RosterStore;
+import org.parley.server.storage.Storage;
+import org.parley.server.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Storage} on a relational database: by default an embedded H2 file in the data directory, so a
+ * fresh install needs no database server, or any JDBC database the settings name (PostgreSQL). One
+ * connection pool serves all stores, and Flyway creates or upgrades the schema at open, so a new server
+ * version brings its own tables without a manual step.
+ */
+public final class JdbcStorage implements Storage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcStorage.class);
+
+    private final HikariDataSource dataSource;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AccountStore accounts;
+    private final RosterStore rosters;
+    private final OfflineStore offline;
+    private final DocumentStore documents;
+
+    private JdbcStorage(HikariDataSource dataSource) {
+        this.dataSource = dataSource;
+        Transactions db = new Transactions(dataSource);
+        this.accounts = new JdbcAccountStore(db);
+        this.rosters = new JdbcRosterStore(db);
+        this.offline = new JdbcOfflineStore(db);
+        this.documents = new JdbcDocumentStore(db);
+    }
+
+    /**
+     * Connects and migrates the schema.
+     *
+     * @param settings      {@code jdbcUrl} null selects the embedded H2 file {@code <dataDirectory>/db/parley}
+     * @param dataDirectory the server's data directory
+     * @throws StorageException when the database cannot be reached or migrated
+     */
+    public static JdbcStorage open(StorageSettings settings, Path dataDirectory) {
+        boolean embedded = settings.jdbcUrl() == null;
+        String url = embedded ? embeddedUrl(dataDirectory) : settings.jdbcUrl();
+        String shownUrl = redact(url);
+
+        HikariDataSource dataSource;
+        try {
+            HikariConfig config = new HikariConfig();
+            config.setPoolName("parley-storage");
+            config.setJdbcUrl(url);
+            boolean defaultUser = embedded && settings.user() == null;
+            config.setUsername(defaultUser ? "sa" : settings.user());
+            config.setPassword(defaultUser && settings.password() == null ? "" : settings.password());
+            config.setMaximumPoolSize(Math.max(1, settings.poolSize()));
+            config.setAutoCommit(false);
+            dataSource = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StorageException("cannot open database " + shownUrl + ": " + Transactions.describe(e), e);
+        }
+
+        try {
+            Flyway.configure(JdbcStorage.class.getClassLoader())
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+            LOG.info("Storage: {} at {}", product(dataSource), shownUrl);
+        } catch (RuntimeException | SQLException e) {
+            dataSource.close();
+            throw new StorageException("cannot migrate database " + shownUrl + ": " + Transactions.describe(e), e);
+        }
+        return new JdbcStorage(dataSource);
+    }
+
+    /**
+     * The embedded database. H2's MVStore never leaves a torn file (append-only, checksummed chunks);
+     * {@code WRITE_DELAY=0} writes each commit out at once instead of within H2's default half second, so an
+     * acknowledged registration or offline message survives a killed process. The file is locked to this
+     * process, and stays open until {@link #close()} rather than until JVM exit hooks run, so the server
+     * decides the shutdown order.
+     */
+    private static String embeddedUrl(Path dataDirectory) {
+        Path directory = dataDirectory.resolve("db").toAbsolutePath();
+        String url = "jdbc:h2:file:" + directory.resolve("parley");
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new StorageException("cannot open database " + url + ": cannot create directory " + directory
+                    + ": " + Transactions.describe(e), e);
+        }
+        return url + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+    }
+
+    private static String product(HikariDataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            DatabaseMetaData metaData = connection.getMetaData();
+            return metaData.getDatabaseProductName() + " " + metaData.getDatabaseProductVersion();
+        }
+    }
+
+    /** The URL with any {@code password=} parameter masked, for logs and error messages. */
+    static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    @Override
+    public AccountStore accounts() {
+        return accounts;
+    }
+
+    @Override
+    public RosterStore rosters() {
+        return rosters;
+    }
+
+    @Override
+    public OfflineStore offline() {
+        return offline;
+    }
+
+    @Override
+    public DocumentStore documents() {
+        return documents;
+    }
+
+    /** Closes the pool; the embedded H2 file closes with its last connection. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            dataSource.close();
+        }
+    }
+}

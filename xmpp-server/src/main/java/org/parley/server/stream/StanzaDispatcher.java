@@ -1,0 +1,130 @@
+package org.parley.server.stream;
+
+import org.apache.vysper.xml.fragment.Attribute;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityFormatException;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.protocol.ProtocolException;
+import org.apache.vysper.xmpp.protocol.ResponseStanzaContainer;
+import org.apache.vysper.xmpp.protocol.StanzaHandler;
+import org.apache.vysper.xmpp.server.ServerRuntimeContext;
+import org.apache.vysper.xmpp.stanza.IQStanza;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.routing.SessionRegistry;
+import org.parley.server.routing.StanzaErrors;
+import org.parley.server.session.ParleySession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Runs one stanza from a bound client session through Vysper's handlers, and guarantees the client an
+ * answer: a missing handler or a handler that throws yields a stanza error (RFC 6120 §8.3) instead of
+ * the silence Vysper 0.7 leaves, logged once.
+ */
+public final class StanzaDispatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StanzaDispatcher.class);
+
+    private final ServerRuntimeContext runtime;
+
+    public StanzaDispatcher(ServerRuntimeContext runtime) {
+        this.runtime = runtime;
+    }
+
+    /**
+     * Processes a stanza sent by the session's bound resource.
+     *
+     * @throws StreamErrorException when the stanza violates a stream-level rule (RFC 6120 §8.1.2.1)
+     */
+    public void dispatch(ParleySession session, Entity fullJid, Stanza stanza) throws StreamErrorException {
+        Stanza stamped = stampFrom(fullJid, stanza);
+        XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stamped);
+        if (core == null) {
+            throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
+                    "unknown element <" + stanza.getName() + "/>");
+        }
+        String toAttribute = stamped.getAttributeValue("to");
+        if (toAttribute != null) {
+            try {
+                EntityImpl.parse(toAttribute);
+            } catch (EntityFormatException | RuntimeException e) {
+                reply(session, stamped, StanzaErrorCondition.JID_MALFORMED, "malformed 'to' address");
+                return;
+            }
+        }
+        if (core instanceof IQStanza iq && StanzaErrors.isRequest(stamped)
+                && iq.getInnerElements().size() != 1) {
+            // An IQ request carries exactly one payload (RFC 6120 §8.2.3).
+            reply(session, stamped, StanzaErrorCondition.BAD_REQUEST, "an IQ request needs exactly one child element");
+            return;
+        }
+        if (core instanceof IQStanza iq && iq.getIQType() == null) {
+            reply(session, stamped, StanzaErrorCondition.BAD_REQUEST, "missing or unknown IQ type");
+            return;
+        }
+        StanzaHandler handler = runtime.getHandler(core);
+        if (handler == null || !handler.verify(core)) {
+            if (StanzaErrors.answerable(core)) {
+                reply(session, core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+            }
+            return;
+        }
+        SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, core));
+    }
+
+    private void execute(ParleySession session, StanzaHandler handler, XMPPCoreStanza stanza) {
+        try {
+            ResponseStanzaContainer response = handler.execute(stanza, runtime, true, session, session.stateHolder());
+            if (response != null && response.getResponseStanza() != null) {
+                session.write(response.getResponseStanza());
+            }
+        } catch (ProtocolException e) {
+            LOG.debug("handler {} refused {}: {}", handler.getName(), stanza.getName(), e.getMessage());
+            if (StanzaErrors.isRequest(stanza)) {
+                reply(session, stanza, StanzaErrorCondition.BAD_REQUEST, null);
+            }
+        } catch (Exception e) {
+            LOG.error("handler {} failed on {} from {}", handler.getName(), stanza.getName(), stanza.getFrom(), e);
+            if (StanzaErrors.isRequest(stanza) || StanzaErrors.isMessage(stanza) && StanzaErrors.answerable(stanza)) {
+                reply(session, stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
+            }
+        }
+    }
+
+    private static void reply(ParleySession session, Stanza stanza, StanzaErrorCondition condition, String text) {
+        if (StanzaErrors.answerable(stanza)) {
+            session.write(StanzaErrors.error(stanza, condition, text));
+        }
+    }
+
+    /**
+     * The server stamps every stanza with the sender's full JID (RFC 6120 §8.1.2.1); a 'from' naming
+     * anyone else is a stream error.
+     */
+    static Stanza stampFrom(Entity fullJid, Stanza stanza) throws StreamErrorException {
+        String from = stanza.getAttributeValue("from");
+        if (from != null) {
+            Entity claimed;
+            try {
+                claimed = EntityImpl.parse(from);
+            } catch (EntityFormatException | RuntimeException e) {
+                throw new StreamErrorException(StreamErrorCondition.INVALID_FROM, "malformed 'from'");
+            }
+            if (claimed.equals(fullJid)) {
+                return stanza;
+            }
+            if (!claimed.equals(fullJid.getBareJID())) {
+                throw new StreamErrorException(StreamErrorCondition.INVALID_FROM,
+                        "'from' does not match the authenticated address");
+            }
+        }
+        Stanza built = StanzaBuilder.createClone(stanza, true,
+                List.of(new Attribute("from", fullJid.getFullQualifiedName()))).build();
+        return built;
+    }
+}

@@ -1,0 +1,20 @@
+package org.parley.server.stream;
+
+import java.util.function.Consumer;
+
+import org.apache.vysper.xmpp.server.SessionContext;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.im.Registration;
+import org.parley.server.routing.SessionRegistry;
+import org.parley.server.sasl.SaslMechanisms;
+
+/**
+ * What every {@link XmppStream} shares: the server's domain and limits, SASL, registration, the session
+ * registry and the dispatcher into Vysper's handlers.
+ *
+ * @param onResourceConflict ends a session whose resource a newer session takes over (RFC 6120 §7.7.2.2)
+ */
+public record StreamEnvironment(String domain, boolean starttlsRequired, ServerSettings.Limits limits,
+                                SaslMechanisms sasl, Registration registration, SessionRegistry registry,
+                                StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict) {
+}

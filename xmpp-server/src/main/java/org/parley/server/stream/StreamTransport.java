@@ -1,0 +1,29 @@
+package org.parley.server.stream;
+
+/**
+ * What an {@link XmppStream} needs from the connection under it: TCP (with STARTTLS), and later
+ * WebSocket and BOSH. Implementations must keep the order of {@link #send} calls.
+ */
+public interface StreamTransport {
+
+    /** Writes serialised XML to the peer. */
+    void send(String xml);
+
+    /** Flushes what was sent and closes the connection. Idempotent. */
+    void close();
+
+    /** True when the connection is encrypted, or runs under an HTTP layer trusted to be (loopback, HTTPS). */
+    boolean isSecure();
+
+    /** True when {@link #startTls} can upgrade this connection (plain TCP). */
+    boolean canStartTls();
+
+    /**
+     * Sends {@code proceed} unencrypted and then switches the connection to TLS (RFC 6120 §5.4.3.3).
+     * Bytes read afterwards are the decrypted ones.
+     */
+    void startTls(String proceed);
+
+    /** The peer's IP address, for throttling and logs. */
+    String remoteAddress();
+}

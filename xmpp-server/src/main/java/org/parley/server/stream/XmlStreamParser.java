@@ -1,0 +1,265 @@
+package org.parley.server.stream;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+
+import org.apache.vysper.xml.fragment.Attribute;
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLFragment;
+import org.apache.vysper.xml.fragment.XMLText;
+import org.apache.vysper.xmpp.stanza.Stanza;
+
+import com.fasterxml.aalto.AsyncByteArrayFeeder;
+import com.fasterxml.aalto.AsyncXMLInputFactory;
+import com.fasterxml.aalto.AsyncXMLStreamReader;
+import com.fasterxml.aalto.stax.InputFactoryImpl;
+
+/**
+ * Non-blocking parser for one XMPP stream: bytes in, stream header and first-level elements out.
+ *
+ * <p>It enforces RFC 6120 §11: comments, processing instructions, DTDs and entity declarations end the
+ * stream with {@code <restricted-xml/>}; a first-level element larger than the current limit ends it with
+ * {@code <policy-violation/>} (RFC 6120 §13.12 asks servers to bound stanza size). The limit is checked on
+ * every fed chunk, so at most one limit plus one chunk of input is ever buffered. Built on Aalto's
+ * asynchronous StAX reader; the element tree is Vysper's, so its handlers can use it directly.
+ *
+ * <p>Two modes: {@link #forStream} expects a {@code <stream:stream>} header (TCP); {@link #forFrames}
+ * reads a sequence of standalone top-level elements (RFC 7395 WebSocket frames, BOSH bodies).
+ *
+ * <p>Not thread-safe: one parser per connection, fed from one thread at a time.
+ */
+public final class XmlStreamParser {
+
+    public static final String STREAM_NS = "http://etherx.jabber.org/streams";
+
+    private static final AsyncXMLInputFactory FACTORY = new InputFactoryImpl();
+    private static final int MAX_DEPTH = 64;
+
+    private final XmlStreamListener listener;
+    private final boolean framed;
+    private final String contentNamespace;
+    private AsyncXMLStreamReader<AsyncByteArrayFeeder> reader;
+    private final Deque<Building> open = new ArrayDeque<>();
+    private int maxElementBytes;
+    private long fed;
+    private long elementStart = -1;
+    private boolean headerSeen;
+    private boolean closed;
+
+    private XmlStreamParser(XmlStreamListener listener, int maxElementBytes, boolean framed, String contentNamespace) {
+        this.listener = listener;
+        this.maxElementBytes = maxElementBytes;
+        this.framed = framed;
+        this.contentNamespace = contentNamespace;
+        this.reader = FACTORY.createAsyncForByteArray();
+    }
+
+    /** A parser for a stream that starts with {@code <stream:stream xmlns='jabber:client'>}. */
+    public static XmlStreamParser forStream(XmlStreamListener listener, int maxElementBytes) {
+        return new XmlStreamParser(listener, maxElementBytes, false, "jabber:client");
+    }
+
+    /**
+     * A parser for standalone elements with no stream header around them; each top-level element is
+     * reported through {@link XmlStreamListener#element}.
+     */
+    public static XmlStreamParser forFrames(XmlStreamListener listener, int maxElementBytes) {
+        XmlStreamParser parser = new XmlStreamParser(listener, maxElementBytes, true, "jabber:client");
+        parser.headerSeen = true;
+        return parser;
+    }
+
+    /** Changes the size limit, e.g. from the pre-authentication limit to the full one. */
+    public void setMaxElementBytes(int maxElementBytes) {
+        this.maxElementBytes = maxElementBytes;
+    }
+
+    /** Feeds a chunk and reports every event it completes. */
+    public void feed(byte[] data, int offset, int length) throws StreamErrorException {
+        if (closed) {
+            return;
+        }
+        try {
+            reader.getInputFeeder().feedInput(data, offset, length);
+            fed += length;
+            drain();
+        } catch (XMLStreamException e) {
+            throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
+        }
+        checkSize();
+    }
+
+    /** Ends the input (a framed document is complete); reports anything still pending. */
+    public void endOfInput() throws StreamErrorException {
+        try {
+            reader.getInputFeeder().endOfInput();
+            drain();
+        } catch (XMLStreamException e) {
+            throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
+        }
+    }
+
+    private void drain() throws XMLStreamException, StreamErrorException {
+        int event;
+        while (!closed && (event = reader.next()) != AsyncXMLStreamReader.EVENT_INCOMPLETE) {
+            switch (event) {
+                case XMLStreamConstants.START_DOCUMENT -> checkEncoding();
+                case XMLStreamConstants.START_ELEMENT -> startElement();
+                case XMLStreamConstants.END_ELEMENT -> endElement();
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> text();
+                case XMLStreamConstants.COMMENT -> throw restricted("comments are not allowed");
+                case XMLStreamConstants.PROCESSING_INSTRUCTION ->
+                        throw restricted("processing instructions are not allowed");
+                case XMLStreamConstants.DTD -> throw restricted("DTDs are not allowed");
+                case XMLStreamConstants.ENTITY_REFERENCE, XMLStreamConstants.ENTITY_DECLARATION ->
+                        throw restricted("entity references are not allowed");
+                case XMLStreamConstants.END_DOCUMENT -> closed = true;
+                default -> { }
+            }
+        }
+    }
+
+    private static StreamErrorException restricted(String text) {
+        return new StreamErrorException(StreamErrorCondition.RESTRICTED_XML, text);
+    }
+
+    private void checkEncoding() throws StreamErrorException {
+        String declared = reader.getCharacterEncodingScheme();
+        if (declared != null && !declared.equalsIgnoreCase("UTF-8")) {
+            throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_ENCODING,
+                    "only UTF-8 is supported (RFC 6120 §11.6)");
+        }
+    }
+
+    private void startElement() throws StreamErrorException, XMLStreamException {
+        if (!headerSeen) {
+            streamHeader();
+            return;
+        }
+        if (open.isEmpty()) {
+            elementStart = reader.getLocationInfo().getStartingByteOffset();
+        } else if (open.size() >= MAX_DEPTH) {
+            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION, "elements nested too deeply");
+        }
+        Map<String, String> declared = null;
+        int nsCount = reader.getNamespaceCount();
+        for (int i = 0; i < nsCount; i++) {
+            if (declared == null) {
+                declared = new LinkedHashMap<>();
+            }
+            String prefix = reader.getNamespacePrefix(i);
+            declared.put(prefix == null ? "" : prefix, nullToEmpty(reader.getNamespaceURI(i)));
+        }
+        int attrCount = reader.getAttributeCount();
+        List<Attribute> attributes = new ArrayList<>(attrCount);
+        for (int i = 0; i < attrCount; i++) {
+            String ns = reader.getAttributeNamespace(i);
+            String name = reader.getAttributeLocalName(i);
+            String value = reader.getAttributeValue(i);
+            attributes.add(ns == null || ns.isEmpty() ? new Attribute(name, value) : new Attribute(ns, name, value));
+        }
+        open.push(new Building(nullToEmpty(reader.getNamespaceURI()), reader.getLocalName(),
+                nullToEmpty(reader.getPrefix()), attributes, declared));
+    }
+
+    private void streamHeader() throws StreamErrorException {
+        if (!"stream".equals(reader.getLocalName()) || !STREAM_NS.equals(reader.getNamespaceURI())) {
+            throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
+                    "expected <stream:stream xmlns:stream='" + STREAM_NS + "'>");
+        }
+        String defaultNs = reader.getNamespaceContext().getNamespaceURI("");
+        if (!contentNamespace.equals(defaultNs)) {
+            throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
+                    "the stream's content namespace must be " + contentNamespace);
+        }
+        Map<String, String> attributes = new HashMap<>();
+        for (int i = 0; i < reader.getAttributeCount(); i++) {
+            attributes.put(reader.getAttributeLocalName(i), reader.getAttributeValue(i));
+        }
+        headerSeen = true;
+        listener.streamOpened(attributes);
+    }
+
+    private void endElement() throws StreamErrorException, XMLStreamException {
+        if (open.isEmpty()) {
+            // the stream element itself ends: RFC 6120 §4.4
+            closed = true;
+            listener.streamClosed();
+            return;
+        }
+        Building done = open.pop();
+        if (open.isEmpty()) {
+            long end = reader.getLocationInfo().getEndingByteOffset();
+            if (end - elementStart > maxElementBytes) {
+                throw tooLarge();
+            }
+            elementStart = -1;
+            listener.element(new Stanza(done.ns, done.name, done.prefix, done.attributes, done.children,
+                    done.declared));
+        } else {
+            open.peek().children.add(new XMLElement(done.ns, done.name, done.prefix, done.attributes, done.children,
+                    done.declared));
+        }
+    }
+
+    private void text() {
+        if (open.isEmpty()) {
+            return; // whitespace between stanzas: keepalives (RFC 6120 §4.6.1)
+        }
+        Building current = open.peek();
+        String text = reader.getText();
+        List<XMLFragment> children = current.children;
+        if (!children.isEmpty() && children.get(children.size() - 1) instanceof XMLText previous) {
+            children.set(children.size() - 1, new XMLText(previous.getText() + text));
+        } else {
+            children.add(new XMLText(text));
+        }
+    }
+
+    private void checkSize() throws StreamErrorException {
+        long pending = elementStart >= 0 ? fed - elementStart : headerSeen ? 0 : fed;
+        if (pending > maxElementBytes) {
+            throw tooLarge();
+        }
+    }
+
+    private StreamErrorException tooLarge() {
+        return new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                "stanza exceeds the size limit of " + maxElementBytes + " bytes");
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String oneLine(XMLStreamException e) {
+        String message = e.getMessage() == null ? "malformed XML" : e.getMessage();
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static final class Building {
+        final String ns;
+        final String name;
+        final String prefix;
+        final List<Attribute> attributes;
+        final Map<String, String> declared;
+        final List<XMLFragment> children = new ArrayList<>();
+
+        Building(String ns, String name, String prefix, List<Attribute> attributes, Map<String, String> declared) {
+            this.ns = ns;
+            this.name = name;
+            this.prefix = prefix;
+            this.attributes = attributes;
+            this.declared = declared;
+        }
+    }
+}

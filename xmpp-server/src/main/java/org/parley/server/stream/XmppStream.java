@@ -1,0 +1,466 @@
+package org.parley.server.stream;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLText;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.addressing.stringprep.ResourcePrep;
+import org.apache.vysper.xmpp.addressing.stringprep.StringPrepViolationException;
+import org.apache.vysper.xmpp.server.SessionContext.SessionTerminationCause;
+import org.apache.vysper.xmpp.server.SessionState;
+import org.apache.vysper.xmpp.stanza.IQStanza;
+import org.apache.vysper.xmpp.stanza.IQStanzaType;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.routing.SessionRegistry;
+import org.parley.server.routing.StanzaErrors;
+import org.parley.server.sasl.SaslMechanism;
+import org.parley.server.sasl.SaslStep;
+import org.parley.server.session.ParleySession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One client-to-server XML stream, from header to close: the negotiation of RFC 6120 (§4 streams, §5
+ * STARTTLS, §6 SASL, §7 resource binding) done by Parley, after which stanzas go to Vysper's handlers
+ * through the {@link StanzaDispatcher}. Transport-independent: TCP feeds it bytes; WebSocket and BOSH
+ * feed it the same way after unwrapping their framing.
+ *
+ * <p>All methods run on the session's serial executor, never concurrently.
+ */
+public final class XmppStream implements XmlStreamListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(XmppStream.class);
+
+    static final String NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+    static final String NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
+    static final String NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
+    static final String NS_SESSION = "urn:ietf:params:xml:ns:xmpp-session";
+    static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
+    static final String NS_REGISTER = "jabber:iq:register";
+    private static final int MAX_SASL_FAILURES = 3;
+
+    private final StreamEnvironment env;
+    private final ParleySession session;
+    private final StreamTransport transport;
+    private XmlStreamParser parser;
+    private boolean headerSent;
+    private boolean ended;
+    private SaslMechanism sasl;
+    private int saslFailures;
+    private Entity fullJid;
+
+    public XmppStream(StreamEnvironment env, ParleySession session, StreamTransport transport) {
+        this.env = env;
+        this.session = session;
+        this.transport = transport;
+        this.parser = XmlStreamParser.forStream(this, env.limits().preAuthStanzaBytes());
+    }
+
+    public ParleySession session() {
+        return session;
+    }
+
+    /** Feeds bytes read from the connection. */
+    public void receive(byte[] data, int offset, int length) {
+        if (ended) {
+            return;
+        }
+        try {
+            parser.feed(data, offset, length);
+        } catch (StreamErrorException e) {
+            streamError(e.condition(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("stream of {} failed", session.getInitiatingEntity(), e);
+            streamError(StreamErrorCondition.INTERNAL_SERVER_ERROR, null);
+        }
+    }
+
+    // ---- stream level (RFC 6120 §4) ----
+
+    @Override
+    public void streamOpened(Map<String, String> attributes) throws StreamErrorException {
+        sendHeader();
+        String to = attributes.get("to");
+        if (to != null && !to.equalsIgnoreCase(env.domain())) {
+            throw new StreamErrorException(StreamErrorCondition.HOST_UNKNOWN, "this server serves " + env.domain());
+        }
+        String version = attributes.get("version");
+        if (version == null || !version.startsWith("1.")) {
+            throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_VERSION, "XMPP 1.0 is required");
+        }
+        transport.send(features());
+    }
+
+    private void sendHeader() {
+        if (headerSent) {
+            return;
+        }
+        headerSent = true;
+        transport.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                + "xmlns:stream='http://etherx.jabber.org/streams' id='" + session.getSessionId() + "' from='"
+                + env.domain() + "' version='1.0' xml:lang='en'>");
+    }
+
+    private String features() {
+        StringBuilder f = new StringBuilder("<stream:features>");
+        SessionState state = session.getState();
+        boolean secure = transport.isSecure();
+        if (state == SessionState.AUTHENTICATED) {
+            f.append("<bind xmlns='").append(NS_BIND).append("'/>");
+            f.append("<session xmlns='").append(NS_SESSION).append("'><optional/></session>");
+            f.append("<ver xmlns='urn:xmpp:features:rosterver'/>");
+        } else {
+            if (!secure && transport.canStartTls()) {
+                f.append("<starttls xmlns='").append(NS_TLS).append("'>");
+                if (env.starttlsRequired()) {
+                    f.append("<required/>");
+                }
+                f.append("</starttls>");
+            }
+            if (secure || !env.starttlsRequired()) {
+                f.append("<mechanisms xmlns='").append(NS_SASL).append("'>");
+                for (String name : env.sasl().names(secure)) {
+                    f.append("<mechanism>").append(name).append("</mechanism>");
+                }
+                f.append("</mechanisms>");
+                if (secure && env.registration().enabled()) {
+                    f.append("<register xmlns='http://jabber.org/features/iq-register'/>");
+                }
+            }
+        }
+        return f.append("</stream:features>").toString();
+    }
+
+    @Override
+    public void streamClosed() {
+        // Answer the peer's closing tag at once (RFC 6120 §4.4); Vysper 0.7 never did.
+        end(SessionTerminationCause.CLIENT_BYEBYE, "</stream:stream>");
+    }
+
+    /** Sends a stream error and closes (RFC 6120 §4.9.1.1). */
+    public void streamError(StreamErrorCondition condition, String text) {
+        if (ended) {
+            return;
+        }
+        sendHeader();
+        LOG.info("stream error {} for {}: {}", condition.elementName(), describePeer(), text);
+        StringBuilder error = new StringBuilder("<stream:error><").append(condition.elementName())
+                .append(" xmlns='").append(NS_STREAMS).append("'/>");
+        if (text != null) {
+            error.append("<text xmlns='").append(NS_STREAMS).append("' xml:lang='en'>").append(escape(text))
+                    .append("</text>");
+        }
+        error.append("</stream:error></stream:stream>");
+        end(SessionTerminationCause.STREAM_ERROR, error.toString());
+    }
+
+    /** The connection went away without a closing tag. */
+    public void connectionLost() {
+        end(SessionTerminationCause.CONNECTION_ABORT, null);
+    }
+
+    /** Server shutdown: tell the client and close (RFC 6120 §4.9.3.22). */
+    public void shutdown() {
+        streamError(StreamErrorCondition.SYSTEM_SHUTDOWN, null);
+    }
+
+    private void end(SessionTerminationCause cause, String lastWords) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (lastWords != null) {
+            transport.send(lastWords);
+        }
+        transport.close();
+        try {
+            SessionRegistry.runAs(session.getInitiatingEntity(), () -> {
+                if (session.getState() == SessionState.AUTHENTICATED && fullJid != null) {
+                    // Broadcasts unavailable presence to contacts (RFC 6121 §4.6) and unbinds.
+                    session.endSession(cause == SessionTerminationCause.STREAM_ERROR
+                            ? SessionTerminationCause.CONNECTION_ABORT : cause);
+                } else {
+                    session.close();
+                    env.registry().unbindSession(session);
+                    session.setState(SessionState.CLOSED);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("ending session of {} failed", session.getInitiatingEntity(), e);
+        }
+        LOG.debug("stream of {} ended: {}", describePeer(), cause);
+    }
+
+    public boolean isEnded() {
+        return ended;
+    }
+
+    private String describePeer() {
+        return fullJid != null ? fullJid.getFullQualifiedName() : transport.remoteAddress();
+    }
+
+    // ---- first-level elements ----
+
+    @Override
+    public void element(Stanza element) throws StreamErrorException {
+        String ns = element.getNamespaceURI();
+        String name = element.getName();
+        SessionState state = session.getState();
+        if (state != SessionState.AUTHENTICATED) {
+            if (NS_TLS.equals(ns) && "starttls".equals(name)) {
+                startTls();
+                return;
+            }
+            if (!transport.isSecure() && env.starttlsRequired()) {
+                throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                        "STARTTLS is required (RFC 6120 §5.3.1)");
+            }
+            if (NS_SASL.equals(ns)) {
+                sasl(element);
+                return;
+            }
+            if ("iq".equals(name) && isRegistration(element) && transport.isSecure()) {
+                sendIfAny(env.registration().handle(element, null, transport.remoteAddress()).reply());
+                return;
+            }
+            throw new StreamErrorException(StreamErrorCondition.NOT_AUTHORIZED, "authenticate first");
+        }
+        if (fullJid == null) {
+            beforeBind(element);
+            return;
+        }
+        if (isRegistration(element) && element.getAttributeValue("to") == null) {
+            var outcome = env.registration().handle(element, fullJid.getBareJID(), transport.remoteAddress());
+            sendIfAny(outcome.reply());
+            if (outcome.accountRemoved()) {
+                // The account was deleted (XEP-0077 §3.2): its streams end.
+                streamError(StreamErrorCondition.NOT_AUTHORIZED, "account removed");
+            }
+            return;
+        }
+        env.dispatcher().dispatch(session, fullJid, element);
+    }
+
+    private static boolean isRegistration(Stanza element) {
+        if (!"iq".equals(element.getName())) {
+            return false;
+        }
+        XMLElement first = element.getFirstInnerElement();
+        return first != null && NS_REGISTER.equals(first.getNamespaceURI()) && "query".equals(first.getName());
+    }
+
+    private void startTls() throws StreamErrorException {
+        if (transport.isSecure() || !transport.canStartTls()) {
+            transport.send("<failure xmlns='" + NS_TLS + "'/></stream:stream>");
+            end(SessionTerminationCause.STREAM_ERROR, null);
+            return;
+        }
+        // RFC 6120 §5.4.3.3: after <proceed/>, TLS starts and the stream restarts from scratch.
+        restartParser(env.limits().preAuthStanzaBytes());
+        transport.startTls("<proceed xmlns='" + NS_TLS + "'/>");
+    }
+
+    private void restartParser(int limit) {
+        headerSent = false;
+        parser = XmlStreamParser.forStream(this, limit);
+    }
+
+    // ---- SASL (RFC 6120 §6) ----
+
+    private void sasl(Stanza element) throws StreamErrorException {
+        switch (element.getName()) {
+            case "auth" -> {
+                String mechanism = element.getAttributeValue("mechanism");
+                Optional<SaslMechanism> created = mechanism == null ? Optional.empty()
+                        : env.sasl().create(mechanism, transport.isSecure());
+                if (created.isEmpty()) {
+                    saslFailure("invalid-mechanism", null);
+                    return;
+                }
+                sasl = created.get();
+                byte[] initial;
+                try {
+                    initial = saslPayload(element, true);
+                } catch (IllegalArgumentException e) {
+                    saslFailure("incorrect-encoding", null);
+                    return;
+                }
+                saslStep(sasl.start(initial));
+            }
+            case "response" -> {
+                if (sasl == null) {
+                    saslFailure("malformed-request", "no authentication in progress");
+                    return;
+                }
+                byte[] response;
+                try {
+                    response = saslPayload(element, false);
+                } catch (IllegalArgumentException e) {
+                    saslFailure("incorrect-encoding", null);
+                    return;
+                }
+                saslStep(sasl.respond(response));
+            }
+            case "abort" -> {
+                sasl = null;
+                transport.send("<failure xmlns='" + NS_SASL + "'><aborted/></failure>");
+            }
+            default -> throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
+                    "unknown SASL element <" + element.getName() + "/>");
+        }
+    }
+
+    /** Base64 payload of auth/response; "=" is an empty one; absent text is null for auth (RFC 6120 §6.4.2). */
+    private static byte[] saslPayload(Stanza element, boolean nullWhenAbsent) {
+        StringBuilder text = new StringBuilder();
+        for (XMLText t : element.getInnerTexts()) {
+            text.append(t.getText());
+        }
+        String payload = text.toString().trim();
+        if (payload.isEmpty()) {
+            return nullWhenAbsent ? null : new byte[0];
+        }
+        if (payload.equals("=")) {
+            return new byte[0];
+        }
+        return Base64.getDecoder().decode(payload);
+    }
+
+    private void saslStep(SaslStep step) throws StreamErrorException {
+        if (step instanceof SaslStep.Challenge challenge) {
+            transport.send("<challenge xmlns='" + NS_SASL + "'>" + base64(challenge.data()) + "</challenge>");
+        } else if (step instanceof SaslStep.Success success) {
+            sasl = null;
+            Entity user = new EntityImpl(success.username(), env.domain(), null);
+            session.setInitiatingEntity(user);
+            session.setState(SessionState.AUTHENTICATED);
+            MDC.put("user", user.getFullQualifiedName());
+            LOG.info("authenticated {} from {}", user.getFullQualifiedName(), transport.remoteAddress());
+            restartParser(env.limits().stanzaBytes());
+            byte[] extra = success.additionalData();
+            transport.send(extra == null || extra.length == 0 ? "<success xmlns='" + NS_SASL + "'/>"
+                    : "<success xmlns='" + NS_SASL + "'>" + base64(extra) + "</success>");
+        } else if (step instanceof SaslStep.Failure failure) {
+            sasl = null;
+            saslFailure(failure.condition().elementName(), failure.text());
+        }
+    }
+
+    private void saslFailure(String condition, String text) throws StreamErrorException {
+        StringBuilder f = new StringBuilder("<failure xmlns='").append(NS_SASL).append("'><").append(condition)
+                .append("/>");
+        if (text != null) {
+            f.append("<text xml:lang='en'>").append(escape(text)).append("</text>");
+        }
+        transport.send(f.append("</failure>").toString());
+        if (++saslFailures >= MAX_SASL_FAILURES) {
+            // RFC 6120 §6.4.5: a bounded number of retries, then the stream ends.
+            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION, "too many failed authentication attempts");
+        }
+    }
+
+    // ---- resource binding (RFC 6120 §7) ----
+
+    private void beforeBind(Stanza element) throws StreamErrorException {
+        if (!"iq".equals(element.getName())) {
+            throw new StreamErrorException(StreamErrorCondition.NOT_AUTHORIZED, "bind a resource first");
+        }
+        XMPPCoreStanza iq = XMPPCoreStanza.getWrapper(element);
+        XMLElement payload = element.getFirstInnerElement();
+        if (!(iq instanceof IQStanza request) || payload == null) {
+            throw new StreamErrorException(StreamErrorCondition.NOT_AUTHORIZED, "bind a resource first");
+        }
+        if (NS_BIND.equals(payload.getNamespaceURI()) && request.getIQType() == IQStanzaType.SET) {
+            bind(request, payload);
+        } else if (NS_SESSION.equals(payload.getNamespaceURI())) {
+            transport.send(render(StanzaBuilder.createIQStanza(null, null, IQStanzaType.RESULT, request.getID()).build()));
+        } else if (isRegistration(element)) {
+            Entity user = session.getInitiatingEntity();
+            sendIfAny(env.registration().handle(element, user, transport.remoteAddress()).reply());
+        } else if (StanzaErrors.isRequest(element)) {
+            transport.send(render(StanzaErrors.error(element, StanzaErrorCondition.NOT_AUTHORIZED, "bind a resource first")));
+        }
+    }
+
+    private void bind(IQStanza request, XMLElement bindElement) {
+        String requested = null;
+        List<XMLElement> resources = bindElement.getInnerElementsNamed("resource");
+        if (!resources.isEmpty()) {
+            StringBuilder text = new StringBuilder();
+            for (XMLText t : resources.get(0).getInnerTexts()) {
+                text.append(t.getText());
+            }
+            requested = text.toString().trim();
+        }
+        if (requested != null && !requested.isEmpty()) {
+            try {
+                requested = ResourcePrep.prepare(requested);
+            } catch (StringPrepViolationException e) {
+                requested = null;
+            }
+            if (requested == null || requested.isEmpty()
+                    || requested.getBytes(StandardCharsets.UTF_8).length > 1023) {
+                transport.send(render(StanzaErrors.error(request, StanzaErrorCondition.BAD_REQUEST,
+                        "resource is not a valid resourcepart (RFC 6120 §7.7.2.1)")));
+                return;
+            }
+            Entity wanted = new EntityImpl(session.getInitiatingEntity().getNode(), env.domain(), requested);
+            // RFC 6120 §7.7.2.2: Parley's conflict policy is "override": the older session is told
+            // <conflict/> and closed, the new one gets the resource it asked for.
+            env.registry().find(wanted).ifPresent(old -> env.onResourceConflict().accept(old.session()));
+        }
+        SessionRegistry.Binding binding = env.registry().bind(session, requested);
+        fullJid = binding.fullJid();
+        MDC.put("user", fullJid.getFullQualifiedName());
+        Stanza result = StanzaBuilder.createIQStanza(null, null, IQStanzaType.RESULT, request.getID())
+                .startInnerElement("bind", NS_BIND).startInnerElement("jid", NS_BIND)
+                .addText(fullJid.getFullQualifiedName()).endInnerElement().endInnerElement().build();
+        transport.send(render(result));
+        LOG.debug("bound {}", fullJid.getFullQualifiedName());
+    }
+
+    public Entity fullJid() {
+        return fullJid;
+    }
+
+    // ---- helpers ----
+
+    private void sendIfAny(Stanza stanza) {
+        if (stanza != null) {
+            transport.send(render(stanza));
+        }
+    }
+
+    private static String render(Stanza stanza) {
+        return new org.apache.vysper.xml.fragment.Renderer(stanza).getComplete();
+    }
+
+    private static String base64(byte[] data) {
+        return data == null || data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data);
+    }
+
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '\'' -> out.append("&apos;");
+                case '"' -> out.append("&quot;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

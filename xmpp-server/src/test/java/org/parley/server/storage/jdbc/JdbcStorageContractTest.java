@@ -1,0 +1,421 @@
+package org.parley.server.storage.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.parley.server.sasl.ScramCredential;
+import org.parley.server.sasl.ScramHash;
+import org.parley.server.storage.AccountStore;
+import org.parley.server.storage.DocumentStore;
+import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.RosterEntry;
+import org.parley.server.storage.RosterStore;
+import org.parley.server.storage.Storage;
+
+/**
+ * The behaviour every {@link Storage} backend must show. A backend's test extends this class and says how to
+ * open its storage; {@link #openStorage()} called again after a close must reach the same database.
+ */
+abstract class JdbcStorageContractTest {
+
+    private final Random random = new Random(42);
+
+    protected Storage storage;
+
+    /** Opens the storage under test; a second call after {@code close()} reopens the same data. */
+    protected abstract Storage openStorage();
+
+    @BeforeEach
+    void openBeforeEach() {
+        storage = openStorage();
+    }
+
+    @AfterEach
+    void closeAfterEach() {
+        storage.close();
+    }
+
+    private AccountStore accounts() {
+        return storage.accounts();
+    }
+
+    private RosterStore rosters() {
+        return storage.rosters();
+    }
+
+    private OfflineStore offline() {
+        return storage.offline();
+    }
+
+    private DocumentStore documents() {
+        return storage.documents();
+    }
+
+    private Map<ScramHash, ScramCredential> credentials() {
+        Map<ScramHash, ScramCredential> credentials = new LinkedHashMap<>();
+        for (ScramHash hash : ScramHash.values()) {
+            credentials.put(hash, new ScramCredential(hash, bytes(16), 4096 + random.nextInt(1000),
+                    bytes(hash.length()), bytes(hash.length())));
+        }
+        return credentials;
+    }
+
+    private byte[] bytes(int length) {
+        byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        bytes[0] = 0; // a NUL byte must survive too
+        return bytes;
+    }
+
+    private static RosterEntry entry(String contact, String subscription, String... groups) {
+        return new RosterEntry(contact, "Name of " + contact, subscription, false, false, false, List.of(groups));
+    }
+
+    // ---- accounts
+
+    @Test
+    void createRefusesDuplicateAndKeepsFirstCredentials() {
+        Map<ScramHash, ScramCredential> first = credentials();
+        assertTrue(accounts().create("alice", first));
+        assertFalse(accounts().create("alice", credentials()));
+        assertTrue(accounts().exists("alice"));
+        assertFalse(accounts().exists("bob"));
+        assertEquals(Optional.of(first), accounts().credentials("alice"));
+    }
+
+    @Test
+    void credentialsRoundTripByteForByte() {
+        Map<ScramHash, ScramCredential> stored = credentials();
+        accounts().create("alice", stored);
+
+        Map<ScramHash, ScramCredential> read = accounts().credentials("alice").orElseThrow();
+        assertEquals(stored.keySet(), read.keySet());
+        for (ScramHash hash : ScramHash.values()) {
+            ScramCredential expected = stored.get(hash);
+            ScramCredential actual = read.get(hash);
+            assertEquals(hash, actual.hash());
+            assertEquals(expected.iterations(), actual.iterations());
+            assertArrayEquals(expected.salt(), actual.salt());
+            assertArrayEquals(expected.storedKey(), actual.storedKey());
+            assertArrayEquals(expected.serverKey(), actual.serverKey());
+        }
+        assertEquals(Optional.empty(), accounts().credentials("nobody"));
+    }
+
+    @Test
+    void accountWithoutCredentialsHasEmptyMap() {
+        assertTrue(accounts().create("alice", Map.of()));
+        assertEquals(Optional.of(Map.of()), accounts().credentials("alice"));
+    }
+
+    @Test
+    void updateCredentialsReplacesAllVerifiers() {
+        accounts().create("alice", credentials());
+        ScramCredential sha256Only = credentials().get(ScramHash.SHA_256);
+
+        assertTrue(accounts().updateCredentials("alice", Map.of(ScramHash.SHA_256, sha256Only)));
+        assertEquals(Optional.of(Map.of(ScramHash.SHA_256, sha256Only)), accounts().credentials("alice"));
+        assertFalse(accounts().updateCredentials("nobody", credentials()));
+        assertFalse(accounts().exists("nobody"));
+    }
+
+    @Test
+    void deleteRemovesEverythingOfTheUserOnly() {
+        for (String user : List.of("alice", "bob")) {
+            accounts().create(user, credentials());
+            rosters().put(user, entry("carol@example.org", "both", "Friends"));
+            offline().store(user, "<message to='" + user + "'/>", 10);
+            documents().put(user, "vcard-temp", "<vCard xmlns='vcard-temp'/>");
+        }
+
+        assertTrue(accounts().delete("alice"));
+
+        assertFalse(accounts().exists("alice"));
+        assertEquals(Optional.empty(), accounts().credentials("alice"));
+        assertEquals(List.of(), rosters().roster("alice"));
+        assertEquals(0, rosters().version("alice"));
+        assertEquals(0, offline().count("alice"));
+        assertEquals(Optional.empty(), documents().get("alice", "vcard-temp"));
+
+        assertTrue(accounts().exists("bob"));
+        assertEquals(1, rosters().roster("bob").size());
+        assertEquals(1, offline().count("bob"));
+        assertTrue(documents().get("bob", "vcard-temp").isPresent());
+
+        assertFalse(accounts().delete("alice"));
+        assertTrue(accounts().create("alice", credentials()), "the name is free again");
+    }
+
+    @Test
+    void listIsSortedAndCountMatches() {
+        for (String user : List.of("carol", "alice", "dave", "bob")) {
+            accounts().create(user, credentials());
+        }
+        assertEquals(List.of("alice", "bob", "carol", "dave"), accounts().list());
+        assertEquals(4, accounts().count());
+    }
+
+    @Test
+    void createAllSkipsExistingAccounts() {
+        Map<ScramHash, ScramCredential> original = credentials();
+        accounts().create("alice", original);
+
+        Map<String, Map<ScramHash, ScramCredential>> batch = new LinkedHashMap<>();
+        batch.put("alice", credentials());
+        batch.put("bob", credentials());
+        batch.put("carol", credentials());
+
+        assertEquals(2, accounts().createAll(batch));
+        assertEquals(Optional.of(original), accounts().credentials("alice"));
+        assertEquals(Optional.of(batch.get("carol")), accounts().credentials("carol"));
+        assertEquals(List.of("alice", "bob", "carol"), accounts().list());
+        assertEquals(0, accounts().createAll(batch));
+        assertEquals(0, accounts().createAll(Map.of()));
+    }
+
+    @Test
+    void createAllHandlesLargeBatches() {
+        Map<ScramHash, ScramCredential> shared = credentials();
+        Map<String, Map<ScramHash, ScramCredential>> batch = new LinkedHashMap<>();
+        for (int i = 0; i < 1234; i++) {
+            batch.put(String.format("user%05d", i), shared);
+        }
+        accounts().create("user00007", credentials());
+
+        assertEquals(1233, accounts().createAll(batch));
+        assertEquals(1234, accounts().count());
+        assertEquals(Optional.of(shared), accounts().credentials("user01233"));
+    }
+
+    // ---- rosters
+
+    @Test
+    void rosterPutReadReplaceAndRemove() {
+        RosterEntry bob = new RosterEntry("bob@example.org", null, "none", true, false, true, List.of());
+        RosterEntry carol = entry("carol@example.org", "both", "Friends", "Work");
+
+        assertEquals(1, rosters().put("alice", bob));
+        assertEquals(2, rosters().put("alice", carol));
+        assertEquals(List.of(bob, carol), rosters().roster("alice"));
+        assertEquals(Optional.of(bob), rosters().entry("alice", "bob@example.org"));
+
+        RosterEntry bobNow = new RosterEntry("bob@example.org", "Bobby", "to", false, true, false, List.of("Pals"));
+        assertEquals(3, rosters().put("alice", bobNow));
+        assertEquals(Optional.of(bobNow), rosters().entry("alice", "bob@example.org"));
+        assertEquals(2, rosters().roster("alice").size());
+
+        assertEquals(Optional.of(4L), rosters().remove("alice", "bob@example.org"));
+        assertEquals(Optional.empty(), rosters().entry("alice", "bob@example.org"));
+        assertEquals(List.of(carol), rosters().roster("alice"));
+        assertEquals(List.of(), rosters().roster("bob"), "rosters are per user");
+    }
+
+    @Test
+    void versionCountsEveryChangeOnly() {
+        assertEquals(0, rosters().version("alice"));
+        rosters().put("alice", entry("bob@example.org", "none"));
+        rosters().put("alice", entry("bob@example.org", "to"));
+        assertEquals(2, rosters().version("alice"));
+
+        assertEquals(Optional.empty(), rosters().remove("alice", "nobody@example.org"));
+        assertEquals(2, rosters().version("alice"), "removing nothing is no change");
+        assertEquals(Optional.of(3L), rosters().remove("alice", "bob@example.org"));
+        assertEquals(3, rosters().version("alice"));
+        assertEquals(0, rosters().version("bob"));
+    }
+
+    @Test
+    void groupsRoundTripInOrder() {
+        RosterEntry entry = entry("bob@example.org", "both", "Zeta", "Alpha", "Ünïcödé 群組", "Alpha");
+        rosters().put("alice", entry);
+        assertEquals(entry.groups(), rosters().entry("alice", "bob@example.org").orElseThrow().groups());
+
+        rosters().put("alice", entry("bob@example.org", "both", "Only"));
+        assertEquals(List.of("Only"), rosters().entry("alice", "bob@example.org").orElseThrow().groups());
+    }
+
+    @Test
+    void concurrentChangesGetDistinctVersions() throws Exception {
+        List<Long> versions = inParallel(25, (thread, i) ->
+                rosters().put("alice", entry("c" + thread + "-" + i + "@example.org", "none")));
+        assertEquals(50, new HashSet<>(versions).size(), "two changes got the same version");
+        assertEquals(50, rosters().version("alice"));
+        assertEquals(50, rosters().roster("alice").size());
+    }
+
+    // ---- offline messages
+
+    @Test
+    void offlineKeepsOrderAndCap() {
+        assertTrue(offline().store("alice", "<message id='1'/>", 3));
+        assertTrue(offline().store("alice", "<message id='2'/>", 3));
+        assertTrue(offline().store("bob", "<message id='b'/>", 3));
+        assertTrue(offline().store("alice", "<message id='3'/>", 3));
+        assertFalse(offline().store("alice", "<message id='4'/>", 3));
+        assertEquals(3, offline().count("alice"));
+
+        assertEquals(List.of("<message id='1'/>", "<message id='2'/>", "<message id='3'/>"),
+                offline().drain("alice"));
+        assertEquals(0, offline().count("alice"));
+        assertEquals(List.of(), offline().drain("alice"));
+        assertEquals(1, offline().count("bob"));
+        assertTrue(offline().store("alice", "<message id='5'/>", 3));
+    }
+
+    @Test
+    void concurrentStoresRespectTheCap() throws Exception {
+        accounts().create("alice", credentials());
+        List<Boolean> stored = inParallel(30, (thread, i) ->
+                offline().store("alice", "<message id='" + thread + i + "'/>", 40));
+        assertEquals(40, stored.stream().filter(b -> b).count());
+        assertEquals(40, offline().count("alice"));
+    }
+
+    @Test
+    void offlineStanzasMayBeLarge() {
+        String body = "x".repeat(200_000);
+        String stanza = "<message><body>" + body + "</body></message>";
+        assertTrue(offline().store("alice", stanza, 10));
+        assertEquals(List.of(stanza), offline().drain("alice"));
+    }
+
+    @Test
+    void racingDrainsNeitherDuplicateNorLose() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            int stored = 0;
+            List<String> received = new ArrayList<>();
+            for (int round = 0; round < 20; round++) {
+                for (int i = 0; i < 50; i++) {
+                    assertTrue(offline().store("alice", "<message id='" + stored++ + "'/>", 1000));
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<List<String>> first = pool.submit(() -> {
+                    start.await();
+                    return offline().drain("alice");
+                });
+                Future<List<String>> second = pool.submit(() -> {
+                    start.await();
+                    return offline().drain("alice");
+                });
+                for (Future<List<String>> drain : List.of(first, second)) {
+                    List<String> stanzas = drain.get(30, TimeUnit.SECONDS);
+                    assertEquals(sortedById(stanzas), stanzas, "each drain returns its stanzas in order");
+                    received.addAll(stanzas);
+                }
+                assertEquals(0, offline().count("alice"));
+            }
+            Set<String> distinct = new HashSet<>(received);
+            assertEquals(received.size(), distinct.size(), "a stanza was delivered twice");
+            assertEquals(stored, distinct.size(), "a stanza was lost");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private interface Step<T> {
+        T run(int thread, int iteration);
+    }
+
+    /** Runs the step {@code iterations} times on each of two threads started together; all results. */
+    private static <T> List<T> inParallel(int iterations, Step<T> step) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<Future<List<T>>> futures = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    List<T> results = new ArrayList<>();
+                    for (int i = 0; i < iterations; i++) {
+                        results.add(step.run(thread, i));
+                    }
+                    return results;
+                }));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<List<T>> future : futures) {
+                results.addAll(future.get(30, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static List<String> sortedById(List<String> stanzas) {
+        List<String> sorted = new ArrayList<>(stanzas);
+        sorted.sort((a, b) -> Integer.compare(id(a), id(b)));
+        return sorted;
+    }
+
+    private static int id(String stanza) {
+        return Integer.parseInt(stanza.replaceAll("\\D", ""));
+    }
+
+    // ---- documents
+
+    @Test
+    void documentsPutGetReplaceDelete() {
+        assertEquals(Optional.empty(), documents().get("alice", "vcard-temp"));
+        documents().put("alice", "vcard-temp", "<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>");
+        documents().put("alice", "storage storage:bookmarks", "<storage xmlns='storage:bookmarks'/>");
+        documents().put("bob", "vcard-temp", "<vCard xmlns='vcard-temp'><FN>Bob</FN></vCard>");
+
+        documents().put("alice", "vcard-temp", "<vCard xmlns='vcard-temp'><FN>Alice A.</FN></vCard>");
+        assertEquals(Optional.of("<vCard xmlns='vcard-temp'><FN>Alice A.</FN></vCard>"),
+                documents().get("alice", "vcard-temp"));
+        assertEquals(Optional.of("<storage xmlns='storage:bookmarks'/>"),
+                documents().get("alice", "storage storage:bookmarks"));
+
+        assertTrue(documents().delete("alice", "vcard-temp"));
+        assertFalse(documents().delete("alice", "vcard-temp"));
+        assertEquals(Optional.empty(), documents().get("alice", "vcard-temp"));
+        assertEquals(Optional.of("<vCard xmlns='vcard-temp'><FN>Bob</FN></vCard>"), documents().get("bob", "vcard-temp"));
+    }
+
+    // ---- durability
+
+    @Test
+    void everythingSurvivesCloseAndReopen() {
+        Map<ScramHash, ScramCredential> credentials = credentials();
+        RosterEntry bob = entry("bob@example.org", "both", "Friends");
+        accounts().create("alice", credentials);
+        rosters().put("alice", entry("bob@example.org", "none"));
+        rosters().put("alice", bob);
+        offline().store("alice", "<message id='1'/>", 10);
+        offline().store("alice", "<message id='2'/>", 10);
+        documents().put("alice", "vcard-temp", "<vCard xmlns='vcard-temp'/>");
+
+        storage.close();
+        storage.close(); // safe twice
+        storage = openStorage();
+
+        assertEquals(Optional.of(credentials), accounts().credentials("alice"));
+        assertEquals(List.of(bob), rosters().roster("alice"));
+        assertEquals(2, rosters().version("alice"));
+        assertEquals(List.of("<message id='1'/>", "<message id='2'/>"), offline().drain("alice"));
+        assertEquals(Optional.of("<vCard xmlns='vcard-temp'/>"), documents().get("alice", "vcard-temp"));
+        assertEquals(3, rosters().put("alice", entry("carol@example.org", "none")), "versions continue");
+    }
+}

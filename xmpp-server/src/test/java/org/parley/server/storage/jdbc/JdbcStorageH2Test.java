@@ -1,0 +1,93 @@
+package org.parley.server.storage.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.config.ServerSettings.StorageSettings;
+import org.parley.server.storage.Storage;
+import org.parley.server.storage.StorageException;
+
+/** The storage contract on the embedded H2 file database, plus what is specific to the embedded mode. */
+class JdbcStorageH2Test extends JdbcStorageContractTest {
+
+    private static final StorageSettings EMBEDDED = new StorageSettings(null, null, null, 4);
+
+    @TempDir
+    Path dataDirectory;
+
+    @Override
+    protected Storage openStorage() {
+        return JdbcStorage.open(EMBEDDED, dataDirectory);
+    }
+
+    private Path databaseFile() {
+        return dataDirectory.resolve("db").resolve("parley.mv.db");
+    }
+
+    @Test
+    void embeddedDatabaseLivesInTheDataDirectory() {
+        assertTrue(Files.isRegularFile(databaseFile()));
+    }
+
+    /** Holding the file lock would make a restart in the same JVM (or another process) fail. */
+    @Test
+    void closeReleasesTheDatabaseFile() throws IOException {
+        try (FileChannel channel = FileChannel.open(databaseFile(), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            assertThrows(OverlappingFileLockException.class, channel::tryLock, "H2 holds the file while open");
+            storage.close();
+            FileLock lock = channel.tryLock();
+            assertNotNull(lock, "the file is still locked after close");
+            lock.release();
+        }
+        storage = openStorage();
+        assertTrue(storage.accounts().create("alice", java.util.Map.of()));
+    }
+
+    @Test
+    void unreachableDatabaseFailsWithOneLineMessage() {
+        StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.open(
+                new StorageSettings("jdbc:nosuchdriver://db/parley?password=secret", "u", "secret", 2),
+                dataDirectory));
+        assertTrue(e.getMessage().startsWith("cannot open database jdbc:nosuchdriver://db/parley?password=***: "),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("secret"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void schemaThatCannotBeMigratedFailsWithOneLineMessage() throws Exception {
+        Path other = dataDirectory.resolve("foreign");
+        String url = "jdbc:h2:file:" + other.resolve("db").resolve("parley").toAbsolutePath();
+        try (Connection c = DriverManager.getConnection(url, "sa", "");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE accounts (id INT)");
+        }
+        StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.open(EMBEDDED, other));
+        assertTrue(e.getMessage().startsWith("cannot migrate database " + url + ";"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void redactHidesPasswords() {
+        assertEquals("jdbc:postgresql://h/db?user=parley&password=***&ssl=true",
+                JdbcStorage.redact("jdbc:postgresql://h/db?user=parley&password=s3cret&ssl=true"));
+        assertEquals("jdbc:h2:file:/x;PASSWORD=***", JdbcStorage.redact("jdbc:h2:file:/x;PASSWORD=abc"));
+    }
+}
