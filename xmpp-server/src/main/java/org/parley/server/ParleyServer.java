@@ -37,6 +37,7 @@ import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
+import org.parley.server.im.ServerIdentityModule;
 import org.parley.server.im.VcardTempModule;
 import org.parley.server.offline.OfflineMessages;
 import org.parley.server.roster.StoredRosterManager;
@@ -119,6 +120,7 @@ public final class ParleyServer implements AutoCloseable {
         admin.setAddAdmins(settings.admins());
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
+                new ServerIdentityModule(settings.registration().enabled()),
                 new RosterModule(),
                 new XmppPingModule(),
                 new SoftwareVersionModule(),

@@ -81,7 +81,7 @@ public final class StanzaDispatcher {
         try {
             ResponseStanzaContainer response = handler.execute(stanza, runtime, true, session, session.stateHolder());
             if (response != null && response.getResponseStanza() != null) {
-                session.write(response.getResponseStanza());
+                session.write(fromAddressee(stanza, response.getResponseStanza()));
             }
         } catch (ProtocolException e) {
             LOG.debug("handler {} refused {}: {}", handler.getName(), stanza.getName(), e.getMessage());
@@ -94,6 +94,18 @@ public final class StanzaDispatcher {
                 reply(session, stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
             }
         }
+    }
+
+    /**
+     * Some Vysper handlers reply without 'from'; a client then cannot tell the reply from a spoof
+     * (Smack drops it). The reply is from whom the request was addressed to (RFC 6120 §8.1.2.1).
+     */
+    private static Stanza fromAddressee(Stanza request, Stanza response) {
+        String to = request.getAttributeValue("to");
+        if (response.getAttributeValue("from") != null || to == null) {
+            return response;
+        }
+        return StanzaBuilder.createClone(response, true, List.of(new Attribute("from", to))).build();
     }
 
     private static void reply(ParleySession session, Stanza stanza, StanzaErrorCondition condition, String text) {

@@ -118,7 +118,6 @@ public final class XmppStream implements XmlStreamListener {
         if (state == SessionState.AUTHENTICATED) {
             f.append("<bind xmlns='").append(NS_BIND).append("'/>");
             f.append("<session xmlns='").append(NS_SESSION).append("'><optional/></session>");
-            f.append("<ver xmlns='urn:xmpp:features:rosterver'/>");
         } else {
             if (!secure && transport.canStartTls()) {
                 f.append("<starttls xmlns='").append(NS_TLS).append("'>");
@@ -239,7 +238,7 @@ public final class XmppStream implements XmlStreamListener {
             beforeBind(element);
             return;
         }
-        if (isRegistration(element) && element.getAttributeValue("to") == null) {
+        if (isRegistration(element) && addressedToServer(element)) {
             var outcome = env.registration().handle(element, fullJid.getBareJID(), transport.remoteAddress());
             sendIfAny(outcome.reply());
             if (outcome.accountRemoved()) {
@@ -249,6 +248,11 @@ public final class XmppStream implements XmlStreamListener {
             return;
         }
         env.dispatcher().dispatch(session, fullJid, element);
+    }
+
+    private boolean addressedToServer(Stanza element) {
+        String to = element.getAttributeValue("to");
+        return to == null || to.equalsIgnoreCase(env.domain());
     }
 
     private static boolean isRegistration(Stanza element) {

@@ -1,0 +1,107 @@
+package org.parley.server.im;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.jivesoftware.smack.XMPPException.XMPPErrorException;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.sasl.SASLErrorException;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.iqregister.AccountManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jxmpp.jid.parts.Localpart;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.testing.TestServer;
+
+/** In-band registration, XEP-0077, with Smack's AccountManager over STARTTLS. */
+class RegistrationTest {
+
+    @TempDir
+    static Path data;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // Three registrations per address per hour, so the throttle is reachable in a test.
+        server = TestServer.start(data, s -> new ServerSettings(s.domain(), s.dataDirectory(), s.c2s(), s.tls(),
+                s.storage(), new ServerSettings.Registration(true, 3), s.limits(), s.admins(), s.http()));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static XMPPTCPConnection anonymous() throws Exception {
+        XMPPTCPConnection connection = new XMPPTCPConnection(server.config("unused").build());
+        connection.connect();
+        return connection;
+    }
+
+    @Test
+    void registerChangePasswordAndRemoveThenThrottle() throws Exception {
+        XMPPTCPConnection connection = anonymous();
+        try {
+            AccountManager accounts = AccountManager.getInstance(connection);
+            assertTrue(accounts.supportsAccountCreation());
+            accounts.createAccount(Localpart.from("newbie"), "first-password");
+
+            // XEP-0077 §3.1: a taken name is a conflict.
+            XMPPErrorException taken = assertThrows(XMPPErrorException.class,
+                    () -> accounts.createAccount(Localpart.from("newbie"), "other-password"));
+            assertEquals(StanzaError.Condition.conflict, taken.getStanzaError().getCondition());
+
+            // A too-short password is refused with a reason.
+            XMPPErrorException weak = assertThrows(XMPPErrorException.class,
+                    () -> accounts.createAccount(Localpart.from("weakling"), "x"));
+            assertEquals(StanzaError.Condition.not_acceptable, weak.getStanzaError().getCondition());
+        } finally {
+            connection.disconnect();
+        }
+
+        XMPPTCPConnection newbie = TestServer.login(server.config("newbie")
+                .setUsernameAndPassword("newbie", "first-password").build());
+        AccountManager.getInstance(newbie).changePassword("second-password");
+        newbie.disconnect();
+
+        XMPPTCPConnection again = TestServer.login(server.config("newbie")
+                .setUsernameAndPassword("newbie", "second-password").build());
+        AccountManager.getInstance(again).deleteAccount();
+        again.disconnect();
+        assertFalse(server.server().accounts().exists("newbie"), "XEP-0077 §3.2: account removed");
+
+        XMPPTCPConnection gone = new XMPPTCPConnection(server.config("newbie")
+                .setUsernameAndPassword("newbie", "second-password").build());
+        try {
+            gone.connect();
+            assertThrows(SASLErrorException.class, gone::login);
+        } finally {
+            gone.disconnect();
+        }
+
+        // Two registrations were attempted from this address already (one conflict is not counted);
+        // keep registering until the per-address limit answers resource-constraint.
+        XMPPTCPConnection flood = anonymous();
+        try {
+            AccountManager accounts = AccountManager.getInstance(flood);
+            StanzaError.Condition last = null;
+            for (int i = 0; i < 5 && last == null; i++) {
+                try {
+                    accounts.createAccount(Localpart.from("flood" + i), "flood-password");
+                } catch (XMPPErrorException e) {
+                    last = e.getStanzaError().getCondition();
+                }
+            }
+            assertEquals(StanzaError.Condition.resource_constraint, last);
+        } finally {
+            flood.disconnect();
+        }
+    }
+}
