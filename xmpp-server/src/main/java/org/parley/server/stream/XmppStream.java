@@ -48,6 +48,7 @@ public final class XmppStream implements XmlStreamListener {
     static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
     static final String NS_REGISTER = "jabber:iq:register";
     private static final int MAX_SASL_FAILURES = 3;
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     private final StreamEnvironment env;
     private final ParleySession session;
@@ -107,8 +108,15 @@ public final class XmppStream implements XmlStreamListener {
         }
         headerSent = true;
         transport.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                + "xmlns:stream='http://etherx.jabber.org/streams' id='" + session.getSessionId() + "' from='"
+                + "xmlns:stream='http://etherx.jabber.org/streams' id='" + newStreamId() + "' from='"
                 + env.domain() + "' version='1.0' xml:lang='en'>");
+    }
+
+    /** A fresh, unpredictable id for every stream header, restarts included (RFC 6120 §4.7.3). */
+    private static String newStreamId() {
+        byte[] bytes = new byte[12];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private String features() {

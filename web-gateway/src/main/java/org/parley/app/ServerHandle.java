@@ -1,0 +1,71 @@
+package org.parley.app;
+
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+
+import org.parley.server.ParleyServer;
+import org.parley.server.config.ServerSettings;
+
+/**
+ * What {@code parley run} needs from a running server. An interface rather than {@link ParleyServer}
+ * itself so that the command's output, shutdown and error handling can be tested without binding ports.
+ */
+public interface ServerHandle extends AutoCloseable {
+
+    String domain();
+
+    int c2sPort();
+
+    /** -1 when Direct TLS is disabled. */
+    int directTlsPort();
+
+    Path dataDirectory();
+
+    X509Certificate certificate();
+
+    /** Stops the server; idempotent. */
+    @Override
+    void close();
+
+    /** Starts a server from settings. */
+    @FunctionalInterface
+    interface Launcher {
+        ServerHandle start(ServerSettings settings) throws Exception;
+    }
+
+    /** The real launcher: {@link ParleyServer#start(ServerSettings)}. */
+    static ServerHandle start(ServerSettings settings) throws Exception {
+        ParleyServer server = ParleyServer.start(settings);
+        return new ServerHandle() {
+            @Override
+            public String domain() {
+                return server.domain();
+            }
+
+            @Override
+            public int c2sPort() {
+                return server.c2sPort();
+            }
+
+            @Override
+            public int directTlsPort() {
+                return server.directTlsPort();
+            }
+
+            @Override
+            public Path dataDirectory() {
+                return server.dataDirectory();
+            }
+
+            @Override
+            public X509Certificate certificate() {
+                return server.certificate();
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
+    }
+}

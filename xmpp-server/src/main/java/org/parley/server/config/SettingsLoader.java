@@ -1,0 +1,297 @@
+package org.parley.server.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+
+/**
+ * Turns the layered configuration into validated {@link ServerSettings}. Layers, lowest precedence first:
+ * the built-in defaults ({@code reference.conf}, under {@code parley}), an optional HOCON file, environment
+ * variables {@code PARLEY_<KEY>} (see {@link #environmentVariable(String)}) and command-line overrides.
+ * Everything is validated here, once, so the server never sees an out-of-range value and the operator
+ * gets a one-line {@link SettingsException} naming the key instead of a failure deep inside start-up.
+ *
+ * <p>Relative paths are resolved against the {@linkplain #baseDirectory(Path) base directory}, by default
+ * the working directory, whichever layer they come from. Not thread-safe; use one loader per load.
+ */
+public final class SettingsLoader {
+
+    /** Prefix of the environment variables read. */
+    public static final String ENV_PREFIX = "PARLEY_";
+
+    private static final String NAMESPACE = "parley";
+    private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
+    private static final Set<String> FORMATS = Set.of("text", "json");
+    private static final int MIB = 1024 * 1024;
+
+    private Path configFile;
+    private Map<String, String> environment = Map.of();
+    private Map<String, String> overrides = Map.of();
+    private Path baseDirectory = Path.of("").toAbsolutePath();
+
+    /** Both the server's and the logging settings, from one load. */
+    public record Loaded(ServerSettings server, LoggingSettings logging) {
+    }
+
+    /** The HOCON file to read; null (the default) for none. A given file that does not exist is an error. */
+    public SettingsLoader configFile(Path file) {
+        this.configFile = file;
+        return this;
+    }
+
+    /** The environment to read {@code PARLEY_*} variables from, usually {@link System#getenv()}. */
+    public SettingsLoader environment(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+        return this;
+    }
+
+    /** Highest-precedence values by key, e.g. {@code c2s.port -> 5222}; values are parsed like env values. */
+    public SettingsLoader overrides(Map<String, String> overrides) {
+        this.overrides = new LinkedHashMap<>(overrides);
+        return this;
+    }
+
+    /** Directory relative paths (config file, data directory, certificates) are resolved against. */
+    public SettingsLoader baseDirectory(Path directory) {
+        this.baseDirectory = directory.toAbsolutePath().normalize();
+        return this;
+    }
+
+    /** Loads and validates the server settings. */
+    public ServerSettings load() {
+        return loadAll().server();
+    }
+
+    /** Loads and validates the server and logging settings. */
+    public Loaded loadAll() {
+        Config defaults = defaults();
+        Schema schema = Schema.of(defaults);
+        Config merged = commandLineLayer(schema)
+                .withFallback(environmentLayer(schema))
+                .withFallback(fileLayer(schema))
+                .withFallback(defaults);
+        try {
+            merged = merged.resolve();
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage());
+        }
+        TypedConfig config = new TypedConfig(merged, baseDirectory);
+        return new Loaded(serverSettings(config), new LoggingSettings(
+                config.oneOf("logging.level", LEVELS, "trace, debug, info, warn, error or off"),
+                config.oneOf("logging.format", FORMATS, "text or json")));
+    }
+
+    /** Every setting key, sorted, e.g. {@code c2s.port}. */
+    public static List<String> keys() {
+        return List.copyOf(Schema.of(defaults()).leaves);
+    }
+
+    /** The environment variable for a key: {@code c2s.direct-tls-port -> PARLEY_C2S_DIRECT_TLS_PORT}. */
+    public static String environmentVariable(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private static ServerSettings serverSettings(TypedConfig c) {
+        String domain = c.domain("domain");
+        var c2s = new ServerSettings.C2s(c.bindAddress("c2s.bind-address"), c.port("c2s.port", false),
+                c.bool("c2s.starttls-required"), c.port("c2s.direct-tls-port", true));
+        var storage = new ServerSettings.StorageSettings(jdbcUrl(c), c.optionalString("storage.user"),
+                c.optionalString("storage.password"), c.intInRange("storage.pool-size", 1, 100));
+        var registration = new ServerSettings.Registration(c.bool("registration.enabled"),
+                c.intInRange("registration.per-address-per-hour", 1, 100_000));
+        var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true));
+        return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
+                limits(c), c.bareJids("admins"), http);
+    }
+
+    private static ServerSettings.Tls tls(TypedConfig c) {
+        Path certificate = c.optionalPath("tls.certificate");
+        Path key = c.optionalPath("tls.key");
+        if (key != null && certificate == null) {
+            throw c.invalid("tls.key", "null unless tls.certificate is set");
+        }
+        c.requireReadableFile("tls.certificate", certificate);
+        c.requireReadableFile("tls.key", key);
+        return new ServerSettings.Tls(certificate, key, c.optionalString("tls.password"));
+    }
+
+    private static String jdbcUrl(TypedConfig c) {
+        String url = c.optionalString("storage.jdbc-url");
+        if (url != null && !url.startsWith("jdbc:")) {
+            throw c.invalid("storage.jdbc-url", "a JDBC URL starting with jdbc:, or null for the embedded database");
+        }
+        return url;
+    }
+
+    private static ServerSettings.Limits limits(TypedConfig c) {
+        int stanza = c.bytes("limits.stanza-size", 10_000, 16 * MIB);
+        int preAuth = c.bytes("limits.pre-auth-stanza-size", 4096, 16 * MIB);
+        if (preAuth > stanza) {
+            throw c.invalid("limits.pre-auth-stanza-size", "at most limits.stanza-size, " + Formats.bytes(stanza));
+        }
+        return new ServerSettings.Limits(stanza, preAuth,
+                c.duration("limits.idle-timeout", Duration.ofSeconds(30), Duration.ofDays(1)),
+                c.duration("limits.keepalive-interval", Duration.ofSeconds(5), Duration.ofHours(1)),
+                c.intInRange("limits.offline-per-user", 1, 1_000_000),
+                c.intInRange("limits.scram-iterations", 4096, 1_000_000));
+    }
+
+    private static Config defaults() {
+        Config reference = ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf");
+        if (!reference.hasPath(NAMESPACE)) {
+            throw new IllegalStateException("reference.conf with the Parley defaults is missing from the classpath");
+        }
+        return reference.getConfig(NAMESPACE);
+    }
+
+    private Config fileLayer(Schema schema) {
+        if (configFile == null) {
+            return ConfigFactory.empty();
+        }
+        Path file = baseDirectory.resolve(configFile).normalize();
+        if (!Files.exists(file)) {
+            throw new SettingsException("config file " + file + " does not exist");
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new SettingsException("config file " + file + " is not a readable file");
+        }
+        Config config;
+        try {
+            config = ConfigFactory.parseFile(file.toFile(),
+                    ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF));
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage());
+        }
+        schema.checkKnown(config.root(), List.of());
+        return config;
+    }
+
+    private Config environmentLayer(Schema schema) {
+        Config layer = ConfigFactory.empty();
+        for (String key : schema.leaves) {
+            String variable = environmentVariable(key);
+            String value = environment.get(variable);
+            if (value != null) {
+                layer = layer.withValue(key, stringValue(value, "environment variable " + variable));
+            }
+        }
+        return layer;
+    }
+
+    private Config commandLineLayer(Schema schema) {
+        Config layer = ConfigFactory.empty();
+        for (Map.Entry<String, String> override : overrides.entrySet()) {
+            String key = override.getKey().strip();
+            if (!schema.leaves.contains(key)) {
+                throw new SettingsException(key + ": unknown setting" + schema.suggestion(key)
+                        + ", set on the command line");
+            }
+            layer = layer.withValue(key, stringValue(override.getValue(), "set on the command line"));
+        }
+        return layer;
+    }
+
+    /** Env and command-line values are raw text; empty text means null ("not set"). */
+    private static ConfigValue stringValue(String value, String origin) {
+        return ConfigValueFactory.fromAnyRef(value == null || value.isEmpty() ? null : value, origin);
+    }
+
+    /** The keys the defaults define: anything else in a file is a typo. */
+    private static final class Schema {
+        final TreeSet<String> leaves = new TreeSet<>();
+        final TreeSet<String> sections = new TreeSet<>();
+
+        static Schema of(Config defaults) {
+            Schema schema = new Schema();
+            schema.collect(defaults.root(), List.of());
+            return schema;
+        }
+
+        private void collect(ConfigObject object, List<String> prefix) {
+            for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+                List<String> path = append(prefix, entry.getKey());
+                if (entry.getValue() instanceof ConfigObject child) {
+                    sections.add(ConfigUtil.joinPath(path));
+                    collect(child, path);
+                } else {
+                    leaves.add(ConfigUtil.joinPath(path));
+                }
+            }
+        }
+
+        void checkKnown(ConfigObject object, List<String> prefix) {
+            for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+                List<String> path = append(prefix, entry.getKey());
+                String key = ConfigUtil.joinPath(path);
+                ConfigValue value = entry.getValue();
+                if (sections.contains(key)) {
+                    if (value instanceof ConfigObject child) {
+                        checkKnown(child, path);
+                    } else {
+                        throw new SettingsException(key + ": " + TypedConfig.render(value)
+                                + " is not allowed (expected a section { ... })" + TypedConfig.where(value.origin()));
+                    }
+                } else if (!leaves.contains(key)) {
+                    throw new SettingsException(key + ": unknown setting" + suggestion(key)
+                            + TypedConfig.where(value.origin()));
+                }
+            }
+        }
+
+        /** " (did you mean c2s.port?)" for a near miss, otherwise empty. */
+        String suggestion(String key) {
+            String best = null;
+            int bestDistance = Integer.MAX_VALUE;
+            for (String known : leaves) {
+                int distance = distance(key, known);
+                if (distance < bestDistance) {
+                    best = known;
+                    bestDistance = distance;
+                }
+            }
+            return best != null && bestDistance <= Math.max(2, key.length() / 4) ? " (did you mean " + best + "?)" : "";
+        }
+
+        private static List<String> append(List<String> prefix, String key) {
+            List<String> path = new ArrayList<>(prefix);
+            path.add(key);
+            return path;
+        }
+
+        private static int distance(String a, String b) {
+            int[] previous = new int[b.length() + 1];
+            int[] current = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                previous[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                current[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                    current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+                }
+                int[] swap = previous;
+                previous = current;
+                current = swap;
+            }
+            return previous[b.length()];
+        }
+    }
+}

@@ -1,0 +1,231 @@
+package org.parley.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private SettingsLoader loader() {
+        return new SettingsLoader().baseDirectory(dir);
+    }
+
+    private Path file(String content) throws IOException {
+        return Files.writeString(dir.resolve("parley.conf"), content);
+    }
+
+    private String error(SettingsLoader loader) {
+        return assertThrows(SettingsException.class, loader::loadAll).getMessage();
+    }
+
+    @Test
+    void defaultsLoad() {
+        SettingsLoader.Loaded loaded = loader().loadAll();
+        ServerSettings s = loaded.server();
+        assertEquals("localhost", s.domain());
+        assertEquals(dir.resolve("data"), s.dataDirectory());
+        assertEquals(new ServerSettings.C2s("0.0.0.0", 5222, true, 5223), s.c2s());
+        assertEquals(new ServerSettings.Tls(null, null, null), s.tls());
+        assertEquals(new ServerSettings.StorageSettings(null, null, null, 10), s.storage());
+        assertEquals(new ServerSettings.Registration(true, 5), s.registration());
+        assertEquals(new ServerSettings.Limits(256 * 1024, 16 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60),
+                1000, 4096), s.limits());
+        assertEquals(List.of(), s.admins());
+        assertEquals(new ServerSettings.Http("0.0.0.0", 8080), s.http());
+        assertEquals(LoggingSettings.defaults(), loaded.logging());
+    }
+
+    @Test
+    void fileOverridesDefaults() throws IOException {
+        Path config = file("""
+                domain = Chat.Example.ORG.
+                data-directory = state
+                c2s { port = 15222, direct-tls-port = -1 }
+                storage.jdbc-url = "jdbc:postgresql://db/parley"
+                limits.idle-timeout = 10m
+                limits.stanza-size = 1MiB
+                admins = ["Admin@Chat.Example.org", "ops@chat.example.org"]
+                logging { level = DEBUG, format = json }
+                """);
+        SettingsLoader.Loaded loaded = loader().configFile(config).loadAll();
+        ServerSettings s = loaded.server();
+        assertEquals("chat.example.org", s.domain());
+        assertEquals(dir.resolve("state"), s.dataDirectory());
+        assertEquals(15222, s.c2s().port());
+        assertEquals(-1, s.c2s().directTlsPort());
+        assertEquals("jdbc:postgresql://db/parley", s.storage().jdbcUrl());
+        assertEquals(Duration.ofMinutes(10), s.limits().idleTimeout());
+        assertEquals(1024 * 1024, s.limits().stanzaBytes());
+        assertEquals(List.of("admin@chat.example.org", "ops@chat.example.org"), s.admins());
+        assertEquals(new LoggingSettings("debug", "json"), loaded.logging());
+        assertEquals(5222 + 0, new SettingsLoader().load().c2s().port(), "defaults untouched");
+    }
+
+    @Test
+    void environmentOverridesFile() throws IOException {
+        Path config = file("c2s.port = 15222\nregistration.enabled = true\n");
+        ServerSettings s = loader().configFile(config).environment(Map.of(
+                "PARLEY_C2S_PORT", "6222",
+                "PARLEY_REGISTRATION_ENABLED", "false",
+                "PARLEY_LIMITS_KEEPALIVE_INTERVAL", "2m",
+                "PARLEY_ADMINS", "a@localhost, b@localhost",
+                "PARLEY_STORAGE_USER", "",
+                "PARLEY_JAVA_OPTS", "-Xmx1g",
+                "HOME", "/root")).load();
+        assertEquals(6222, s.c2s().port());
+        assertFalse(s.registration().enabled());
+        assertEquals(Duration.ofMinutes(2), s.limits().keepaliveInterval());
+        assertEquals(List.of("a@localhost", "b@localhost"), s.admins());
+        assertNull(s.storage().user());
+    }
+
+    @Test
+    void commandLineOverridesEnvironment() {
+        ServerSettings s = loader()
+                .environment(Map.of("PARLEY_C2S_PORT", "6222", "PARLEY_DOMAIN", "env.example"))
+                .overrides(Map.of("c2s.port", "7222", "data-directory", "/srv/parley"))
+                .load();
+        assertEquals(7222, s.c2s().port());
+        assertEquals("env.example", s.domain());
+        assertEquals(Path.of("/srv/parley"), s.dataDirectory());
+    }
+
+    @Test
+    void environmentVariableNames() {
+        assertEquals("PARLEY_C2S_DIRECT_TLS_PORT", SettingsLoader.environmentVariable("c2s.direct-tls-port"));
+        assertEquals("PARLEY_DATA_DIRECTORY", SettingsLoader.environmentVariable("data-directory"));
+        assertTrue(SettingsLoader.keys().contains("limits.pre-auth-stanza-size"));
+    }
+
+    @Test
+    void portOutOfRange() throws IOException {
+        assertEquals("c2s.port: 70000 is not allowed (expected a port 0-65535), set on the command line",
+                error(loader().overrides(Map.of("c2s.port", "70000"))));
+        Path config = file("# comment\nc2s.direct-tls-port = 70000\n");
+        assertEquals("c2s.direct-tls-port: 70000 is not allowed (expected a port 0-65535, or -1 to disable), set in "
+                + config + " line 2", error(loader().configFile(config)));
+        assertEquals("http.port: abc is not allowed (expected a port 0-65535, or -1 to disable), set in environment"
+                + " variable PARLEY_HTTP_PORT", error(loader().environment(Map.of("PARLEY_HTTP_PORT", "abc"))));
+    }
+
+    @Test
+    void badDuration() {
+        assertEquals("limits.idle-timeout: 5x is not allowed (expected a duration from 30s to 1d, e.g. 90s or 5m),"
+                + " set on the command line", error(loader().overrides(Map.of("limits.idle-timeout", "5x"))));
+        assertEquals("limits.keepalive-interval: 2h is not allowed (expected a duration from 5s to 1h, e.g. 90s or 5m),"
+                + " set on the command line", error(loader().overrides(Map.of("limits.keepalive-interval", "2h"))));
+    }
+
+    @Test
+    void badSize() {
+        assertEquals("limits.stanza-size: 100MiB is not allowed (expected a size from 10000B to 16MiB, e.g. 256KiB),"
+                + " set on the command line", error(loader().overrides(Map.of("limits.stanza-size", "100MiB"))));
+        assertEquals("limits.stanza-size: lots is not allowed (expected a size from 10000B to 16MiB, e.g. 256KiB),"
+                + " set on the command line", error(loader().overrides(Map.of("limits.stanza-size", "lots"))));
+        assertEquals("limits.pre-auth-stanza-size: 64KiB is not allowed (expected at most limits.stanza-size, 32KiB),"
+                + " set on the command line", error(loader().overrides(Map.of(
+                        "limits.stanza-size", "32KiB", "limits.pre-auth-stanza-size", "64KiB"))));
+    }
+
+    @Test
+    void booleanTypo() throws IOException {
+        Path config = file("c2s {\n  starttls-required = ture\n}\n");
+        assertEquals("c2s.starttls-required: ture is not allowed (expected true or false), set in " + config
+                + " line 2", error(loader().configFile(config)));
+    }
+
+    @Test
+    void unknownKeyInFile() throws IOException {
+        Path config = file("c2s.prot = 5222\n");
+        assertEquals("c2s.prot: unknown setting (did you mean c2s.port?), set in " + config + " line 1",
+                error(loader().configFile(config)));
+        config = file("\nfrobnicate = yes\n");
+        assertEquals("frobnicate: unknown setting, set in " + config + " line 2", error(loader().configFile(config)));
+        config = file("limits = 5\n");
+        assertEquals("limits: 5 is not allowed (expected a section { ... }), set in " + config + " line 1",
+                error(loader().configFile(config)));
+        config = file("tls.certifcate = null\n");
+        assertTrue(error(loader().configFile(config)).startsWith("tls.certifcate: unknown setting (did you mean"
+                + " tls.certificate?)"));
+    }
+
+    @Test
+    void unknownKeyOnCommandLine() {
+        assertEquals("registration.enable: unknown setting (did you mean registration.enabled?), set on the command"
+                + " line", error(loader().overrides(Map.of("registration.enable", "true"))));
+    }
+
+    @Test
+    void missingFile() {
+        Path missing = dir.resolve("missing.conf");
+        assertEquals("config file " + missing + " does not exist", error(loader().configFile(Path.of("missing.conf"))));
+    }
+
+    @Test
+    void syntaxErrorIsOneLineNamingTheFile() throws IOException {
+        Path config = file("c2s {\n  port = 5222\n");
+        String message = error(loader().configFile(config));
+        assertTrue(message.contains(config.toString()), message);
+        assertFalse(message.contains("\n"), message);
+    }
+
+    @Test
+    void invalidDomainAndJids() {
+        assertEquals("domain: \"my server\" is not allowed (expected a domain name such as chat.example.org, or"
+                + " localhost), set on the command line", error(loader().overrides(Map.of("domain", "my server"))));
+        assertEquals("admins: bob is not allowed (expected bare JIDs such as admin@example.org), set in environment"
+                + " variable PARLEY_ADMINS", error(loader().environment(Map.of("PARLEY_ADMINS", "a@localhost,bob"))));
+        assertEquals("admins: a@localhost/phone is not allowed (expected bare JIDs such as admin@example.org), set on"
+                + " the command line", error(loader().overrides(Map.of("admins", "a@localhost/phone"))));
+    }
+
+    @Test
+    void otherBounds() throws IOException {
+        assertEquals("logging.format: xml is not allowed (expected text or json), set on the command line",
+                error(loader().overrides(Map.of("logging.format", "xml"))));
+        assertEquals("limits.scram-iterations: 1000 is not allowed (expected a whole number 4096-1000000), set on"
+                + " the command line", error(loader().overrides(Map.of("limits.scram-iterations", "1000"))));
+        assertEquals("storage.jdbc-url: postgres://db is not allowed (expected a JDBC URL starting with jdbc:, or"
+                + " null for the embedded database), set on the command line",
+                error(loader().overrides(Map.of("storage.jdbc-url", "postgres://db"))));
+        assertEquals("tls.key: key.pem is not allowed (expected null unless tls.certificate is set), set on the"
+                + " command line", error(loader().overrides(Map.of("tls.key", "key.pem"))));
+        assertEquals("tls.certificate: " + dir.resolve("cert.pem") + " is not a readable file, set on the command"
+                + " line", error(loader().overrides(Map.of("tls.certificate", "cert.pem"))));
+        Files.writeString(dir.resolve("cert.pem"), "x");
+        assertEquals(dir.resolve("cert.pem"),
+                loader().overrides(Map.of("tls.certificate", "cert.pem")).load().tls().certificateFile());
+    }
+
+    @Test
+    void repositoryConfigFileEqualsTheDefaults() {
+        Path repositoryConfig = Path.of("../config/parley.conf");
+        assertTrue(Files.isRegularFile(repositoryConfig), "config/parley.conf at the repository root");
+        assertEquals(new SettingsLoader().loadAll(), new SettingsLoader().configFile(repositoryConfig).loadAll());
+    }
+
+    @Test
+    void repositoryConfigFileListsEveryKey() {
+        Config file = ConfigFactory.parseFile(Path.of("../config/parley.conf").toFile());
+        for (String key : SettingsLoader.keys()) {
+            assertTrue(file.hasPathOrNull(key), "config/parley.conf lacks " + key);
+        }
+    }
+}
