@@ -26,7 +26,6 @@ import org.apache.vysper.xmpp.modules.extension.xep0092_software_version.Softwar
 import org.apache.vysper.xmpp.modules.extension.xep0119_xmppping.XmppPingModule;
 import org.apache.vysper.xmpp.modules.extension.xep0133_service_administration.ServiceAdministrationModule;
 import org.apache.vysper.xmpp.modules.extension.xep0202_entity_time.EntityTimeModule;
-import org.apache.vysper.xmpp.modules.roster.RosterModule;
 import org.apache.vysper.xmpp.modules.servicediscovery.ServiceDiscoveryModule;
 import org.apache.vysper.xmpp.protocol.SessionStateHolder;
 import org.apache.vysper.xmpp.server.DefaultServerRuntimeContext;
@@ -40,6 +39,8 @@ import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
 import org.parley.server.im.VcardTempModule;
 import org.parley.server.offline.OfflineMessages;
+import org.parley.server.roster.RosterModule;
+import org.parley.server.roster.RosterService;
 import org.parley.server.roster.StoredRosterManager;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.SerialExecutor;
@@ -110,7 +111,8 @@ public final class ParleyServer implements AutoCloseable {
         OfflineMessages offline = new OfflineMessages(storage.offline(), domain, settings.limits().offlinePerUser());
         VysperAccounts vysperAccounts = new VysperAccounts(accounts, domain);
         OpenStorageProviderRegistry providers = new OpenStorageProviderRegistry();
-        providers.add(new StoredRosterManager(storage.rosters()));
+        StoredRosterManager rosterView = new StoredRosterManager(storage.rosters());
+        providers.add(rosterView);
         providers.add(offline);
         providers.add(vysperAccounts);
         runtime.setStorageProviderRegistry(providers);
@@ -121,7 +123,8 @@ public final class ParleyServer implements AutoCloseable {
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(settings.registration().enabled()),
-                new RosterModule(),
+                new RosterModule(new RosterService(storage.rosters(), rosterView, registry),
+                        registry, user -> storage.accounts().exists(user.getNode()), domain),
                 new XmppPingModule(),
                 new SoftwareVersionModule(),
                 new EntityTimeModule(),

@@ -19,9 +19,9 @@ import org.parley.server.storage.RosterEntry;
 import org.parley.server.storage.RosterStore;
 
 /**
- * Vysper's roster API on Parley's {@link RosterStore}: rosters survive restarts. Vysper's subscription
- * logic edits {@link RosterItem}s in place and then saves them with {@link #addContact}, so rosters are
- * kept in memory once read (write-through) and every save goes to the store.
+ * Vysper's roster API on Parley's {@link RosterStore}, for Vysper's presence handling (broadcast to
+ * contacts, probes). Parley's {@link RosterService} makes every change and evicts the cached copy, so
+ * reads here are cached per user until the next change.
  */
 public final class StoredRosterManager extends AbstractRosterManager {
 
@@ -45,7 +45,9 @@ public final class StoredRosterManager extends AbstractRosterManager {
     private MutableRoster load(Entity bareJid) {
         MutableRoster roster = new MutableRoster();
         for (RosterEntry entry : store.roster(bareJid.getNode())) {
-            roster.addItem(toItem(entry));
+            if (entry.listed()) {
+                roster.addItem(toItem(entry));
+            }
         }
         return roster;
     }

@@ -72,6 +72,27 @@ public class SessionRegistry extends ResourceRegistry {
         }
     }
 
+    /** The session asked for its roster, so it gets roster pushes from now on (RFC 6121 §2.1.6). */
+    public void markInterested(SessionContext session) {
+        Binding binding = bySession.get(session);
+        if (binding != null) {
+            synchronized (binding) {
+                binding.state = ResourceState.makeInterested(binding.state);
+            }
+        }
+    }
+
+    /** Available resources of a user: those that sent initial presence and not yet unavailable. */
+    public List<Binding> availableBindingsOf(Entity user) {
+        List<Binding> result = new ArrayList<>();
+        for (Binding b : bindingsOf(user)) {
+            if (ResourceState.isAvailable(b.state)) {
+                result.add(b);
+            }
+        }
+        return result;
+    }
+
     /** Runs {@code work} with Vysper's resource-string look-ups resolved in favour of {@code user}. */
     public static <T> T runAs(Entity user, Supplier<T> work) {
         Entity previous = CURRENT_USER.get();

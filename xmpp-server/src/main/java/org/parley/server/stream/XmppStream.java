@@ -126,6 +126,8 @@ public final class XmppStream implements XmlStreamListener {
         if (state == SessionState.AUTHENTICATED) {
             f.append("<bind xmlns='").append(NS_BIND).append("'/>");
             f.append("<session xmlns='").append(NS_SESSION).append("'><optional/></session>");
+            f.append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
+            f.append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
         } else {
             if (!secure && transport.canStartTls()) {
                 f.append("<starttls xmlns='").append(NS_TLS).append("'>");

@@ -99,37 +99,8 @@ class RosterPresenceTest {
         }
     }
 
-    /** Waits on roster change events (no polling sleeps) until the contact's subscription is {@code type}. */
     private static void awaitSubscription(Roster roster, BareJid contact, RosterPacket.ItemType type)
             throws InterruptedException {
-        java.util.concurrent.Semaphore changed = new java.util.concurrent.Semaphore(0);
-        org.jivesoftware.smack.roster.RosterListener listener = new org.jivesoftware.smack.roster.AbstractRosterListener() {
-            @Override
-            public void entriesAdded(java.util.Collection<org.jxmpp.jid.Jid> addresses) {
-                changed.release();
-            }
-
-            @Override
-            public void entriesUpdated(java.util.Collection<org.jxmpp.jid.Jid> addresses) {
-                changed.release();
-            }
-        };
-        roster.addRosterListener(listener);
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (true) {
-                RosterEntry entry = roster.getEntry(contact);
-                if (entry != null && entry.getType() == type) {
-                    return;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !changed.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                    throw new AssertionError("subscription to " + contact + " is "
-                            + (entry == null ? "absent" : entry.getType()));
-                }
-            }
-        } finally {
-            roster.removeRosterListener(listener);
-        }
+        RosterTestSupport.awaitEntry(roster, contact, e -> e.getType() == type);
     }
 }

@@ -19,7 +19,7 @@ import org.parley.server.storage.RosterStore;
 final class JdbcRosterStore implements RosterStore {
 
     private static final String SELECT_ITEMS = "SELECT i.contact, i.name, i.subscription, i.ask_out, i.pending_in,"
-            + " i.approved, g.group_name FROM roster_items i LEFT JOIN roster_groups g"
+            + " i.approved, g.group_name, i.listed FROM roster_items i LEFT JOIN roster_groups g"
             + " ON g.username = i.username AND g.contact = i.contact WHERE i.username = ?";
     private static final String ORDER = " ORDER BY i.contact, g.pos";
 
@@ -55,7 +55,7 @@ final class JdbcRosterStore implements RosterStore {
                     }
                     contact = rs.getString(1);
                     item = new RosterEntry(contact, rs.getString(2), rs.getString(3), rs.getBoolean(4),
-                            rs.getBoolean(5), rs.getBoolean(6), List.of());
+                            rs.getBoolean(5), rs.getBoolean(6), List.of(), rs.getBoolean(8));
                     groups = new ArrayList<>();
                 }
                 String group = rs.getString(7);
@@ -72,7 +72,7 @@ final class JdbcRosterStore implements RosterStore {
 
     private static RosterEntry withGroups(RosterEntry e, List<String> groups) {
         return new RosterEntry(e.contact(), e.name(), e.subscription(), e.askOut(), e.pendingIn(), e.approved(),
-                groups);
+                groups, e.listed());
     }
 
     @Override
@@ -81,8 +81,9 @@ final class JdbcRosterStore implements RosterStore {
             long version = bumpVersion(c, username);
             Sql.update(c, "DELETE FROM roster_items WHERE username = ? AND contact = ?", username, entry.contact());
             Sql.update(c, "INSERT INTO roster_items (username, contact, name, subscription, ask_out, pending_in,"
-                            + " approved) VALUES (?, ?, ?, ?, ?, ?, ?)", username, entry.contact(), entry.name(),
-                    entry.subscription(), entry.askOut(), entry.pendingIn(), entry.approved());
+                            + " approved, listed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", username, entry.contact(),
+                    entry.name(), entry.subscription(), entry.askOut(), entry.pendingIn(), entry.approved(),
+                    entry.listed());
             try (PreparedStatement insert = c.prepareStatement(
                     "INSERT INTO roster_groups (username, contact, pos, group_name) VALUES (?, ?, ?, ?)")) {
                 List<String> groups = entry.groups();
