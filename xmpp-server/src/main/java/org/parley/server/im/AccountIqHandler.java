@@ -21,6 +21,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.StanzaErrorType;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,7 +171,7 @@ abstract class AccountIqHandler extends DefaultIQHandler {
      */
     static Optional<XMLElement> parseStored(String xml, String name, String ns, String owner) {
         try {
-            XMLElement parsed = StoredXml.parse(xml);
+            XMLElement parsed = StanzaParsing.parse(xml);
             if (!name.equals(parsed.getName()) || !ns.equals(parsed.getNamespaceURI())) {
                 LOG.warn("stored <{} xmlns='{}'> of {} holds <{} xmlns='{}'>; ignored", name, ns, owner,
                         parsed.getName(), parsed.getNamespaceURI());

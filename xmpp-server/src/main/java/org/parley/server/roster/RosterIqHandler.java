@@ -82,7 +82,7 @@ final class RosterIqHandler implements StanzaHandler {
             return reply(get(iq, user, query, session));
         }
         if (iq.getIQType() == IQStanzaType.SET) {
-            return reply(set(iq, user, query));
+            return reply(set(iq, user.getBareJID(), query));
         }
         return null;
     }
@@ -126,10 +126,8 @@ final class RosterIqHandler implements StanzaHandler {
             return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "malformed jid");
         }
         contact = contact.getBareJID();
-        String subscription = item.getAttributeValue("subscription");
-        Optional<RosterEntry> existing = rosters.entry(user, contact);
-        if ("remove".equals(subscription)) {
-            return remove(iq, user, contact, existing);
+        if ("remove".equals(item.getAttributeValue("subscription"))) {
+            return remove(iq, user, contact);
         }
         // §2.1.2.5: in a roster set, any subscription value other than "remove" is ignored.
         String name = item.getAttributeValue("name");
@@ -148,22 +146,29 @@ final class RosterIqHandler implements StanzaHandler {
             }
             groups.add(text);
         }
-        RosterEntry base = existing.orElse(new RosterEntry(contact.getFullQualifiedName(), null, "none", false,
-                false, false, List.of(), true));
-        RosterEntry updated = new RosterEntry(base.contact(), name, base.subscription(), base.askOut(),
-                base.pendingIn(), base.approved(), groups, true);
-        rosters.save(user, updated, existing.map(RosterEntry::listed).orElse(false));
+        synchronized (rosters.lockFor(user)) {
+            Optional<RosterEntry> existing = rosters.entry(user, contact);
+            RosterEntry base = existing.orElse(new RosterEntry(contact.getFullQualifiedName(), null, "none", false,
+                    false, false, List.of(), true));
+            RosterEntry updated = new RosterEntry(base.contact(), name, base.subscription(), base.askOut(),
+                    base.pendingIn(), base.approved(), groups, true);
+            rosters.save(user, updated, existing.map(RosterEntry::listed).orElse(false));
+        }
         return StanzaBuilder.createIQStanza(null, iq.getFrom(), IQStanzaType.RESULT, iq.getID()).build();
     }
 
     /** RFC 6121 §2.5: removing an item also cancels and revokes its subscriptions. */
-    private Stanza remove(IQStanza iq, Entity user, Entity contact, Optional<RosterEntry> existing) {
-        if (existing.isEmpty() || !existing.get().listed()) {
-            return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
+    private Stanza remove(IQStanza iq, Entity user, Entity contact) {
+        RosterEntry entry;
+        synchronized (rosters.lockFor(user)) {
+            Optional<RosterEntry> existing = rosters.entry(user, contact);
+            if (existing.isEmpty() || !existing.get().listed()) {
+                return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
+            }
+            entry = existing.get();
+            rosters.delete(user, entry);
         }
-        RosterEntry entry = existing.get();
         Subscription sub = Subscription.of(entry.subscription());
-        rosters.delete(user, entry);
         if (sub.to() || entry.askOut()) {
             subscriptions.sendOnBehalf(user, contact, PresenceStanzaType.UNSUBSCRIBE);
         }

@@ -21,6 +21,9 @@ public final class RosterService {
 
     static final String NS = "jabber:iq:roster";
 
+    private static final int STRIPES = 256;
+
+    private final Object[] locks = new Object[STRIPES];
     private final RosterStore store;
     private final StoredRosterManager view;
     private final SessionRegistry registry;
@@ -29,6 +32,18 @@ public final class RosterService {
         this.store = store;
         this.view = view;
         this.registry = registry;
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new Object();
+        }
+    }
+
+    /**
+     * The lock that serialises read-modify-write changes of one user's roster: sessions of different users
+     * change the same roster concurrently (a request and a pre-approval crossing). Never hold two of these
+     * at once; callers send to other users only after releasing it.
+     */
+    public Object lockFor(Entity user) {
+        return locks[(user.getBareJID().hashCode() & 0x7fffffff) % STRIPES];
     }
 
     /** The items the user sees (pending-only rows excluded), and the version they are at. */

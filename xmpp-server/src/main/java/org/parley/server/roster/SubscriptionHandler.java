@@ -90,13 +90,16 @@ final class SubscriptionHandler implements StanzaHandler {
         }
         Entity user = session.getInitiatingEntity().getBareJID();
         Entity contact = to.getBareJID();
-        boolean forward = switch (presence.getPresenceType()) {
-            case SUBSCRIBE -> outboundSubscribe(user, contact);
-            case SUBSCRIBED -> outboundSubscribed(user, contact);
-            case UNSUBSCRIBE -> outboundUnsubscribe(user, contact);
-            case UNSUBSCRIBED -> outboundUnsubscribed(user, contact);
-            default -> false;
-        };
+        boolean forward;
+        synchronized (rosters.lockFor(user)) {
+            forward = switch (presence.getPresenceType()) {
+                case SUBSCRIBE -> outboundSubscribe(user, contact);
+                case SUBSCRIBED -> outboundSubscribed(user, contact);
+                case UNSUBSCRIBE -> outboundUnsubscribe(user, contact);
+                case UNSUBSCRIBED -> outboundUnsubscribed(user, contact);
+                default -> false;
+            };
+        }
         if (forward) {
             sendOnBehalf(user, contact, presence.getPresenceType());
         }
@@ -197,30 +200,45 @@ final class SubscriptionHandler implements StanzaHandler {
             }
             return;
         }
-        switch (type) {
-            case SUBSCRIBE -> inboundSubscribe(to, from);
-            case SUBSCRIBED -> inboundSubscribed(to, from);
-            case UNSUBSCRIBE -> inboundUnsubscribe(to, from);
-            case UNSUBSCRIBED -> inboundUnsubscribed(to, from);
-            default -> { }
+        AutoReply reply = AutoReply.NONE;
+        synchronized (rosters.lockFor(to)) {
+            switch (type) {
+                case SUBSCRIBE -> reply = inboundSubscribe(to, from);
+                case SUBSCRIBED -> inboundSubscribed(to, from);
+                case UNSUBSCRIBE -> inboundUnsubscribe(to, from);
+                case UNSUBSCRIBED -> inboundUnsubscribed(to, from);
+                default -> { }
+            }
+        }
+        // Answers for the recipient go out after its lock is released (they take the requester's).
+        if (reply != AutoReply.NONE) {
+            sendOnBehalf(to, from, PresenceStanzaType.SUBSCRIBED);
+        }
+        if (reply == AutoReply.APPROVED) {
+            sendAvailablePresence(to, from);
         }
     }
 
-    private void inboundSubscribe(Entity user, Entity requester) {
+    /** What the server answers in a user's name to an inbound request. */
+    private enum AutoReply {
+        NONE,
+        /** §3.1.3: the requester is already subscribed; confirm again. */
+        ALREADY_SUBSCRIBED,
+        /** §3.4: pre-approved; confirm and send current presence. */
+        APPROVED
+    }
+
+    private AutoReply inboundSubscribe(Entity user, Entity requester) {
         Optional<RosterEntry> existing = rosters.entry(user, requester);
         RosterEntry e = existing.orElse(fresh(requester));
         Subscription sub = Subscription.of(e.subscription());
         if (sub.from()) {
-            // Already subscribed: answer for the user (§3.1.3).
-            sendOnBehalf(user, requester, PresenceStanzaType.SUBSCRIBED);
-            return;
+            return AutoReply.ALREADY_SUBSCRIBED;
         }
         if (e.approved()) {
             // §3.4: pre-approved, so approve without asking the user.
             rosters.save(user, with(e, sub.withFrom(true).value(), e.askOut(), false, false, true), wasListed(existing));
-            sendOnBehalf(user, requester, PresenceStanzaType.SUBSCRIBED);
-            sendAvailablePresence(user, requester);
-            return;
+            return AutoReply.APPROVED;
         }
         if (!e.pendingIn()) {
             // Remembered without creating a roster item when there is none (§3.1.3).
@@ -228,6 +246,7 @@ final class SubscriptionHandler implements StanzaHandler {
                     wasListed(existing));
         }
         deliverToAvailable(user, presence(requester, user, PresenceStanzaType.SUBSCRIBE));
+        return AutoReply.NONE;
     }
 
     private void inboundSubscribed(Entity user, Entity contact) {

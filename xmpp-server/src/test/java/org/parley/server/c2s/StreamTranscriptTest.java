@@ -84,6 +84,14 @@ class StreamTranscriptTest {
             assertTrue(features.contains("<mechanism>SCRAM-SHA-1</mechanism>"), features);
             assertTrue(features.contains("<mechanism>PLAIN</mechanism>"), features);
             assertTrue(features.contains("iq-register"), features);
+            String plain = Base64.getEncoder().encodeToString("\0alice\0secret-password".getBytes(StandardCharsets.UTF_8));
+            client.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>")
+                    .await("<success");
+            client.clear();
+            String bound = client.openStream().await("</stream:features>");
+            assertTrue(bound.contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"), bound);
+            assertTrue(bound.contains("urn:xmpp:features:rosterver"), "RFC 6121 §2.6.1: " + bound);
+            assertTrue(bound.contains("urn:xmpp:features:pre-approval"), "RFC 6121 §3.4: " + bound);
         }
     }
 

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +135,9 @@ class SubscriptionTest {
             BareJid fayJid = JidCreate.bareFrom("fay@localhost");
             eveRoster.preApprove(fayJid);
             fayRoster.preApprove(eveJid);
+            // Stanzas of different sessions have no order between them: wait until both are recorded.
+            RosterTestSupport.awaitEntry(eveRoster, fayJid, RosterEntry::isApproved);
+            RosterTestSupport.awaitEntry(fayRoster, eveJid, RosterEntry::isApproved);
             eveRoster.sendSubscriptionRequest(fayJid);
             fayRoster.sendSubscriptionRequest(eveJid);
             RosterTestSupport.awaitEntry(eveRoster, fayJid, e -> e.getType() == RosterPacket.ItemType.both);
@@ -153,17 +154,7 @@ class SubscriptionTest {
 
     @Test
     void rfc6121_2_6_rosterVersioningReturnsNothingWhenUnchanged() throws Exception {
-        try (RawClient client = RawClient.directTls(server.server().directTlsPort(), server.clientSslContext())) {
-            client.openStream().await("</stream:features>");
-            String plain = Base64.getEncoder().encodeToString(("\0gus\0" + TestServer.PASSWORD)
-                    .getBytes(StandardCharsets.UTF_8));
-            client.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>")
-                    .await("<success");
-            client.clear();
-            String features = client.openStream().await("</stream:features>");
-            assertTrue(features.contains("urn:xmpp:features:rosterver"), features);
-            client.send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>").await("</iq>");
-            client.clear();
+        try (RawClient client = RawClient.loggedIn(server, "gus")) {
             client.send("<iq type='set' id='s1'><query xmlns='jabber:iq:roster'><item jid='ann@localhost'/></query></iq>")
                     .await("id=\"s1\"");
             client.clear();
@@ -182,16 +173,7 @@ class SubscriptionTest {
 
     @Test
     void rfc6121_2_3_3_rosterSetWithTwoItemsIsBadRequest() throws Exception {
-        try (RawClient client = RawClient.directTls(server.server().directTlsPort(), server.clientSslContext())) {
-            client.openStream().await("</stream:features>");
-            String plain = Base64.getEncoder().encodeToString(("\0gus\0" + TestServer.PASSWORD)
-                    .getBytes(StandardCharsets.UTF_8));
-            client.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>")
-                    .await("<success");
-            client.clear();
-            client.openStream().await("</stream:features>");
-            client.send("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>").await("</iq>");
-            client.clear();
+        try (RawClient client = RawClient.loggedIn(server, "gus")) {
             String reply = client.send("<iq type='set' id='x'><query xmlns='jabber:iq:roster'>"
                     + "<item jid='a@localhost'/><item jid='b@localhost'/></query></iq>").await("</iq>");
             assertTrue(reply.contains("bad-request"), reply);

@@ -61,6 +61,25 @@ public final class RawClient implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Connects with Direct TLS, authenticates {@code user} with PLAIN and binds a resource: a session
+     * ready for stanzas, with nothing of the negotiation left in {@link #received()}.
+     */
+    public static RawClient loggedIn(TestServer server, String user) throws IOException {
+        RawClient client = directTls(server.server().directTlsPort(), server.clientSslContext());
+        client.openStream().await("</stream:features>");
+        String plain = java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + TestServer.PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+        client.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>")
+                .await("<success");
+        client.clear();
+        client.openStream().await("</stream:features>");
+        client.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                + "<resource>raw</resource></bind></iq>").await("</iq>");
+        client.clear();
+        return client;
+    }
+
     /** Opens a client stream to localhost. */
     public RawClient openStream() throws IOException {
         return send("<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xml:lang='en' "
