@@ -78,12 +78,19 @@ final class Transactions {
      * One line describing a failure: the message of the innermost SQLException (the database's own words),
      * or else of the root cause, with line breaks folded.
      */
+    /** H2's "Database may be already in use" (org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1). */
+    private static final int H2_DATABASE_IN_USE = 90020;
+
     static String describe(Throwable failure) {
         Throwable chosen = failure;
         for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
             if (t instanceof SQLException || !(chosen instanceof SQLException)) {
                 chosen = t;
             }
+        }
+        if (chosen instanceof SQLException sql && sql.getErrorCode() == H2_DATABASE_IN_USE) {
+            return "the embedded database is in use by another process (is Parley already running? "
+                    + "stop it first; the embedded database allows one process at a time)";
         }
         String message = chosen.getMessage() != null ? chosen.getMessage() : chosen.getClass().getName();
         return message.replaceAll("\\s+", " ").trim();
