@@ -27,7 +27,12 @@ public interface AccountAdmin extends AutoCloseable {
     /** Usernames, sorted. */
     List<String> list();
 
-    ImportSummary importAccounts(Reader reader);
+    /**
+     * Imports many accounts.
+     *
+     * @param progress told (accounts stored, valid lines) after every batch; a long import shows progress
+     */
+    ImportSummary importAccounts(Reader reader, java.util.function.BiConsumer<Integer, Integer> progress);
 
     /** Closes the storage. */
     @Override

@@ -55,8 +55,8 @@ final class JdbcAccountAdmin implements AccountAdmin {
     }
 
     @Override
-    public ImportSummary importAccounts(Reader reader) {
-        var result = accounts.importAccounts(reader);
+    public ImportSummary importAccounts(Reader reader, java.util.function.BiConsumer<Integer, Integer> progress) {
+        var result = accounts.importAccounts(reader, progress::accept);
         return new ImportSummary(result.created(), result.skipped(), List.copyOf(result.invalidLines()));
     }
 

@@ -179,6 +179,9 @@ final class UserCommand implements Runnable {
                     + " are skipped and left unchanged.",
                     "Prints how many were created, skipped and invalid, and the invalid line numbers."})
     static final class Import extends AccountCommand {
+        /** Imports smaller than this finish in a moment and print no progress. */
+        private static final int IMPORT_PROGRESS_FROM = 500;
+
         @Parameters(paramLabel = "FILE", description = "The file, or - for standard input.")
         String file;
 
@@ -197,7 +200,13 @@ final class UserCommand implements Runnable {
         void execute(AccountAdmin accounts, ServerSettings settings, PrintWriter out) {
             AccountAdmin.ImportSummary summary;
             try (Reader reader = open()) {
-                summary = accounts.importAccounts(reader);
+                PrintWriter err = spec.commandLine().getErr();
+                summary = accounts.importAccounts(reader, (done, total) -> {
+                    if (total > IMPORT_PROGRESS_FROM) {
+                        err.println("parley: stored " + done + " of " + total + " accounts");
+                        err.flush();
+                    }
+                });
             } catch (IOException e) {
                 throw new CommandException("cannot read " + file + ": " + e.getMessage());
             }

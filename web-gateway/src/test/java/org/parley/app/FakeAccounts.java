@@ -55,7 +55,7 @@ final class FakeAccounts implements AccountAdmin, AccountAdmin.Opener {
     }
 
     @Override
-    public ImportSummary importAccounts(Reader reader) {
+    public ImportSummary importAccounts(Reader reader, java.util.function.BiConsumer<Integer, Integer> progress) {
         int created = 0;
         int skipped = 0;
         List<Integer> invalid = new ArrayList<>();
