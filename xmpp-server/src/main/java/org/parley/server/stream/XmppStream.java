@@ -162,7 +162,7 @@ public final class XmppStream implements XmlStreamListener {
             return;
         }
         sendHeader();
-        LOG.info("stream error {} for {}: {}", condition.elementName(), describePeer(), text);
+        LOG.info("stream error {} for {}{}", condition.elementName(), describePeer(), text == null ? "" : ": " + text);
         StringBuilder error = new StringBuilder("<stream:error><").append(condition.elementName())
                 .append(" xmlns='").append(NS_STREAMS).append("'/>");
         if (text != null) {
