@@ -248,7 +248,8 @@ public final class LocalRelay implements StanzaRelay {
         if (session.getState() != SessionState.AUTHENTICATED) {
             return;
         }
-        StanzaHandler handler = runtime.getHandler(stanza);
+        // IQs need no inbound processing: the addressed resource answers them itself (RFC 6120 §8.2.3).
+        StanzaHandler handler = IQStanza.isOfType(stanza) ? null : runtime.getHandler(stanza);
         if (handler == null) {
             session.getResponseWriter().write(stanza);
             return;

@@ -4,6 +4,9 @@ import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityFormatException;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.delivery.StanzaRelay;
+import org.apache.vysper.xmpp.delivery.failure.DeliveryException;
+import org.apache.vysper.xmpp.delivery.failure.ReturnErrorToSenderFailureStrategy;
 import org.apache.vysper.xmpp.protocol.ProtocolException;
 import org.apache.vysper.xmpp.protocol.ResponseStanzaContainer;
 import org.apache.vysper.xmpp.protocol.StanzaHandler;
@@ -67,6 +70,12 @@ public final class StanzaDispatcher {
             reply(session, stamped, StanzaErrorCondition.BAD_REQUEST, "missing or unknown IQ type");
             return;
         }
+        if (core instanceof IQStanza && addressedToResource(core)) {
+            // RFC 6120 §10.5.4: an IQ to a full JID is for that resource, not for a server module that happens
+            // to know its namespace (Vysper would answer a version or disco query to a client itself).
+            relayToResource(core);
+            return;
+        }
         StanzaHandler handler = runtime.getHandler(core);
         if (handler == null || !handler.verify(core)) {
             if (StanzaErrors.answerable(core)) {
@@ -75,6 +84,20 @@ public final class StanzaDispatcher {
             return;
         }
         SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, core));
+    }
+
+    private static boolean addressedToResource(Stanza stanza) {
+        Entity to = stanza.getTo();
+        return to != null && to.getNode() != null && to.isResourceSet();
+    }
+
+    private void relayToResource(Stanza stanza) {
+        StanzaRelay relay = runtime.getStanzaRelay();
+        try {
+            relay.relay(stanza.getTo(), stanza, new ReturnErrorToSenderFailureStrategy(relay));
+        } catch (DeliveryException e) {
+            LOG.warn("could not relay {} to {}: {}", stanza.getName(), stanza.getTo(), e.toString());
+        }
     }
 
     private void execute(ParleySession session, StanzaHandler handler, XMPPCoreStanza stanza) {

@@ -83,6 +83,20 @@ class ServicesTest {
     }
 
     @Test
+    void rfc6120_10_5_4_iqToAFullJidIsAnsweredByThatClientNotTheServer() throws Exception {
+        VersionManager.getInstanceFor(bob).setVersion("Bob's client", "4.2");
+        Version version = VersionManager.getInstanceFor(alice).getVersion(bob.getUser());
+        assertTrue(version.getName().startsWith("Bob's client"), version.getName());
+    }
+
+    @Test
+    void rfc6120_10_5_4_iqToAnOfflineResourceIsServiceUnavailable() {
+        XMPPErrorException e = assertThrows(XMPPErrorException.class, () -> VersionManager.getInstanceFor(alice)
+                .getVersion(JidCreate.entityFullFrom("bob@localhost/not-online")));
+        assertEquals(StanzaError.Condition.service_unavailable, e.getStanzaError().getCondition());
+    }
+
+    @Test
     void xep0054_vcardRoundTripAndVisibleToOthers() throws Exception {
         VCardManager aliceCards = VCardManager.getInstanceFor(alice);
         VCard card = new VCard();
