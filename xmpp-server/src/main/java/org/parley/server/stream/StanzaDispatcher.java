@@ -70,6 +70,12 @@ public final class StanzaDispatcher {
             reply(session, stamped, StanzaErrorCondition.BAD_REQUEST, "missing or unknown IQ type");
             return;
         }
+        if (core instanceof IQStanza iq && !StanzaErrors.isRequest(iq) && !addressedToResource(iq)
+                && (iq.getTo() == null || iq.getTo().getNode() == null)) {
+            // A result or error for the server (e.g. a client acknowledging a roster push): nothing to do,
+            // and never an answer (RFC 6120 §8.2.3).
+            return;
+        }
         if (core instanceof IQStanza && addressedToResource(core)) {
             // RFC 6120 §10.5.4: an IQ to a full JID is for that resource, not for a server module that happens
             // to know its namespace (Vysper would answer a version or disco query to a client itself).

@@ -208,6 +208,16 @@ class StreamTranscriptTest {
     }
 
     @Test
+    void rfc6120_8_2_3_aResultSentToTheServerIsNeverAnswered() throws Exception {
+        try (RawClient client = boundClient("alice")) {
+            client.send("<iq type='result' id='push-ack'/>");
+            client.send("<iq type='get' id='after' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+            String got = client.await("id=\"after\"");
+            assertTrue(!got.contains("push-ack"), "no reply to a result: " + got);
+        }
+    }
+
+    @Test
     void rfc6120_8_2_3_iqWithoutPayloadIsBadRequest() throws Exception {
         try (RawClient client = boundClient("alice")) {
             client.send("<iq type='get' id='e1' to='localhost'/>");

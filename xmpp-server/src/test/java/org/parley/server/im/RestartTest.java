@@ -40,7 +40,8 @@ class RestartTest {
 
             XMPPTCPConnection sleeper = new XMPPTCPConnection(server.config("sleeper").build());
             BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
-            sleeper.addAsyncStanzaListener(s -> inbox.add((Message) s), s -> s instanceof Message);
+            // A sync listener: Smack calls async listeners concurrently, which would reorder what arrived in order.
+            sleeper.addSyncStanzaListener(s -> inbox.add((Message) s), s -> s instanceof Message);
             sleeper.connect().login();
             sleeper.sendStanza(sleeper.getStanzaFactory().buildPresenceStanza().build());
             for (int i = 0; i < 3; i++) {
