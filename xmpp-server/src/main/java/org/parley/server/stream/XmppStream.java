@@ -76,7 +76,7 @@ public final class XmppStream implements XmlStreamListener {
         if (ended) {
             return;
         }
-        try {
+        try (MDC.MDCCloseable user = MDC.putCloseable("user", describePeer())) {
             parser.feed(data, offset, length);
         } catch (StreamErrorException e) {
             streamError(e.condition(), e.getMessage());
@@ -215,7 +215,11 @@ public final class XmppStream implements XmlStreamListener {
     }
 
     private String describePeer() {
-        return fullJid != null ? fullJid.getFullQualifiedName() : transport.remoteAddress();
+        if (fullJid != null) {
+            return fullJid.getFullQualifiedName();
+        }
+        Entity user = session.getInitiatingEntity();
+        return user != null ? user.getFullQualifiedName() : transport.remoteAddress();
     }
 
     // ---- first-level elements ----
@@ -358,7 +362,6 @@ public final class XmppStream implements XmlStreamListener {
             Entity user = new EntityImpl(success.username(), env.domain(), null);
             session.setInitiatingEntity(user);
             session.setState(SessionState.AUTHENTICATED);
-            MDC.put("user", user.getFullQualifiedName());
             LOG.info("authenticated {} from {}", user.getFullQualifiedName(), transport.remoteAddress());
             restartParser(env.limits().stanzaBytes());
             byte[] extra = success.additionalData();
@@ -435,7 +438,6 @@ public final class XmppStream implements XmlStreamListener {
         }
         SessionRegistry.Binding binding = env.registry().bind(session, requested);
         fullJid = binding.fullJid();
-        MDC.put("user", fullJid.getFullQualifiedName());
         Stanza result = StanzaBuilder.createIQStanza(null, null, IQStanzaType.RESULT, request.getID())
                 .startInnerElement("bind", NS_BIND).startInnerElement("jid", NS_BIND)
                 .addText(fullJid.getFullQualifiedName()).endInnerElement().endInnerElement().build();
