@@ -2,13 +2,10 @@ package org.parley.server.c2s;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestServer;
@@ -16,25 +13,14 @@ import org.parley.server.testing.TestServer;
 /** Whitespace keepalives (RFC 6120 §4.6.1) and the idle timeout (§4.9.3.4 connection-timeout). */
 class KeepaliveTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data, s -> {
-            ServerSettings.Limits l = s.limits();
-            return new ServerSettings(s.domain(), s.dataDirectory(), s.c2s(), s.tls(), s.storage(),
-                    s.registration(), new ServerSettings.Limits(l.stanzaBytes(), l.preAuthStanzaBytes(),
-                    Duration.ofSeconds(2), Duration.ofMillis(300), l.offlinePerUser(), l.scramIterations()),
-                    s.admins(), s.http());
-        });
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.withSettings(s -> {
+        ServerSettings.Limits l = s.limits();
+        return new ServerSettings(s.domain(), s.dataDirectory(), s.c2s(), s.tls(), s.storage(),
+                s.registration(), new ServerSettings.Limits(l.stanzaBytes(), l.preAuthStanzaBytes(),
+                Duration.ofSeconds(2), Duration.ofMillis(300), l.offlinePerUser(), l.scramIterations()),
+                s.admins(), s.http());
+    });
 
     @Test
     void silentConnectionGetsKeepalivesThenConnectionTimeout() throws Exception {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -15,10 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.SASLAuthentication;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.server.testing.TestServer;
@@ -26,22 +24,14 @@ import org.parley.server.testing.TestServer;
 /** RFC 6120 §5 (STARTTLS), §6 (SASL) and §7 (binding) with Smack clients over real sockets. */
 class LoginTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("alice");
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(data);
-        server.createUser("alice");
         for (int i = 0; i < 20; i++) {
             server.createUser("user" + i);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @ParameterizedTest(name = "RFC 6120 §6: login with {0} over STARTTLS")

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -18,10 +17,8 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestServer;
 
@@ -31,20 +28,8 @@ import org.parley.server.testing.TestServer;
  */
 class ScramSha256TranscriptTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data);
-        server.createUser("alice");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("alice");
 
     @Test
     void rfc7677_scramSha256LoginVerifiesTheServerSignature() throws Exception {

@@ -2,37 +2,22 @@ package org.parley.server.im;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.commands.AdHocCommand;
 import org.jivesoftware.smackx.commands.AdHocCommandManager;
 import org.jivesoftware.smackx.commands.AdHocCommandResult;
 import org.jivesoftware.smackx.xdata.form.FillableForm;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.testing.TestServer;
 
 /** XEP-0133 service administration by a configured admin JID. */
 class AdminCommandsTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data); // admins = [admin@localhost]
-        server.createUser("admin");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("admin"); // admins = [admin@localhost]
 
     @Test
     void xep0133_4_1_adminAddsAUserWhoCanThenLogIn() throws Exception {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -19,34 +18,23 @@ import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.delay.packet.DelayInformation;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.testing.TestServer;
 
 /** One-to-one messages (RFC 6121 §5), ordering (RFC 6120 §10.1) and offline storage (XEP-0160). */
 class ChatTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "dave");
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(data);
-        for (String user : List.of("alice", "bob", "carol", "dave")) {
-            server.createUser(user);
-        }
         for (int i = 0; i < 20; i++) {
             server.createUser("p" + i);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static Message chat(XMPPTCPConnection from, String to, String body) throws Exception {

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 
 import org.jivesoftware.smack.XMPPException.XMPPErrorException;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.iqregister.AccountManager;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.parts.Localpart;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.testing.TestServer;
@@ -23,21 +20,10 @@ import org.parley.server.testing.TestServer;
 /** In-band registration, XEP-0077, with Smack's AccountManager over STARTTLS. */
 class RegistrationTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // Three registrations per address per hour, so the throttle is reachable in a test.
-        server = TestServer.start(data, s -> new ServerSettings(s.domain(), s.dataDirectory(), s.c2s(), s.tls(),
-                s.storage(), new ServerSettings.Registration(true, 3), s.limits(), s.admins(), s.http()));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    /** Three registrations per address per hour, so the throttle is reachable in a test. */
+    @RegisterExtension
+    static final TestServer server = TestServer.withSettings(s -> new ServerSettings(s.domain(), s.dataDirectory(),
+            s.c2s(), s.tls(), s.storage(), new ServerSettings.Registration(true, 3), s.limits(), s.admins(), s.http()));
 
     private static XMPPTCPConnection anonymous() throws Exception {
         XMPPTCPConnection connection = new XMPPTCPConnection(server.config("unused").build());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -14,10 +13,8 @@ import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.testing.TestServer;
@@ -25,21 +22,8 @@ import org.parley.server.testing.TestServer;
 /** Roster (RFC 6121 §2), subscriptions (§3) and presence (§4) between two Smack clients. */
 class RosterPresenceTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data);
-        server.createUser("romeo");
-        server.createUser("juliet");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("romeo", "juliet");
 
     @Test
     void mutualSubscriptionThenPresenceFlowsAndSurvivesRestart() throws Exception {

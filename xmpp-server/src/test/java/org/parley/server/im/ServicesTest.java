@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 
 import org.jivesoftware.smack.XMPPException.XMPPErrorException;
 import org.jivesoftware.smack.packet.StanzaError;
@@ -24,7 +23,7 @@ import org.jivesoftware.smackx.vcardtemp.packet.VCard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.DomainBareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.testing.TestServer;
@@ -32,18 +31,14 @@ import org.parley.server.testing.TestServer;
 /** Server services used by every desktop client: disco, ping, time, version, vCard, private XML. */
 class ServicesTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("alice", "bob");
     static XMPPTCPConnection alice;
     static XMPPTCPConnection bob;
     static DomainBareJid domain;
 
     @BeforeAll
     static void start() throws Exception {
-        server = TestServer.start(data);
-        server.createUser("alice");
-        server.createUser("bob");
         alice = server.login("alice");
         bob = server.login("bob");
         domain = JidCreate.domainBareFrom(TestServer.DOMAIN);
@@ -53,7 +48,6 @@ class ServicesTest {
     static void stop() {
         alice.disconnect();
         bob.disconnect();
-        server.close();
     }
 
     @Test

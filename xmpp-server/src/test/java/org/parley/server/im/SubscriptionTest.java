@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -16,10 +15,8 @@ import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.testing.RawClient;
@@ -28,22 +25,8 @@ import org.parley.server.testing.TestServer;
 /** Subscription states of RFC 6121 §3, pre-approval (§3.4) and roster versioning (§2.6). */
 class SubscriptionTest {
 
-    @TempDir
-    static Path data;
-    static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(data);
-        for (String u : new String[] {"ann", "ben", "cat", "dan", "eve", "fay", "gus"}) {
-            server.createUser(u);
-        }
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("ann", "ben", "cat", "dan", "eve", "fay", "gus");
 
     private static XMPPTCPConnection online(String user, BlockingQueue<Presence> subscriptionRequests) throws Exception {
         XMPPTCPConnection c = new XMPPTCPConnection(server.config(user).build());

@@ -1,9 +1,14 @@
 package org.parley.server.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -12,26 +17,66 @@ import javax.net.ssl.X509TrustManager;
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
 
 /**
  * A real Parley server on ephemeral loopback ports with its own data directory, plus helpers that give
  * Smack clients a trust store holding exactly this server's certificate (no trust-all).
+ *
+ * <p>Either started directly ({@link #start}, closed by the test) or registered as a JUnit extension for a
+ * whole test class: {@code @RegisterExtension static final TestServer server = TestServer.withUsers("alice")}
+ * starts it with those accounts before the class and stops it (deleting its data) after.
  */
-public final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
     public static final String DOMAIN = "localhost";
     public static final String PASSWORD = "secret-password";
 
-    private final Path dataDirectory;
-    private final ServerSettings settings;
+    private final List<String> users;
+    private final UnaryOperator<ServerSettings> tweak;
+    private Path dataDirectory;
+    private ServerSettings settings;
     private ParleyServer server;
+    private boolean ownsDirectory;
+
+    private TestServer(List<String> users, UnaryOperator<ServerSettings> tweak) {
+        this.users = users;
+        this.tweak = tweak;
+    }
 
     private TestServer(Path dataDirectory, ServerSettings settings) throws Exception {
+        this(List.of(), UnaryOperator.identity());
         this.dataDirectory = dataDirectory;
         this.settings = settings;
         this.server = ParleyServer.start(settings);
+    }
+
+    /** An extension that starts a server with these accounts (password {@link #PASSWORD}) for a test class. */
+    public static TestServer withUsers(String... users) {
+        return new TestServer(List.of(users), UnaryOperator.identity());
+    }
+
+    /** The same, with the test settings adjusted by {@code tweak}. */
+    public static TestServer withSettings(UnaryOperator<ServerSettings> tweak, String... users) {
+        return new TestServer(List.of(users), tweak);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        dataDirectory = Files.createTempDirectory("parley-test-");
+        ownsDirectory = true;
+        settings = tweak.apply(ServerSettings.forTesting(DOMAIN, dataDirectory));
+        server = ParleyServer.start(settings);
+        users.forEach(this::createUser);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
     }
 
     public static TestServer start(Path dataDirectory) throws Exception {
@@ -124,6 +169,15 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
+        if (ownsDirectory) {
+            try (Stream<Path> paths = Files.walk(dataDirectory)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temporary directory is harmless
+            }
+        }
     }
 }
