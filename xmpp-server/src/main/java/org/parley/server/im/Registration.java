@@ -41,6 +41,7 @@ public final class Registration {
     private final int perAddressPerHour;
     private final Clock clock;
     private final Map<String, Deque<Long>> recent = new ConcurrentHashMap<>();
+    private int admissions; // racy increments only make the sweep a little less regular
 
     public Registration(AccountService accounts, boolean enabled, int perAddressPerHour, Clock clock) {
         this.accounts = accounts;
@@ -154,10 +155,18 @@ public final class Registration {
         return StanzaBuilder.createIQStanza(null, iq.getFrom(), IQStanzaType.RESULT, iq.getID()).build();
     }
 
-    /** Sliding one-hour window per address. */
+    /** Sliding one-hour window per address; addresses with no recent registration are forgotten. */
     private boolean admit(String address) {
         long now = clock.millis();
         long windowStart = now - Duration.ofHours(1).toMillis();
+        if (++admissions % 256 == 0) {
+            recent.entrySet().removeIf(e -> {
+                synchronized (e.getValue()) {
+                    Long last = e.getValue().peekLast();
+                    return last == null || last < windowStart;
+                }
+            });
+        }
         Deque<Long> times = recent.computeIfAbsent(address == null ? "?" : address, k -> new ArrayDeque<>());
         synchronized (times) {
             while (!times.isEmpty() && times.peekFirst() < windowStart) {
