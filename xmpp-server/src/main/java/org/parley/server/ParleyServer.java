@@ -223,6 +223,14 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a Vysper module to the running server (its handlers, disco entries, services): how features
+     * beyond the built-in ones plug in, and how tests install handlers of their own.
+     */
+    public void addModule(Module module) {
+        runtime.addModule(module);
+    }
+
     public String domain() {
         return settings.domain();
     }
