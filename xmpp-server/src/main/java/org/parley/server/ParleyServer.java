@@ -138,7 +138,7 @@ public final class ParleyServer implements AutoCloseable {
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
-                registration, registry, new StanzaDispatcher(runtime), this::endForConflict);
+                registration, registry, new StanzaDispatcher(runtime), this::endForConflict, this::endSessionsOf);
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));
@@ -229,6 +229,18 @@ public final class ParleyServer implements AutoCloseable {
      */
     public void addModule(Module module) {
         runtime.addModule(module);
+    }
+
+    /** Ends every stream authenticated as {@code user} (e.g. its account was deleted). */
+    public void endSessionsOf(Entity user) {
+        Entity bare = user.getBareJID();
+        for (XmppStream stream : streams) {
+            Entity owner = stream.session().getInitiatingEntity();
+            if (owner != null && owner.getBareJID().equals(bare)) {
+                stream.session().executor().execute(() ->
+                        stream.streamError(StreamErrorCondition.NOT_AUTHORIZED, "account removed"));
+            }
+        }
     }
 
     public String domain() {

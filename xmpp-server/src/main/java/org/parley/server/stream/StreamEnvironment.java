@@ -2,6 +2,7 @@ package org.parley.server.stream;
 
 import java.util.function.Consumer;
 
+import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.Registration;
@@ -13,8 +14,10 @@ import org.parley.server.sasl.SaslMechanisms;
  * registry and the dispatcher into Vysper's handlers.
  *
  * @param onResourceConflict ends a session whose resource a newer session takes over (RFC 6120 §7.7.2.2)
+ * @param onAccountRemoved   ends every session of an account that was just deleted (XEP-0077 §3.2)
  */
 public record StreamEnvironment(String domain, boolean starttlsRequired, ServerSettings.Limits limits,
                                 SaslMechanisms sasl, Registration registration, SessionRegistry registry,
-                                StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict) {
+                                StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict,
+                                Consumer<Entity> onAccountRemoved) {
 }

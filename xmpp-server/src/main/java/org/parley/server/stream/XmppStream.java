@@ -256,8 +256,9 @@ public final class XmppStream implements XmlStreamListener {
             var outcome = env.registration().handle(element, fullJid.getBareJID(), transport.remoteAddress());
             sendIfAny(outcome.reply());
             if (outcome.accountRemoved()) {
-                // The account was deleted (XEP-0077 §3.2): its streams end.
+                // The account was deleted (XEP-0077 §3.2): this stream and every other one of it end.
                 streamError(StreamErrorCondition.NOT_AUTHORIZED, "account removed");
+                env.onAccountRemoved().accept(fullJid.getBareJID());
             }
             return;
         }

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.XMPPException.XMPPErrorException;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.sasl.SASLErrorException;
@@ -15,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.parts.Localpart;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestServer;
 
 /** In-band registration, XEP-0077, with Smack's AccountManager over STARTTLS. */
@@ -89,5 +94,29 @@ class RegistrationTest {
         } finally {
             flood.disconnect();
         }
+    }
+
+    @Test
+    void xep0077_3_2_removingTheAccountEndsItsOtherSessionsToo() throws Exception {
+        server.server().accounts().create("leaver", TestServer.PASSWORD);
+        XMPPTCPConnection other = server.login("leaver", "phone");
+        CountDownLatch closed = new CountDownLatch(1);
+        other.addConnectionListener(new ConnectionListener() {
+            @Override
+            public void connectionClosedOnError(Exception e) {
+                closed.countDown();
+            }
+
+            @Override
+            public void connectionClosed() {
+                closed.countDown();
+            }
+        });
+        try (RawClient client = RawClient.loggedIn(server, "leaver")) {
+            client.send("<iq type='set' id='rm'><query xmlns='jabber:iq:register'><remove/></query></iq>");
+            assertTrue(client.await("<not-authorized").contains("id=\"rm\""), "removal acknowledged first");
+        }
+        assertTrue(closed.await(10, TimeUnit.SECONDS), "the account's other session ends");
+        assertFalse(server.server().accounts().exists("leaver"));
     }
 }
