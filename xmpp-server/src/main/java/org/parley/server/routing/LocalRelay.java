@@ -117,7 +117,9 @@ public final class LocalRelay implements StanzaRelay {
             // The server itself: its handlers already ran when the stanza was processed.
             return;
         }
-        if (!accountExists.test(receiver.getNode())) {
+        // An online user certainly has an account: ask the store only for users with no session, so the
+        // common delivery path does no database round trip.
+        if (registry.bindingsOf(receiver).isEmpty() && !accountExists.test(receiver.getNode())) {
             noSuchUser(stanza, answerFailures);
             return;
         }
