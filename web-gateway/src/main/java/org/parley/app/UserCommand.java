@@ -97,21 +97,28 @@ final class UserCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Create an account. The password (at least 6 characters) is asked for on a terminal,"
-                    + " otherwise read from the first line of standard input.")
-    static final class Add extends AccountCommand {
+    /** A command on one account that needs a password, read before the database is opened. */
+    abstract static class PasswordCommand extends AccountCommand {
         @Parameters(paramLabel = "NAME", description = "Username (the part before @).")
         String name;
-        private String password;
+        String password;
 
-        Add(CliContext context) {
+        PasswordCommand(CliContext context) {
             super(context);
         }
 
         @Override
         void prepare(ServerSettings settings) {
             password = PasswordInput.read(context, jid(name, settings));
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Create an account. The password (at least 6 characters) is asked for on a terminal,"
+                    + " otherwise read from the first line of standard input.")
+    static final class Add extends PasswordCommand {
+        Add(CliContext context) {
+            super(context);
         }
 
         @Override
@@ -123,18 +130,9 @@ final class UserCommand implements Runnable {
 
     @Command(name = "passwd", mixinStandardHelpOptions = true,
             description = "Set a new password, read like for add.")
-    static final class Passwd extends AccountCommand {
-        @Parameters(paramLabel = "NAME", description = "Username.")
-        String name;
-        private String password;
-
+    static final class Passwd extends PasswordCommand {
         Passwd(CliContext context) {
             super(context);
-        }
-
-        @Override
-        void prepare(ServerSettings settings) {
-            password = PasswordInput.read(context, jid(name, settings));
         }
 
         @Override
