@@ -189,8 +189,7 @@ class SmackIntegrationSuiteTest {
     /** Parley's test settings, with registration throttling lifted (SINT registers accounts for every run). */
     static ServerSettings settings(Path dataDirectory) {
         ServerSettings s = ServerSettings.forTesting(DOMAIN, dataDirectory);
-        return new ServerSettings(s.domain(), s.dataDirectory(), s.c2s(), s.tls(), s.storage(),
-                new ServerSettings.Registration(true, 1_000_000), s.limits(), s.admins(), s.http());
+        return s.withRegistration(new ServerSettings.Registration(true, 1_000_000));
     }
 
     private static String progressLine(ConnectionProfile profile, TestClass testClass, List<TestOutcome> outcomes,

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -38,6 +39,7 @@ import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
 import org.parley.server.im.VcardTempModule;
+import org.parley.server.muc.MucService;
 import org.parley.server.offline.OfflineMessages;
 import org.parley.server.roster.RosterModule;
 import org.parley.server.roster.RosterService;
@@ -90,6 +92,7 @@ public final class ParleyServer implements AutoCloseable {
     private final Set<XmppStream> streams = ConcurrentHashMap.newKeySet();
     private final List<TcpListener> listeners = new ArrayList<>();
     private final AccountService accounts;
+    private final MucService muc;
     private TcpListener c2s;
     private TcpListener directTls;
     private volatile boolean closed;
@@ -133,6 +136,15 @@ public final class ParleyServer implements AutoCloseable {
                 new AdhocCommandsModule(),
                 admin);
         runtime.addModules(modules);
+        if (settings.muc().enabled()) {
+            Set<String> admins = Set.copyOf(settings.admins());
+            muc = new MucService(settings.muc(), storage.rooms(),
+                    user -> admins.contains(user.getFullQualifiedName().toLowerCase(Locale.ROOT)), Clock.systemUTC());
+            runtime.addModule(muc);
+            registry.onUnbound(muc::sessionEnded);
+        } else {
+            muc = null;
+        }
 
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
@@ -268,6 +280,11 @@ public final class ParleyServer implements AutoCloseable {
     /** Account management on this server's store (same rules as the CLI and in-band registration). */
     public AccountService accounts() {
         return accounts;
+    }
+
+    /** The multi-user chat service, or null when {@code muc.enabled} is off. */
+    public MucService muc() {
+        return muc;
     }
 
     /** The certificate presented to clients. */

@@ -60,11 +60,18 @@ final class Jids {
         if (at <= 0 || jid.indexOf('/') >= 0) {
             return null;
         }
-        String local = jid.substring(0, at).toLowerCase(Locale.ROOT);
-        if (LOCALPART_FORBIDDEN.matcher(local).find() || local.getBytes(StandardCharsets.UTF_8).length > 1023) {
+        String local = normalizeLocalpart(jid.substring(0, at));
+        String domain = normalizeDomain(jid.substring(at + 1));
+        return local == null || domain == null ? null : local + "@" + domain;
+    }
+
+    /** A localpart (the part before "@") lower-cased, or null when it is empty or has a forbidden character. */
+    static String normalizeLocalpart(String text) {
+        String local = text.strip().toLowerCase(Locale.ROOT);
+        if (local.isEmpty() || LOCALPART_FORBIDDEN.matcher(local).find()
+                || local.getBytes(StandardCharsets.UTF_8).length > 1023) {
             return null;
         }
-        String domain = normalizeDomain(jid.substring(at + 1));
-        return domain == null ? null : local + "@" + domain;
+        return local;
     }
 }

@@ -18,9 +18,10 @@ import java.util.List;
  * @param limits       stanza sizes, timeouts and queue caps
  * @param admins       bare JIDs allowed to use the XEP-0133 admin commands
  * @param http         the web gateway listener (used by web-gateway)
+ * @param muc          the multi-user chat service (XEP-0045)
  */
 public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls, StorageSettings storage,
-                             Registration registration, Limits limits, List<String> admins, Http http) {
+                             Registration registration, Limits limits, List<String> admins, Http http, Muc muc) {
 
     /**
      * @param bindAddress     address both TCP listeners bind to
@@ -74,6 +75,34 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     public record Http(String bindAddress, int port) {
     }
 
+    /**
+     * @param enabled          whether the chat service runs
+     * @param subdomain        the service lives at {@code <subdomain>.<domain>}
+     * @param rooms            persistent public rooms that exist at start (localparts, e.g. {@code lobby})
+     * @param anyoneMayCreate  true: every user may create rooms; false: only server admins
+     * @param historyLength    messages of history a new room keeps
+     * @param maxHistoryLength most history a room owner may configure
+     * @param maxUsers         occupant limit of a new room; 0 for none
+     */
+    public record Muc(boolean enabled, String subdomain, List<String> rooms, boolean anyoneMayCreate,
+                      int historyLength, int maxHistoryLength, int maxUsers) {
+    }
+
+    /** These settings with other registration rules (tests and embedding). */
+    public ServerSettings withRegistration(Registration r) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc);
+    }
+
+    /** These settings with other limits (tests and embedding). */
+    public ServerSettings withLimits(Limits l) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc);
+    }
+
+    /** These settings with another chat service configuration (tests and embedding). */
+    public ServerSettings withMuc(Muc m) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m);
+    }
+
     /** Settings for tests and embedding: the given domain and data directory, free ports, defaults elsewhere. */
     public static ServerSettings forTesting(String domain, Path dataDirectory) {
         return new ServerSettings(domain, dataDirectory,
@@ -83,6 +112,7 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 new Registration(true, 1000),
                 new Limits(256 * 1024, 16 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), 1000, 4096),
                 List.of("admin@" + domain),
-                new Http("127.0.0.1", 0));
+                new Http("127.0.0.1", 0),
+                new Muc(true, "conference", List.of("lobby"), true, 20, 200, 200));
     }
 }

@@ -118,7 +118,18 @@ public final class SettingsLoader {
                 c.intInRange("registration.per-address-per-hour", 1, 100_000));
         var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
-                limits(c), c.bareJids("admins"), http);
+                limits(c), c.bareJids("admins"), http, muc(c));
+    }
+
+    private static ServerSettings.Muc muc(TypedConfig c) {
+        int maxHistory = c.intInRange("muc.max-history-length", 0, 10_000);
+        int history = c.intInRange("muc.history-length", 0, 10_000);
+        if (history > maxHistory) {
+            throw c.invalid("muc.history-length", "at most muc.max-history-length, " + maxHistory);
+        }
+        return new ServerSettings.Muc(c.bool("muc.enabled"), c.subdomain("muc.subdomain"), c.localparts("muc.rooms"),
+                c.oneOf("muc.room-creation", Set.of("anyone", "admins"), "anyone or admins").equals("anyone"),
+                history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000));
     }
 
     private static ServerSettings.Tls tls(TypedConfig c) {

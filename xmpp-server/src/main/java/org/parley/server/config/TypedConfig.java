@@ -174,6 +174,24 @@ final class TypedConfig {
      * list, which is what environment variables and {@code -D} overrides provide.
      */
     List<String> bareJids(String key) {
+        return normalizedList(key, "bare JIDs such as admin@example.org", Jids::normalizeBareJid);
+    }
+
+    /** A list of JID localparts such as room names, lower case; read like {@link #bareJids}. */
+    List<String> localparts(String key) {
+        return normalizedList(key, "names such as lobby (no spaces, @, /, :, quotes or <>)", Jids::normalizeLocalpart);
+    }
+
+    /** A single DNS label for a service below the domain, e.g. {@code conference}. */
+    String subdomain(String key) {
+        String value = string(key).strip().toLowerCase(Locale.ROOT);
+        if (!value.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
+            throw invalid(key, "one DNS label such as conference (letters, digits and inner hyphens)");
+        }
+        return value;
+    }
+
+    private List<String> normalizedList(String key, String expected, java.util.function.UnaryOperator<String> normalize) {
         ConfigValue value = value(key);
         List<String> items = new ArrayList<>();
         if (value == null) {
@@ -181,7 +199,7 @@ final class TypedConfig {
         } else if (value instanceof ConfigList list) {
             for (ConfigValue item : list) {
                 if (item.valueType() != ConfigValueType.STRING) {
-                    throw invalid(key, item, "bare JIDs such as admin@example.org");
+                    throw invalid(key, item, expected);
                 }
                 items.add(((String) item.unwrapped()).strip());
             }
@@ -196,20 +214,20 @@ final class TypedConfig {
                 }
             }
         } else {
-            throw invalid(key, "a list of bare JIDs such as [\"admin@example.org\"]");
+            throw invalid(key, "a list of " + expected);
         }
-        List<String> jids = new ArrayList<>();
+        List<String> result = new ArrayList<>();
         for (String item : items) {
-            String jid = Jids.normalizeBareJid(item);
-            if (jid == null) {
-                throw new SettingsException(key + ": " + render(item) + " is not allowed (expected bare JIDs such as"
-                        + " admin@example.org)" + where(value.origin()));
+            String normalized = normalize.apply(item);
+            if (normalized == null) {
+                throw new SettingsException(key + ": " + render(item) + " is not allowed (expected " + expected + ")"
+                        + where(value.origin()));
             }
-            if (!jids.contains(jid)) {
-                jids.add(jid);
+            if (!result.contains(normalized)) {
+                result.add(normalized);
             }
         }
-        return List.copyOf(jids);
+        return List.copyOf(result);
     }
 
     /** A {@link SettingsException} for the current value of {@code key}. */

@@ -251,7 +251,9 @@ public final class LocalRelay implements StanzaRelay {
             return;
         }
         // IQs need no inbound processing: the addressed resource answers them itself (RFC 6120 §8.2.3).
-        StanzaHandler handler = IQStanza.isOfType(stanza) ? null : runtime.getHandler(stanza);
+        // Nor do errors: Vysper's inbound presence handling throws on them, and they change no state.
+        StanzaHandler handler = IQStanza.isOfType(stanza) || "error".equals(stanza.getAttributeValue("type"))
+                ? null : runtime.getHandler(stanza);
         if (handler == null) {
             session.getResponseWriter().write(stanza);
             return;

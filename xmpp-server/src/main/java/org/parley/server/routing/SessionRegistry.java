@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import org.apache.vysper.xmpp.addressing.Entity;
@@ -16,6 +17,7 @@ import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.state.resourcebinding.ResourceRegistry;
 import org.apache.vysper.xmpp.state.resourcebinding.ResourceState;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who is connected, under which full JID, with which presence state and priority.
@@ -37,6 +39,7 @@ public class SessionRegistry extends ResourceRegistry {
     private final Map<Entity, List<Binding>> byUser = new ConcurrentHashMap<>();
     private final Map<SessionContext, Binding> bySession = new ConcurrentHashMap<>();
     private final Map<String, List<Binding>> byResource = new ConcurrentHashMap<>();
+    private final List<Consumer<Entity>> unboundListeners = new CopyOnWriteArrayList<>();
 
     /** A bound resource: one session's full JID and its presence state. */
     public static final class Binding {
@@ -187,8 +190,17 @@ public class SessionRegistry extends ResourceRegistry {
         return candidates.get(0);
     }
 
+    /**
+     * Calls {@code listener} with the full JID of every resource that is unbound, however its session
+     * ended (closed stream, lost connection, replaced by a conflicting login), e.g. so that it leaves its
+     * chat rooms (RFC 6121 §4.6.3 directed presence).
+     */
+    public void onUnbound(Consumer<Entity> listener) {
+        unboundListeners.add(listener);
+    }
+
     private void remove(Binding binding) {
-        bySession.remove(binding.session, binding);
+        boolean removed = bySession.remove(binding.session, binding);
         Entity bare = binding.fullJid.getBareJID();
         byUser.computeIfPresent(bare, (k, list) -> {
             list.remove(binding);
@@ -198,6 +210,15 @@ public class SessionRegistry extends ResourceRegistry {
             list.remove(binding);
             return list.isEmpty() ? null : list;
         });
+        if (removed) {
+            for (Consumer<Entity> listener : unboundListeners) {
+                try {
+                    listener.accept(binding.fullJid);
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(SessionRegistry.class).error("unbind listener failed for {}", binding.fullJid, e);
+                }
+            }
+        }
     }
 
     // ---- Vysper's ResourceRegistry contract, on Parley's maps ----

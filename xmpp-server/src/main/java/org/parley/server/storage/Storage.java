@@ -14,6 +14,8 @@ public interface Storage extends AutoCloseable {
 
     DocumentStore documents();
 
+    RoomStore rooms();
+
     /** Flushes and closes the backend; safe to call twice. */
     @Override
     void close();

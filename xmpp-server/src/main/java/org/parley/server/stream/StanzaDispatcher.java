@@ -76,6 +76,12 @@ public final class StanzaDispatcher {
             // and never an answer (RFC 6120 §8.2.3).
             return;
         }
+        if (addressedToOtherDomain(core)) {
+            // A component (the chat service) or another server: the relay delivers it, never a server module
+            // that happens to know the payload's namespace (a disco#info to a room is the room's to answer).
+            relayToResource(core);
+            return;
+        }
         if (core instanceof IQStanza && addressedToResource(core)) {
             // RFC 6120 §10.5.4: an IQ to a full JID is for that resource, not for a server module that happens
             // to know its namespace (Vysper would answer a version or disco query to a client itself).
@@ -90,6 +96,11 @@ public final class StanzaDispatcher {
             return;
         }
         SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, core));
+    }
+
+    private boolean addressedToOtherDomain(Stanza stanza) {
+        Entity to = stanza.getTo();
+        return to != null && !to.getDomain().equals(runtime.getServerEnitity().getDomain());
     }
 
     private static boolean addressedToResource(Stanza stanza) {

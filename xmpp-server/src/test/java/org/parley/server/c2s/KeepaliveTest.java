@@ -16,10 +16,8 @@ class KeepaliveTest {
     @RegisterExtension
     static final TestServer server = TestServer.withSettings(s -> {
         ServerSettings.Limits l = s.limits();
-        return new ServerSettings(s.domain(), s.dataDirectory(), s.c2s(), s.tls(), s.storage(),
-                s.registration(), new ServerSettings.Limits(l.stanzaBytes(), l.preAuthStanzaBytes(),
-                Duration.ofSeconds(2), Duration.ofMillis(300), l.offlinePerUser(), l.scramIterations()),
-                s.admins(), s.http());
+        return s.withLimits(new ServerSettings.Limits(l.stanzaBytes(), l.preAuthStanzaBytes(),
+                Duration.ofSeconds(2), Duration.ofMillis(300), l.offlinePerUser(), l.scramIterations()));
     });
 
     @Test

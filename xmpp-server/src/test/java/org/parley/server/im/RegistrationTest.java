@@ -27,8 +27,8 @@ class RegistrationTest {
 
     /** Three registrations per address per hour, so the throttle is reachable in a test. */
     @RegisterExtension
-    static final TestServer server = TestServer.withSettings(s -> new ServerSettings(s.domain(), s.dataDirectory(),
-            s.c2s(), s.tls(), s.storage(), new ServerSettings.Registration(true, 3), s.limits(), s.admins(), s.http()));
+    static final TestServer server = TestServer.withSettings(
+            s -> s.withRegistration(new ServerSettings.Registration(true, 3)));
 
     private static XMPPTCPConnection anonymous() throws Exception {
         XMPPTCPConnection connection = new XMPPTCPConnection(server.config("unused").build());

@@ -15,6 +15,7 @@ import org.parley.server.config.ServerSettings.StorageSettings;
 import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.StorageException;
@@ -37,6 +38,7 @@ public final class JdbcStorage implements Storage {
     private final RosterStore rosters;
     private final OfflineStore offline;
     private final DocumentStore documents;
+    private final RoomStore rooms;
 
     private JdbcStorage(HikariDataSource dataSource) {
         this.dataSource = dataSource;
@@ -45,6 +47,7 @@ public final class JdbcStorage implements Storage {
         this.rosters = new JdbcRosterStore(db);
         this.offline = new JdbcOfflineStore(db);
         this.documents = new JdbcDocumentStore(db);
+        this.rooms = new JdbcRoomStore(db);
     }
 
     /**
@@ -137,6 +140,11 @@ public final class JdbcStorage implements Storage {
     @Override
     public DocumentStore documents() {
         return documents;
+    }
+
+    @Override
+    public RoomStore rooms() {
+        return rooms;
     }
 
     /** Closes the pool; the embedded H2 file closes with its last connection. */

@@ -1,0 +1,90 @@
+package org.parley.server.muc;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+
+import org.apache.vysper.xml.fragment.Renderer;
+import org.apache.vysper.xmpp.stanza.Stanza;
+
+/**
+ * The last messages of a room, sent to newcomers as XEP-0045 §7.2.15 describes, bounded by the room's
+ * history length. Guarded by its room.
+ */
+final class DiscussionHistory {
+
+    /** A message as broadcast (from the occupant JID, no 'to'), when it was sent, and its size in characters. */
+    record Entry(Stanza message, Instant sent, int chars) {
+    }
+
+    /**
+     * What the newcomer asked for in {@code <history/>}; null fields were not given.
+     * Without any limit the room's whole history is sent.
+     */
+    record Request(Integer maxChars, Integer maxStanzas, Integer seconds, Instant since) {
+        static final Request ALL = new Request(null, null, null, null);
+    }
+
+    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    private int capacity;
+
+    DiscussionHistory(int capacity) {
+        this.capacity = capacity;
+    }
+
+    void capacity(int newCapacity) {
+        this.capacity = newCapacity;
+        trim();
+    }
+
+    void add(Stanza message, Instant sent) {
+        if (capacity == 0) {
+            return;
+        }
+        entries.addLast(new Entry(message, sent, new Renderer(message).getComplete().length()));
+        trim();
+    }
+
+    private void trim() {
+        while (entries.size() > capacity) {
+            entries.removeFirst();
+        }
+    }
+
+    /** The entries the request allows, oldest first: the newest ones that fit every limit given. */
+    List<Entry> select(Request request, Instant now) {
+        Instant notBefore = null;
+        if (request.seconds() != null) {
+            notBefore = now.minus(Duration.ofSeconds(request.seconds()));
+        }
+        if (request.since() != null && (notBefore == null || request.since().isAfter(notBefore))) {
+            notBefore = request.since();
+        }
+        List<Entry> chosen = new ArrayList<>();
+        long chars = 0;
+        for (Iterator<Entry> it = entries.descendingIterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (request.maxStanzas() != null && chosen.size() >= request.maxStanzas()) {
+                break;
+            }
+            if (notBefore != null && e.sent().isBefore(notBefore)) {
+                break;
+            }
+            chars += e.chars();
+            if (request.maxChars() != null && chars > request.maxChars()) {
+                break;
+            }
+            chosen.add(e);
+        }
+        Collections.reverse(chosen);
+        return chosen;
+    }
+
+    int size() {
+        return entries.size();
+    }
+}

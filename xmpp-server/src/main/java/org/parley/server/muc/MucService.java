@@ -1,0 +1,408 @@
+package org.parley.server.muc;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.delivery.failure.DeliveryException;
+import org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy;
+import org.apache.vysper.xmpp.modules.DefaultDiscoAwareModule;
+import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequest;
+import org.apache.vysper.xmpp.modules.servicediscovery.management.Item;
+import org.apache.vysper.xmpp.modules.servicediscovery.management.ItemRequestListener;
+import org.apache.vysper.xmpp.protocol.SessionStateHolder;
+import org.apache.vysper.xmpp.protocol.StanzaProcessor;
+import org.apache.vysper.xmpp.server.ServerRuntimeContext;
+import org.apache.vysper.xmpp.server.SessionContext;
+import org.apache.vysper.xmpp.server.components.Component;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.routing.StanzaErrors;
+import org.parley.server.storage.RoomStore;
+import org.parley.server.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The multi-user chat service (XEP-0045) at {@code conference.<domain>}: a Vysper component that owns
+ * the rooms, answers service discovery, creates rooms on first presence, restores persistent rooms from
+ * storage and makes every room of a session forget it when the session ends.
+ *
+ * <p>Stanzas arrive on the sending session's thread (the relay is synchronous); each room serialises its
+ * own work, so rooms run in parallel and each room's occupants see one order of events.
+ */
+public final class MucService extends DefaultDiscoAwareModule implements Component, ItemRequestListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MucService.class);
+
+    private final ServerSettings.Muc settings;
+    private final RoomStore store;
+    private final Predicate<Entity> serverAdmin;
+    private final Clock clock;
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Map<Entity, Set<Room>> roomsBySession = new ConcurrentHashMap<>();
+    private final Room.Host host = new RoomHost();
+    private volatile ServerRuntimeContext runtime;
+    private volatile Entity serviceJid;
+
+    public MucService(ServerSettings.Muc settings, RoomStore store, Predicate<Entity> serverAdmin, Clock clock) {
+        this.settings = settings;
+        this.store = store;
+        this.serverAdmin = serverAdmin;
+        this.clock = clock;
+    }
+
+    @Override
+    public String getName() {
+        return "Parley multi-user chat (XEP-0045)";
+    }
+
+    @Override
+    public String getVersion() {
+        return "1.25";
+    }
+
+    @Override
+    public String getSubdomain() {
+        return settings.subdomain();
+    }
+
+    @Override
+    public StanzaProcessor getStanzaProcessor() {
+        return new StanzaProcessor() {
+            @Override
+            public void processStanza(ServerRuntimeContext context, SessionContext session, Stanza stanza,
+                                      SessionStateHolder state) {
+                process(stanza);
+            }
+
+            @Override
+            public void processTLSEstablished(SessionContext session, SessionStateHolder state) {
+                throw new UnsupportedOperationException("a component has no TLS");
+            }
+        };
+    }
+
+    @Override
+    public void initialize(ServerRuntimeContext serverRuntimeContext) {
+        super.initialize(serverRuntimeContext);
+        this.runtime = serverRuntimeContext;
+        this.serviceJid = new EntityImpl(null, settings.subdomain() + "." + serverRuntimeContext.getServerEnitity().getDomain(), null);
+        loadRooms();
+    }
+
+    @Override
+    protected void addItemRequestListeners(List<ItemRequestListener> itemRequestListeners) {
+        itemRequestListeners.add(this);
+    }
+
+    /** The service is an item of the server's disco#items (XEP-0045 §6.1). */
+    @Override
+    public List<Item> getItemsFor(InfoRequest request) {
+        Entity to = request.getTo();
+        if (request.getNode() == null && (to == null || to.getNode() == null
+                && to.getDomain().equals(runtime.getServerEnitity().getDomain()))) {
+            return List.of(new Item(serviceJid, "Chat rooms"));
+        }
+        return null;
+    }
+
+    /** The service's address, e.g. {@code conference.example.org}. */
+    public Entity serviceJid() {
+        return serviceJid;
+    }
+
+    /** Rooms currently held in memory (persistent ones and those with occupants). */
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    /** Called by the session registry when a session's resource is unbound: it leaves every room. */
+    public void sessionEnded(Entity fullJid) {
+        Set<Room> joined = roomsBySession.remove(fullJid);
+        if (joined != null) {
+            for (Room room : new ArrayList<>(joined)) {
+                room.sessionEnded(fullJid);
+            }
+        }
+    }
+
+    private void loadRooms() {
+        RoomConfig defaults = defaultConfig();
+        int restored = 0;
+        for (RoomStore.StoredRoom stored : store.loadAll()) {
+            try {
+                rooms.put(stored.room(), Room.restore(host, stored, defaults));
+                restored++;
+            } catch (RuntimeException e) {
+                LOG.error("stored room {} could not be restored: {}", stored.room(), e.getMessage());
+            }
+        }
+        int created = 0;
+        for (String name : settings.rooms()) {
+            String key = name.toLowerCase(Locale.ROOT);
+            if (!rooms.containsKey(key)) {
+                RoomConfig config = defaults.with(Map.of("persistentroom", "true", "publicroom", "true",
+                        "roomname", Character.toUpperCase(key.charAt(0)) + key.substring(1)), settings.maxHistoryLength());
+                Room room = new Room(host, key, config, false);
+                rooms.put(key, room);
+                host.save(room);
+                created++;
+            }
+        }
+        LOG.info("chat rooms at {}: {} restored, {} created from muc.rooms", serviceJid.getDomain(), restored, created);
+    }
+
+    private RoomConfig defaultConfig() {
+        return RoomConfig.defaults(settings.maxUsers(), settings.historyLength());
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    private void process(Stanza stanza) {
+        Entity from = stanza.getFrom();
+        Entity to = stanza.getTo();
+        if (from == null || to == null) {
+            return;
+        }
+        try {
+            if (to.getNode() == null) {
+                serviceStanza(stanza);
+            } else {
+                roomStanza(stanza, to);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("chat service failed on {} from {} to {}", stanza.getName(), from, to, e);
+            if (StanzaErrors.isRequest(stanza) || !"presence".equals(stanza.getName())
+                    && StanzaErrors.answerable(stanza)) {
+                send(StanzaErrors.error(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null));
+            }
+        }
+    }
+
+    /** Stanzas to the service itself: discovery, ping; everything else is unavailable. */
+    private void serviceStanza(Stanza stanza) {
+        if (!"iq".equals(stanza.getName())) {
+            if ("message".equals(stanza.getName()) && StanzaErrors.answerable(stanza)) {
+                send(StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null));
+            }
+            return;
+        }
+        if (!StanzaErrors.isRequest(stanza)) {
+            return;
+        }
+        XMLElement query = stanza.getFirstInnerElement();
+        String ns = query == null ? "" : query.getNamespaceURI();
+        boolean get = "get".equals(stanza.getAttributeValue("type"));
+        if (get && MucXml.DISCO_INFO.equals(ns) && query.getAttributeValue("node") == null) {
+            StanzaBuilder b = result(stanza).startInnerElement("query", MucXml.DISCO_INFO);
+            b.startInnerElement("identity", MucXml.DISCO_INFO).addAttribute("category", "conference")
+                    .addAttribute("type", "text").addAttribute("name", "Chat rooms").endInnerElement();
+            for (String f : List.of(MucXml.MUC, MucXml.DISCO_INFO, MucXml.DISCO_ITEMS, MucXml.PING,
+                    MucXml.SELF_PING_OPTIMIZATION)) {
+                b.startInnerElement("feature", MucXml.DISCO_INFO).addAttribute("var", f).endInnerElement();
+            }
+            send(b.endInnerElement().build());
+        } else if (get && MucXml.DISCO_ITEMS.equals(ns) && query.getAttributeValue("node") == null) {
+            // §6.3: the public rooms.
+            StanzaBuilder b = result(stanza).startInnerElement("query", MucXml.DISCO_ITEMS);
+            rooms.values().stream().filter(Room::isListed).sorted(Comparator.comparing(Room::name))
+                    .forEach(r -> b.startInnerElement("item", MucXml.DISCO_ITEMS)
+                            .addAttribute("jid", r.jid().getFullQualifiedName())
+                            .addAttribute("name", r.title()).endInnerElement());
+            send(b.endInnerElement().build());
+        } else if (get && MucXml.PING.equals(ns)) {
+            send(result(stanza).build());
+        } else {
+            send(StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null));
+        }
+    }
+
+    private void roomStanza(Stanza stanza, Entity to) {
+        String key = to.getNode().toLowerCase(Locale.ROOT);
+        String nick = to.getResource();
+        switch (stanza.getName()) {
+            case "presence" -> presence(stanza, key, nick);
+            case "message" -> {
+                Room room = rooms.get(key);
+                if (room == null) {
+                    if (StanzaErrors.answerable(stanza)) {
+                        send(StanzaErrors.error(stanza, StanzaErrorCondition.ITEM_NOT_FOUND, "no such room"));
+                    }
+                } else if (nick == null) {
+                    room.message(stanza);
+                } else {
+                    room.privateMessage(stanza, nick);
+                }
+            }
+            case "iq" -> iq(stanza, key, nick);
+            default -> { }
+        }
+    }
+
+    private void presence(Stanza presence, String key, String nick) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Room room = rooms.get(key);
+            if (room == null) {
+                if (presence.getAttributeValue("type") != null) {
+                    return; // leaving or probing a room that does not exist: nothing to do
+                }
+                if (nick == null || nick.isBlank()) {
+                    send(StanzaErrors.error(presence, StanzaErrorCondition.JID_MALFORMED, "a room nickname is required"));
+                    return;
+                }
+                if (!mayCreate(presence.getFrom())) {
+                    send(StanzaErrors.error(presence, StanzaErrorCondition.NOT_ALLOWED,
+                            "only administrators may create rooms here"));
+                    return;
+                }
+                boolean speaksMuc = MucXml.child(presence, "x", MucXml.MUC) != null;
+                Room fresh = new Room(host, key, defaultConfig(), speaksMuc);
+                if (rooms.putIfAbsent(key, fresh) == null) {
+                    fresh.create(presence, nick);
+                    LOG.debug("room {} created by {}", fresh.jid(), presence.getFrom());
+                    return;
+                }
+                continue; // someone else created it meanwhile
+            }
+            if (room.presence(presence, nick)) {
+                return;
+            }
+        }
+    }
+
+    private boolean mayCreate(Entity user) {
+        return settings.anyoneMayCreate() || serverAdmin.test(user.getBareJID());
+    }
+
+    private void iq(Stanza iq, String key, String nick) {
+        Room room = rooms.get(key);
+        boolean request = StanzaErrors.isRequest(iq);
+        if (room == null || room.isGone() || !request && nick == null) {
+            if (request) {
+                send(StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, "no such room"));
+            }
+            return;
+        }
+        if (nick != null) {
+            room.occupantIq(iq, nick);
+            return;
+        }
+        XMLElement query = iq.getFirstInnerElement();
+        String ns = query == null ? "" : query.getNamespaceURI();
+        boolean set = "set".equals(iq.getAttributeValue("type"));
+        Stanza reply = switch (ns) {
+            case MucXml.MUC_ADMIN -> room.admin(iq, query, set);
+            case MucXml.MUC_OWNER -> room.owner(iq, query, set);
+            case MucXml.DISCO_INFO -> set ? badRequest(iq) : room.discoInfo(iq);
+            case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq);
+            case MucXml.PING -> set ? badRequest(iq) : result(iq).build();
+            default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+        };
+        send(reply);
+    }
+
+    private static Stanza badRequest(Stanza iq) {
+        return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, null);
+    }
+
+    private static StanzaBuilder result(Stanza iq) {
+        StanzaBuilder b = new StanzaBuilder("iq", MucXml.CLIENT)
+                .addAttribute("from", iq.getAttributeValue("to"))
+                .addAttribute("to", iq.getAttributeValue("from"))
+                .addAttribute("type", "result");
+        if (iq.getAttributeValue("id") != null) {
+            b.addAttribute("id", iq.getAttributeValue("id"));
+        }
+        return b;
+    }
+
+    private void send(Stanza stanza) {
+        try {
+            runtime.getStanzaRelay().relay(stanza.getTo(), stanza, IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+        } catch (DeliveryException e) {
+            LOG.debug("could not deliver {} to {}: {}", stanza.getName(), stanza.getTo(), e.toString());
+        }
+    }
+
+    /** What the rooms get from the service. */
+    private final class RoomHost implements Room.Host {
+        @Override
+        public Entity serviceJid() {
+            return serviceJid;
+        }
+
+        @Override
+        public void send(Stanza stanza) {
+            MucService.this.send(stanza);
+        }
+
+        @Override
+        public boolean isServerAdmin(Entity bareJid) {
+            return serverAdmin.test(bareJid);
+        }
+
+        @Override
+        public int maxHistoryLength() {
+            return settings.maxHistoryLength();
+        }
+
+        @Override
+        public void save(Room room) {
+            try {
+                if (room.config().persistent()) {
+                    store.save(room.snapshot());
+                    room.stored(true);
+                } else if (room.stored()) {
+                    store.delete(room.name());
+                    room.stored(false);
+                }
+            } catch (StorageException e) {
+                LOG.error("room {} could not be saved: {}", room.jid(), e.getMessage());
+            }
+        }
+
+        @Override
+        public void discard(Room room) {
+            rooms.remove(room.name(), room);
+            if (room.stored()) {
+                try {
+                    store.delete(room.name());
+                    room.stored(false);
+                } catch (StorageException e) {
+                    LOG.error("room {} could not be removed from storage: {}", room.jid(), e.getMessage());
+                }
+            }
+        }
+
+        @Override
+        public void sessionJoined(Entity session, Room room) {
+            roomsBySession.computeIfAbsent(session, s -> ConcurrentHashMap.newKeySet()).add(room);
+        }
+
+        @Override
+        public void sessionLeft(Entity session, Room room) {
+            roomsBySession.computeIfPresent(session, (s, set) -> {
+                set.remove(room);
+                return set.isEmpty() ? null : set;
+            });
+        }
+
+        @Override
+        public Instant now() {
+            return clock.instant();
+        }
+    }
+}
