@@ -260,11 +260,11 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
                     return; // leaving or probing a room that does not exist: nothing to do
                 }
                 if (nick == null || nick.isBlank()) {
-                    send(StanzaErrors.error(presence, StanzaErrorCondition.JID_MALFORMED, "a room nickname is required"));
+                    send(MucXml.presenceError(presence, StanzaErrorCondition.JID_MALFORMED, "a room nickname is required"));
                     return;
                 }
                 if (!mayCreate(presence.getFrom())) {
-                    send(StanzaErrors.error(presence, StanzaErrorCondition.NOT_ALLOWED,
+                    send(MucXml.presenceError(presence, StanzaErrorCondition.NOT_ALLOWED,
                             "only administrators may create rooms here"));
                     return;
                 }

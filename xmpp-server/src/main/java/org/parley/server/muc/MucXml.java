@@ -12,6 +12,8 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.routing.StanzaErrors;
 
 /** Namespaces and the stanzas a room sends (XEP-0045 §15), built on Vysper's stanza model. */
 final class MucXml {
@@ -113,6 +115,29 @@ final class MucXml {
         }
         b.endInnerElement();
         return b.build();
+    }
+
+    /**
+     * The error answer to a presence sent to a room (XEP-0045 §7.2.6-7.2.11): the error alone, without
+     * echoing the join element, which could carry the room password.
+     */
+    static Stanza presenceError(Stanza presence, StanzaErrorCondition condition, String text) {
+        StanzaBuilder b = new StanzaBuilder("presence", CLIENT)
+                .addAttribute("from", presence.getAttributeValue("to"))
+                .addAttribute("to", presence.getAttributeValue("from"))
+                .addAttribute("type", "error");
+        if (presence.getAttributeValue("id") != null) {
+            b.addAttribute("id", presence.getAttributeValue("id"));
+        }
+        Entity to = presence.getTo();
+        b.startInnerElement("error", CLIENT).addAttribute("type", StanzaErrors.typeOf(condition).value())
+                .addAttribute("by", to.getBareJID().getFullQualifiedName());
+        b.startInnerElement(condition.value(), NamespaceURIs.URN_IETF_PARAMS_XML_NS_XMPP_STANZAS).endInnerElement();
+        if (text != null) {
+            b.startInnerElement("text", NamespaceURIs.URN_IETF_PARAMS_XML_NS_XMPP_STANZAS)
+                    .addAttribute(NamespaceURIs.XML, "lang", "en").addText(text).endInnerElement();
+        }
+        return b.endInnerElement().build();
     }
 
     /** A groupchat message from the room itself announcing status codes (e.g. 104, 170). */

@@ -194,7 +194,7 @@ final class Room {
         }
         if (nick == null || nick.isBlank()) {
             // §7.2.1: entering needs a nickname in the resource part.
-            reply(StanzaErrors.error(presence, StanzaErrorCondition.JID_MALFORMED, "a room nickname is required"));
+            reply(MucXml.presenceError(presence, StanzaErrorCondition.JID_MALFORMED, "a room nickname is required"));
             return true;
         }
         if (current == null) {
@@ -239,7 +239,7 @@ final class Room {
                 why = "the room is full";
             }
             if (refusal != null) {
-                reply(StanzaErrors.error(presence, refusal, why));
+                reply(MucXml.presenceError(presence, refusal, why));
                 return;
             }
         }
@@ -299,11 +299,11 @@ final class Room {
     private void changeNick(Occupant occupant, Entity session, String newNick, Stanza presence) {
         Occupant holder = occupants.get(newNick);
         if (holder != null) {
-            reply(StanzaErrors.error(presence, StanzaErrorCondition.CONFLICT, "that nickname is in use"));
+            reply(MucXml.presenceError(presence, StanzaErrorCondition.CONFLICT, "that nickname is in use"));
             return;
         }
         if (occupant.sessions().size() > 1) {
-            reply(StanzaErrors.error(presence, StanzaErrorCondition.NOT_ACCEPTABLE,
+            reply(MucXml.presenceError(presence, StanzaErrorCondition.NOT_ACCEPTABLE,
                     "leave with your other sessions before changing nickname"));
             return;
         }
