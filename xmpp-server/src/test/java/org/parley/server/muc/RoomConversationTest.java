@@ -55,7 +55,7 @@ class RoomConversationTest {
                 room.sendMessage("line " + i);
             }
             // Alice's own reflections prove the room has handled all five before Bob enters.
-            awaitMessages(room, "line 5");
+            ConversationSupport.nextWithBody(room, "line 5");
 
             EntityBareJid historyRoom = jid("history");
             List<Message> seen = Collections.synchronizedList(new ArrayList<>());
@@ -337,23 +337,12 @@ class RoomConversationTest {
 
             room.grantVoice(nick("bob"));
             seenByBob.sendMessage("now I can");
-            assertEquals("now I can", awaitMessages(room, "now I can").getBody());
+            assertEquals("now I can", ConversationSupport.nextWithBody(room, "now I can").getBody());
             assertNull(bobErrors.poll(0, TimeUnit.SECONDS));
         } finally {
             alice.disconnect();
             bob.disconnect();
             carol.disconnect();
-        }
-    }
-
-    /** Waits until {@code room} receives a groupchat message with this body. */
-    static Message awaitMessages(MultiUserChat room, String body) throws Exception {
-        while (true) {
-            Message m = room.nextMessage(10_000);
-            assertNotNull(m, "no message '" + body + "' within 10 s");
-            if (body.equals(m.getBody())) {
-                return m;
-            }
         }
     }
 }
