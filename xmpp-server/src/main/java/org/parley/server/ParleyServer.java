@@ -141,7 +141,7 @@ public final class ParleyServer implements AutoCloseable {
             muc = new MucService(settings.muc(), storage.rooms(),
                     user -> admins.contains(user.getFullQualifiedName().toLowerCase(Locale.ROOT)), Clock.systemUTC());
             runtime.addModule(muc);
-            registry.onUnbound(muc::sessionEnded);
+            registry.onDeparture(muc::departed);
         } else {
             muc = null;
         }

@@ -129,8 +129,11 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
         return rooms.size();
     }
 
-    /** Called by the session registry when a session's resource is unbound: it leaves every room. */
-    public void sessionEnded(Entity fullJid) {
+    /**
+     * Called by the session registry when a resource stops being present (unavailable presence, or its
+     * session ended): it leaves every room it was in (RFC 6121 §4.6.3, XEP-0045 §7.14).
+     */
+    public void departed(Entity fullJid) {
         Set<Room> joined = roomsBySession.remove(fullJid);
         if (joined != null) {
             for (Room room : new ArrayList<>(joined)) {

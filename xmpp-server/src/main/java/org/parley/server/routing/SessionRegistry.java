@@ -39,7 +39,7 @@ public class SessionRegistry extends ResourceRegistry {
     private final Map<Entity, List<Binding>> byUser = new ConcurrentHashMap<>();
     private final Map<SessionContext, Binding> bySession = new ConcurrentHashMap<>();
     private final Map<String, List<Binding>> byResource = new ConcurrentHashMap<>();
-    private final List<Consumer<Entity>> unboundListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Entity>> departureListeners = new CopyOnWriteArrayList<>();
 
     /** A bound resource: one session's full JID and its presence state. */
     public static final class Binding {
@@ -191,12 +191,23 @@ public class SessionRegistry extends ResourceRegistry {
     }
 
     /**
-     * Calls {@code listener} with the full JID of every resource that is unbound, however its session
-     * ended (closed stream, lost connection, replaced by a conflicting login), e.g. so that it leaves its
-     * chat rooms (RFC 6121 §4.6.3 directed presence).
+     * Calls {@code listener} with the full JID of every resource that stops being present: it sent
+     * unavailable presence, or its session ended however it ended (closed stream, lost connection,
+     * replaced by a conflicting login). The server then owes unavailable presence to everyone the
+     * resource sent directed presence to (RFC 6121 §4.6.3), e.g. its chat rooms.
      */
-    public void onUnbound(Consumer<Entity> listener) {
-        unboundListeners.add(listener);
+    public void onDeparture(Consumer<Entity> listener) {
+        departureListeners.add(listener);
+    }
+
+    private void departed(Entity fullJid) {
+        for (Consumer<Entity> listener : departureListeners) {
+            try {
+                listener.accept(fullJid);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(SessionRegistry.class).error("departure listener failed for {}", fullJid, e);
+            }
+        }
     }
 
     private void remove(Binding binding) {
@@ -211,13 +222,7 @@ public class SessionRegistry extends ResourceRegistry {
             return list.isEmpty() ? null : list;
         });
         if (removed) {
-            for (Consumer<Entity> listener : unboundListeners) {
-                try {
-                    listener.accept(binding.fullJid);
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(SessionRegistry.class).error("unbind listener failed for {}", binding.fullJid, e);
-                }
-            }
+            departed(binding.fullJid);
         }
     }
 
@@ -338,11 +343,15 @@ public class SessionRegistry extends ResourceRegistry {
         if (binding == null) {
             throw new IllegalArgumentException("resource not registered: " + resourceId);
         }
+        boolean changed;
         synchronized (binding) {
-            boolean changed = binding.state != state;
+            changed = binding.state != state;
             binding.state = state;
-            return changed;
         }
+        if (changed && state == ResourceState.UNAVAILABLE) {
+            departed(binding.fullJid);
+        }
+        return changed;
     }
 
     @Override

@@ -89,6 +89,29 @@ class MucTranscriptTest {
     }
 
     @Test
+    void rfc6121_4_6_3_broadcastUnavailablePresenceLeavesEveryRoom() throws Exception {
+        XMPPTCPConnection alice = server.login("alice");
+        try (RawClient bob = RawClient.loggedIn(server, "bob")) {
+            MultiUserChat room = created(alice, "goodbye", "alice");
+            BlockingQueue<Presence> aliceSees = new LinkedBlockingQueue<>();
+            room.addParticipantListener(aliceSees::add);
+            bob.send("<presence/>");
+            bob.send("<presence to='goodbye@conference.localhost/bob'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+            bob.await("<subject");
+            bob.send("<presence type='unavailable'/>");
+            Presence last;
+            do {
+                last = aliceSees.poll(10, TimeUnit.SECONDS);
+                assertNotNull(last, "alice saw bob leave");
+            } while (last.getType() != Presence.Type.unavailable);
+            assertEquals(JidCreate.from("goodbye@conference.localhost/bob"), last.getFrom());
+            assertEquals(1, room.getOccupantsCount());
+        } finally {
+            alice.disconnect();
+        }
+    }
+
+    @Test
     void xep0410_aNonOccupantsPingIsNotAcceptableAndItsDiscoIsABadRequest() throws Exception {
         XMPPTCPConnection alice = server.login("alice");
         try (RawClient carol = RawClient.loggedIn(server, "carol")) {
