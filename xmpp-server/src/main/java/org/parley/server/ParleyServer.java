@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,10 @@ import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
 import org.parley.server.im.VcardTempModule;
+import org.parley.server.carbons.Carbons;
+import org.parley.server.mam.ArchiveHook;
+import org.parley.server.mam.MamModule;
+import org.parley.server.mam.MessageArchive;
 import org.parley.server.muc.MucService;
 import org.parley.server.offline.OfflineMessages;
 import org.parley.server.roster.RosterModule;
@@ -93,6 +98,8 @@ public final class ParleyServer implements AutoCloseable {
     private final List<TcpListener> listeners = new ArrayList<>();
     private final AccountService accounts;
     private final MucService muc;
+    private final MessageArchive archive;
+    private final ScheduledExecutorService housekeeping;
     private TcpListener c2s;
     private TcpListener directTls;
     private volatile boolean closed;
@@ -136,10 +143,38 @@ public final class ParleyServer implements AutoCloseable {
                 new AdhocCommandsModule(),
                 admin);
         runtime.addModules(modules);
+        MessageArchive archive = null;
+        if (settings.mam().enabled()) {
+            archive = new MessageArchive(storage.archive(), storage.documents(), Clock.systemUTC(),
+                    settings.mam().defaultMode(), (owner, with) -> storage.rosters()
+                    .entry(owner.getNode(), with.getFullQualifiedName()).map(e -> e.listed()).orElse(false));
+            runtime.addModule(new MamModule(archive));
+            relay.addHook(new ArchiveHook(archive));
+        }
+        this.archive = archive;
+        housekeeping = Executors.newSingleThreadScheduledExecutor(named("parley-housekeeping"));
+        Duration retention = settings.mam().retention();
+        if (archive != null && !retention.isZero()) {
+            MessageArchive purged = archive;
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    int n = purged.purgeOlderThan(retention);
+                    if (n > 0) {
+                        LOG.info("archive retention: {} messages older than {} deleted", n, retention);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.error("archive retention run failed: {}", e.getMessage());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
+        }
+        Carbons carbons = new Carbons(registry, relay);
+        runtime.addModule(carbons);
+        relay.addHook(carbons);
         if (settings.muc().enabled()) {
             Set<String> admins = Set.copyOf(settings.admins());
             muc = new MucService(settings.muc(), storage.rooms(),
-                    user -> admins.contains(user.getFullQualifiedName().toLowerCase(Locale.ROOT)), Clock.systemUTC());
+                    user -> admins.contains(user.getFullQualifiedName().toLowerCase(Locale.ROOT)), Clock.systemUTC(),
+                    archive);
             runtime.addModule(muc);
             registry.onDeparture(muc::departed);
         } else {
@@ -314,6 +349,7 @@ public final class ParleyServer implements AutoCloseable {
         }
         closed = true;
         listeners.forEach(TcpListener::close);
+        housekeeping.shutdownNow();
         CountDownLatch ended = new CountDownLatch(streams.size());
         for (XmppStream stream : streams) {
             stream.session().executor().execute(() -> {
@@ -323,6 +359,9 @@ public final class ParleyServer implements AutoCloseable {
         }
         try {
             ended.await(5, TimeUnit.SECONDS);
+            if (archive != null) {
+                archive.close(); // what was queued for the archive is written before the database closes
+            }
             boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
             ioWorkers.shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
             workers.shutdown();

@@ -19,9 +19,11 @@ import java.util.List;
  * @param admins       bare JIDs allowed to use the XEP-0133 admin commands
  * @param http         the web gateway listener (used by web-gateway)
  * @param muc          the multi-user chat service (XEP-0045)
+ * @param mam          the message archive (XEP-0313)
  */
 public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls, StorageSettings storage,
-                             Registration registration, Limits limits, List<String> admins, Http http, Muc muc) {
+                             Registration registration, Limits limits, List<String> admins, Http http, Muc muc,
+                             Mam mam) {
 
     /**
      * @param bindAddress     address both TCP listeners bind to
@@ -88,19 +90,34 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                       int historyLength, int maxHistoryLength, int maxUsers) {
     }
 
+    /**
+     * @param enabled     whether messages are archived and the archive can be queried
+     * @param defaultMode what is archived for users who set no preferences (XEP-0313 §6.1)
+     * @param retention   archived messages older than this are deleted; {@link Duration#ZERO} keeps them forever
+     */
+    public record Mam(boolean enabled, Mode defaultMode, Duration retention) {
+        /** XEP-0313 §6.1 archiving behaviour: every message, only with roster contacts, or none. */
+        public enum Mode { ALWAYS, ROSTER, NEVER }
+    }
+
     /** These settings with other registration rules (tests and embedding). */
     public ServerSettings withRegistration(Registration r) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam);
     }
 
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam);
+    }
+
+    /** These settings with another archive configuration (tests and embedding). */
+    public ServerSettings withMam(Mam m) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m);
     }
 
     /** These settings with another chat service configuration (tests and embedding). */
     public ServerSettings withMuc(Muc m) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam);
     }
 
     /** Settings for tests and embedding: the given domain and data directory, free ports, defaults elsewhere. */
@@ -113,6 +130,7 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 new Limits(256 * 1024, 16 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), 1000, 4096),
                 List.of("admin@" + domain),
                 new Http("127.0.0.1", 0),
-                new Muc(true, "conference", List.of("lobby"), true, 20, 200, 200));
+                new Muc(true, "conference", List.of("lobby"), true, 20, 200, 200),
+                new Mam(true, Mam.Mode.ALWAYS, Duration.ZERO));
     }
 }

@@ -118,7 +118,15 @@ public final class SettingsLoader {
                 c.intInRange("registration.per-address-per-hour", 1, 100_000));
         var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
-                limits(c), c.bareJids("admins"), http, muc(c));
+                limits(c), c.bareJids("admins"), http, muc(c), mam(c));
+    }
+
+    private static ServerSettings.Mam mam(TypedConfig c) {
+        String mode = c.oneOf("mam.default", Set.of("always", "roster", "never"), "always, roster or never");
+        Duration retention = c.optionalString("mam.retention") == null ? Duration.ZERO
+                : c.duration("mam.retention", Duration.ofHours(1), Duration.ofDays(36_500));
+        return new ServerSettings.Mam(c.bool("mam.enabled"),
+                ServerSettings.Mam.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), retention);
     }
 
     private static ServerSettings.Muc muc(TypedConfig c) {

@@ -29,6 +29,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.mam.MessageArchive;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.StorageException;
@@ -51,13 +52,17 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
     private final RoomStore store;
     private final Predicate<Entity> serverAdmin;
     private final Clock clock;
+    private final MessageArchive archive;
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final Map<Entity, Set<Room>> roomsBySession = new ConcurrentHashMap<>();
     private final Room.Host host = new RoomHost();
     private volatile ServerRuntimeContext runtime;
     private volatile Entity serviceJid;
 
-    public MucService(ServerSettings.Muc settings, RoomStore store, Predicate<Entity> serverAdmin, Clock clock) {
+    /** @param archive where rooms with logging on archive their messages (XEP-0313); null when archiving is off */
+    public MucService(ServerSettings.Muc settings, RoomStore store, Predicate<Entity> serverAdmin, Clock clock,
+                      MessageArchive archive) {
+        this.archive = archive;
         this.settings = settings;
         this.store = store;
         this.serverAdmin = serverAdmin;
@@ -158,6 +163,7 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
             String key = name.toLowerCase(Locale.ROOT);
             if (!rooms.containsKey(key)) {
                 RoomConfig config = defaults.with(Map.of("persistentroom", "true", "publicroom", "true",
+                        "enablelogging", Boolean.toString(archive != null),
                         "roomname", Character.toUpperCase(key.charAt(0)) + key.substring(1)), settings.maxHistoryLength());
                 Room room = new Room(host, key, config, false);
                 rooms.put(key, room);
@@ -312,6 +318,7 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
             case MucXml.DISCO_INFO -> set ? badRequest(iq) : room.discoInfo(iq);
             case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq);
             case MucXml.PING -> set ? badRequest(iq) : result(iq).build();
+            case MessageArchive.MAM2, MessageArchive.MAM1 -> room.archiveQuery(iq, query);
             default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         };
         send(reply);
@@ -406,6 +413,11 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
         @Override
         public Instant now() {
             return clock.instant();
+        }
+
+        @Override
+        public MessageArchive archive() {
+            return archive;
         }
     }
 }

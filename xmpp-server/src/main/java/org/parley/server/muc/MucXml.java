@@ -30,6 +30,7 @@ final class MucXml {
     static final String DATA = "jabber:x:data";
     static final String DELAY = "urn:xmpp:delay";
     static final String PING = "urn:xmpp:ping";
+    static final String STANZA_ID = "urn:xmpp:sid:0";
     /** XEP-0410 §4: the service answers an occupant's ping to its own occupant JID itself. */
     static final String SELF_PING_OPTIMIZATION = MUC + "#self-ping-optimization";
     static final String CLIENT = NamespaceURIs.JABBER_CLIENT;

@@ -25,6 +25,7 @@ import org.apache.vysper.xmpp.stanza.IQStanzaType;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.mam.MessageArchive;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
 
@@ -61,6 +62,9 @@ final class Room {
         void sessionLeft(Entity session, Room room);
 
         Instant now();
+
+        /** The archive rooms with logging on write to (XEP-0313), or null when archiving is off. */
+        MessageArchive archive();
     }
 
     private static final int PENDING_IQ_LIMIT = 1000;
@@ -483,6 +487,10 @@ final class Room {
         Entity fromOccupant = occupantJid(sender.nick());
         Stanza reflected = StanzaBuilder.createClone(message, true,
                 List.of(new Attribute("from", fromOccupant.getFullQualifiedName()))).build();
+        boolean archived = body != null && !body.isEmpty() && logging();
+        // XEP-0359: the room's own id on what it broadcasts (and never one an occupant claims for the room).
+        String id = archived ? MessageArchive.newId() : null;
+        reflected = MessageArchive.stamped(reflected, jid, id);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
                 host.send(addressed(reflected, s));
@@ -490,6 +498,9 @@ final class Room {
         }
         if (body != null && !body.isEmpty()) {
             history.add(reflected, host.now());
+        }
+        if (archived) {
+            host.archive().archiveForRoom(jid, id, fromOccupant, reflected);
         }
     }
 
@@ -1019,6 +1030,7 @@ final class Room {
         result.startInnerElement("identity", MucXml.DISCO_INFO).addAttribute("category", "conference")
                 .addAttribute("type", "text").addAttribute("name", title()).endInnerElement();
         List<String> features = new ArrayList<>(List.of(MucXml.MUC, MucXml.DISCO_INFO, MucXml.DISCO_ITEMS,
+                MucXml.STANZA_ID,
                 MucXml.PING, MucXml.SELF_PING_OPTIMIZATION,
                 config.publicRoom() ? "muc_public" : "muc_hidden",
                 config.persistent() ? "muc_persistent" : "muc_temporary",
@@ -1026,6 +1038,10 @@ final class Room {
                 config.moderated() ? "muc_moderated" : "muc_unmoderated",
                 config.whoisAnyone() ? "muc_nonanonymous" : "muc_semianonymous",
                 config.passwordProtected() ? "muc_passwordprotected" : "muc_unsecured"));
+        if (logging()) {
+            features.add(MessageArchive.MAM2);
+            features.add(MessageArchive.MAM1);
+        }
         for (String f : features) {
             result.startInnerElement("feature", MucXml.DISCO_INFO).addAttribute("var", f).endInnerElement();
         }
@@ -1101,6 +1117,29 @@ final class Room {
         host.send(StanzaBuilder.createClone(iq, true, List.of(
                 new Attribute("from", occupantJid(sender.nick()).getFullQualifiedName()),
                 new Attribute("to", to.getFullQualifiedName()))).build());
+    }
+
+    private boolean logging() {
+        return config.logging() && host.archive() != null;
+    }
+
+    /**
+     * A XEP-0313 query on the room's archive: for anyone who may enter the room (occupants, and in a
+     * members-only room its members), when the room's messages are logged.
+     */
+    Stanza archiveQuery(Stanza iq, XMLElement query) {
+        synchronized (this) {
+            if (!logging()) {
+                return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, "this room keeps no archive");
+            }
+            Affiliation a = affiliationOf(iq.getFrom().getBareJID());
+            boolean occupant = bySession.containsKey(iq.getFrom());
+            if (a == Affiliation.OUTCAST || !occupant && config.membersOnly() && a == Affiliation.NONE) {
+                return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only those who may enter may read the archive");
+            }
+        }
+        // The database read happens outside the room's lock: the room keeps talking meanwhile.
+        return host.archive().query(iq, query, jid, host::send);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -2,6 +2,7 @@ package org.parley.server.routing;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 import org.apache.vysper.xmpp.addressing.Entity;
@@ -68,6 +69,7 @@ public final class LocalRelay implements StanzaRelay {
     private final Predicate<String> accountExists;
     private volatile ServerRuntimeContext runtime;
     private volatile OfflineSink offline;
+    private final List<DeliveryHook> hooks = new CopyOnWriteArrayList<>();
 
     public LocalRelay(Entity serverEntity, SessionRegistry registry, Predicate<String> accountExists) {
         this.serverEntity = serverEntity;
@@ -79,6 +81,11 @@ public final class LocalRelay implements StanzaRelay {
     public void setRuntime(ServerRuntimeContext runtime, OfflineSink offline) {
         this.runtime = runtime;
         this.offline = offline;
+    }
+
+    /** Adds a feature that sees messages between local accounts (archive, carbons). */
+    public void addHook(DeliveryHook hook) {
+        hooks.add(hook);
     }
 
     @Override
@@ -123,10 +130,21 @@ public final class LocalRelay implements StanzaRelay {
             noSuchUser(stanza, answerFailures);
             return;
         }
+        if (answerFailures && !hooks.isEmpty() && isLocalUser(stanza.getFrom()) && MessageStanza.isOfType(stanza)) {
+            for (DeliveryHook hook : hooks) {
+                stanza = hook.sent(stanza.getFrom(), receiver, stanza);
+            }
+        }
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);
         if (receiver.isResourceSet()) {
             var binding = registry.find(receiver);
             if (binding.isPresent()) {
+                if (core instanceof MessageStanza && !hooks.isEmpty()) {
+                    Stanza received = receiving(receiver.getBareJID(), stanza);
+                    deliver(binding.get().session(), received);
+                    delivered(receiver.getBareJID(), received, List.of(binding.get().session()));
+                    return;
+                }
                 deliver(binding.get().session(), stanza);
                 return;
             }
@@ -162,14 +180,16 @@ public final class LocalRelay implements StanzaRelay {
             MessageStanzaType type = message.getMessageType();
             switch (type) {
                 case NORMAL, CHAT -> {
+                    Stanza received = receiving(receiver, core);
                     List<SessionContext> best = highestPriority(bindings);
                     if (!best.isEmpty()) {
-                        best.forEach(s -> deliver(s, core));
-                    } else if (offline == null || !offline.offer(receiver, core)) {
+                        best.forEach(s -> deliver(s, received));
+                    } else if (offline == null || !offline.offer(receiver, received)) {
                         if (answerFailures) {
                             bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, "recipient's offline storage is full");
                         }
                     }
+                    delivered(receiver, received, best);
                 }
                 case HEADLINE -> bindings.stream().filter(SessionRegistry.Binding::receivesBareJidMessages)
                         .forEach(b -> deliver(b.session(), core));
@@ -191,6 +211,30 @@ public final class LocalRelay implements StanzaRelay {
             // No handler answered on the account's behalf (RFC 6121 §8.5.2.1.3 / RFC 6120 §10.5.3.2).
             bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         }
+    }
+
+    private Stanza receiving(Entity recipientBare, Stanza message) {
+        if (StanzaErrors.isError(message)) {
+            return message;
+        }
+        Stanza result = message;
+        for (DeliveryHook hook : hooks) {
+            result = hook.receiving(recipientBare, result);
+        }
+        return result;
+    }
+
+    private void delivered(Entity recipientBare, Stanza message, List<SessionContext> sessions) {
+        if (StanzaErrors.isError(message)) {
+            return;
+        }
+        for (DeliveryHook hook : hooks) {
+            hook.delivered(recipientBare, message, sessions);
+        }
+    }
+
+    private boolean isLocalUser(Entity entity) {
+        return entity != null && entity.getNode() != null && entity.getDomain().equals(serverEntity.getDomain());
     }
 
     private static List<SessionContext> highestPriority(List<SessionRegistry.Binding> bindings) {
@@ -250,10 +294,12 @@ public final class LocalRelay implements StanzaRelay {
         if (session.getState() != SessionState.AUTHENTICATED) {
             return;
         }
-        // IQs need no inbound processing: the addressed resource answers them itself (RFC 6120 §8.2.3).
-        // Nor do errors: Vysper's inbound presence handling throws on them, and they change no state.
-        StanzaHandler handler = IQStanza.isOfType(stanza) || "error".equals(stanza.getAttributeValue("type"))
-                ? null : runtime.getHandler(stanza);
+        // Only presence needs inbound processing (presence state, roster). IQs are for the addressed resource
+        // to answer (RFC 6120 §8.2.3); messages are written as they are (a handler chosen by the payload's
+        // namespace, e.g. carbons, must not swallow them); errors change no state, and Vysper's inbound
+        // presence handling throws on them.
+        StanzaHandler handler = PresenceStanza.isOfType(stanza) && !"error".equals(stanza.getAttributeValue("type"))
+                ? runtime.getHandler(stanza) : null;
         if (handler == null) {
             session.getResponseWriter().write(stanza);
             return;

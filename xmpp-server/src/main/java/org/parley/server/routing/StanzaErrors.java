@@ -40,6 +40,11 @@ public final class StanzaErrors {
                 && (iq.getIQType() == IQStanzaType.GET || iq.getIQType() == IQStanzaType.SET);
     }
 
+    /** A stanza of type error: never answered, archived or copied. */
+    public static boolean isError(Stanza stanza) {
+        return "error".equals(stanza.getAttributeValue("type"));
+    }
+
     public static boolean isMessage(Stanza stanza) {
         return XMPPCoreStanza.getWrapper(stanza) instanceof MessageStanza;
     }

@@ -16,6 +16,8 @@ public interface Storage extends AutoCloseable {
 
     RoomStore rooms();
 
+    ArchiveStore archive();
+
     /** Flushes and closes the backend; safe to call twice. */
     @Override
     void close();

@@ -13,6 +13,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.parley.server.config.ServerSettings.StorageSettings;
 import org.parley.server.storage.AccountStore;
+import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
 import org.parley.server.storage.RoomStore;
@@ -39,6 +40,7 @@ public final class JdbcStorage implements Storage {
     private final OfflineStore offline;
     private final DocumentStore documents;
     private final RoomStore rooms;
+    private final ArchiveStore archive;
 
     private JdbcStorage(HikariDataSource dataSource) {
         this.dataSource = dataSource;
@@ -48,6 +50,7 @@ public final class JdbcStorage implements Storage {
         this.offline = new JdbcOfflineStore(db);
         this.documents = new JdbcDocumentStore(db);
         this.rooms = new JdbcRoomStore(db);
+        this.archive = new JdbcArchiveStore(db);
     }
 
     /**
@@ -145,6 +148,11 @@ public final class JdbcStorage implements Storage {
     @Override
     public RoomStore rooms() {
         return rooms;
+    }
+
+    @Override
+    public ArchiveStore archive() {
+        return archive;
     }
 
     /** Closes the pool; the embedded H2 file closes with its last connection. */

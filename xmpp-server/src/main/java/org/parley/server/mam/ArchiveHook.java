@@ -1,0 +1,38 @@
+package org.parley.server.mam;
+
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.parley.server.routing.DeliveryHook;
+
+/**
+ * Archives 1:1 messages between local accounts on their way through the relay: once for the sender
+ * ({@link #sent}) and once for the recipient ({@link #receiving}), each under the owner's preferences,
+ * and stamps what the recipient gets with the recipient's archive id (XEP-0359 {@code <stanza-id/>}).
+ */
+public final class ArchiveHook implements DeliveryHook {
+
+    private final MessageArchive archive;
+
+    public ArchiveHook(MessageArchive archive) {
+        this.archive = archive;
+    }
+
+    @Override
+    public Stanza sent(Entity sender, Entity recipient, Stanza message) {
+        if (MessageArchive.archivable(message)) {
+            archive.archiveForUser(sender.getBareJID(), recipient.getBareJID(), message);
+        }
+        return message;
+    }
+
+    @Override
+    public Stanza receiving(Entity recipientBare, Stanza message) {
+        if (!MessageArchive.archivable(message) || message.getFrom() == null) {
+            // Strip spoofed ids even from what is not archived (XEP-0359 §4).
+            return MessageArchive.stamped(message, recipientBare, null);
+        }
+        Stanza clean = MessageArchive.stamped(message, recipientBare, null);
+        String id = archive.archiveForUser(recipientBare, message.getFrom().getBareJID(), clean);
+        return id == null ? clean : MessageArchive.stamped(clean, recipientBare, id);
+    }
+}

@@ -1,0 +1,391 @@
+package org.parley.server.mam;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+
+import org.apache.vysper.xml.fragment.Attribute;
+import org.apache.vysper.xml.fragment.Renderer;
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.protocol.NamespaceURIs;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.config.ServerSettings.Mam.Mode;
+import org.parley.server.routing.StanzaErrors;
+import org.parley.server.storage.ArchiveStore;
+import org.parley.server.storage.DocumentStore;
+import org.parley.server.stream.StanzaParsing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Message Archive Management (XEP-0313, {@code urn:xmpp:mam:2} and {@code :1}) over an {@link ArchiveStore}:
+ * what is archived for whom (XEP-0313 §6 preferences), the stable ids stamped on archived messages
+ * (XEP-0359), and answering archive queries with XEP-0059 paging — for user archives and room archives alike.
+ */
+public final class MessageArchive implements AutoCloseable {
+
+    public static final String MAM2 = "urn:xmpp:mam:2";
+    public static final String MAM1 = "urn:xmpp:mam:1";
+    static final String SID = "urn:xmpp:sid:0";
+    static final String RSM = "http://jabber.org/protocol/rsm";
+    static final String FORWARD = "urn:xmpp:forward:0";
+    static final String DELAY = "urn:xmpp:delay";
+    static final String DATA = "jabber:x:data";
+    static final String PREFS_KEY = "mam-prefs";
+    /** The largest page a client may ask for; bigger requests are cut to it (XEP-0059 §2.2 allows that). */
+    static final int MAX_PAGE = 250;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MessageArchive.class);
+
+    private final ArchiveStore store;
+    private final ArchiveWriter writer;
+    private final DocumentStore documents;
+    private final Clock clock;
+    private final Mode defaultMode;
+    private final BiPredicate<Entity, Entity> inRoster;
+
+    /**
+     * @param inRoster whether the second bare JID is in the roster of the first (for the {@code roster} mode)
+     */
+    public MessageArchive(ArchiveStore store, DocumentStore documents, Clock clock, Mode defaultMode,
+                          BiPredicate<Entity, Entity> inRoster) {
+        this.store = store;
+        this.writer = new ArchiveWriter(store);
+        this.documents = documents;
+        this.clock = clock;
+        this.defaultMode = defaultMode;
+        this.inRoster = inRoster;
+    }
+
+    /** A fresh XEP-0359 stanza id: unique, unpredictable, stable once stored. */
+    public static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    /** Whether a message belongs in an archive at all: chat or normal with a body (XEP-0313 §5.1.1). */
+    static boolean archivable(Stanza message) {
+        String type = message.getAttributeValue("type");
+        if (type != null && !type.equals("chat") && !type.equals("normal")) {
+            return false;
+        }
+        return !message.getInnerElementsNamed("body", NamespaceURIs.JABBER_CLIENT).isEmpty()
+                && message.getInnerElementsNamed("no-store", "urn:xmpp:hints").isEmpty();
+    }
+
+    /**
+     * Archives a 1:1 message in {@code owner}'s archive when the owner's preferences allow it.
+     *
+     * @return the stored message's id, or null when it was not archived
+     */
+    String archiveForUser(Entity owner, Entity with, Stanza message) {
+        if (!wanted(owner.getBareJID(), with.getBareJID())) {
+            return null;
+        }
+        String id = newId();
+        append(owner.getBareJID().getFullQualifiedName(), id, with.getBareJID().getFullQualifiedName(), message);
+        return id;
+    }
+
+    /** Archives a room message under the room's JID, with the id already stamped on what was broadcast. */
+    public void archiveForRoom(Entity room, String id, Entity occupant, Stanza message) {
+        append(room.getBareJID().getFullQualifiedName(), id, occupant.getFullQualifiedName(), message);
+    }
+
+    private void append(String archive, String id, String with, Stanza message) {
+        writer.append(archive, new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
+    }
+
+    /** The message with the archive's {@code <stanza-id/>} added and any claimed by the sender removed (XEP-0359 §4). */
+    public static Stanza stamped(Stanza message, Entity by, String id) {
+        StanzaBuilder b = new StanzaBuilder(message.getName(), message.getNamespaceURI(), message.getNamespacePrefix());
+        for (Attribute a : message.getAttributes()) {
+            b.addAttribute(a);
+        }
+        String byJid = by.getFullQualifiedName();
+        for (XMLElement e : message.getInnerElements()) {
+            if (SID.equals(e.getNamespaceURI()) && "stanza-id".equals(e.getName())
+                    && byJid.equals(e.getAttributeValue("by"))) {
+                continue;
+            }
+            b.addPreparedElement(e);
+        }
+        if (id != null) {
+            b.startInnerElement("stanza-id", SID).addAttribute("id", id).addAttribute("by", byJid).endInnerElement();
+        }
+        return b.build();
+    }
+
+    private boolean wanted(Entity owner, Entity with) {
+        Preferences prefs = preferences(owner);
+        String withJid = with.getFullQualifiedName();
+        if (prefs.never().contains(withJid)) {
+            return false;
+        }
+        if (prefs.always().contains(withJid)) {
+            return true;
+        }
+        return switch (prefs.mode()) {
+            case ALWAYS -> true;
+            case NEVER -> false;
+            case ROSTER -> inRoster.test(owner, with);
+        };
+    }
+
+    // ---------------------------------------------------------------- preferences (§6)
+
+    record Preferences(Mode mode, List<String> always, List<String> never) {
+    }
+
+    Preferences preferences(Entity owner) {
+        String xml = documents.get(owner.getNode(), PREFS_KEY).orElse(null);
+        if (xml == null) {
+            return new Preferences(defaultMode, List.of(), List.of());
+        }
+        return parsePreferences(StanzaParsing.parse(xml));
+    }
+
+    private Preferences parsePreferences(XMLElement prefs) {
+        Mode mode = defaultMode;
+        String value = prefs.getAttributeValue("default");
+        if (value != null) {
+            for (Mode m : Mode.values()) {
+                if (m.name().equalsIgnoreCase(value)) {
+                    mode = m;
+                }
+            }
+        }
+        return new Preferences(mode, jids(prefs, "always"), jids(prefs, "never"));
+    }
+
+    private static List<String> jids(XMLElement prefs, String list) {
+        List<String> jids = new ArrayList<>();
+        for (XMLElement l : prefs.getInnerElements()) {
+            if (l.getName().equals(list)) {
+                for (XMLElement jid : l.getInnerElements()) {
+                    if (jid.getName().equals("jid") && jid.getInnerText() != null) {
+                        jids.add(jid.getInnerText().getText().strip());
+                    }
+                }
+            }
+        }
+        return jids;
+    }
+
+    /** Answers a {@code <prefs/>} get or set (XEP-0313 §6.1). */
+    Stanza preferencesRequest(Stanza iq, XMLElement prefs, boolean set) {
+        Entity owner = iq.getFrom().getBareJID();
+        String ns = prefs.getNamespaceURI();
+        Preferences p;
+        if (set) {
+            String mode = prefs.getAttributeValue("default");
+            if (mode == null || !List.of("always", "roster", "never").contains(mode)) {
+                return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "default must be always, roster or never");
+            }
+            p = parsePreferences(prefs);
+            documents.put(owner.getNode(), PREFS_KEY, new Renderer(renderPreferences(null, p, ns)).getComplete());
+        } else {
+            p = preferences(owner);
+        }
+        return renderPreferences(iq, p, ns);
+    }
+
+    private static Stanza renderPreferences(Stanza iq, Preferences p, String ns) {
+        StanzaBuilder b = iq == null ? new StanzaBuilder("prefs", ns) : result(iq).startInnerElement("prefs", ns);
+        b.addAttribute("default", p.mode().name().toLowerCase(java.util.Locale.ROOT));
+        for (String list : List.of("always", "never")) {
+            b.startInnerElement(list, ns);
+            for (String jid : list.equals("always") ? p.always() : p.never()) {
+                b.startInnerElement("jid", ns).addText(jid).endInnerElement();
+            }
+            b.endInnerElement();
+        }
+        if (iq != null) {
+            b.endInnerElement();
+        }
+        return b.build();
+    }
+
+    // ---------------------------------------------------------------- queries (§4)
+
+    /**
+     * Answers an archive query: the matching messages are sent with {@code send} as {@code <result/>}
+     * messages from {@code archiveJid}, and the returned IQ result closes the query with {@code <fin/>}.
+     */
+    public Stanza query(Stanza iq, XMLElement query, Entity archiveJid, Consumer<Stanza> send) {
+        String ns = query.getNamespaceURI();
+        if ("get".equals(iq.getAttributeValue("type"))) {
+            return form(iq, ns);
+        }
+        String with = null;
+        Instant start = null;
+        Instant end = null;
+        XMLElement x = child(query, "x", DATA);
+        if (x != null) {
+            for (Map.Entry<String, String> field : fields(x).entrySet()) {
+                String v = field.getValue();
+                try {
+                    switch (field.getKey()) {
+                        case "FORM_TYPE" -> {
+                            if (!v.equals(ns)) {
+                                return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "FORM_TYPE must be " + ns);
+                            }
+                        }
+                        case "with" -> with = EntityImpl.parse(v).getFullQualifiedName();
+                        case "start" -> start = OffsetDateTime.parse(v).toInstant();
+                        case "end" -> end = OffsetDateTime.parse(v).toInstant();
+                        default -> {
+                            // §4.1.1: an unknown field is an error, so the client does not think it filtered.
+                            return StanzaErrors.error(iq, StanzaErrorCondition.FEATURE_NOT_IMPLEMENTED,
+                                    "unknown filter field " + field.getKey());
+                        }
+                    }
+                } catch (DateTimeParseException e) {
+                    return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, field.getKey() + " is not a date-time");
+                } catch (Exception e) {
+                    return StanzaErrors.error(iq, StanzaErrorCondition.JID_MALFORMED, "with is not a JID");
+                }
+            }
+        }
+        XMLElement set = child(query, "set", RSM);
+        int max = MAX_PAGE;
+        String after = null;
+        String before = null;
+        boolean lastPage = false;
+        if (set != null) {
+            String maxText = text(child(set, "max", RSM));
+            if (maxText != null) {
+                try {
+                    max = Math.min(MAX_PAGE, Math.max(0, Integer.parseInt(maxText.strip())));
+                } catch (NumberFormatException e) {
+                    return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "max is not a number");
+                }
+            }
+            after = text(child(set, "after", RSM));
+            XMLElement beforeElement = child(set, "before", RSM);
+            if (beforeElement != null) {
+                before = text(beforeElement);
+                if (before == null || before.isBlank()) {
+                    before = null;
+                    lastPage = true; // XEP-0059 §2.5: an empty <before/> asks for the last page
+                }
+            }
+        }
+        ArchiveStore.Page page;
+        try {
+            writer.awaitWritten();
+            page = store.page(new ArchiveStore.Filter(archiveJid.getBareJID().getFullQualifiedName(), with, start, end),
+                    new ArchiveStore.Paging(after, before, lastPage, max));
+        } catch (ArchiveStore.UnknownIdException e) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return StanzaErrors.error(iq, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
+        }
+        String queryId = query.getAttributeValue("queryid");
+        for (ArchiveStore.Entry entry : page.entries()) {
+            StanzaBuilder m = new StanzaBuilder("message", NamespaceURIs.JABBER_CLIENT)
+                    .addAttribute("from", archiveJid.getBareJID().getFullQualifiedName())
+                    .addAttribute("to", iq.getFrom().getFullQualifiedName());
+            m.startInnerElement("result", ns).addAttribute("id", entry.id());
+            if (queryId != null) {
+                m.addAttribute("queryid", queryId);
+            }
+            m.startInnerElement("forwarded", FORWARD);
+            m.startInnerElement("delay", DELAY).addAttribute("stamp", entry.sent().toString()).endInnerElement();
+            m.addPreparedElement(StanzaParsing.parse(entry.stanza()));
+            m.endInnerElement().endInnerElement();
+            send.accept(m.build());
+        }
+        StanzaBuilder fin = result(iq).startInnerElement("fin", ns);
+        if (page.complete()) {
+            fin.addAttribute("complete", "true");
+        }
+        fin.startInnerElement("set", RSM);
+        if (!page.entries().isEmpty()) {
+            fin.startInnerElement("first", RSM).addAttribute("index", Long.toString(page.firstIndex()))
+                    .addText(page.entries().get(0).id()).endInnerElement();
+            fin.startInnerElement("last", RSM).addText(page.entries().get(page.entries().size() - 1).id())
+                    .endInnerElement();
+        }
+        fin.startInnerElement("count", RSM).addText(Long.toString(page.count())).endInnerElement();
+        fin.endInnerElement().endInnerElement();
+        return fin.build();
+    }
+
+    /** §4.1.1: the fields a query may filter on. */
+    private static Stanza form(Stanza iq, String ns) {
+        StanzaBuilder b = result(iq).startInnerElement("query", ns)
+                .startInnerElement("x", DATA).addAttribute("type", "form");
+        b.startInnerElement("field", DATA).addAttribute("var", "FORM_TYPE").addAttribute("type", "hidden")
+                .startInnerElement("value", DATA).addText(ns).endInnerElement().endInnerElement();
+        b.startInnerElement("field", DATA).addAttribute("var", "with").addAttribute("type", "jid-single").endInnerElement();
+        b.startInnerElement("field", DATA).addAttribute("var", "start").addAttribute("type", "text-single").endInnerElement();
+        b.startInnerElement("field", DATA).addAttribute("var", "end").addAttribute("type", "text-single").endInnerElement();
+        return b.endInnerElement().endInnerElement().build();
+    }
+
+    private static Map<String, String> fields(XMLElement x) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        for (XMLElement field : x.getInnerElementsNamed("field", DATA)) {
+            String var = field.getAttributeValue("var");
+            XMLElement value = child(field, "value", DATA);
+            if (var != null && value != null && text(value) != null) {
+                fields.put(var, text(value).strip());
+            }
+        }
+        return fields;
+    }
+
+    private static XMLElement child(XMLElement parent, String name, String ns) {
+        for (XMLElement e : parent.getInnerElements()) {
+            if (e.getName().equals(name) && ns.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static String text(XMLElement e) {
+        if (e == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        e.getInnerTexts().forEach(t -> sb.append(t.getText()));
+        return sb.toString();
+    }
+
+    static StanzaBuilder result(Stanza iq) {
+        StanzaBuilder b = new StanzaBuilder("iq", NamespaceURIs.JABBER_CLIENT)
+                .addAttribute("to", iq.getAttributeValue("from"))
+                .addAttribute("type", "result");
+        if (iq.getAttributeValue("to") != null) {
+            b.addAttribute("from", iq.getAttributeValue("to"));
+        }
+        if (iq.getAttributeValue("id") != null) {
+            b.addAttribute("id", iq.getAttributeValue("id"));
+        }
+        return b;
+    }
+
+    /** Writes the messages still queued for the archive. */
+    @Override
+    public void close() {
+        writer.close();
+    }
+
+    /** Deletes archived messages older than {@code retention}; returns how many. */
+    public int purgeOlderThan(java.time.Duration retention) {
+        return store.deleteOlderThan(clock.instant().minus(retention));
+    }
+}

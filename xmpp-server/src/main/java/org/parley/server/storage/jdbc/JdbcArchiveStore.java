@@ -1,0 +1,145 @@
+package org.parley.server.storage.jdbc;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import org.parley.server.storage.ArchiveStore;
+
+/**
+ * The archive in {@code archive_messages}. Paging walks {@code seq} from an anchor in one indexed range
+ * scan and reads one row more than asked to know whether the page is the last ({@code complete}).
+ */
+final class JdbcArchiveStore implements ArchiveStore {
+
+    private final Transactions db;
+
+    JdbcArchiveStore(Transactions db) {
+        this.db = db;
+    }
+
+    @Override
+    public void append(String archive, Entry e) {
+        db.run(c -> Sql.update(c,
+                "INSERT INTO archive_messages (archive, id, with_jid, sent_at, stanza) VALUES (?, ?, ?, ?, ?)",
+                archive, e.id(), e.with(), utc(e.sent()), e.stanza()));
+    }
+
+    @Override
+    public void appendAll(List<Appended> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        db.run(c -> {
+            try (PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO archive_messages (archive, id, with_jid, sent_at, stanza) VALUES (?, ?, ?, ?, ?)")) {
+                for (Appended a : entries) {
+                    insert.setString(1, a.archive());
+                    insert.setString(2, a.entry().id());
+                    insert.setString(3, a.entry().with());
+                    insert.setObject(4, utc(a.entry().sent()));
+                    insert.setString(5, a.entry().stanza());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Page page(Filter filter, Paging paging) {
+        return db.run(c -> {
+            StringBuilder where = new StringBuilder(" WHERE archive = ?");
+            List<Object> parameters = new ArrayList<>();
+            parameters.add(filter.archive());
+            if (filter.with() != null) {
+                if (filter.with().indexOf('/') >= 0) {
+                    where.append(" AND with_jid = ?");
+                    parameters.add(filter.with());
+                } else {
+                    // A bare JID matches the bare conversation partner and every full JID below it.
+                    where.append(" AND (with_jid = ? OR with_jid LIKE ?)");
+                    parameters.add(filter.with());
+                    parameters.add(escapeLike(filter.with()) + "/%");
+                }
+            }
+            if (filter.start() != null) {
+                where.append(" AND sent_at >= ?");
+                parameters.add(utc(filter.start()));
+            }
+            if (filter.end() != null) {
+                where.append(" AND sent_at <= ?");
+                parameters.add(utc(filter.end()));
+            }
+            long count = Sql.number(c, 0, "SELECT COUNT(*) FROM archive_messages" + where, parameters.toArray());
+
+            boolean backward = paging.before() != null || paging.lastPage();
+            StringBuilder sql = new StringBuilder("SELECT seq, id, with_jid, sent_at, stanza FROM archive_messages")
+                    .append(where);
+            List<Object> pageParameters = new ArrayList<>(parameters);
+            String anchor = paging.after() != null ? paging.after() : paging.before();
+            if (anchor != null) {
+                long seq = Sql.number(c, -1, "SELECT seq FROM archive_messages WHERE archive = ? AND id = ?",
+                        filter.archive(), anchor);
+                if (seq < 0) {
+                    throw new UnknownIdException(anchor);
+                }
+                sql.append(backward ? " AND seq < ?" : " AND seq > ?");
+                pageParameters.add(seq);
+            }
+            sql.append(backward ? " ORDER BY seq DESC" : " ORDER BY seq ASC").append(" LIMIT ?");
+            pageParameters.add(paging.max() + 1);
+            List<Entry> entries = new ArrayList<>();
+            List<Long> seqs = new ArrayList<>();
+            try (PreparedStatement select = Sql.prepare(c, sql.toString(), pageParameters.toArray());
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    seqs.add(rs.getLong(1));
+                    entries.add(new Entry(rs.getString(2), rs.getString(3),
+                            rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5)));
+                }
+            }
+            boolean complete = entries.size() <= paging.max();
+            if (!complete) {
+                entries.remove(entries.size() - 1);
+                seqs.remove(seqs.size() - 1);
+            }
+            if (backward) {
+                Collections.reverse(entries);
+                Collections.reverse(seqs);
+            }
+            long firstIndex = -1;
+            if (!seqs.isEmpty()) {
+                List<Object> indexParameters = new ArrayList<>(parameters);
+                indexParameters.add(seqs.get(0));
+                firstIndex = Sql.number(c, 0, "SELECT COUNT(*) FROM archive_messages" + where + " AND seq < ?",
+                        indexParameters.toArray());
+            }
+            return new Page(List.copyOf(entries), complete, count, firstIndex);
+        });
+    }
+
+    @Override
+    public int deleteOlderThan(Instant cutoff) {
+        return db.run(c -> Sql.update(c, "DELETE FROM archive_messages WHERE sent_at < ?", utc(cutoff)));
+    }
+
+    @Override
+    public void deleteArchive(String archive) {
+        db.run(c -> Sql.update(c, "DELETE FROM archive_messages WHERE archive = ?", archive));
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static String escapeLike(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+}
