@@ -15,6 +15,7 @@ import org.parley.server.config.ServerSettings.StorageSettings;
 import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
@@ -39,6 +40,7 @@ public final class JdbcStorage implements Storage {
     private final OfflineStore offline;
     private final DocumentStore documents;
     private final RoomStore rooms;
+    private final PubSubStore pubsub;
 
     private JdbcStorage(HikariDataSource dataSource) {
         this.dataSource = dataSource;
@@ -48,6 +50,7 @@ public final class JdbcStorage implements Storage {
         this.offline = new JdbcOfflineStore(db);
         this.documents = new JdbcDocumentStore(db);
         this.rooms = new JdbcRoomStore(db);
+        this.pubsub = new JdbcPubSubStore(db);
     }
 
     /**
@@ -145,6 +148,11 @@ public final class JdbcStorage implements Storage {
     @Override
     public RoomStore rooms() {
         return rooms;
+    }
+
+    @Override
+    public PubSubStore pubsub() {
+        return pubsub;
     }
 
     /** Closes the pool; the embedded H2 file closes with its last connection. */
