@@ -46,6 +46,9 @@ import org.parley.server.mam.MamModule;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.muc.MucService;
 import org.parley.server.offline.OfflineMessages;
+import org.parley.server.pubsub.PepService;
+import org.parley.server.pubsub.PubSubComponent;
+import org.parley.server.pubsub.PubSubLimits;
 import org.parley.server.roster.RosterModule;
 import org.parley.server.roster.RosterService;
 import org.parley.server.roster.StoredRosterManager;
@@ -170,6 +173,12 @@ public final class ParleyServer implements AutoCloseable {
         Carbons carbons = new Carbons(registry, relay);
         runtime.addModule(carbons);
         relay.addHook(carbons);
+        PepService pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
+                PubSubLimits.DEFAULTS);
+        runtime.addModule(pep);
+        registry.onDeparture(pep::departed);
+        runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
+                storage.accounts()::exists, PubSubLimits.DEFAULTS));
         if (settings.muc().enabled()) {
             Set<String> admins = Set.copyOf(settings.admins());
             muc = new MucService(settings.muc(), storage.rooms(),
@@ -183,9 +192,12 @@ public final class ParleyServer implements AutoCloseable {
 
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
+        StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
+        dispatcher.observeBroadcastPresence(pep::presence);
+        dispatcher.observeServerResponses(pep::response);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
-                registration, registry, new StanzaDispatcher(runtime), this::endForConflict, this::endSessionsOf);
+                registration, registry, dispatcher, this::endForConflict, this::endSessionsOf);
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));

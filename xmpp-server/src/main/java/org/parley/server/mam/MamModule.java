@@ -6,7 +6,6 @@ import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.modules.DefaultDiscoAwareModule;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.Feature;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.Identity;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoElement;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequest;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequestListener;
@@ -49,7 +48,7 @@ public final class MamModule extends DefaultDiscoAwareModule implements InfoRequ
         listeners.add(this);
     }
 
-    /** Account disco#info (a bare JID of this server): the account identity and the archive. */
+    /** Account disco#info (a bare JID of this server): the archive's features. */
     @Override
     public List<InfoElement> getInfosFor(InfoRequest request) {
         Entity to = request.getTo();
@@ -57,8 +56,8 @@ public final class MamModule extends DefaultDiscoAwareModule implements InfoRequ
                 || request.getNode() != null && !request.getNode().isEmpty()) {
             return null;
         }
-        return List.of(new Identity("account", "registered"), new Feature(MessageArchive.MAM2),
-                new Feature(MessageArchive.MAM1));
+        // The account identity itself (account/registered) comes from the PEP service's listener.
+        return List.of(new Feature(MessageArchive.MAM2), new Feature(MessageArchive.MAM1));
     }
 
     @Override

@@ -18,6 +18,9 @@ public interface Storage extends AutoCloseable {
 
     ArchiveStore archive();
 
+    /** Publish-subscribe nodes and items, of the pubsub service and of every account's PEP service. */
+    PubSubStore pubsub();
+
     /** Flushes and closes the backend; safe to call twice. */
     @Override
     void close();

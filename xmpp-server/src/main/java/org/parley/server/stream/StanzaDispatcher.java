@@ -23,6 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Runs one stanza from a bound client session through Vysper's handlers, and guarantees the client an
@@ -34,9 +37,27 @@ public final class StanzaDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(StanzaDispatcher.class);
 
     private final ServerRuntimeContext runtime;
+    private final List<BiConsumer<Entity, Stanza>> presenceObservers = new CopyOnWriteArrayList<>();
+    private final List<Predicate<Stanza>> responseObservers = new CopyOnWriteArrayList<>();
 
     public StanzaDispatcher(ServerRuntimeContext runtime) {
         this.runtime = runtime;
+    }
+
+    /**
+     * Calls {@code observer} with the full JID and the stanza of every presence a client broadcasts (no
+     * 'to'), after the server processed it, e.g. to read its entity capabilities (XEP-0115).
+     */
+    public void observeBroadcastPresence(BiConsumer<Entity, Stanza> observer) {
+        presenceObservers.add(observer);
+    }
+
+    /**
+     * Offers {@code observer} every IQ result or error a client addresses to the server itself (answers to
+     * requests the server sent, e.g. a disco#info for entity capabilities); it returns true when it took it.
+     */
+    public void observeServerResponses(Predicate<Stanza> observer) {
+        responseObservers.add(observer);
     }
 
     /**
@@ -72,8 +93,13 @@ public final class StanzaDispatcher {
         }
         if (core instanceof IQStanza iq && !StanzaErrors.isRequest(iq) && !addressedToResource(iq)
                 && (iq.getTo() == null || iq.getTo().getNode() == null)) {
-            // A result or error for the server (e.g. a client acknowledging a roster push): nothing to do,
-            // and never an answer (RFC 6120 §8.2.3).
+            // A result or error for the server (e.g. a client acknowledging a roster push): nothing to do
+            // unless the server asked, and never an answer (RFC 6120 §8.2.3).
+            for (Predicate<Stanza> observer : responseObservers) {
+                if (observer.test(stamped)) {
+                    break;
+                }
+            }
             return;
         }
         if (addressedToOtherDomain(core)) {
@@ -96,6 +122,15 @@ public final class StanzaDispatcher {
             return;
         }
         SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, core));
+        if ("presence".equals(core.getName()) && toAttribute == null) {
+            for (BiConsumer<Entity, Stanza> observer : presenceObservers) {
+                try {
+                    observer.accept(fullJid, stamped);
+                } catch (RuntimeException e) {
+                    LOG.error("presence observer failed on presence from {}", fullJid, e);
+                }
+            }
+        }
     }
 
     private boolean addressedToOtherDomain(Stanza stanza) {

@@ -16,6 +16,7 @@ import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
@@ -41,6 +42,7 @@ public final class JdbcStorage implements Storage {
     private final DocumentStore documents;
     private final RoomStore rooms;
     private final ArchiveStore archive;
+    private final PubSubStore pubsub;
 
     private JdbcStorage(HikariDataSource dataSource) {
         this.dataSource = dataSource;
@@ -51,6 +53,7 @@ public final class JdbcStorage implements Storage {
         this.documents = new JdbcDocumentStore(db);
         this.rooms = new JdbcRoomStore(db);
         this.archive = new JdbcArchiveStore(db);
+        this.pubsub = new JdbcPubSubStore(db);
     }
 
     /**
@@ -153,6 +156,11 @@ public final class JdbcStorage implements Storage {
     @Override
     public ArchiveStore archive() {
         return archive;
+    }
+
+    @Override
+    public PubSubStore pubsub() {
+        return pubsub;
     }
 
     /** Closes the pool; the embedded H2 file closes with its last connection. */
