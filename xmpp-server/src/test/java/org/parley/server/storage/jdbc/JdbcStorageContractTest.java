@@ -3,8 +3,10 @@ package org.parley.server.storage.jdbc;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,8 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.parley.server.sasl.ScramCredential;
 import org.parley.server.sasl.ScramHash;
 import org.parley.server.storage.AccountStore;
+import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.RosterEntry;
 import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
@@ -392,6 +396,75 @@ abstract class JdbcStorageContractTest {
         assertFalse(documents().delete("alice", "vcard-temp"));
         assertEquals(Optional.empty(), documents().get("alice", "vcard-temp"));
         assertEquals(Optional.of("<vCard xmlns='vcard-temp'><FN>Bob</FN></vCard>"), documents().get("bob", "vcard-temp"));
+    }
+
+    // ---- rooms
+
+    @Test
+    void roomsAreSavedReplacedAndDeletedWithTheirSettingsAndAffiliations() {
+        RoomStore rooms = storage.rooms();
+        rooms.save(new RoomStore.StoredRoom("lobby", Map.of("roomname", "Lobby", "persistentroom", "true"), "hi",
+                "alice", Map.of("alice@example.org", "owner", "troll@example.org", "outcast")));
+        rooms.save(new RoomStore.StoredRoom("lobby", Map.of("roomname", "The Lobby"), null, null,
+                Map.of("bob@example.org", "member")));
+        rooms.save(new RoomStore.StoredRoom("other", Map.of(), null, null, Map.of()));
+        List<RoomStore.StoredRoom> all = rooms.loadAll();
+        assertEquals(List.of("lobby", "other"), all.stream().map(RoomStore.StoredRoom::room).toList());
+        assertEquals(new RoomStore.StoredRoom("lobby", Map.of("roomname", "The Lobby"), null, null,
+                Map.of("bob@example.org", "member")), all.get(0), "a save replaces settings and affiliations");
+        assertTrue(rooms.delete("other"));
+        assertFalse(rooms.delete("other"));
+        assertEquals(1, rooms.loadAll().size());
+    }
+
+    // ---- archive
+
+    @Test
+    void archivePagesForwardAndBackwardWithCompleteFlagsCountsAndFilters() {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        List<ArchiveStore.Appended> batch = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String with = i % 2 == 0 ? "bob@example.org" : "carol@example.org";
+            batch.add(new ArchiveStore.Appended("alice@example.org",
+                    new ArchiveStore.Entry("id" + i, with, t0.plusSeconds(i), "<message id='" + i + "'/>")));
+        }
+        archive.appendAll(batch);
+        archive.append("dave@example.org", new ArchiveStore.Entry("id0", "bob@example.org", t0, "<message/>"));
+        ArchiveStore.Filter all = new ArchiveStore.Filter("alice@example.org", null, null, null);
+
+        ArchiveStore.Page first = archive.page(all, new ArchiveStore.Paging(null, null, false, 4));
+        assertEquals(List.of("id0", "id1", "id2", "id3"), ids(first));
+        assertFalse(first.complete());
+        assertEquals(10, first.count());
+        assertEquals(0, first.firstIndex());
+        ArchiveStore.Page next = archive.page(all, new ArchiveStore.Paging("id7", null, false, 4));
+        assertEquals(List.of("id8", "id9"), ids(next));
+        assertTrue(next.complete());
+        assertEquals(8, next.firstIndex());
+
+        ArchiveStore.Page last = archive.page(all, new ArchiveStore.Paging(null, null, true, 3));
+        assertEquals(List.of("id7", "id8", "id9"), ids(last), "the last page, oldest first");
+        assertFalse(last.complete());
+        ArchiveStore.Page before = archive.page(all, new ArchiveStore.Paging(null, "id2", false, 3));
+        assertEquals(List.of("id0", "id1"), ids(before));
+        assertTrue(before.complete());
+
+        ArchiveStore.Page withBob = archive.page(new ArchiveStore.Filter("alice@example.org", "bob@example.org",
+                t0.plusSeconds(2), t0.plusSeconds(6)), new ArchiveStore.Paging(null, null, false, 10));
+        assertEquals(List.of("id2", "id4", "id6"), ids(withBob));
+        assertEquals(3, withBob.count());
+        assertEquals("<message id='4'/>", withBob.entries().get(1).stanza());
+        assertEquals(t0.plusSeconds(4), withBob.entries().get(1).sent());
+
+        assertThrows(ArchiveStore.UnknownIdException.class,
+                () -> archive.page(all, new ArchiveStore.Paging("nope", null, false, 3)));
+        assertEquals(4, archive.deleteOlderThan(t0.plusSeconds(3)), "alice's id0-id2 and dave's id0");
+        assertEquals(7, archive.page(all, new ArchiveStore.Paging(null, null, false, 100)).count());
+    }
+
+    private static List<String> ids(ArchiveStore.Page page) {
+        return page.entries().stream().map(ArchiveStore.Entry::id).toList();
     }
 
     // ---- durability
