@@ -66,7 +66,7 @@ public final class StanzaDispatcher {
      * @throws StreamErrorException when the stanza violates a stream-level rule (RFC 6120 §8.1.2.1)
      */
     public void dispatch(ParleySession session, Entity fullJid, Stanza stanza) throws StreamErrorException {
-        Stanza stamped = stampFrom(fullJid, stanza);
+        Stanza stamped = toOwnAccount(fullJid, stampFrom(fullJid, stanza));
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stamped);
         if (core == null) {
             throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
@@ -188,6 +188,30 @@ public final class StanzaDispatcher {
             session.write(StanzaErrors.error(stanza, condition, text));
         }
     }
+
+    /**
+     * A disco#info request for a node without 'to' is about the sender's own account: RFC 6120 §10.3.3 has
+     * the server handle an IQ without 'to' on behalf of the account, and that is where its nodes live (the
+     * PEP nodes of XEP-0163, which clients such as Smack's PepManager query without 'to' before creating
+     * or using one). Left to Vysper, it would be a node of the server itself. A disco#info without a node
+     * stays the server's, which is what clients asking for server features without 'to' expect.
+     */
+    static Stanza toOwnAccount(Entity fullJid, Stanza stanza) {
+        if (!"iq".equals(stanza.getName()) || stanza.getAttributeValue("to") != null
+                || !"get".equals(stanza.getAttributeValue("type")) || stanza.getInnerElements().size() != 1) {
+            return stanza;
+        }
+        var query = stanza.getInnerElements().get(0);
+        String node = query.getAttributeValue("node");
+        if (!"query".equals(query.getName()) || !DISCO_INFO.equals(query.getNamespaceURI())
+                || node == null || node.isEmpty()) {
+            return stanza;
+        }
+        return StanzaBuilder.createClone(stanza, true,
+                List.of(new Attribute("to", fullJid.getBareJID().getFullQualifiedName()))).build();
+    }
+
+    private static final String DISCO_INFO = "http://jabber.org/protocol/disco#info";
 
     /**
      * The server stamps every stanza with the sender's full JID (RFC 6120 §8.1.2.1); a 'from' naming

@@ -5,17 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.jivesoftware.smack.XMPPConnection;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.packet.ExtensionElement;
 import org.jivesoftware.smack.packet.IQ;
+import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StandardExtensionElement;
 import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.packet.XmlEnvironment;
+import org.jivesoftware.smack.provider.ExtensionElementProvider;
+import org.jivesoftware.smack.provider.ProviderManager;
+import org.jivesoftware.smack.xml.XmlPullParser;
+import org.jivesoftware.smack.xml.XmlPullParserException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
@@ -58,11 +67,32 @@ class PepAndPubSubTest {
         rosters.put(b, new RosterEntry(a + "@" + TestServer.DOMAIN, null, "both", false, false, false, List.of()));
     }
 
-    private static CompletableFuture<String> listen(XMPPConnection connection) {
-        CompletableFuture<String> received = new CompletableFuture<>();
-        PepManager.getInstanceFor(connection).addPepEventListener(NODE, ExtensionElement.class,
-                (from, element, id, message) -> received.complete(from + " " + element.toXML()));
+    /**
+     * Asks for notifications of {@link #NODE}: the PEP listener adds {@code NODE+notify} to the client's
+     * features, which its entity capabilities announce in the next presence it sends (XEP-0163 §4.2).
+     */
+    private static BlockingQueue<String> listen(XMPPConnection connection) {
+        // Smack 4.5 casts every PEP payload to ExtensionElement before it looks at the listener's type; without
+        // a provider the payload is a SimplePayload (and with the StandardExtensionElementProvider a
+        // StandardExtensionElement), neither an ExtensionElement: the cast fails in Smack's executor and no
+        // listener is called. So the payload gets a provider of its own.
+        ProviderManager.addExtensionProvider("mood", NODE, new MoodProvider());
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        PepManager.getInstanceFor(connection).addPepEventListener(NODE, Mood.class,
+                (from, element, id, message) -> received.add(from + " " + element.toXML()));
         return received;
+    }
+
+    /** The harness logs in without presence: a client that never sent one is not available (RFC 6121 §4.2). */
+    private static void available(XMPPConnection connection) throws Exception {
+        connection.sendStanza(connection.getStanzaFactory().buildPresenceStanza()
+                .ofType(Presence.Type.available).build());
+    }
+
+    private static String next(BlockingQueue<String> events) throws InterruptedException {
+        String event = events.poll(TIMEOUT, TimeUnit.SECONDS);
+        assertNotNull(event, "no notification within " + TIMEOUT + " s");
+        return event;
     }
 
     private static LeafNode pep(XMPPConnection connection, String node) throws Exception {
@@ -93,9 +123,15 @@ class PepAndPubSubTest {
             XMPPTCPConnection alice = server.login("alice");
             XMPPTCPConnection bob = server.login("bob");
             XMPPTCPConnection carol = server.login("carol");
-            CompletableFuture<String> bobGot = listen(bob);
+            PepManager.getInstanceFor(alice).publish(NODE, new PayloadItem<>("current", payload("calm")));
+            BlockingQueue<String> bobGot = listen(bob);
+            available(bob);
+            // §4.3.4: once the server knows (from bob's capabilities) that he asks for the node, it sends
+            // the last published item; that is also the sign that the publish below must reach him.
+            String last = next(bobGot);
+            assertTrue(last.startsWith("alice@localhost ") && last.contains("calm"), last);
             PepManager.getInstanceFor(alice).publish(NODE, new PayloadItem<>("current", payload("happy")));
-            String event = bobGot.get(TIMEOUT, TimeUnit.SECONDS);
+            String event = next(bobGot);
             assertTrue(event.startsWith("alice@localhost ") && event.contains("happy"), event);
 
             List<Item> seen = PubSubManager.getInstanceFor(bob, jid("alice")).getLeafNode(NODE).getItems();
@@ -175,6 +211,9 @@ class PepAndPubSubTest {
             LeafNode bobsView = PubSubManager.getInstanceFor(bob).getLeafNode("news");
             CompletableFuture<String> got = new CompletableFuture<>();
             bobsView.addItemEventListener(event -> got.complete(((Item) event.getItems().get(0)).getId()));
+            // Notifications to a bare JID are headlines: delivered to available resources only (RFC 6121
+            // §8.5.2.1.1), dropped when there is none (§8.5.2.2.1).
+            available(bob);
             bobsView.subscribe(bob.getUser().asBareJid());
             news.publish(new PayloadItem<>("first", payload("hello")));
             assertEquals("first", got.get(TIMEOUT, TimeUnit.SECONDS));
@@ -192,6 +231,32 @@ class PepAndPubSubTest {
                     "http://jabber.org/protocol/pubsub#errors"));
             alice.disconnect();
             bob.disconnect();
+        }
+    }
+
+    /** The test payload as Smack hands it to a PEP listener. */
+    private record Mood(String text) implements ExtensionElement {
+        @Override
+        public String getElementName() {
+            return "mood";
+        }
+
+        @Override
+        public String getNamespace() {
+            return NODE;
+        }
+
+        @Override
+        public CharSequence toXML(XmlEnvironment enclosingNamespace) {
+            return "<mood xmlns='" + NODE + "'>" + text + "</mood>";
+        }
+    }
+
+    private static final class MoodProvider extends ExtensionElementProvider<Mood> {
+        @Override
+        public Mood parse(XmlPullParser parser, int initialDepth, XmlEnvironment xmlEnvironment)
+                throws XmlPullParserException, IOException {
+            return new Mood(parser.nextText());
         }
     }
 
