@@ -39,6 +39,8 @@ class CarbonsTest {
             for (XMPPTCPConnection c : new XMPPTCPConnection[] {phone, laptop, tablet}) {
                 CarbonManager.getInstanceFor(c).enableCarbons();
                 c.sendStanza(c.getStanzaFactory().buildPresenceStanza().build());
+                // Carbons go to available resources: the ping's answer means this presence was processed.
+                c.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")));
             }
             CarbonManager.getInstanceFor(laptop).addCarbonCopyReceivedListener((direction, copy, wrapper) ->
                     laptopCopies.add(direction + " " + copy.getBody()));

@@ -96,6 +96,9 @@ class MamTest {
         XMPPTCPConnection carol = server.login("carol");
         try {
             carol.sendStanza(carol.getStanzaFactory().buildPresenceStanza().build());
+            // A session's stanzas are processed in order: once the ping is answered, carol is available and
+            // messages to her bare JID reach her instead of offline storage.
+            carol.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")));
             BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
             carol.addSyncStanzaListener(s -> inbox.add((Message) s), s -> s instanceof Message);
             alice.sendStanza(MessageBuilder.buildMessage().to(JidCreate.from("carol@localhost"))

@@ -31,6 +31,7 @@ import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.jivesoftware.smackx.ping.packet.Ping;
 import org.jivesoftware.smackx.xdata.form.FillableForm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -288,6 +289,7 @@ class RoomConversationTest {
 
             // Invitations go to the bare JID: Dave must be available to get them now rather than offline.
             dave.sendStanza(dave.getStanzaFactory().buildPresenceStanza().build());
+            dave.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost"))); // presence processed
             BlockingQueue<String> invitations = new LinkedBlockingQueue<>();
             MultiUserChatManager.getInstanceFor(dave).addInvitationListener(
                     (conn, muc, inviter, reason, password, message, invite) ->
