@@ -13,23 +13,13 @@ import java.util.function.Predicate;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
-import org.apache.vysper.xmpp.addressing.EntityImpl;
-import org.apache.vysper.xmpp.delivery.failure.DeliveryException;
-import org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy;
-import org.apache.vysper.xmpp.modules.DefaultDiscoAwareModule;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequest;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.Item;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.ItemRequestListener;
-import org.apache.vysper.xmpp.protocol.SessionStateHolder;
-import org.apache.vysper.xmpp.protocol.StanzaProcessor;
 import org.apache.vysper.xmpp.server.ServerRuntimeContext;
-import org.apache.vysper.xmpp.server.SessionContext;
-import org.apache.vysper.xmpp.server.components.Component;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.mam.MessageArchive;
+import org.parley.server.routing.ServiceComponent;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.StorageException;
@@ -44,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * <p>Stanzas arrive on the sending session's thread (the relay is synchronous); each room serialises its
  * own work, so rooms run in parallel and each room's occupants see one order of events.
  */
-public final class MucService extends DefaultDiscoAwareModule implements Component, ItemRequestListener {
+public final class MucService extends ServiceComponent {
 
     private static final Logger LOG = LoggerFactory.getLogger(MucService.class);
 
@@ -56,12 +46,11 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final Map<Entity, Set<Room>> roomsBySession = new ConcurrentHashMap<>();
     private final Room.Host host = new RoomHost();
-    private volatile ServerRuntimeContext runtime;
-    private volatile Entity serviceJid;
 
     /** @param archive where rooms with logging on archive their messages (XEP-0313); null when archiving is off */
     public MucService(ServerSettings.Muc settings, RoomStore store, Predicate<Entity> serverAdmin, Clock clock,
                       MessageArchive archive) {
+        super(settings.subdomain(), "Chat rooms");
         this.archive = archive;
         this.settings = settings;
         this.store = store;
@@ -80,53 +69,8 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
     }
 
     @Override
-    public String getSubdomain() {
-        return settings.subdomain();
-    }
-
-    @Override
-    public StanzaProcessor getStanzaProcessor() {
-        return new StanzaProcessor() {
-            @Override
-            public void processStanza(ServerRuntimeContext context, SessionContext session, Stanza stanza,
-                                      SessionStateHolder state) {
-                process(stanza);
-            }
-
-            @Override
-            public void processTLSEstablished(SessionContext session, SessionStateHolder state) {
-                throw new UnsupportedOperationException("a component has no TLS");
-            }
-        };
-    }
-
-    @Override
-    public void initialize(ServerRuntimeContext serverRuntimeContext) {
-        super.initialize(serverRuntimeContext);
-        this.runtime = serverRuntimeContext;
-        this.serviceJid = new EntityImpl(null, settings.subdomain() + "." + serverRuntimeContext.getServerEnitity().getDomain(), null);
+    protected void started(ServerRuntimeContext runtime) {
         loadRooms();
-    }
-
-    @Override
-    protected void addItemRequestListeners(List<ItemRequestListener> itemRequestListeners) {
-        itemRequestListeners.add(this);
-    }
-
-    /** The service is an item of the server's disco#items (XEP-0045 §6.1). */
-    @Override
-    public List<Item> getItemsFor(InfoRequest request) {
-        Entity to = request.getTo();
-        if (request.getNode() == null && (to == null || to.getNode() == null
-                && to.getDomain().equals(runtime.getServerEnitity().getDomain()))) {
-            return List.of(new Item(serviceJid, "Chat rooms"));
-        }
-        return null;
-    }
-
-    /** The service's address, e.g. {@code conference.example.org}. */
-    public Entity serviceJid() {
-        return serviceJid;
     }
 
     /** Rooms currently held in memory (persistent ones and those with occupants). */
@@ -171,7 +115,7 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
                 created++;
             }
         }
-        LOG.info("chat rooms at {}: {} restored, {} created from muc.rooms", serviceJid.getDomain(), restored, created);
+        LOG.info("chat rooms at {}: {} restored, {} created from muc.rooms", serviceJid().getDomain(), restored, created);
     }
 
     private RoomConfig defaultConfig() {
@@ -180,24 +124,12 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
 
     // ---------------------------------------------------------------- dispatch
 
-    private void process(Stanza stanza) {
-        Entity from = stanza.getFrom();
-        Entity to = stanza.getTo();
-        if (from == null || to == null) {
-            return;
-        }
-        try {
-            if (to.getNode() == null) {
-                serviceStanza(stanza);
-            } else {
-                roomStanza(stanza, to);
-            }
-        } catch (RuntimeException e) {
-            LOG.error("chat service failed on {} from {} to {}", stanza.getName(), from, to, e);
-            if (StanzaErrors.isRequest(stanza) || !"presence".equals(stanza.getName())
-                    && StanzaErrors.answerable(stanza)) {
-                send(StanzaErrors.error(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null));
-            }
+    @Override
+    protected void handle(Stanza stanza) {
+        if (stanza.getTo().getNode() == null) {
+            serviceStanza(stanza);
+        } else {
+            roomStanza(stanza, stanza.getTo());
         }
     }
 
@@ -339,19 +271,11 @@ public final class MucService extends DefaultDiscoAwareModule implements Compone
         return b;
     }
 
-    private void send(Stanza stanza) {
-        try {
-            runtime.getStanzaRelay().relay(stanza.getTo(), stanza, IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
-        } catch (DeliveryException e) {
-            LOG.debug("could not deliver {} to {}: {}", stanza.getName(), stanza.getTo(), e.toString());
-        }
-    }
-
     /** What the rooms get from the service. */
     private final class RoomHost implements Room.Host {
         @Override
         public Entity serviceJid() {
-            return serviceJid;
+            return MucService.this.serviceJid();
         }
 
         @Override

@@ -1,52 +1,34 @@
 package org.parley.server.pubsub;
 
-import java.util.List;
 import java.util.function.Predicate;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
-import org.apache.vysper.xmpp.addressing.EntityImpl;
-import org.apache.vysper.xmpp.delivery.failure.DeliveryException;
-import org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy;
-import org.apache.vysper.xmpp.modules.DefaultDiscoAwareModule;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequest;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.Item;
-import org.apache.vysper.xmpp.modules.servicediscovery.management.ItemRequestListener;
-import org.apache.vysper.xmpp.protocol.SessionStateHolder;
-import org.apache.vysper.xmpp.protocol.StanzaProcessor;
 import org.apache.vysper.xmpp.server.ServerRuntimeContext;
-import org.apache.vysper.xmpp.server.SessionContext;
-import org.apache.vysper.xmpp.server.components.Component;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.routing.ServiceComponent;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.RosterStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The publish-subscribe service (XEP-0060) at {@code pubsub.<domain>}: a Vysper component where every
  * local user may create nodes (named or instant), configure them, publish, subscribe and delete; nodes and
  * items persist in storage. It is an item of the server's disco#items.
  */
-public final class PubSubComponent extends DefaultDiscoAwareModule implements Component, ItemRequestListener {
+public final class PubSubComponent extends ServiceComponent {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PubSubComponent.class);
-
-    private final String subdomain;
     private final PubSubStore store;
     private final RosterStore rosters;
     private final Predicate<String> accountExists;
     private final PubSubLimits limits;
-    private volatile ServerRuntimeContext runtime;
-    private volatile Entity serviceJid;
     private volatile PubSubService service;
 
     public PubSubComponent(String subdomain, PubSubStore store, RosterStore rosters, Predicate<String> accountExists,
                            PubSubLimits limits) {
-        this.subdomain = subdomain;
+        super(subdomain, "Publish-subscribe");
         this.store = store;
         this.rosters = rosters;
         this.accountExists = accountExists;
@@ -64,77 +46,22 @@ public final class PubSubComponent extends DefaultDiscoAwareModule implements Co
     }
 
     @Override
-    public String getSubdomain() {
-        return subdomain;
-    }
-
-    @Override
-    public void initialize(ServerRuntimeContext serverRuntimeContext) {
-        super.initialize(serverRuntimeContext);
-        this.runtime = serverRuntimeContext;
-        String domain = serverRuntimeContext.getServerEnitity().getDomain();
-        this.serviceJid = new EntityImpl(null, subdomain + "." + domain, null);
-        this.service = new PubSubService(serviceJid, false,
+    protected void started(ServerRuntimeContext runtime) {
+        String domain = runtime.getServerEnitity().getDomain();
+        this.service = new PubSubService(serviceJid(), false,
                 new PubSubEnvironment(store, rosters, domain, accountExists, this::send, null, limits));
     }
 
-    /** The service's address, e.g. {@code pubsub.example.org}. */
-    public Entity serviceJid() {
-        return serviceJid;
-    }
-
     @Override
-    protected void addItemRequestListeners(List<ItemRequestListener> itemRequestListeners) {
-        itemRequestListeners.add(this);
-    }
-
-    /** The service is an item of the server's disco#items. */
-    @Override
-    public List<Item> getItemsFor(InfoRequest request) {
-        Entity to = request.getTo();
-        if (request.getNode() == null && (to == null || to.getNode() == null
-                && to.getDomain().equals(runtime.getServerEnitity().getDomain()))) {
-            return List.of(new Item(serviceJid, "Publish-subscribe"));
-        }
-        return null;
-    }
-
-    @Override
-    public StanzaProcessor getStanzaProcessor() {
-        return new StanzaProcessor() {
-            @Override
-            public void processStanza(ServerRuntimeContext context, SessionContext session, Stanza stanza,
-                                      SessionStateHolder state) {
-                process(stanza);
+    protected void handle(Stanza stanza) {
+        if (!"iq".equals(stanza.getName())) {
+            if ("message".equals(stanza.getName()) && StanzaErrors.answerable(stanza)) {
+                send(StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null));
             }
-
-            @Override
-            public void processTLSEstablished(SessionContext session, SessionStateHolder state) {
-                throw new UnsupportedOperationException("a component has no TLS");
-            }
-        };
-    }
-
-    private void process(Stanza stanza) {
-        if (stanza.getFrom() == null || stanza.getTo() == null) {
             return;
         }
-        try {
-            if (!"iq".equals(stanza.getName())) {
-                if ("message".equals(stanza.getName()) && StanzaErrors.answerable(stanza)) {
-                    send(StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null));
-                }
-                return;
-            }
-            if (!StanzaErrors.isRequest(stanza)) {
-                return;
-            }
+        if (StanzaErrors.isRequest(stanza)) {
             send(answer(stanza));
-        } catch (RuntimeException e) {
-            LOG.error("pubsub service failed on {} from {}", stanza.getName(), stanza.getFrom(), e);
-            if (StanzaErrors.isRequest(stanza)) {
-                send(StanzaErrors.error(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null));
-            }
         }
     }
 
@@ -175,7 +102,7 @@ public final class PubSubComponent extends DefaultDiscoAwareModule implements Co
             } else {
                 service.visibleNodes(requester).forEach((name, title) -> {
                     b.startInnerElement("item", PubSubXml.DISCO_ITEMS)
-                            .addAttribute("jid", serviceJid.getFullQualifiedName()).addAttribute("node", name);
+                            .addAttribute("jid", serviceJid().getFullQualifiedName()).addAttribute("node", name);
                     if (title != null && !title.isEmpty()) {
                         b.addAttribute("name", title);
                     }
@@ -204,13 +131,5 @@ public final class PubSubComponent extends DefaultDiscoAwareModule implements Co
 
     private static void feature(StanzaBuilder b, String var) {
         b.startInnerElement("feature", PubSubXml.DISCO_INFO).addAttribute("var", var).endInnerElement();
-    }
-
-    private void send(Stanza stanza) {
-        try {
-            runtime.getStanzaRelay().relay(stanza.getTo(), stanza, IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
-        } catch (DeliveryException e) {
-            LOG.debug("could not deliver {} to {}: {}", stanza.getName(), stanza.getTo(), e.toString());
-        }
     }
 }
