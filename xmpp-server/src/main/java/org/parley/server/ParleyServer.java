@@ -206,11 +206,27 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
-    /** A new stream over any transport; the web gateway's WebSocket and BOSH endpoints call this too. */
+    /** A new stream over any transport (TCP registers it through its {@link ConnectionTracker}). */
     public XmppStream newStream(StreamTransport transport) {
         ParleySession session = new ParleySession(runtime, new SessionStateHolder(), transport,
                 new SerialExecutor(workers));
         return new XmppStream(environment, session, transport);
+    }
+
+    /**
+     * A new stream over a transport that lives outside this server (the web gateway's WebSocket and BOSH),
+     * registered like a TCP one (counted, told about shutdown, found for resource conflicts and account
+     * removal) until {@link #streamGone}.
+     */
+    public XmppStream openStream(StreamTransport transport) {
+        XmppStream stream = newStream(transport);
+        streams.add(stream);
+        return stream;
+    }
+
+    /** The connection under a stream from {@link #openStream} is gone; forget the stream. */
+    public void streamGone(XmppStream stream) {
+        streams.remove(stream);
     }
 
     private void endForConflict(SessionContext old) {
@@ -273,6 +289,11 @@ public final class ParleyServer implements AutoCloseable {
     /** The certificate presented to clients. */
     public X509Certificate certificate() {
         return certificate.chain()[0];
+    }
+
+    /** Key and chain the server presents, for other TLS listeners in the process (the web gateway's HTTPS). */
+    public ServerCertificate tlsCertificate() {
+        return certificate;
     }
 
     /** SHA-256 fingerprint of the certificate, for clients to pin. */
