@@ -120,6 +120,10 @@ public final class XmlStreamParser {
         } catch (XMLStreamException e) {
             throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
         }
+        if (!open.isEmpty()) {
+            throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED,
+                    "the input ends inside <" + open.peekLast().name + ">");
+        }
     }
 
     private void drain() throws XMLStreamException, StreamErrorException {
