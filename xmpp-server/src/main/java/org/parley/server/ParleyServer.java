@@ -318,8 +318,9 @@ public final class ParleyServer implements AutoCloseable {
         }
         closed = true;
         listeners.forEach(TcpListener::close);
-        CountDownLatch ended = new CountDownLatch(streams.size());
-        for (XmppStream stream : streams) {
+        List<XmppStream> open = List.copyOf(streams); // streams leave the set while this runs
+        CountDownLatch ended = new CountDownLatch(open.size());
+        for (XmppStream stream : open) {
             stream.session().executor().execute(() -> {
                 stream.shutdown();
                 ended.countDown();
