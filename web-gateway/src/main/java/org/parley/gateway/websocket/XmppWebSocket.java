@@ -42,6 +42,8 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
     private volatile Session session;
     private volatile XmppStream stream;
     private volatile long lastSent = System.nanoTime();
+    private volatile long lastReceived = System.nanoTime();
+    private volatile boolean timedOut;
     /** The message being collected; touched only by Jetty's reading, which is sequential per connection. */
     private final ByteArrayOutputStream message = new ByteArrayOutputStream();
     private boolean refusing;
@@ -61,12 +63,29 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
         this.session = session;
         this.stream = server.openStream(this);
         endpoint.opened(this);
+        session.addIdleTimeoutListener(this::idleTimeout);
         LOG.debug("WebSocket from {} opened", remoteAddress);
         session.demand();
     }
 
+    /**
+     * Jetty's own idle timeout (no traffic either way, so it only fires once our pings have stopped): the
+     * stream ends with connection-timeout if it has not yet, else the peer that never completed the closing
+     * handshake is dropped.
+     */
+    private boolean idleTimeout(WebSocketTimeoutException timeout) {
+        XmppStream s = stream;
+        if (timedOut || s == null) {
+            return true;
+        }
+        timedOut = true;
+        execute(() -> s.streamError(StreamErrorCondition.CONNECTION_TIMEOUT, "idle for too long"));
+        return false;
+    }
+
     @Override
     public void onWebSocketPartialText(String payload, boolean last) {
+        lastReceived = System.nanoTime();
         if (refusing) {
             session.demand(); // drain and drop, so that the peer's close frame is still read
             return;
@@ -94,7 +113,14 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
     }
 
     @Override
+    public void onWebSocketPong(ByteBuffer payload) {
+        lastReceived = System.nanoTime(); // the answer to a keepalive ping: the peer is there
+        session.demand();
+    }
+
+    @Override
     public void onWebSocketPartialBinary(ByteBuffer payload, boolean last, Callback callback) {
+        lastReceived = System.nanoTime();
         callback.succeed();
         if (!refusing) {
             refuse(StreamErrorCondition.BAD_FORMAT, "binary messages are not used by XMPP (RFC 7395 §3.2)");
@@ -105,12 +131,7 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
 
     @Override
     public void onWebSocketError(Throwable cause) {
-        XmppStream s = stream;
-        if (cause instanceof WebSocketTimeoutException && s != null) {
-            execute(() -> s.streamError(StreamErrorCondition.CONNECTION_TIMEOUT, "idle for too long"));
-        } else {
-            LOG.debug("WebSocket from {} failed: {}", remoteAddress, cause.toString());
-        }
+        LOG.debug("WebSocket from {} failed: {}", remoteAddress, cause.toString());
     }
 
     @Override
@@ -170,10 +191,22 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
         }
     }
 
-    /** Sends a WebSocket ping when nothing was sent for {@code idleNanos}, so that idle connections stay up. */
-    void keepalive(long now, long idleNanos) {
+    /**
+     * The keepalive timer's visit: nothing at all received (not even a pong) for {@code timeoutNanos} ends the
+     * stream with connection-timeout (RFC 6120 §4.9.3.4), as on TCP; otherwise a ping goes out when nothing
+     * was sent for {@code keepaliveNanos}, so that NATs and proxies keep the connection and the peer's pong
+     * shows it is still there.
+     */
+    void keepalive(long now, long keepaliveNanos, long timeoutNanos) {
         Session s = session;
-        if (s != null && s.isOpen() && now - lastSent >= idleNanos) {
+        XmppStream xmpp = stream;
+        if (s == null || xmpp == null || !s.isOpen() || timedOut) {
+            return;
+        }
+        if (now - lastReceived >= timeoutNanos) {
+            timedOut = true;
+            execute(() -> xmpp.streamError(StreamErrorCondition.CONNECTION_TIMEOUT, "idle for too long"));
+        } else if (now - lastSent >= keepaliveNanos) {
             lastSent = now;
             s.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
         }

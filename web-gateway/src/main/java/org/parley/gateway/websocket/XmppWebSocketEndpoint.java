@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * The RFC 7395 endpoint at {@value #PATH}: accepts a WebSocket upgrade only with the {@value #SUBPROTOCOL}
  * subprotocol (echoed in the handshake response; 400 without it) and only from an allowed origin (403
  * otherwise), and turns each connection into an XMPP stream. Idle connections get a WebSocket ping after the
- * keepalive interval (RFC 7395 §3.8: whitespace keepalives are not used over WebSocket) and are closed after
- * the idle timeout, both from the server's {@code limits} settings; one timer serves all connections.
+ * keepalive interval (RFC 7395 §3.8: no whitespace keepalives over WebSocket), and a connection from which
+ * nothing, not even a pong, arrives for the idle timeout ends with {@code <connection-timeout/>}, both from the
+ * server's {@code limits} settings; one timer serves all connections.
  */
 public final class XmppWebSocketEndpoint implements WebSocketCreator {
 
@@ -54,6 +55,8 @@ public final class XmppWebSocketEndpoint implements WebSocketCreator {
 
     /** Registers the endpoint with Jetty's WebSocket container. */
     public void configure(ServerWebSocketContainer container) {
+        // The idle timeout proper is the keepalive timer's (inbound silence); Jetty's, which any traffic resets
+        // (our pings too), only catches peers that stop answering after the stream was closed.
         container.setIdleTimeout(limits.idleTimeout());
         container.setMaxFrameSize(MAX_FRAME_PIECE);
         container.setAutoFragment(true);
@@ -64,11 +67,12 @@ public final class XmppWebSocketEndpoint implements WebSocketCreator {
     /** Starts the keepalive timer on {@code scheduler}. */
     public void start(ScheduledExecutorService scheduler) {
         long interval = limits.keepaliveInterval().toNanos();
-        long period = Math.max(Duration.ofSeconds(1).toNanos(), interval / 2);
+        long timeout = limits.idleTimeout().toNanos();
+        long period = Math.max(Duration.ofMillis(500).toNanos(), Math.min(interval, timeout) / 2);
         keepalive = scheduler.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
             for (XmppWebSocket socket : open) {
-                socket.keepalive(now, interval);
+                socket.keepalive(now, interval, timeout);
             }
         }, period, period, TimeUnit.NANOSECONDS);
     }

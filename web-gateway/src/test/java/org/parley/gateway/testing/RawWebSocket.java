@@ -37,6 +37,7 @@ public final class RawWebSocket implements WebSocket.Listener, AutoCloseable {
     private final List<String> received = new ArrayList<>();
     private final StringBuilder partial = new StringBuilder();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final BlockingQueue<ByteBuffer> pings = new LinkedBlockingQueue<>();
     private volatile int closeStatus = -1;
     private WebSocket socket;
 
@@ -138,6 +139,18 @@ public final class RawWebSocket implements WebSocket.Listener, AutoCloseable {
             }
             messages.add(message);
         }
+        webSocket.request(1);
+        return null;
+    }
+
+    /** The next ping from the server (java.net.http answers each with a pong by itself). */
+    public boolean awaitPing() throws InterruptedException {
+        return pings.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS) != null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+        pings.add(message);
         webSocket.request(1);
         return null;
     }
