@@ -86,6 +86,11 @@ final class RunCommand implements Callable<Integer> {
         out.println("c2s (STARTTLS): " + hostPort(host, server.c2sPort()));
         out.println("c2s (Direct TLS): "
                 + (server.directTlsPort() < 0 ? "disabled" : hostPort(host, server.directTlsPort())));
+        String webHost = settings.http().bindAddress();
+        out.println("http (BOSH, WebSocket): "
+                + (server.httpPort() < 0 ? "disabled" : hostPort(webHost, server.httpPort())));
+        out.println("https (BOSH, WebSocket): "
+                + (server.httpsPort() < 0 ? "disabled" : hostPort(webHost, server.httpsPort())));
         out.println("data directory: " + server.dataDirectory());
         String fingerprint = fingerprint(server);
         if (fingerprint != null) {

@@ -3,6 +3,7 @@ package org.parley.app;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 
+import org.parley.gateway.WebGateway;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
 
@@ -23,6 +24,16 @@ public interface ServerHandle extends AutoCloseable {
 
     X509Certificate certificate();
 
+    /** Bound web gateway HTTP port (BOSH, WebSocket, discovery); -1 when off. */
+    default int httpPort() {
+        return -1;
+    }
+
+    /** Bound web gateway HTTPS port; -1 when off. */
+    default int httpsPort() {
+        return -1;
+    }
+
     /** Stops the server; idempotent. */
     @Override
     void close();
@@ -33,9 +44,16 @@ public interface ServerHandle extends AutoCloseable {
         ServerHandle start(ServerSettings settings) throws Exception;
     }
 
-    /** The real launcher: {@link ParleyServer#start(ServerSettings)}. */
+    /** The real launcher: {@link ParleyServer#start(ServerSettings)} and the {@link WebGateway} beside it. */
     static ServerHandle start(ServerSettings settings) throws Exception {
         ParleyServer server = ParleyServer.start(settings);
+        WebGateway gateway;
+        try {
+            gateway = WebGateway.start(server, settings);
+        } catch (Exception | Error e) {
+            server.close();
+            throw e;
+        }
         return new ServerHandle() {
             @Override
             public String domain() {
@@ -63,8 +81,20 @@ public interface ServerHandle extends AutoCloseable {
             }
 
             @Override
+            public int httpPort() {
+                return gateway.httpPort();
+            }
+
+            @Override
+            public int httpsPort() {
+                return gateway.httpsPort();
+            }
+
+            @Override
             public void close() {
+                // The server first: its shutdown reaches web clients through the still-running gateway.
                 server.close();
+                gateway.close();
             }
         };
     }

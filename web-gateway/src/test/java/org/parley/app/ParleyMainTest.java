@@ -80,10 +80,12 @@ class ParleyMainTest {
         assertEquals("domain: chat.example.org", lines[1]);
         assertEquals("c2s (STARTTLS): 127.0.0.1:40001", lines[2]);
         assertEquals("c2s (Direct TLS): disabled", lines[3]);
-        assertEquals("data directory: " + dir.resolve("state"), lines[4]);
-        assertEquals("certificate SHA-256: " + RunCommand.fingerprint(server.get()), lines[5]);
-        assertTrue(lines[5].matches("certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}"), lines[5]);
-        assertEquals("Parley stopped", lines[6]);
+        assertEquals("http (BOSH, WebSocket): disabled", lines[4]);
+        assertEquals("https (BOSH, WebSocket): disabled", lines[5]);
+        assertEquals("data directory: " + dir.resolve("state"), lines[6]);
+        assertEquals("certificate SHA-256: " + RunCommand.fingerprint(server.get()), lines[7]);
+        assertTrue(lines[7].matches("certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}"), lines[7]);
+        assertEquals("Parley stopped", lines[8]);
         assertTrue(server.get().closed);
         assertEquals("", result.err());
     }

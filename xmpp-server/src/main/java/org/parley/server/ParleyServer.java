@@ -265,11 +265,27 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
-    /** A new stream over any transport; the web gateway's WebSocket and BOSH endpoints call this too. */
+    /** A new stream over any transport (TCP registers it through its {@link ConnectionTracker}). */
     public XmppStream newStream(StreamTransport transport) {
         ParleySession session = new ParleySession(runtime, new SessionStateHolder(), transport,
                 new SerialExecutor(workers));
         return new XmppStream(environment, session, transport);
+    }
+
+    /**
+     * A new stream over a transport that lives outside this server (the web gateway's WebSocket and BOSH),
+     * registered like a TCP one (counted, told about shutdown, found for resource conflicts and account
+     * removal) until {@link #streamGone}.
+     */
+    public XmppStream openStream(StreamTransport transport) {
+        XmppStream stream = newStream(transport);
+        streams.add(stream);
+        return stream;
+    }
+
+    /** The connection under a stream from {@link #openStream} is gone; forget the stream. */
+    public void streamGone(XmppStream stream) {
+        streams.remove(stream);
     }
 
     private void endForConflict(SessionContext old) {
@@ -339,6 +355,11 @@ public final class ParleyServer implements AutoCloseable {
         return certificate.chain()[0];
     }
 
+    /** Key and chain the server presents, for other TLS listeners in the process (the web gateway's HTTPS). */
+    public ServerCertificate tlsCertificate() {
+        return certificate;
+    }
+
     /** SHA-256 fingerprint of the certificate, for clients to pin. */
     public String certificateFingerprint() {
         return certificate.sha256Fingerprint();
@@ -362,8 +383,9 @@ public final class ParleyServer implements AutoCloseable {
         closed = true;
         listeners.forEach(TcpListener::close);
         housekeeping.shutdownNow();
-        CountDownLatch ended = new CountDownLatch(streams.size());
-        for (XmppStream stream : streams) {
+        List<XmppStream> open = List.copyOf(streams); // streams leave the set while this runs
+        CountDownLatch ended = new CountDownLatch(open.size());
+        for (XmppStream stream : open) {
             stream.session().executor().execute(() -> {
                 stream.shutdown();
                 ended.countDown();

@@ -71,10 +71,36 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     }
 
     /**
-     * @param bindAddress address the HTTP listener binds to
-     * @param port        HTTP port (8080 by default; 0 picks a free port; -1 disables)
+     * @param bindAddress    address the HTTP and HTTPS listeners bind to
+     * @param port           HTTP port (8080 by default; 0 picks a free port; -1 disables)
+     * @param tlsPort        HTTPS port with the server's certificate (-1 by default: off; 0 picks a free port)
+     * @param allowedOrigins web origins allowed to use BOSH and WebSocket: {@code self} (the server's own
+     *                       http(s)://domain:port origins), {@code loopback} (http(s)://localhost, 127.0.0.1 or
+     *                       [::1], any port), {@code *} (any), or explicit {@code scheme://host[:port]} origins
+     * @param bosh           BOSH session limits (XEP-0124)
      */
-    public record Http(String bindAddress, int port) {
+    public record Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh) {
+
+        public static final List<String> DEFAULT_ORIGINS = List.of("self", "loopback");
+
+        public Http {
+            allowedOrigins = List.copyOf(allowedOrigins);
+        }
+
+        /** The given listener, everything else at its default. */
+        public Http(String bindAddress, int port) {
+            this(bindAddress, port, -1, DEFAULT_ORIGINS, Bosh.DEFAULTS);
+        }
+    }
+
+    /**
+     * @param maxWait    longest a request is held waiting for data; a client's larger 'wait' is lowered to it
+     * @param inactivity a session with no request for this long (and none held) ends
+     * @param maxPause   longest pause a client may ask for ('maxpause')
+     */
+    public record Bosh(Duration maxWait, Duration inactivity, Duration maxPause) {
+        public static final Bosh DEFAULTS = new Bosh(Duration.ofSeconds(60), Duration.ofSeconds(30),
+                Duration.ofSeconds(120));
     }
 
     /**
@@ -108,6 +134,16 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam);
+    }
+
+    /** These settings with another web gateway configuration (tests and embedding). */
+    public ServerSettings withHttp(Http h) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam);
+    }
+
+    /** These settings with other client listeners (tests and embedding). */
+    public ServerSettings withC2s(C2s c) {
+        return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam);
     }
 
     /** These settings with another archive configuration (tests and embedding). */

@@ -116,7 +116,8 @@ public final class SettingsLoader {
                 c.optionalString("storage.password"), c.intInRange("storage.pool-size", 1, 100));
         var registration = new ServerSettings.Registration(c.bool("registration.enabled"),
                 c.intInRange("registration.per-address-per-hour", 1, 100_000));
-        var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true));
+        var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true),
+                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c));
     }
@@ -138,6 +139,13 @@ public final class SettingsLoader {
         return new ServerSettings.Muc(c.bool("muc.enabled"), c.subdomain("muc.subdomain"), c.localparts("muc.rooms"),
                 c.oneOf("muc.room-creation", Set.of("anyone", "admins"), "anyone or admins").equals("anyone"),
                 history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000));
+    }
+
+    private static ServerSettings.Bosh bosh(TypedConfig c) {
+        return new ServerSettings.Bosh(
+                c.duration("http.bosh.max-wait", Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                c.duration("http.bosh.inactivity", Duration.ofSeconds(1), Duration.ofHours(1)),
+                c.duration("http.bosh.max-pause", Duration.ofSeconds(1), Duration.ofHours(1)));
     }
 
     private static ServerSettings.Tls tls(TypedConfig c) {

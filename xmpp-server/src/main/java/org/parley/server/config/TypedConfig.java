@@ -26,6 +26,7 @@ import com.typesafe.config.ConfigValueType;
 final class TypedConfig {
 
     private static final Pattern BARE_TOKEN = Pattern.compile("[A-Za-z0-9._:@/+\\-\\[\\]]+");
+    private static final Pattern ORIGIN = Pattern.compile("https?://([a-z0-9.\\-]+|\\[[0-9a-f:.]+\\])(:\\d{1,5})?");
 
     private final Config config;
     private final Path baseDirectory;
@@ -174,12 +175,34 @@ final class TypedConfig {
      * list, which is what environment variables and {@code -D} overrides provide.
      */
     List<String> bareJids(String key) {
-        return normalizedList(key, "bare JIDs such as admin@example.org", Jids::normalizeBareJid);
+        String expected = "bare JIDs such as admin@example.org";
+        List<String> jids = new ArrayList<>();
+        for (String item : items(key, expected, "a list of bare JIDs such as [\"admin@example.org\"]")) {
+            String jid = Jids.normalizeBareJid(item);
+            if (jid == null) {
+                throw notAllowed(key, item, expected);
+            }
+            if (!jids.contains(jid)) {
+                jids.add(jid);
+            }
+        }
+        return List.copyOf(jids);
     }
 
     /** A list of JID localparts such as room names, lower case; read like {@link #bareJids}. */
     List<String> localparts(String key) {
-        return normalizedList(key, "names such as lobby (no spaces, @, /, :, quotes or <>)", Jids::normalizeLocalpart);
+        String expected = "names such as lobby (no spaces, @, /, :, quotes or <>)";
+        List<String> names = new ArrayList<>();
+        for (String item : items(key, expected, "a list of names such as [\"lobby\"]")) {
+            String name = Jids.normalizeLocalpart(item);
+            if (name == null) {
+                throw notAllowed(key, item, expected);
+            }
+            if (!names.contains(name)) {
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
     }
 
     /** A single DNS label for a service below the domain, e.g. {@code conference}. */
@@ -191,11 +214,32 @@ final class TypedConfig {
         return value;
     }
 
-    private List<String> normalizedList(String key, String expected, java.util.function.UnaryOperator<String> normalize) {
+    /**
+     * A list of web origins allowed to use the HTTP endpoints: {@code self}, {@code loopback}, {@code *} or an
+     * origin {@code scheme://host[:port]} with scheme http or https and nothing after the authority; lower case.
+     */
+    List<String> origins(String key) {
+        String expected = "origins such as https://chat.example.org, or self, loopback or *";
+        List<String> origins = new ArrayList<>();
+        for (String item : items(key, expected, "a list such as [\"self\", \"https://chat.example.org\"]")) {
+            String origin = item.toLowerCase(Locale.ROOT);
+            if (!origin.equals("self") && !origin.equals("loopback") && !origin.equals("*")
+                    && !ORIGIN.matcher(origin).matches()) {
+                throw notAllowed(key, item, expected);
+            }
+            if (!origins.contains(origin)) {
+                origins.add(origin);
+            }
+        }
+        return List.copyOf(origins);
+    }
+
+    /** The items of a list value; a single string is read as a comma-separated list (env and -D values). */
+    private List<String> items(String key, String expected, String expectedList) {
         ConfigValue value = value(key);
         List<String> items = new ArrayList<>();
         if (value == null) {
-            return List.of();
+            return items;
         } else if (value instanceof ConfigList list) {
             for (ConfigValue item : list) {
                 if (item.valueType() != ConfigValueType.STRING) {
@@ -214,20 +258,14 @@ final class TypedConfig {
                 }
             }
         } else {
-            throw invalid(key, "a list of " + expected);
+            throw invalid(key, expectedList);
         }
-        List<String> result = new ArrayList<>();
-        for (String item : items) {
-            String normalized = normalize.apply(item);
-            if (normalized == null) {
-                throw new SettingsException(key + ": " + render(item) + " is not allowed (expected " + expected + ")"
-                        + where(value.origin()));
-            }
-            if (!result.contains(normalized)) {
-                result.add(normalized);
-            }
-        }
-        return List.copyOf(result);
+        return items;
+    }
+
+    private SettingsException notAllowed(String key, String item, String expected) {
+        return new SettingsException(key + ": " + render(item) + " is not allowed (expected " + expected + ")"
+                + where(config.getValue(key).origin()));
     }
 
     /** A {@link SettingsException} for the current value of {@code key}. */

@@ -1,8 +1,8 @@
 package org.parley.server.stream;
 
 /**
- * What an {@link XmppStream} needs from the connection under it: TCP (with STARTTLS), and later
- * WebSocket and BOSH. Implementations must keep the order of {@link #send} calls.
+ * What an {@link XmppStream} needs from the connection under it: TCP (with STARTTLS), WebSocket and BOSH
+ * (the web gateway). Implementations must keep the order of {@link #send} calls.
  */
 public interface StreamTransport {
 
@@ -26,4 +26,9 @@ public interface StreamTransport {
 
     /** The peer's IP address, for throttling and logs. */
     String remoteAddress();
+
+    /** How stream-level elements are written on this transport; {@link StreamFraming#TCP} unless overridden. */
+    default StreamFraming framing() {
+        return StreamFraming.TCP;
+    }
 }

@@ -31,8 +31,9 @@ import com.fasterxml.aalto.stax.InputFactoryImpl;
  * every fed chunk, so at most one limit plus one chunk of input is ever buffered. Built on Aalto's
  * asynchronous StAX reader; the element tree is Vysper's, so its handlers can use it directly.
  *
- * <p>Two modes: {@link #forStream} expects a {@code <stream:stream>} header (TCP); {@link #forFrames}
- * reads a sequence of standalone top-level elements (RFC 7395 WebSocket frames, BOSH bodies).
+ * <p>Three modes: {@link #forStream} expects a {@code <stream:stream>} header (TCP); {@link #forWrapper} reads
+ * one document whose root element wraps the first-level elements (a BOSH {@code <body/>}); {@link #forFrames}
+ * reads standalone elements with nothing around them (an RFC 7395 WebSocket message, stored stanzas).
  *
  * <p>Not thread-safe: one parser per connection, fed from one thread at a time.
  */
@@ -44,7 +45,8 @@ public final class XmlStreamParser {
     private static final int MAX_DEPTH = 64;
 
     private final XmlStreamListener listener;
-    private final boolean framed;
+    private final String rootNamespace;
+    private final String rootName;
     private final String contentNamespace;
     private AsyncXMLStreamReader<AsyncByteArrayFeeder> reader;
     private final Deque<Building> open = new ArrayDeque<>();
@@ -54,17 +56,30 @@ public final class XmlStreamParser {
     private boolean headerSeen;
     private boolean closed;
 
-    private XmlStreamParser(XmlStreamListener listener, int maxElementBytes, boolean framed, String contentNamespace) {
+    private XmlStreamParser(XmlStreamListener listener, int maxElementBytes, String rootNamespace, String rootName,
+                            String contentNamespace) {
         this.listener = listener;
         this.maxElementBytes = maxElementBytes;
-        this.framed = framed;
+        this.rootNamespace = rootNamespace;
+        this.rootName = rootName;
         this.contentNamespace = contentNamespace;
         this.reader = FACTORY.createAsyncForByteArray();
     }
 
     /** A parser for a stream that starts with {@code <stream:stream xmlns='jabber:client'>}. */
     public static XmlStreamParser forStream(XmlStreamListener listener, int maxElementBytes) {
-        return new XmlStreamParser(listener, maxElementBytes, false, "jabber:client");
+        return new XmlStreamParser(listener, maxElementBytes, STREAM_NS, "stream", "jabber:client");
+    }
+
+    /**
+     * A parser for one document whose root element {@code rootName} in {@code rootNamespace} wraps the
+     * elements: its attributes are reported through {@link XmlStreamListener#streamOpened}, its children through
+     * {@link XmlStreamListener#element} and its end through {@link XmlStreamListener#streamClosed}. The children
+     * carry their own namespaces (no default content namespace is required).
+     */
+    public static XmlStreamParser forWrapper(XmlStreamListener listener, int maxElementBytes, String rootNamespace,
+                                             String rootName) {
+        return new XmlStreamParser(listener, maxElementBytes, rootNamespace, rootName, null);
     }
 
     /**
@@ -72,7 +87,7 @@ public final class XmlStreamParser {
      * reported through {@link XmlStreamListener#element}.
      */
     public static XmlStreamParser forFrames(XmlStreamListener listener, int maxElementBytes) {
-        XmlStreamParser parser = new XmlStreamParser(listener, maxElementBytes, true, "jabber:client");
+        XmlStreamParser parser = new XmlStreamParser(listener, maxElementBytes, null, null, null);
         parser.headerSeen = true;
         return parser;
     }
@@ -104,6 +119,10 @@ public final class XmlStreamParser {
             drain();
         } catch (XMLStreamException e) {
             throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
+        }
+        if (!open.isEmpty()) {
+            throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED,
+                    "the input ends inside <" + open.peekLast().name + ">");
         }
     }
 
@@ -171,12 +190,13 @@ public final class XmlStreamParser {
     }
 
     private void streamHeader() throws StreamErrorException {
-        if (!"stream".equals(reader.getLocalName()) || !STREAM_NS.equals(reader.getNamespaceURI())) {
-            throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
-                    "expected <stream:stream xmlns:stream='" + STREAM_NS + "'>");
+        if (!rootName.equals(reader.getLocalName()) || !rootNamespace.equals(reader.getNamespaceURI())) {
+            throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE, STREAM_NS.equals(rootNamespace)
+                    ? "expected <stream:stream xmlns:stream='" + STREAM_NS + "'>"
+                    : "expected <" + rootName + " xmlns='" + rootNamespace + "'>");
         }
         String defaultNs = reader.getNamespaceContext().getNamespaceURI("");
-        if (!contentNamespace.equals(defaultNs)) {
+        if (contentNamespace != null && !contentNamespace.equals(defaultNs)) {
             throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
                     "the stream's content namespace must be " + contentNamespace);
         }

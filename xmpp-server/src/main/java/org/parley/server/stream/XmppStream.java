@@ -32,8 +32,9 @@ import org.slf4j.MDC;
 /**
  * One client-to-server XML stream, from header to close: the negotiation of RFC 6120 (§4 streams, §5
  * STARTTLS, §6 SASL, §7 resource binding) done by Parley, after which stanzas go to Vysper's handlers
- * through the {@link StanzaDispatcher}. Transport-independent: TCP feeds it bytes; WebSocket and BOSH
- * feed it the same way after unwrapping their framing.
+ * through the {@link StanzaDispatcher}. Transport-independent: TCP feeds it bytes ({@link #receive}); WebSocket
+ * and BOSH parse their own framing and {@link #deliver} what they parsed. What the stream writes is shaped by
+ * the transport's {@link StreamFraming}.
  *
  * <p>All methods run on the session's serial executor, never concurrently.
  */
@@ -53,8 +54,11 @@ public final class XmppStream implements XmlStreamListener {
     private final StreamEnvironment env;
     private final ParleySession session;
     private final StreamTransport transport;
+    private final StreamFraming framing;
     private XmlStreamParser parser;
+    private volatile int stanzaLimit;
     private boolean headerSent;
+    private boolean streamOpen;
     private boolean ended;
     private SaslMechanism sasl;
     private int saslFailures;
@@ -64,20 +68,33 @@ public final class XmppStream implements XmlStreamListener {
         this.env = env;
         this.session = session;
         this.transport = transport;
-        this.parser = XmlStreamParser.forStream(this, env.limits().preAuthStanzaBytes());
+        this.framing = transport.framing();
+        this.stanzaLimit = env.limits().preAuthStanzaBytes();
+        this.parser = XmlStreamParser.forStream(this, stanzaLimit);
     }
 
     public ParleySession session() {
         return session;
     }
 
-    /** Feeds bytes read from the connection. */
+    /** Feeds bytes read from the connection (a transport without framing of its own: TCP). */
     public void receive(byte[] data, int offset, int length) {
+        deliver(listener -> parser.feed(data, offset, length));
+    }
+
+    /**
+     * Input from a transport that parses its own framing (RFC 7395 WebSocket messages, XEP-0206 BOSH bodies):
+     * {@code input} hands the stream opens, first-level elements and close it parsed to this stream's
+     * {@link XmlStreamListener} methods. It is held to the same rules as {@link #receive}: a
+     * {@link StreamErrorException} it throws ends the stream with that error, and an element before the stream
+     * is open (again, after SASL) or a second open is a stream error. Call it on the session's executor.
+     */
+    public void deliver(FramedInput input) {
         if (ended) {
             return;
         }
         try (MDC.MDCCloseable user = MDC.putCloseable("user", describePeer())) {
-            parser.feed(data, offset, length);
+            input.deliverTo(this);
         } catch (StreamErrorException e) {
             streamError(e.condition(), e.getMessage());
         } catch (RuntimeException e) {
@@ -86,10 +103,32 @@ public final class XmppStream implements XmlStreamListener {
         }
     }
 
+    /** What a framing transport parsed, delivered to a stream; see {@link #deliver}. */
+    @FunctionalInterface
+    public interface FramedInput {
+        void deliverTo(XmlStreamListener stream) throws StreamErrorException;
+    }
+
+    /**
+     * The largest first-level element accepted right now: the pre-authentication limit until SASL succeeds,
+     * then the full one (RFC 6120 §13.12). Transports that parse their own framing apply it.
+     */
+    public int stanzaLimit() {
+        return stanzaLimit;
+    }
+
     // ---- stream level (RFC 6120 §4) ----
 
     @Override
     public void streamOpened(Map<String, String> attributes) throws StreamErrorException {
+        if (ended) {
+            return;
+        }
+        if (streamOpen) {
+            // Only framing transports can express this (TCP's parser reads a second header as a stanza).
+            throw new StreamErrorException(StreamErrorCondition.BAD_FORMAT, "the stream is already open");
+        }
+        streamOpen = true;
         sendHeader();
         String to = attributes.get("to");
         if (to != null && !to.equalsIgnoreCase(env.domain())) {
@@ -99,7 +138,7 @@ public final class XmppStream implements XmlStreamListener {
         if (version == null || !version.startsWith("1.")) {
             throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_VERSION, "XMPP 1.0 is required");
         }
-        transport.send(features());
+        sendIfAny(framing.features(features()));
     }
 
     private void sendHeader() {
@@ -107,9 +146,7 @@ public final class XmppStream implements XmlStreamListener {
             return;
         }
         headerSent = true;
-        transport.send("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                + "xmlns:stream='http://etherx.jabber.org/streams' id='" + newStreamId() + "' from='"
-                + env.domain() + "' version='1.0' xml:lang='en'>");
+        sendIfAny(framing.header(env.domain(), newStreamId()));
     }
 
     /** A fresh, unpredictable id for every stream header, restarts included (RFC 6120 §4.7.3). */
@@ -120,7 +157,7 @@ public final class XmppStream implements XmlStreamListener {
     }
 
     private String features() {
-        StringBuilder f = new StringBuilder("<stream:features>");
+        StringBuilder f = new StringBuilder();
         SessionState state = session.getState();
         boolean secure = transport.isSecure();
         if (state == SessionState.AUTHENTICATED) {
@@ -147,13 +184,13 @@ public final class XmppStream implements XmlStreamListener {
                 }
             }
         }
-        return f.append("</stream:features>").toString();
+        return f.toString();
     }
 
     @Override
     public void streamClosed() {
         // Answer the peer's closing tag at once (RFC 6120 §4.4); Vysper 0.7 never did.
-        end(SessionTerminationCause.CLIENT_BYEBYE, "</stream:stream>");
+        end(SessionTerminationCause.CLIENT_BYEBYE, framing.close());
     }
 
     /** Sends a stream error and closes (RFC 6120 §4.9.1.1). */
@@ -163,19 +200,18 @@ public final class XmppStream implements XmlStreamListener {
         }
         sendHeader();
         LOG.info("stream error {} for {}{}", condition.elementName(), describePeer(), text == null ? "" : ": " + text);
-        StringBuilder error = new StringBuilder("<stream:error><").append(condition.elementName())
+        StringBuilder error = new StringBuilder("<").append(condition.elementName())
                 .append(" xmlns='").append(NS_STREAMS).append("'/>");
         if (text != null) {
             error.append("<text xmlns='").append(NS_STREAMS).append("' xml:lang='en'>").append(escape(text))
                     .append("</text>");
         }
-        error.append("</stream:error></stream:stream>");
-        end(SessionTerminationCause.STREAM_ERROR, error.toString());
+        end(SessionTerminationCause.STREAM_ERROR, framing.error(error.toString()), framing.close());
     }
 
     /** The connection went away without a closing tag. */
     public void connectionLost() {
-        end(SessionTerminationCause.CONNECTION_ABORT, null);
+        end(SessionTerminationCause.CONNECTION_ABORT);
     }
 
     /** Server shutdown: tell the client and close (RFC 6120 §4.9.3.22). */
@@ -183,13 +219,14 @@ public final class XmppStream implements XmlStreamListener {
         streamError(StreamErrorCondition.SYSTEM_SHUTDOWN, null);
     }
 
-    private void end(SessionTerminationCause cause, String lastWords) {
+    /** Sends {@code lastWords} (each non-null one on its own), closes the transport and ends the session. */
+    private void end(SessionTerminationCause cause, String... lastWords) {
         if (ended) {
             return;
         }
         ended = true;
-        if (lastWords != null) {
-            transport.send(lastWords);
+        for (String words : lastWords) {
+            sendIfAny(words);
         }
         transport.close();
         try {
@@ -226,6 +263,14 @@ public final class XmppStream implements XmlStreamListener {
 
     @Override
     public void element(Stanza element) throws StreamErrorException {
+        if (ended) {
+            return;
+        }
+        if (!streamOpen) {
+            // Only framing transports can get here: TCP's parser demands the header first.
+            throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
+                    "the stream is not open: a stream header must come first");
+        }
         String ns = element.getNamespaceURI();
         String name = element.getName();
         SessionState state = session.getState();
@@ -280,8 +325,7 @@ public final class XmppStream implements XmlStreamListener {
 
     private void startTls() throws StreamErrorException {
         if (transport.isSecure() || !transport.canStartTls()) {
-            transport.send("<failure xmlns='" + NS_TLS + "'/></stream:stream>");
-            end(SessionTerminationCause.STREAM_ERROR, null);
+            end(SessionTerminationCause.STREAM_ERROR, "<failure xmlns='" + NS_TLS + "'/>", framing.close());
             return;
         }
         // RFC 6120 §5.4.3.3: after <proceed/>, TLS starts and the stream restarts from scratch.
@@ -289,8 +333,11 @@ public final class XmppStream implements XmlStreamListener {
         transport.startTls("<proceed xmlns='" + NS_TLS + "'/>");
     }
 
+    /** A stream restart (RFC 6120 §4.3.3): the client opens a new stream, which gets a new header. */
     private void restartParser(int limit) {
         headerSent = false;
+        streamOpen = false;
+        stanzaLimit = limit;
         parser = XmlStreamParser.forStream(this, limit);
     }
 
@@ -455,6 +502,12 @@ public final class XmppStream implements XmlStreamListener {
     private void sendIfAny(Stanza stanza) {
         if (stanza != null) {
             transport.send(render(stanza));
+        }
+    }
+
+    private void sendIfAny(String xml) {
+        if (xml != null && !xml.isEmpty()) {
+            transport.send(xml);
         }
     }
 

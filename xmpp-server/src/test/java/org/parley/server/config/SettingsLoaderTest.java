@@ -215,6 +215,31 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void webGatewaySettings() throws IOException {
+        assertEquals(new ServerSettings.Http("0.0.0.0", 8080, -1, List.of("self", "loopback"),
+                new ServerSettings.Bosh(Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(120))),
+                loader().load().http());
+        Path config = file("""
+                http { tls-port = 8443, allowed-origins = ["self", "HTTPS://Chat.Example.org", "http://[::1]:3000"] }
+                http.bosh { max-wait = 20s, inactivity = 1s, max-pause = 5m }
+                """);
+        ServerSettings.Http http = loader().configFile(config).load().http();
+        assertEquals(8443, http.tlsPort());
+        assertEquals(List.of("self", "https://chat.example.org", "http://[::1]:3000"), http.allowedOrigins());
+        assertEquals(new ServerSettings.Bosh(Duration.ofSeconds(20), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+                http.bosh());
+        assertEquals(List.of("*"), loader().environment(Map.of("PARLEY_HTTP_ALLOWED_ORIGINS", "*")).load()
+                .http().allowedOrigins());
+        assertEquals("http.allowed-origins: https://chat.example.org/app is not allowed (expected origins such as"
+                + " https://chat.example.org, or self, loopback or *), set on the command line",
+                error(loader().overrides(Map.of("http.allowed-origins", "self, https://chat.example.org/app"))));
+        assertEquals("http.bosh.inactivity: 0s is not allowed (expected a duration from 1s to 1h, e.g. 90s or 5m),"
+                + " set on the command line", error(loader().overrides(Map.of("http.bosh.inactivity", "0s"))));
+        assertEquals("http.tls-port: 70000 is not allowed (expected a port 0-65535, or -1 to disable), set on the"
+                + " command line", error(loader().overrides(Map.of("http.tls-port", "70000"))));
+    }
+
+    @Test
     void repositoryConfigFileEqualsTheDefaults() {
         Path repositoryConfig = Path.of("../config/parley.conf");
         assertTrue(Files.isRegularFile(repositoryConfig), "config/parley.conf at the repository root");

@@ -96,6 +96,11 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         return dataDirectory;
     }
 
+    /** The settings the server runs with (for components started next to it, e.g. the web gateway). */
+    public ServerSettings settings() {
+        return settings;
+    }
+
     /** Stops and starts again on the same data directory (new ports). */
     public void restart() throws Exception {
         server.close();

@@ -1,0 +1,117 @@
+package org.parley.gateway.websocket;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
+import org.eclipse.jetty.websocket.server.WebSocketCreator;
+import org.parley.gateway.Cors;
+import org.parley.gateway.OriginPolicy;
+import org.parley.gateway.Peers;
+import org.parley.server.ParleyServer;
+import org.parley.server.config.ServerSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The RFC 7395 endpoint at {@value #PATH}: accepts a WebSocket upgrade only with the {@value #SUBPROTOCOL}
+ * subprotocol (echoed in the handshake response; 400 without it) and only from an allowed origin (403
+ * otherwise), and turns each connection into an XMPP stream. Idle connections get a WebSocket ping after the
+ * keepalive interval (RFC 7395 §3.8: no whitespace keepalives over WebSocket), and a connection from which
+ * nothing, not even a pong, arrives for the idle timeout ends with {@code <connection-timeout/>}, both from the
+ * server's {@code limits} settings; one timer serves all connections.
+ */
+public final class XmppWebSocketEndpoint implements WebSocketCreator {
+
+    public static final String PATH = "/xmpp-websocket";
+    public static final String SUBPROTOCOL = "xmpp";
+
+    private static final Logger LOG = LoggerFactory.getLogger(XmppWebSocketEndpoint.class);
+    /** Frames are cut into pieces of at most this size before they reach the endpoint (no whole-frame buffering). */
+    private static final int MAX_FRAME_PIECE = 64 * 1024;
+    /** A peer that does not read while this many messages queue up is disconnected. */
+    private static final int MAX_QUEUED_MESSAGES = 10_000;
+
+    private final ParleyServer server;
+    private final OriginPolicy origins;
+    private final ServerSettings.Limits limits;
+    private final Set<XmppWebSocket> open = ConcurrentHashMap.newKeySet();
+    private ScheduledFuture<?> keepalive;
+
+    public XmppWebSocketEndpoint(ParleyServer server, OriginPolicy origins, ServerSettings.Limits limits) {
+        this.server = server;
+        this.origins = origins;
+        this.limits = limits;
+    }
+
+    /** Registers the endpoint with Jetty's WebSocket container. */
+    public void configure(ServerWebSocketContainer container) {
+        // The idle timeout proper is the keepalive timer's (inbound silence); Jetty's, which any traffic resets
+        // (our pings too), only catches peers that stop answering after the stream was closed.
+        container.setIdleTimeout(limits.idleTimeout());
+        container.setMaxFrameSize(MAX_FRAME_PIECE);
+        container.setAutoFragment(true);
+        container.setMaxOutgoingFrames(MAX_QUEUED_MESSAGES);
+        container.addMapping(PATH, this);
+    }
+
+    /** Starts the keepalive timer on {@code scheduler}. */
+    public void start(ScheduledExecutorService scheduler) {
+        long interval = limits.keepaliveInterval().toNanos();
+        long timeout = limits.idleTimeout().toNanos();
+        long period = Math.max(Duration.ofMillis(500).toNanos(), Math.min(interval, timeout) / 2);
+        keepalive = scheduler.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            for (XmppWebSocket socket : open) {
+                socket.keepalive(now, interval, timeout);
+            }
+        }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    public void stop() {
+        if (keepalive != null) {
+            keepalive.cancel(false);
+        }
+    }
+
+    @Override
+    public Object createWebSocket(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
+        String origin = Cors.origin(request);
+        if (origin != null && !origins.allows(origin)) {
+            LOG.info("WebSocket from {} refused: origin {} is not allowed", Peers.address(request), origin);
+            Response.writeError(request, response, callback, HttpStatus.FORBIDDEN_403,
+                    "origin " + origin + " is not allowed (setting http.allowed-origins)");
+            return null;
+        }
+        if (!request.hasSubProtocol(SUBPROTOCOL)) {
+            LOG.debug("WebSocket from {} refused: no xmpp subprotocol", Peers.address(request));
+            Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400,
+                    "the WebSocket subprotocol 'xmpp' is required (RFC 7395 §3.1)");
+            return null;
+        }
+        response.setAcceptedSubProtocol(SUBPROTOCOL);
+        return new XmppWebSocket(server, this, Peers.isProtected(request), Peers.address(request));
+    }
+
+    void opened(XmppWebSocket socket) {
+        open.add(socket);
+    }
+
+    void closed(XmppWebSocket socket) {
+        open.remove(socket);
+    }
+
+    /** Open WebSocket connections. */
+    public int openConnections() {
+        return open.size();
+    }
+}

@@ -1,0 +1,201 @@
+package org.parley.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.jivesoftware.smack.AbstractXMPPConnection;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.MessageBuilder;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.roster.AbstractRosterListener;
+import org.jivesoftware.smack.roster.Roster;
+import org.jivesoftware.smack.roster.RosterEntry;
+import org.jivesoftware.smack.roster.packet.RosterPacket;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jxmpp.jid.BareJid;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.Jid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.parley.gateway.testing.TestGateway;
+
+/**
+ * One server, three transports: a TCP user (Smack's classic connection, STARTTLS), a BOSH user (Smack's
+ * XMPPBOSHConnection over HTTP on loopback) and a WebSocket user (Smack's modular connection, RFC 7395). They
+ * log in, build their rosters with mutual subscriptions, see each other's presence and exchange messages in
+ * every direction.
+ */
+class CrossTransportChatTest {
+
+    @RegisterExtension
+    static final TestGateway gateway = TestGateway.withUsers("tcp", "bosh", "ws");
+
+    @Test
+    void rosterPresenceAndMessagesInEveryDirection() throws Exception {
+        AbstractXMPPConnection tcp = gateway.server().login("tcp", "tcp");
+        AbstractXMPPConnection bosh = gateway.boshLogin("bosh");
+        AbstractXMPPConnection ws = gateway.webSocketLogin("ws");
+        List<AbstractXMPPConnection> all = List.of(tcp, bosh, ws);
+        try {
+            assertEquals("bosh@localhost/bosh", bosh.getUser().toString(), "the requested resource is bound");
+            assertEquals("ws@localhost/websocket", ws.getUser().toString());
+
+            Map<AbstractXMPPConnection, Roster> rosters = Map.of(tcp, Roster.getInstanceFor(tcp),
+                    bosh, Roster.getInstanceFor(bosh), ws, Roster.getInstanceFor(ws));
+            for (Roster roster : rosters.values()) {
+                roster.setSubscriptionMode(Roster.SubscriptionMode.accept_all);
+                roster.reloadAndWait();
+            }
+            // Available first: subscription requests go to available resources (RFC 6121 §3.1.3).
+            for (AbstractXMPPConnection c : all) {
+                c.sendStanza(c.getStanzaFactory().buildPresenceStanza().setStatus("on " + name(c)).build());
+            }
+            for (AbstractXMPPConnection from : all) {
+                for (AbstractXMPPConnection to : all) {
+                    if (from != to) {
+                        rosters.get(from).createItemAndRequestSubscription(bare(to), null, null);
+                    }
+                }
+            }
+            for (AbstractXMPPConnection owner : all) {
+                for (AbstractXMPPConnection contact : all) {
+                    if (owner != contact) {
+                        awaitRoster(rosters.get(owner), bare(contact),
+                                e -> e.getType() == RosterPacket.ItemType.both);
+                    }
+                }
+            }
+
+            for (AbstractXMPPConnection owner : all) {
+                for (AbstractXMPPConnection contact : all) {
+                    if (owner != contact) {
+                        Roster roster = rosters.get(owner);
+                        awaitCondition(roster, () -> {
+                            Presence p = roster.getPresence(bare(contact));
+                            return p.isAvailable() && ("on " + name(contact)).equals(p.getStatus());
+                        }, name(owner) + " sees " + name(contact) + " online");
+                    }
+                }
+            }
+
+            Map<AbstractXMPPConnection, BlockingQueue<Message>> inboxes = Map.of(
+                    tcp, inbox(tcp), bosh, inbox(bosh), ws, inbox(ws));
+            for (AbstractXMPPConnection from : all) {
+                for (AbstractXMPPConnection to : all) {
+                    if (from != to) {
+                        for (int i = 0; i < 5; i++) {
+                            from.sendStanza(MessageBuilder.buildMessage().to(to.getUser()).ofType(Message.Type.chat)
+                                    .setBody(name(from) + "->" + name(to) + " #" + i).build());
+                        }
+                    }
+                }
+            }
+            for (AbstractXMPPConnection to : all) {
+                List<String> bodies = new ArrayList<>();
+                for (int n = 0; n < 10; n++) {
+                    Message m = inboxes.get(to).poll(15, TimeUnit.SECONDS);
+                    assertNotNull(m, name(to) + " received only " + bodies);
+                    bodies.add(m.getBody());
+                }
+                for (AbstractXMPPConnection from : all) {
+                    if (from != to) {
+                        List<String> fromSender = bodies.stream().filter(b -> b.startsWith(name(from) + "->")).toList();
+                        List<String> expected = new ArrayList<>();
+                        for (int i = 0; i < 5; i++) {
+                            expected.add(name(from) + "->" + name(to) + " #" + i);
+                        }
+                        assertEquals(expected, fromSender, "complete and in order (RFC 6120 §10.1)");
+                    }
+                }
+            }
+        } finally {
+            all.forEach(AbstractXMPPConnection::disconnect);
+        }
+    }
+
+    @Test
+    @Disabled("needs the MUC service (XEP-0045) being built on main; add once merged")
+    void groupChatRoomAcrossTcpBoshAndWebSocket() {
+        // Place for the MUC test: the same three users join one room over their three transports, exchange
+        // groupchat messages and see each other's occupant presence.
+    }
+
+    private static BlockingQueue<Message> inbox(AbstractXMPPConnection connection) {
+        BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        connection.addSyncStanzaListener(s -> {
+            Message m = (Message) s;
+            if (m.getBody() != null) {
+                inbox.add(m);
+            }
+        }, s -> s instanceof Message);
+        return inbox;
+    }
+
+    static EntityBareJid bare(AbstractXMPPConnection connection) {
+        return connection.getUser().asEntityBareJid();
+    }
+
+    private static String name(AbstractXMPPConnection connection) {
+        return connection.getUser().getLocalpart().toString();
+    }
+
+    static void awaitRoster(Roster roster, BareJid contact, java.util.function.Predicate<RosterEntry> condition)
+            throws InterruptedException {
+        awaitCondition(roster, () -> {
+            RosterEntry entry = roster.getEntry(contact);
+            return entry != null && condition.test(entry);
+        }, "roster item " + contact);
+    }
+
+    /** Waits for roster or presence events until {@code condition} holds; never sleeps. */
+    static void awaitCondition(Roster roster, BooleanSupplier condition, String what) throws InterruptedException {
+        Semaphore changed = new Semaphore(0);
+        AbstractRosterListener listener = new AbstractRosterListener() {
+            @Override
+            public void entriesAdded(Collection<Jid> addresses) {
+                changed.release();
+            }
+
+            @Override
+            public void entriesUpdated(Collection<Jid> addresses) {
+                changed.release();
+            }
+
+            @Override
+            public void entriesDeleted(Collection<Jid> addresses) {
+                changed.release();
+            }
+
+            @Override
+            public void presenceChanged(Presence presence) {
+                changed.release();
+            }
+        };
+        roster.addRosterListener(listener);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!condition.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                assertTrue(left > 0 && changed.tryAcquire(left, TimeUnit.NANOSECONDS), "timed out waiting for " + what);
+            }
+        } finally {
+            roster.removeRosterListener(listener);
+        }
+    }
+
+    static BareJid jid(String bare) throws Exception {
+        return JidCreate.bareFrom(bare);
+    }
+}

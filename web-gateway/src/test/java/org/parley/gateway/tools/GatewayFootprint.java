@@ -1,0 +1,271 @@
+package org.parley.gateway.tools;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.parley.gateway.WebGateway;
+import org.parley.gateway.testing.RawBosh;
+import org.parley.server.ParleyServer;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.testing.TestServer;
+
+/**
+ * Measures what idle web clients cost the server: heap per idle BOSH session (logged in, one request held)
+ * and per idle WebSocket connection (logged in), and the threads that held BOSH requests occupy. Not a test:
+ * run it by hand (see README, "Web gateway footprint").
+ *
+ * <p>The server runs in a child JVM ({@code serve} mode, serial GC so that a full collection leaves only live
+ * objects), so the clients' own objects are not counted; this JVM drives N raw BOSH and N raw WebSocket clients
+ * (java.net.http) against it and asks the child for its heap after full GCs and its thread counts.
+ */
+public final class GatewayFootprint {
+
+    private GatewayFootprint() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("serve")) {
+            serve(Integer.parseInt(args[1]));
+        } else {
+            drive(args.length > 0 ? Integer.parseInt(args[0]) : 1000);
+        }
+    }
+
+    // ---- the server JVM ----
+
+    private static void serve(int users) throws Exception {
+        PrintStream out = System.out;
+        Path dir = Files.createTempDirectory("parley-footprint-");
+        TestServer server = TestServer.start(dir, s -> s
+                .withLimits(new ServerSettings.Limits(s.limits().stanzaBytes(), s.limits().preAuthStanzaBytes(),
+                        Duration.ofHours(1), Duration.ofHours(1), s.limits().offlinePerUser(), s.limits().scramIterations()))
+                .withHttp(new ServerSettings.Http("127.0.0.1", 0, -1, List.of("self", "loopback"),
+                        new ServerSettings.Bosh(Duration.ofMinutes(5), Duration.ofHours(1), Duration.ofMinutes(2)))));
+        ParleyServer parley = server.server();
+        WebGateway gateway = WebGateway.start(parley, server.settings());
+        ExecutorService creating = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        List<Future<?>> created = new ArrayList<>();
+        for (int i = 0; i < users; i++) {
+            String name = "u" + i;
+            created.add(creating.submit(() -> server.createUser(name)));
+        }
+        for (Future<?> f : created) {
+            f.get();
+        }
+        creating.shutdown();
+        out.println("READY " + gateway.httpPort());
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.equals("stats")) {
+                long heap = heapAfterGc();
+                out.println("STATS " + heap + " " + Thread.activeCount() + " "
+                        + ManagementFactory.getThreadMXBean().getThreadCount() + " " + gateway.busyHttpThreads() + " "
+                        + gateway.boshSessions() + " " + gateway.heldBoshRequests() + " " + gateway.webSockets() + " "
+                        + parley.openStreams());
+            } else if (line.equals("threads")) {
+                java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    byName.merge(t.getName().replaceAll("[-#]?\\d+$", "").replaceAll("@[0-9a-f]+.*", ""), 1L, Long::sum);
+                }
+                out.println("THREADS " + byName);
+            } else if (line.equals("histogram")) {
+                String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                        new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                        new Object[] {null}, new String[] {String[].class.getName()});
+                histogram.lines().limit(40).forEach(l -> out.println("HISTO " + l));
+                out.println("HISTO-END");
+            } else if (line.equals("quit")) {
+                break;
+            }
+        }
+        parley.close();
+        gateway.close();
+        server.close();
+        out.println("BYE");
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(200); // a tool, not a test: let finalization and reference processing settle
+            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
+    // ---- the driving JVM ----
+
+    private record Stats(long heap, int threads, int busyHttp, int boshSessions, int heldRequests, int webSockets,
+                         int streams) {
+        static Stats parse(String line) {
+            String[] f = line.split(" ");
+            return new Stats(Long.parseLong(f[1]), Integer.parseInt(f[3]), Integer.parseInt(f[4]), Integer.parseInt(f[5]),
+                    Integer.parseInt(f[6]), Integer.parseInt(f[7]), Integer.parseInt(f[8]));
+        }
+
+        @Override
+        public String toString() {
+            return String.format("heap %,d KiB, threads %d (busy HTTP %d), BOSH sessions %d (held requests %d),"
+                            + " WebSockets %d, XMPP streams %d", heap / 1024, threads, busyHttp, boshSessions, heldRequests,
+                    webSockets, streams);
+        }
+    }
+
+    private static void drive(int n) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(java, "-Xmx1g", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                GatewayFootprint.class.getName(), "serve", String.valueOf(2 * n))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader fromServer = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        PrintStream toServer = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
+        String ready = readUntil(fromServer, "READY ");
+        int port = Integer.parseInt(ready.substring("READY ".length()).trim());
+        URI bosh = URI.create("http://127.0.0.1:" + port + "/http-bind");
+        URI ws = URI.create("ws://127.0.0.1:" + port + "/xmpp-websocket");
+        System.out.println("server ready on port " + port + "; " + n + " BOSH and " + n + " WebSocket clients");
+
+        Stats base = stats(fromServer, toServer);
+        System.out.println("idle server:             " + base);
+        histogram(fromServer, toServer);
+
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(30)).build();
+        ExecutorService logins = Executors.newFixedThreadPool(32);
+        List<Future<CompletableFuture<HttpResponse<String>>>> held = new ArrayList<>();
+        long started = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            String user = "u" + i;
+            held.add(logins.submit(() -> {
+                RawBosh client = new RawBosh(bosh, http);
+                client.create(300, 1, "");
+                client.login(user, "web");
+                return client.nextAsync("", ""); // held by the server for up to five minutes
+            }));
+        }
+        for (Future<?> f : held) {
+            f.get(5, TimeUnit.MINUTES);
+        }
+        System.out.printf("%d BOSH logins in %d ms%n", n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        Stats afterBosh = stats(fromServer, toServer);
+        System.out.println("+" + n + " idle BOSH:         " + afterBosh);
+        histogram(fromServer, toServer);
+        toServer.println("threads");
+        System.out.println("  threads by name:       " + readUntil(fromServer, "THREADS ").substring("THREADS ".length()));
+
+        List<Future<WebSocket>> sockets = new ArrayList<>();
+        HttpClient wsHttp = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+        started = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            String user = "u" + (n + i);
+            sockets.add(logins.submit(() -> webSocketLogin(wsHttp, ws, user)));
+        }
+        for (Future<WebSocket> f : sockets) {
+            f.get(5, TimeUnit.MINUTES);
+        }
+        System.out.printf("%d WebSocket logins in %d ms%n", n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        Stats afterWs = stats(fromServer, toServer);
+        System.out.println("+" + n + " idle WebSockets:   " + afterWs);
+
+        System.out.printf("heap per idle BOSH session (logged in, 1 request held): %,d bytes%n",
+                (afterBosh.heap() - base.heap()) / n);
+        System.out.printf("heap per idle WebSocket connection (logged in):          %,d bytes%n",
+                (afterWs.heap() - afterBosh.heap()) / n);
+        System.out.printf("threads: %d idle; %d with %d BOSH requests held, of which %d busy HTTP threads (Jetty's"
+                        + " acceptor and selector); the HTTP pool grew with the concurrent logins, not with held requests%n",
+                base.threads(), afterBosh.threads(), afterBosh.heldRequests(), afterBosh.busyHttp());
+
+        toServer.println("quit");
+        readUntil(fromServer, "BYE");
+        server.waitFor(30, TimeUnit.SECONDS);
+        logins.shutdownNow();
+        System.exit(0);
+    }
+
+    private static WebSocket webSocketLogin(HttpClient http, URI uri, String user) throws Exception {
+        LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        WebSocket socket = http.newWebSocketBuilder().subprotocols("xmpp").buildAsync(uri, new WebSocket.Listener() {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    messages.add(partial.toString());
+                    partial.setLength(0);
+                }
+                webSocket.request(1);
+                return null;
+            }
+        }).get(30, TimeUnit.SECONDS);
+        String open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>";
+        socket.sendText(open, true).get();
+        await(messages, "</stream:features>");
+        String plain = Base64.getEncoder().encodeToString(("\0" + user + "\0" + TestServer.PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+        socket.sendText("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>", true).get();
+        await(messages, "<success");
+        socket.sendText(open, true).get();
+        await(messages, "</stream:features>");
+        socket.sendText("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                + "<resource>web</resource></bind></iq>", true).get();
+        await(messages, "</jid>");
+        return socket;
+    }
+
+    private static void await(LinkedBlockingQueue<String> messages, String text) throws InterruptedException {
+        while (true) {
+            String message = messages.poll(60, TimeUnit.SECONDS);
+            if (message == null) {
+                throw new IllegalStateException("no " + text + " from the server");
+            }
+            if (message.contains(text)) {
+                return;
+            }
+        }
+    }
+
+    /** With -Dhistogram=true: the server's biggest classes (live objects), to see where the heap goes. */
+    private static void histogram(BufferedReader from, PrintStream to) throws Exception {
+        if (Boolean.getBoolean("histogram")) {
+            to.println("histogram");
+            for (String line; !(line = from.readLine()).equals("HISTO-END"); ) {
+                System.out.println(line);
+            }
+        }
+    }
+
+    private static Stats stats(BufferedReader from, PrintStream to) throws Exception {
+        to.println("stats");
+        return Stats.parse(readUntil(from, "STATS "));
+    }
+
+    private static String readUntil(BufferedReader from, String prefix) throws Exception {
+        for (String line; (line = from.readLine()) != null; ) {
+            if (line.startsWith(prefix)) {
+                return line;
+            }
+        }
+        throw new IllegalStateException("the server process ended before " + prefix.trim());
+    }
+}
