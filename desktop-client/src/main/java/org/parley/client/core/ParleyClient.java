@@ -47,6 +47,7 @@ import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Localpart;
 import org.jxmpp.jid.parts.Resourcepart;
 import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.LoggerFactory;
 
 /**
  * One account's connection to a Parley (or any XMPP) server, without UI: log in or register, follow the
@@ -58,6 +59,9 @@ import org.jxmpp.stringprep.XmppStringprepException;
  * seconds and rooms are re-joined. The password lives in memory for that purpose only and is never stored.
  */
 public final class ParleyClient implements AutoCloseable {
+
+    private static final int REPLY_TIMEOUT_MS = 15_000;
+    private static final int REJOIN_REPLY_TIMEOUT_MS = 4_000;
 
     private final ClientSettings settings;
     private final CertificateTrust trust;
@@ -129,7 +133,7 @@ public final class ParleyClient implements AutoCloseable {
         closing = false;
         CertificateTrust.Checker checker = trust.checkerFor(settings.domain());
         XMPPTCPConnection c = new XMPPTCPConnection(configuration(checker, password, true));
-        c.setReplyTimeout(15_000);
+        c.setReplyTimeout(REPLY_TIMEOUT_MS);
         attach(c);
         connection = c;
         setState(ConnectionState.CONNECTING, null);
@@ -152,7 +156,7 @@ public final class ParleyClient implements AutoCloseable {
             InterruptedException, SmackException, XMPPException {
         CertificateTrust.Checker checker = trust.checkerFor(settings.domain());
         XMPPTCPConnection c = new XMPPTCPConnection(configuration(checker, null, false));
-        c.setReplyTimeout(15_000);
+        c.setReplyTimeout(REPLY_TIMEOUT_MS);
         try {
             c.connect();
             AccountManager accounts = AccountManager.getInstance(c);
@@ -212,7 +216,9 @@ public final class ParleyClient implements AutoCloseable {
         c.addConnectionListener(new ConnectionListener() {
             @Override
             public void authenticated(org.jivesoftware.smack.XMPPConnection connection, boolean resumed) {
-                if (state == ConnectionState.RECONNECTING) {
+                if (state == ConnectionState.RECONNECTING && !resumed) {
+                    afterReconnect(c);
+                } else if (state == ConnectionState.RECONNECTING) {
                     setState(ConnectionState.ONLINE, null);
                 }
             }
@@ -224,6 +230,8 @@ public final class ParleyClient implements AutoCloseable {
 
             @Override
             public void connectionClosedOnError(Exception e) {
+                // Shortened until the rooms are re-entered: see afterReconnect().
+                c.setReplyTimeout(REJOIN_REPLY_TIMEOUT_MS);
                 setState(closing ? ConnectionState.DISCONNECTED : ConnectionState.RECONNECTING, e);
             }
         });
@@ -288,11 +296,62 @@ public final class ParleyClient implements AutoCloseable {
 
         MultiUserChatManager mucs = MultiUserChatManager.getInstanceFor(c);
         mucs.setAutoJoinOnReconnect(true);
+        mucs.setAutoJoinSuccessCallback((muc, nick) -> rejoined(muc.getRoom().toString()));
+        mucs.setAutoJoinFailedCallback((muc, e) -> {
+            // Smack leaves before it re-enters; Parley does not answer the leave of an occupant that is already
+            // gone, so Smack gives up: enter again ourselves.
+            Room room = rooms.get(muc.getRoom().toString());
+            try {
+                if (room != null) {
+                    room.rejoin();
+                }
+            } catch (Exception again) {
+                LoggerFactory.getLogger(ParleyClient.class).warn("could not re-join {}: {}", muc.getRoom(), again.toString());
+            }
+            rejoined(muc.getRoom().toString());
+        });
         mucs.addInvitationListener((conn, room, inviter, reason, password, message, invite) -> {
             Invitation invitation = new Invitation(room.getRoom().toString(),
                     inviter == null ? null : inviter.asBareJid().toString(), reason, password);
             invitationListeners.forEach(l -> l.accept(invitation));
         });
+    }
+
+    private volatile java.util.concurrent.CountDownLatch rejoining = new java.util.concurrent.CountDownLatch(0);
+
+    private void rejoined(String room) {
+        LoggerFactory.getLogger(ParleyClient.class).debug("re-joined {}", room);
+        rejoining.countDown();
+    }
+
+    /**
+     * After a reconnection (no stream resumption) Smack's MultiUserChatManager leaves and re-enters every room
+     * the client was in. The old occupant is already gone server-side, so the leave gets no answer, Smack gives
+     * up and the client enters again itself (see the failed callback). From the drop until the rooms are back
+     * the reply timeout is shortened so that this takes seconds, and the client reports ONLINE once
+     * every room is entered again (or failed), so ONLINE always means usable.
+     */
+    private void afterReconnect(XMPPTCPConnection c) {
+        int count = MultiUserChatManager.getInstanceFor(c).getJoinedRooms().size();
+        LoggerFactory.getLogger(ParleyClient.class).debug("reconnected, re-joining {} rooms", count);
+        if (count == 0) {
+            c.setReplyTimeout(REPLY_TIMEOUT_MS);
+            setState(ConnectionState.ONLINE, null);
+            return;
+        }
+        java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(count);
+        rejoining = latch;
+        Thread waiter = new Thread(() -> {
+            try {
+                latch.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            c.setReplyTimeout(REPLY_TIMEOUT_MS);
+            setState(ConnectionState.ONLINE, null);
+        }, "parley-rejoin");
+        waiter.setDaemon(true);
+        waiter.start();
     }
 
     private void afterLogin(XMPPTCPConnection c) {
@@ -466,6 +525,7 @@ public final class ParleyClient implements AutoCloseable {
         if (created != null) {
             created.makeInstant();
         }
+        wrapper.joinedAs(nick, password);
         return wrapper;
     }
 

@@ -14,12 +14,18 @@ import org.jivesoftware.smackx.muc.ParticipantStatusListener;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
 import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+import org.jivesoftware.smackx.muc.MucEnterConfiguration;
+
 
 /** A joined group chat room (XEP-0045). Obtained from {@link ParleyClient#join}. */
 public final class Room {
 
     private final MultiUserChat muc;
     private final List<RoomListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile String nick;
+    private volatile String password;
+    private volatile boolean left;
 
     Room(MultiUserChat muc) {
         this.muc = muc;
@@ -41,6 +47,24 @@ public final class Room {
             String by = from == null ? null : from.getResourceOrEmpty().toString();
             listeners.forEach(l -> l.subjectChanged(this, subject, by));
         });
+    }
+
+    void joinedAs(String nick, String password) {
+        this.nick = nick;
+        this.password = password;
+        this.left = false;
+    }
+
+    /** After a reconnection whose automatic re-join failed: enter again with the same nickname, no history. */
+    void rejoin() throws Exception {
+        if (left || nick == null) {
+            return;
+        }
+        MucEnterConfiguration.Builder enter = muc.getEnterConfigurationBuilder(Resourcepart.from(nick)).requestNoHistory();
+        if (password != null) {
+            enter.withPassword(password);
+        }
+        muc.join(enter.build());
     }
 
     private void onMessage(Message message) {
@@ -126,6 +150,7 @@ public final class Room {
 
     /** Leaves the room. */
     public void leave() throws SmackException.NotConnectedException, InterruptedException {
+        left = true;
         try {
             muc.leave();
         } catch (SmackException.NoResponseException | XMPPException.XMPPErrorException
