@@ -233,7 +233,7 @@ public final class Bot implements AutoCloseable {
             int end = at + n.length() + 1;
             boolean wordEnd = end == text.length() || !Character.isLetterOrDigit(text.charAt(end));
             if (wordEnd) {
-                String rest = (text.substring(0, at) + " " + text.substring(end)).strip();
+                String rest = (text.substring(0, at).strip() + " " + text.substring(end).strip()).strip();
                 return rest.startsWith(":") || rest.startsWith(",") ? rest.substring(1).strip() : rest;
             }
         }
@@ -246,6 +246,22 @@ public final class Bot implements AutoCloseable {
         String arguments = parts.length > 1 ? parts[1].strip() : "";
         CommandContext context = new CommandContext(this, name, arguments, sender, room);
         Command command = commands.get(name);
+        if (command == null && addressed) {
+            // "hey @helper, who is here?": the first word that names a command.
+            String[] words = text.strip().split("\\s+");
+            for (int i = 1; i < words.length && command == null; i++) {
+                String word = words[i].toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}_-]", "");
+                if (word.startsWith(config.prefix)) {
+                    word = word.substring(config.prefix.length());
+                }
+                command = commands.get(word);
+                if (command != null) {
+                    name = word;
+                    arguments = String.join(" ", java.util.Arrays.copyOfRange(words, i + 1, words.length));
+                    context = new CommandContext(this, name, arguments, sender, room);
+                }
+            }
+        }
         if (command == null) {
             if (addressed) {
                 context.reply(name.isEmpty() ? "hello! Try " + config.prefix + "help"
