@@ -1,0 +1,17 @@
+package org.parley.client.core;
+
+import java.time.Instant;
+
+/**
+ * A message in a 1:1 chat, in a room, or from history.
+ *
+ * @param conversation bare address of the chat partner or the room
+ * @param from who wrote it: the partner's bare address in 1:1, the occupant's nickname in a room
+ * @param body the text
+ * @param time when it was sent (the delay stamp for history and offline messages, otherwise reception time)
+ * @param delayed it is history or was stored offline, not live
+ * @param outgoing written by this account
+ */
+public record ChatMessage(String conversation, String from, String body, Instant time, boolean delayed,
+        boolean outgoing) {
+}

@@ -1,0 +1,5 @@
+package org.parley.client.core;
+
+/** A room listed by the MUC service (disco#items). */
+public record PublicRoom(String jid, String name) {
+}
