@@ -6,10 +6,14 @@ import java.util.function.Function;
 
 import org.igniterealtime.smack.inttest.XmppConnectionDescriptor;
 import org.igniterealtime.smack.inttest.XmppConnectionManager;
+import org.jivesoftware.smack.ConnectionConfiguration;
+import org.jivesoftware.smack.bosh.BOSHConfiguration;
+import org.jivesoftware.smack.bosh.XMPPBOSHConnection;
 import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnection;
 import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnectionConfiguration;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smack.websocket.XmppWebSocketTransportModuleDescriptor;
 
 /**
  * One way of connecting SINT to Parley; the whole suite runs once per profile in {@link #all()}.
@@ -22,21 +26,23 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
  * ask for a specific connection class (e.g. {@code ModularXmppClientToServerConnectionLowLevelIntegrationTest}
  * asks for a {@link ModularXmppClientToServerConnection}).
  *
- * <p>Every descriptor must call {@link ParleyEndpoint#trust} on its configuration builder: TLS required, and
- * trust in exactly the server's certificate (SINT's {@code serviceTlsPin} does not work with this Smack
- * version, see there). SINT additionally sets security mode "required" on every connection.
+ * <p>Every TCP descriptor must call {@link ParleyEndpoint#trust} on its configuration builder: TLS required,
+ * and trust in exactly the server's certificate (SINT's {@code serviceTlsPin} does not work with this Smack
+ * version, see there). SINT then applies the profile's {@link #securityMode} to every connection.
  *
- * <p>To add WebSocket or BOSH once Parley serves them: add the endpoint to {@link ParleyEndpoint}, and a
- * profile here, e.g. {@code new ConnectionProfile("parley-websocket", "WebSocket (RFC 7395)", e -> List.of(
- * XmppConnectionDescriptor.buildWebsocketDescriptor(...)))}; results of non-default profiles are keyed
- * {@code Class.method@nickname} in the reports and lists.
+ * <p>Results of non-default profiles are keyed {@code Class.method@nickname} in the reports and lists.
  *
  * @param nickname    SINT's connection nickname of the default descriptor; also names the profile
  * @param description what the profile exercises, for the report
  * @param descriptors the descriptors for a running server, default first
+ * @param securityMode SINT's security mode for every connection: {@code required} (TLS) over TCP;
+ *                     {@code disabled} for the web profiles, which run over plain HTTP on loopback (the
+ *                     server's rule for local web clients) because SINT applies its mode after a descriptor's
+ *                     own configuration and "required" would refuse a ws:// or http:// transport
  */
 record ConnectionProfile(String nickname, String description,
-                         Function<ParleyEndpoint, List<XmppConnectionDescriptor<?, ?, ?>>> descriptors) {
+                         Function<ParleyEndpoint, List<XmppConnectionDescriptor<?, ?, ?>>> descriptors,
+                         String securityMode) {
 
     static final String DEFAULT_NICKNAME = "parley-tcp";
 
@@ -46,9 +52,51 @@ record ConnectionProfile(String nickname, String description,
 
     private static final List<String> INSTALLED = new ArrayList<>();
 
-    /** Every profile the suite runs over. WebSocket and BOSH are not served by Parley yet. */
+    /** Every profile the suite runs over: TCP, and the web gateway's WebSocket and BOSH. */
     static List<ConnectionProfile> all() {
-        return List.of(tcp());
+        return List.of(tcp(), webSocket(), bosh());
+    }
+
+    /** RFC 7395 WebSocket through the web gateway, with Smack's modular connection (java.net.http). */
+    static ConnectionProfile webSocket() {
+        return new ConnectionProfile("parley-websocket", "WebSocket (RFC 7395) via the web gateway, ws:// on loopback",
+                endpoint -> {
+                    try {
+                        return List.of(XmppConnectionDescriptor.buildWith(ModularXmppClientToServerConnection.class,
+                                        ModularXmppClientToServerConnectionConfiguration.class,
+                                        ModularXmppClientToServerConnectionConfiguration.Builder.class)
+                                .withNickname("parley-websocket")
+                                .applyExtraConfiguration(b -> {
+                                    b.removeAllModules();
+                                    b.addModule(XmppWebSocketTransportModuleDescriptor.getBuilder(b)
+                                            .explicitlySetWebSocketEndpointAndDiscovery(endpoint.webSocketUri(), false)
+                                            .build());
+                                })
+                                .build());
+                    } catch (NoSuchMethodException e) {
+                        throw new IllegalStateException("SINT cannot build a descriptor: " + e, e);
+                    }
+                }, "disabled");
+    }
+
+    /** XEP-0124/0206 BOSH through the web gateway, with Smack's BOSH connection. */
+    static ConnectionProfile bosh() {
+        return new ConnectionProfile("parley-bosh", "BOSH (XEP-0124/XEP-0206) via the web gateway, http:// on loopback",
+                endpoint -> {
+                    try {
+                        return List.of(XmppConnectionDescriptor.buildWith(XMPPBOSHConnection.class,
+                                        BOSHConfiguration.class, BOSHConfiguration.Builder.class)
+                                .withNickname("parley-bosh")
+                                .applyExtraConfiguration(b -> b
+                                        .setHost("localhost") // an IP literal becomes "/127.0.0.1" in Smack's BOSH URI
+                                        .setPort(endpoint.httpPort())
+                                        .setFile("/http-bind")
+                                        .setUseHttps(false))
+                                .build());
+                    } catch (NoSuchMethodException e) {
+                        throw new IllegalStateException("SINT cannot build a descriptor: " + e, e);
+                    }
+                }, "disabled");
     }
 
     /** RFC 6120 TCP with STARTTLS, with Smack's classic and its modular connection. */
@@ -76,7 +124,7 @@ record ConnectionProfile(String nickname, String description,
             } catch (NoSuchMethodException e) {
                 throw new IllegalStateException("SINT cannot build a descriptor: " + e, e);
             }
-        });
+        }, "required");
     }
 
     /**

@@ -17,14 +17,20 @@ import org.parley.server.ParleyServer;
 /**
  * Where and how SINT reaches the embedded Parley: its XMPP domain, the loopback address and the ephemeral
  * ports it listens on, and the certificate it presents (the only one the runner's connections trust).
- * Endpoints for WebSocket and BOSH go here once Parley serves them.
+ * The web gateway's plain-HTTP port serves RFC 7395 WebSocket at {@code /xmpp-websocket} and BOSH at
+ * {@code /http-bind}; on loopback the server treats it as secure, as it does for any local web client.
  */
-record ParleyEndpoint(String domain, InetAddress address, int c2sPort, int directTlsPort,
+record ParleyEndpoint(String domain, InetAddress address, int c2sPort, int directTlsPort, int httpPort,
                       X509Certificate certificate, String certificateFingerprint) {
 
-    static ParleyEndpoint of(ParleyServer server) {
+    static ParleyEndpoint of(ParleyServer server, int httpPort) {
         return new ParleyEndpoint(server.domain(), InetAddress.getLoopbackAddress(), server.c2sPort(),
-                server.directTlsPort(), server.certificate(), server.certificateFingerprint());
+                server.directTlsPort(), httpPort, server.certificate(), server.certificateFingerprint());
+    }
+
+    /** The RFC 7395 endpoint, e.g. {@code ws://127.0.0.1:8080/xmpp-websocket}. */
+    java.net.URI webSocketUri() {
+        return java.net.URI.create("ws://127.0.0.1:" + httpPort + "/xmpp-websocket");
     }
 
     /**

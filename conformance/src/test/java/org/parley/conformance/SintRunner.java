@@ -80,7 +80,7 @@ final class SintRunner {
         try {
             return Configuration.builder()
                     .setService(endpoint.domain())
-                    .setSecurityMode("required")
+                    .setSecurityMode(profile.securityMode())
                     .setReplyTimeout(Long.toString(replyTimeout.toMillis()))
                     .setDefaultConnection(profile.nickname())
                     .setEnabledConnections(profile.nickname())

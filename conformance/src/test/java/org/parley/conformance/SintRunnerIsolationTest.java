@@ -34,7 +34,7 @@ class SintRunnerIsolationTest {
         TestClass selfTest = new TestClass(RunnerSelfTestIntegrationTest.class, methods, "", Map.of());
         try (ParleyServer server = ParleyServer.start(SmackIntegrationSuiteTest.settings(data))) {
             server.accounts().create("admin", "admin-password");
-            SintRunner runner = new SintRunner(ParleyEndpoint.of(server), ConnectionProfile.tcp(),
+            SintRunner runner = new SintRunner(ParleyEndpoint.of(server, -1), ConnectionProfile.tcp(),
                     Duration.ofMillis(1000), "admin", "admin-password", line -> { });
             runner.preflight();
             Map<String, TestOutcome> outcomes = runner.run(selfTest, methods, m -> true).stream()

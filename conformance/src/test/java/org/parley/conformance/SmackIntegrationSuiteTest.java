@@ -28,6 +28,7 @@ import org.jivesoftware.smack.Smack;
 import org.junit.jupiter.api.Test;
 import org.parley.conformance.SintCatalog.TestClass;
 import org.parley.conformance.TestOutcome.Status;
+import org.parley.gateway.WebGateway;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
 
@@ -112,8 +113,16 @@ class SmackIntegrationSuiteTest {
             fail("SINT run could not start: Parley did not start: " + Failures.describe(e), e);
             return;
         }
-        try (ParleyServer server = parley) {
-            ParleyEndpoint endpoint = ParleyEndpoint.of(server);
+        WebGateway web;
+        try {
+            web = WebGateway.start(parley, settings(dataDirectory));
+        } catch (Exception e) {
+            parley.close();
+            fail("SINT run could not start: the web gateway did not start: " + Failures.describe(e), e);
+            return;
+        }
+        try (ParleyServer server = parley; WebGateway gateway = web) {
+            ParleyEndpoint endpoint = ParleyEndpoint.of(server, gateway.httpPort());
             String adminPassword = randomPassword();
             server.accounts().create(ADMIN, adminPassword);
             console.printf("[sint] Parley %s serving %s on 127.0.0.1:%d (STARTTLS required), only its certificate trusted "

@@ -18,8 +18,12 @@ import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.ReconnectionListener;
 import org.jivesoftware.smack.ReconnectionManager;
 import org.jivesoftware.smack.SmackException;
+import org.jivesoftware.smack.StanzaCollector;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.chat2.ChatManager;
+import org.jivesoftware.smack.filter.AndFilter;
+import org.jivesoftware.smack.filter.FromMatchesFilter;
+import org.jivesoftware.smack.filter.MessageTypeFilter;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.PresenceBuilder;
@@ -521,9 +525,21 @@ public final class ParleyClient implements AutoCloseable {
         if (historyMessages >= 0) {
             enter.requestMaxStanzasHistory(historyMessages);
         }
-        MultiUserChat.MucCreateConfigFormHandle created = muc.createOrJoin(enter.build());
-        if (created != null) {
-            created.makeInstant();
+        // XEP-0045 §7.2.15: the subject comes last, after the occupants and the history; waiting for it makes a
+        // returned Room complete (its subject known, its history delivered).
+        StanzaCollector subject = c.createStanzaCollector(new AndFilter(FromMatchesFilter.create(jid),
+                MessageTypeFilter.GROUPCHAT, s -> ((Message) s).getSubject() != null && ((Message) s).getBody() == null));
+        try {
+            MultiUserChat.MucCreateConfigFormHandle created = muc.createOrJoin(enter.build());
+            if (created != null) {
+                created.makeInstant();
+            }
+            Message first = subject.nextResult(c.getReplyTimeout());
+            if (first != null) {
+                wrapper.subjectOnEntry(first.getSubject());
+            }
+        } finally {
+            subject.cancel();
         }
         wrapper.joinedAs(nick, password);
         return wrapper;

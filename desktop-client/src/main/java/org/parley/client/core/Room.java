@@ -21,6 +21,8 @@ import org.jivesoftware.smackx.muc.MucEnterConfiguration;
 /** A joined group chat room (XEP-0045). Obtained from {@link ParleyClient#join}. */
 public final class Room {
 
+    private volatile String subject;
+
     private final MultiUserChat muc;
     private final List<RoomListener> listeners = new CopyOnWriteArrayList<>();
     private volatile String nick;
@@ -44,9 +46,15 @@ public final class Room {
             }
         });
         muc.addSubjectUpdatedListener((subject, from) -> {
+            this.subject = subject;
             String by = from == null ? null : from.getResourceOrEmpty().toString();
             listeners.forEach(l -> l.subjectChanged(this, subject, by));
         });
+    }
+
+    /** The subject a room sends last when entering it (XEP-0045 §7.2.15), recorded before join() returns. */
+    void subjectOnEntry(String subject) {
+        this.subject = subject;
     }
 
     void joinedAs(String nick, String password) {
@@ -131,7 +139,7 @@ public final class Room {
 
     /** The subject, or null when none is set. */
     public String subject() {
-        return muc.getSubject();
+        return subject == null || subject.isEmpty() ? null : subject;
     }
 
     public void changeSubject(String subject) throws SmackException.NoResponseException, XMPPException.XMPPErrorException,

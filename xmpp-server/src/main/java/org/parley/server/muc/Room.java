@@ -183,11 +183,6 @@ final class Room {
         if ("unavailable".equals(type)) {
             if (current != null) {
                 leave(current, from, statusElements(presence));
-            } else if (nick != null) {
-                // Leaving twice (e.g. a client rejoining after its old session already left) is answered like a
-                // leave, so the client does not wait for a reply that never comes.
-                host.send(MucXml.presence(occupantJid(nick), from, "unavailable", List.of(),
-                        MucXml.Item.of(affiliationOf(from.getBareJID()), Role.NONE, null), List.of(MucXml.SELF), null));
             }
             return true;
         }
