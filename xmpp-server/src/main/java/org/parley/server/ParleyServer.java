@@ -57,6 +57,7 @@ import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.sasl.SaslMechanisms;
 import org.parley.server.session.ParleySession;
+import org.parley.server.sm.Resumption;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.jdbc.JdbcStorage;
 import org.parley.server.stream.StanzaDispatcher;
@@ -86,6 +87,8 @@ public final class ParleyServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ParleyServer.class);
     private static final String VERSION = versionOf();
+    /** How long a session whose connection dropped waits to be resumed (XEP-0198 §5) before it ends. */
+    static final Duration RESUMPTION_TIMEOUT = Duration.ofMinutes(5);
 
     private final ServerSettings settings;
     private final Storage storage;
@@ -197,7 +200,8 @@ public final class ParleyServer implements AutoCloseable {
         dispatcher.observeServerResponses(pep::response);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
-                registration, registry, dispatcher, this::endForConflict, this::endSessionsOf);
+                registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
+                new Resumption(housekeeping, RESUMPTION_TIMEOUT));
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));

@@ -136,6 +136,35 @@ public class SessionRegistry extends ResourceRegistry {
         return binding;
     }
 
+    /**
+     * Moves a bound resource to another session, keeping its presence state and priority and firing no
+     * departure: a stream resumed on a new connection (XEP-0198 §5) goes on as the same resource.
+     */
+    public synchronized Optional<Binding> rebind(Entity fullJid, SessionContext newSession) {
+        Optional<Binding> found = find(fullJid);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Binding old = found.get();
+        Binding moved = new Binding(newSession, old.fullJid);
+        moved.state = old.state;
+        moved.priority = old.priority;
+        bySession.remove(old.session, old);
+        bySession.put(newSession, moved);
+        replace(byUser.get(old.fullJid.getBareJID()), old, moved);
+        replace(byResource.get(old.fullJid.getResource()), old, moved);
+        return Optional.of(moved);
+    }
+
+    private static void replace(List<Binding> list, Binding old, Binding moved) {
+        if (list != null) {
+            int i = list.indexOf(old);
+            if (i >= 0) {
+                list.set(i, moved);
+            }
+        }
+    }
+
     /** The binding of a full JID, if that resource is online. */
     public Optional<Binding> find(Entity fullJid) {
         if (fullJid == null || !fullJid.isResourceSet()) {

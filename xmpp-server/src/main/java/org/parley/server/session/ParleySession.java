@@ -21,6 +21,10 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     private final SerialExecutor executor;
     private final SessionStateHolder state;
     private volatile boolean closed;
+    private volatile java.util.function.Predicate<Stanza> recorder;
+    private volatile ParleySession successor;
+    private final Object outputLock = new Object();
+    private java.util.List<Stanza> held;
 
     public ParleySession(ServerRuntimeContext runtime, SessionStateHolder state, StreamTransport transport,
                          SerialExecutor executor) {
@@ -59,9 +63,58 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
 
     @Override
     public void write(Stanza stanza) {
+        ParleySession next = successor;
+        if (next != null) {
+            next.write(stanza); // the session was resumed on another stream (XEP-0198 §5)
+            return;
+        }
+        synchronized (outputLock) {
+            if (held != null) {
+                held.add(stanza);
+                return;
+            }
+        }
+        send(stanza);
+    }
+
+    private void send(Stanza stanza) {
+        java.util.function.Predicate<Stanza> r = recorder;
+        if (r != null) {
+            r.test(stanza);
+        }
         if (!closed) {
             transport.send(new Renderer(stanza).getComplete());
         }
+    }
+
+    /** Holds back whatever is written until {@link #releaseOutput}: a resumption is being set up. */
+    public void holdOutput() {
+        synchronized (outputLock) {
+            held = new java.util.ArrayList<>();
+        }
+    }
+
+    /** Sends {@code first}, then what was held back, in order, and writes directly again. */
+    public void releaseOutput(java.util.List<Stanza> first) {
+        synchronized (outputLock) {
+            first.forEach(this::send);
+            java.util.List<Stanza> waiting = held;
+            held = null;
+            if (waiting != null) {
+                waiting.forEach(this::send);
+            }
+        }
+    }
+
+    /** Stream management (XEP-0198): every stanza written is also handed to {@code recorder} first. */
+    public void recordOutbound(java.util.function.Predicate<Stanza> recorder) {
+        this.recorder = recorder;
+    }
+
+    /** From now on, whatever is written to this (old) session goes to {@code next}: a resumed stream took it over. */
+    public void handOverTo(ParleySession next) {
+        this.recorder = null;
+        this.successor = next;
     }
 
     /** Writes already serialised XML (stream-level elements). */

@@ -8,6 +8,7 @@ import org.parley.server.config.ServerSettings;
 import org.parley.server.im.Registration;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.sasl.SaslMechanisms;
+import org.parley.server.sm.Resumption;
 
 /**
  * What every {@link XmppStream} shares: the server's domain and limits, SASL, registration, the session
@@ -15,9 +16,10 @@ import org.parley.server.sasl.SaslMechanisms;
  *
  * @param onResourceConflict ends a session whose resource a newer session takes over (RFC 6120 §7.7.2.2)
  * @param onAccountRemoved   ends every session of an account that was just deleted (XEP-0077 §3.2)
+ * @param resumption         resumable streams (XEP-0198 §5)
  */
 public record StreamEnvironment(String domain, boolean starttlsRequired, ServerSettings.Limits limits,
                                 SaslMechanisms sasl, Registration registration, SessionRegistry registry,
                                 StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict,
-                                Consumer<Entity> onAccountRemoved) {
+                                Consumer<Entity> onAccountRemoved, Resumption resumption) {
 }

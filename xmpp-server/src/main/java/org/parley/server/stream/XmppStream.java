@@ -25,6 +25,8 @@ import org.parley.server.routing.StanzaErrors;
 import org.parley.server.sasl.SaslMechanism;
 import org.parley.server.sasl.SaslStep;
 import org.parley.server.session.ParleySession;
+import org.parley.server.sm.Resumption;
+import org.parley.server.sm.StreamManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -38,7 +40,7 @@ import org.slf4j.MDC;
  *
  * <p>All methods run on the session's serial executor, never concurrently.
  */
-public final class XmppStream implements XmlStreamListener {
+public final class XmppStream implements XmlStreamListener, Resumption.Resumable {
 
     private static final Logger LOG = LoggerFactory.getLogger(XmppStream.class);
 
@@ -46,6 +48,7 @@ public final class XmppStream implements XmlStreamListener {
     static final String NS_SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
     static final String NS_BIND = "urn:ietf:params:xml:ns:xmpp-bind";
     static final String NS_SESSION = "urn:ietf:params:xml:ns:xmpp-session";
+    static final String NS_SM = "urn:xmpp:sm:3";
     static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
     static final String NS_REGISTER = "jabber:iq:register";
     private static final int MAX_SASL_FAILURES = 3;
@@ -59,7 +62,8 @@ public final class XmppStream implements XmlStreamListener {
     private volatile int stanzaLimit;
     private boolean headerSent;
     private boolean streamOpen;
-    private boolean ended;
+    private volatile boolean ended;
+    private StreamManagement sm;
     private SaslMechanism sasl;
     private int saslFailures;
     private Entity fullJid;
@@ -165,6 +169,7 @@ public final class XmppStream implements XmlStreamListener {
             f.append("<session xmlns='").append(NS_SESSION).append("'><optional/></session>");
             f.append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
             f.append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
+            f.append("<sm xmlns='").append(NS_SM).append("'/>"); // XEP-0198
         } else {
             if (!secure && transport.canStartTls()) {
                 f.append("<starttls xmlns='").append(NS_TLS).append("'>");
@@ -229,6 +234,23 @@ public final class XmppStream implements XmlStreamListener {
             sendIfAny(words);
         }
         transport.close();
+        String resumable = sm == null ? null : sm.resumptionId();
+        if (resumable != null && cause == SessionTerminationCause.CONNECTION_ABORT && fullJid != null
+                && session.getState() == SessionState.AUTHENTICATED) {
+            // XEP-0198 §5: the session stays (bound, in its rooms, collecting what is sent to it) until the
+            // client resumes it on a new connection or the resumption timeout ends it.
+            env.resumption().detached(resumable, this);
+            LOG.debug("stream of {} lost; resumable for {} s", describePeer(), env.resumption().timeoutSeconds());
+            return;
+        }
+        if (resumable != null) {
+            env.resumption().forget(resumable);
+        }
+        endSession(cause);
+    }
+
+    /** Ends the session: unavailable presence to contacts, unbinding, departure from rooms (RFC 6121 §4.6). */
+    private void endSession(SessionTerminationCause cause) {
         try {
             SessionRegistry.runAs(session.getInitiatingEntity(), () -> {
                 if (session.getState() == SessionState.AUTHENTICATED && fullJid != null) {
@@ -274,6 +296,10 @@ public final class XmppStream implements XmlStreamListener {
         String ns = element.getNamespaceURI();
         String name = element.getName();
         SessionState state = session.getState();
+        if (NS_SM.equals(ns) && state == SessionState.AUTHENTICATED) {
+            streamManagement(element);
+            return;
+        }
         if (state != SessionState.AUTHENTICATED) {
             if (NS_TLS.equals(ns) && "starttls".equals(name)) {
                 startTls();
@@ -308,6 +334,133 @@ public final class XmppStream implements XmlStreamListener {
             return;
         }
         env.dispatcher().dispatch(session, fullJid, element);
+        if (sm != null) {
+            sm.handled();
+        }
+    }
+
+    // ---- stream management (XEP-0198) ----
+
+    private void streamManagement(Stanza element) throws StreamErrorException {
+        switch (element.getName()) {
+            case "enable" -> {
+                if (fullJid == null || sm != null) {
+                    // §3: enable only once, after binding a resource.
+                    transport.send("<failed xmlns='" + NS_SM + "'><unexpected-request "
+                            + "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+                    return;
+                }
+                String resume = element.getAttributeValue("resume");
+                boolean resumable = "true".equals(resume) || "1".equals(resume);
+                String id = resumable ? newStreamId() : null;
+                sm = new StreamManagement(id);
+                session.recordOutbound(this::recorded);
+                if (resumable) {
+                    env.resumption().attached(id, this);
+                    transport.send("<enabled xmlns='" + NS_SM + "' id='" + id + "' resume='true' max='"
+                            + env.resumption().timeoutSeconds() + "'/>");
+                } else {
+                    transport.send("<enabled xmlns='" + NS_SM + "'/>");
+                }
+            }
+            case "r" -> {
+                if (sm != null) {
+                    transport.send("<a xmlns='" + NS_SM + "' h='" + sm.handledCount() + "'/>");
+                }
+            }
+            case "a" -> {
+                Long h = counter(element.getAttributeValue("h"));
+                if (sm != null && (h == null || !sm.acknowledged(h))) {
+                    throw new StreamErrorException(StreamErrorCondition.UNDEFINED_CONDITION,
+                            "the acknowledgement does not match the stanzas sent (XEP-0198 §4)");
+                }
+            }
+            case "resume" -> resume(element);
+            default -> throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
+                    "unknown stream management element <" + element.getName() + "/>");
+        }
+    }
+
+    private boolean recorded(Stanza stanza) {
+        if (!sm.sent(stanza)) {
+            LOG.warn("{} has not acknowledged {} stanzas; the oldest is no longer kept for resumption",
+                    describePeer(), StreamManagement.MAX_UNACKED);
+        }
+        return true;
+    }
+
+    /** §5: takes over a detached (or not yet noticed dead) session of the same account. */
+    private void resume(Stanza element) {
+        String previd = element.getAttributeValue("previd");
+        Long h = counter(element.getAttributeValue("h"));
+        Resumption.Resumable old = fullJid != null || previd == null || h == null ? null
+                : env.resumption().take(previd, session.getInitiatingEntity());
+        if (old == null) {
+            transport.send("<failed xmlns='" + NS_SM + "'><item-not-found "
+                    + "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+            return;
+        }
+        session.holdOutput();
+        old.handOver(session);
+        if (env.registry().rebind(old.fullJid(), session).isEmpty()) {
+            session.releaseOutput(List.of());
+            transport.send("<failed xmlns='" + NS_SM + "'><item-not-found "
+                    + "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+            return;
+        }
+        fullJid = old.fullJid();
+        sm = old.state();
+        List<Stanza> again = sm.takeUnacknowledged(h);
+        session.recordOutbound(this::recorded);
+        env.resumption().attached(previd, this);
+        transport.send("<resumed xmlns='" + NS_SM + "' previd='" + escape(previd) + "' h='" + sm.handledCount() + "'/>");
+        session.releaseOutput(again);
+        LOG.debug("{} resumed, {} stanzas sent again", fullJid.getFullQualifiedName(), again.size());
+    }
+
+    private static Long counter(String value) {
+        try {
+            long h = Long.parseLong(value);
+            return h < 0 || h >= (1L << 32) ? null : h;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public StreamManagement state() {
+        return sm;
+    }
+
+    @Override
+    public void handOver(ParleySession next) {
+        ended = true;
+        session.handOverTo(next);
+        transport.close();
+    }
+
+    /** The resumption timeout passed: end the session, and give its unacknowledged messages another way in. */
+    @Override
+    public void expire() {
+        session.executor().execute(() -> {
+            List<Stanza> undelivered = sm.takeAll();
+            session.recordOutbound(null);
+            endSession(SessionTerminationCause.CONNECTION_ABORT);
+            // Messages the client never confirmed go to the account's other resources or offline storage
+            // (XEP-0198 §5, RFC 6121 §8.5.2).
+            var relay = session.getServerRuntimeContext().getStanzaRelay();
+            for (Stanza stanza : undelivered) {
+                if ("message".equals(stanza.getName()) && !StanzaErrors.isError(stanza)
+                        && !stanza.getInnerElementsNamed("body", org.apache.vysper.xmpp.protocol.NamespaceURIs.JABBER_CLIENT).isEmpty()) {
+                    try {
+                        relay.relay(fullJid.getBareJID(), stanza,
+                                org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+                    } catch (Exception e) {
+                        LOG.warn("unacknowledged message for {} could not be rerouted: {}", fullJid, e.toString());
+                    }
+                }
+            }
+        });
     }
 
     private boolean addressedToServer(Stanza element) {

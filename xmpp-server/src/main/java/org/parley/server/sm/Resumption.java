@@ -1,0 +1,100 @@
+package org.parley.server.sm;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resumable streams (XEP-0198 §5) by their resumption id: attached while their connection lives, then
+ * detached for at most the resumption timeout, during which a new connection of the same account may take
+ * the session over; after it the session ends for good.
+ */
+public final class Resumption {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Resumption.class);
+
+    /** What a resumable stream offers to whoever resumes it. */
+    public interface Resumable {
+        /** The bound full JID. */
+        Entity fullJid();
+
+        StreamManagement state();
+
+        /**
+         * Stops the old stream without ending its session, and sends whatever is still written to that session
+         * to {@code next}: the new stream takes it over.
+         */
+        void handOver(org.parley.server.session.ParleySession next);
+
+        /** The timeout passed: end the session as if the stream had just ended. */
+        void expire();
+    }
+
+    private record Entry(Resumable stream, ScheduledFuture<?> expiry) {
+    }
+
+    private final Map<String, Entry> streams = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer;
+    private final Duration timeout;
+
+    public Resumption(ScheduledExecutorService timer, Duration timeout) {
+        this.timer = timer;
+        this.timeout = timeout;
+    }
+
+    /** How long a detached session waits for its client, in whole seconds (the {@code max} of §5). */
+    public long timeoutSeconds() {
+        return Math.max(1, timeout.toSeconds());
+    }
+
+    public void attached(String id, Resumable stream) {
+        Entry old = streams.put(id, new Entry(stream, null));
+        if (old != null && old.expiry() != null) {
+            old.expiry().cancel(false);
+        }
+    }
+
+    /** The stream's connection is gone: keep the session for the timeout. */
+    public void detached(String id, Resumable stream) {
+        ScheduledFuture<?> expiry = timer.schedule(() -> {
+            if (streams.remove(id) != null) {
+                LOG.debug("resumption of {} timed out", stream.fullJid());
+                stream.expire();
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        streams.put(id, new Entry(stream, expiry));
+    }
+
+    /** The stream ended cleanly: it can no longer be resumed. */
+    public void forget(String id) {
+        Entry e = streams.remove(id);
+        if (e != null && e.expiry() != null) {
+            e.expiry().cancel(false);
+        }
+    }
+
+    /**
+     * Takes over the stream {@code id} for {@code user} (its bare JID must match, §5): null when there is no
+     * such stream, or it belongs to someone else.
+     */
+    public Resumable take(String id, Entity user) {
+        Entry e = streams.get(id);
+        if (e == null || !e.stream().fullJid().getBareJID().equals(user.getBareJID())) {
+            return null;
+        }
+        if (!streams.remove(id, e)) {
+            return null;
+        }
+        if (e.expiry() != null) {
+            e.expiry().cancel(false);
+        }
+        return e.stream();
+    }
+}

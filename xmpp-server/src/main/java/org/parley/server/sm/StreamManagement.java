@@ -1,0 +1,91 @@
+package org.parley.server.sm;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.vysper.xmpp.stanza.Stanza;
+
+/**
+ * XEP-0198 state of one managed stream: how many stanzas the server handled ({@code h} it reports), and
+ * the stanzas it sent that the client has not acknowledged yet — what a resumed stream sends again.
+ * Counters wrap at 2^32 as §4 says. Thread-safe: stanzas are sent from any thread that delivers to the session.
+ */
+public final class StreamManagement {
+
+    /** The most unacknowledged stanzas kept; beyond it the oldest are dropped (and the loss logged by the caller). */
+    public static final int MAX_UNACKED = 10_000;
+    private static final long MOD = 1L << 32;
+
+    private final String resumptionId;
+    private final ArrayDeque<Stanza> unacked = new ArrayDeque<>();
+    private long handled;
+    private long acked;
+    private long sent;
+
+    /** @param resumptionId the id a client resumes with, or null when the stream is not resumable */
+    public StreamManagement(String resumptionId) {
+        this.resumptionId = resumptionId;
+    }
+
+    public String resumptionId() {
+        return resumptionId;
+    }
+
+    /** Counts one stanza the server handled for the client (§4). */
+    public synchronized void handled() {
+        handled = (handled + 1) % MOD;
+    }
+
+    public synchronized long handledCount() {
+        return handled;
+    }
+
+    /** Records a stanza sent to the client; false when the oldest unacknowledged one had to be dropped. */
+    public synchronized boolean sent(Stanza stanza) {
+        unacked.addLast(stanza);
+        sent = (sent + 1) % MOD;
+        if (unacked.size() > MAX_UNACKED) {
+            unacked.removeFirst();
+            acked = (acked + 1) % MOD;
+            return false;
+        }
+        return true;
+    }
+
+    /** The client acknowledged everything up to {@code h}; true when {@code h} is plausible. */
+    public synchronized boolean acknowledged(long h) {
+        long newlyAcked = ((h - acked) % MOD + MOD) % MOD;
+        if (newlyAcked > unacked.size()) {
+            return false; // acknowledges stanzas never sent (§4: an error the server may treat as undefined-condition)
+        }
+        for (long i = 0; i < newlyAcked; i++) {
+            unacked.removeFirst();
+        }
+        acked = h % MOD;
+        return true;
+    }
+
+    public synchronized int unackedCount() {
+        return unacked.size();
+    }
+
+    /** Everything not acknowledged, oldest first; the queue is then empty. */
+    public synchronized List<Stanza> takeAll() {
+        List<Stanza> rest = new ArrayList<>(unacked);
+        unacked.clear();
+        return rest;
+    }
+
+    /**
+     * On resumption (§5): drops what the client says it received and hands back the rest, in order, to be
+     * sent again; the queue is then empty, and the stanzas are recorded anew as they are resent.
+     */
+    public synchronized List<Stanza> takeUnacknowledged(long clientH) {
+        acknowledged(clientH);
+        List<Stanza> rest = new ArrayList<>(unacked);
+        unacked.clear();
+        sent = acked; // the client counts the resent stanzas on from its h
+        return rest;
+    }
+}
