@@ -143,6 +143,16 @@ class BoshProtocolTest {
     }
 
     @Test
+    void requestWaitingForAGapThatNeverFillsEndsTheSessionAfterInactivity() throws Exception {
+        RawBosh bosh = client();
+        bosh.create(5, 1, "");
+        bosh.skip(); // lost on the way
+        CompletableFuture<HttpResponse<String>> early = bosh.nextAsync("", "");
+        String body = early.get(15, TimeUnit.SECONDS).body(); // one second of inactivity
+        assertEquals("item-not-found", RawBosh.attribute(body, "condition"), body);
+    }
+
+    @Test
     void moreSimultaneousRequestsThanAllowedIsPolicyViolation() throws Exception {
         XMPPTCPConnection alice = gateway.server().login("alice", "listener");
         try {
