@@ -9,12 +9,16 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import org.jivesoftware.smack.AbstractXMPPConnection;
+import org.jivesoftware.smack.ConnectionListener;
+import org.jivesoftware.smack.XMPPException;
+import org.jivesoftware.smack.packet.StreamError;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.MessageBuilder;
 import org.jivesoftware.smack.packet.Presence;
@@ -122,6 +126,31 @@ class CrossTransportChatTest {
             }
         } finally {
             all.forEach(AbstractXMPPConnection::disconnect);
+        }
+    }
+
+    @Test
+    void aNewerSessionTakingTheResourceEndsBoshAndWebSocketSessionsWithConflict() throws Exception {
+        for (boolean overBosh : new boolean[] {true, false}) {
+            AbstractXMPPConnection web = overBosh ? gateway.boshLogin("bosh") : gateway.webSocketLogin("ws");
+            CompletableFuture<Exception> closed = new CompletableFuture<>();
+            web.addConnectionListener(new ConnectionListener() {
+                @Override
+                public void connectionClosedOnError(Exception e) {
+                    closed.complete(e);
+                }
+            });
+            String resource = web.getUser().getResourcepart().toString();
+            AbstractXMPPConnection tcp = gateway.server().login(name(web), resource);
+            try {
+                Exception error = closed.get(15, TimeUnit.SECONDS);
+                assertTrue(error instanceof XMPPException.StreamErrorException se
+                        && se.getStreamError().getCondition() == StreamError.Condition.conflict,
+                        (overBosh ? "BOSH" : "WebSocket") + " client told conflict (RFC 6120 §7.7.2.2): " + error);
+            } finally {
+                tcp.disconnect();
+                web.disconnect();
+            }
         }
     }
 

@@ -69,7 +69,8 @@ public final class BoshHandler extends Handler.Abstract.NonBlocking {
             return true;
         }
         Exchange exchange = new Exchange(request, response, callback);
-        Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(Invocable.InvocationType.NON_BLOCKING,
+        // BLOCKING only in Jetty's sense: parsing a large body is work for a pool thread, not for the selector.
+        Content.Source.asByteArrayAsync(request, maxBodyBytes, Promise.Invocable.from(Invocable.InvocationType.BLOCKING,
                 bytes -> received(bytes, exchange),
                 failure -> {
                     LOG.debug("BOSH request from {} not read: {}", Peers.address(request), failure.toString());

@@ -462,8 +462,12 @@ final class BoshSession implements StreamTransport {
         owner.server.streamGone(stream);
     }
 
+    /**
+     * Starts the inactivity timer when no request is held. Requests waiting early for a gap do not count: if the
+     * missing request does not come within the inactivity period either, it is lost and the session ends.
+     */
     private void afterChange() {
-        if (!gone && held.isEmpty() && early.isEmpty() && idleTimer == null) {
+        if (!gone && held.isEmpty() && idleTimer == null) {
             Duration idle = pause != null && finalBody == null ? pause : owner.settings.inactivity();
             idleTimer = owner.timers.schedule(this::inactive, idle.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -480,7 +484,13 @@ final class BoshSession implements StreamTransport {
     private void inactive() {
         synchronized (this) {
             idleTimer = null;
-            if (gone || !held.isEmpty() || !early.isEmpty()) {
+            if (gone || !held.isEmpty()) {
+                return;
+            }
+            if (!early.isEmpty()) {
+                List<Runnable> replies = new ArrayList<>();
+                terminate("item-not-found", null, replies, "request " + nextRid + " never came");
+                replies.forEach(Runnable::run);
                 return;
             }
             boolean streamAlive = finalBody == null;

@@ -30,7 +30,7 @@ class BoshProtocolTest {
     @RegisterExtension
     static final TestGateway gateway = TestGateway.withSettings(TestGateway.http(h -> new ServerSettings.Http(
             h.bindAddress(), h.port(), h.tlsPort(), h.allowedOrigins(),
-            new ServerSettings.Bosh(Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(5)))),
+            new ServerSettings.Bosh(Duration.ofSeconds(60), Duration.ofSeconds(2), Duration.ofSeconds(5)))),
             "alice", "bob", "idle", "watcher", "quitter");
 
     private RawBosh client() {
@@ -55,7 +55,7 @@ class BoshProtocolTest {
         assertEquals("60", RawBosh.attribute(body, "wait"), "lowered to http.bosh.max-wait");
         assertEquals("2", RawBosh.attribute(body, "hold"), "at most 2 held requests");
         assertEquals("3", RawBosh.attribute(body, "requests"), "hold + 1");
-        assertEquals("1", RawBosh.attribute(body, "inactivity"));
+        assertEquals("2", RawBosh.attribute(body, "inactivity"));
         assertEquals("5", RawBosh.attribute(body, "maxpause"));
         assertNotNull(RawBosh.attribute(body, "polling"));
         assertEquals("1.11", RawBosh.attribute(body, "ver"));
@@ -140,6 +140,16 @@ class BoshProtocolTest {
         String both = answerToFirst + answerToSecond;
         assertTrue(both.indexOf("id=\"first\"") >= 0 && both.indexOf("id=\"first\"") < both.indexOf("id=\"second\""),
                 "processed in rid order: " + both);
+    }
+
+    @Test
+    void requestWaitingForAGapThatNeverFillsEndsTheSessionAfterInactivity() throws Exception {
+        RawBosh bosh = client();
+        bosh.create(5, 1, "");
+        bosh.skip(); // lost on the way
+        CompletableFuture<HttpResponse<String>> early = bosh.nextAsync("", "");
+        String body = early.get(15, TimeUnit.SECONDS).body(); // after two seconds of inactivity
+        assertEquals("item-not-found", RawBosh.attribute(body, "condition"), body);
     }
 
     @Test
@@ -242,7 +252,7 @@ class BoshProtocolTest {
             Presence online = seen.poll(10, TimeUnit.SECONDS);
             assertNotNull(online, "the watcher sees idle come online");
             assertEquals(Presence.Type.available, online.getType());
-            // No more requests: after the one-second inactivity the session ends (§10), like a dropped TCP connection.
+            // No more requests: after two seconds of inactivity the session ends (§10), like a dropped TCP connection.
             Presence offline = seen.poll(15, TimeUnit.SECONDS);
             assertNotNull(offline, "the watcher sees idle leave");
             assertEquals(Presence.Type.unavailable, offline.getType());

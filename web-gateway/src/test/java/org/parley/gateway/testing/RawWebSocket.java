@@ -1,6 +1,6 @@
 package org.parley.gateway.testing;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,7 +80,9 @@ public final class RawWebSocket implements WebSocket.Listener, AutoCloseable {
     /** The next message from the server, failing after the default wait. */
     public String next() throws InterruptedException {
         String message = messages.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        assertTrue(message != null, "no message within " + WAIT + "; received so far: " + received);
+        if (message == null) {
+            fail("no message within " + WAIT + "; received so far: " + received());
+        }
         return message;
     }
 
