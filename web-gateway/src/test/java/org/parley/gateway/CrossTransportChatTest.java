@@ -18,21 +18,24 @@ import java.util.function.BooleanSupplier;
 import org.jivesoftware.smack.AbstractXMPPConnection;
 import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.XMPPException;
-import org.jivesoftware.smack.packet.StreamError;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.MessageBuilder;
 import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.StreamError;
 import org.jivesoftware.smack.roster.AbstractRosterListener;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.packet.RosterPacket;
-import org.junit.jupiter.api.Disabled;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.Jid;
 import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
 import org.parley.gateway.testing.TestGateway;
 
 /**
@@ -155,10 +158,61 @@ class CrossTransportChatTest {
     }
 
     @Test
-    @Disabled("needs the MUC service (XEP-0045) being built on main; add once merged")
-    void groupChatRoomAcrossTcpBoshAndWebSocket() {
-        // Place for the MUC test: the same three users join one room over their three transports, exchange
-        // groupchat messages and see each other's occupant presence.
+    void groupChatRoomAcrossTcpBoshAndWebSocket() throws Exception {
+        AbstractXMPPConnection tcp = gateway.server().login("tcp", "room-tcp");
+        AbstractXMPPConnection bosh = gateway.boshLogin("bosh");
+        AbstractXMPPConnection ws = gateway.webSocketLogin("ws");
+        List<AbstractXMPPConnection> all = List.of(tcp, bosh, ws);
+        try {
+            EntityBareJid lobby = JidCreate.entityBareFrom("lobby@conference.localhost");
+            List<MultiUserChat> rooms = new java.util.ArrayList<>();
+            List<BlockingQueue<String>> heard = new java.util.ArrayList<>();
+            List<Semaphore> arrivals = new java.util.ArrayList<>();
+            for (AbstractXMPPConnection c : all) {
+                MultiUserChat room = MultiUserChatManager.getInstanceFor(c).getMultiUserChat(lobby);
+                Semaphore arrived = new Semaphore(0);
+                room.addParticipantListener(p -> arrived.release());
+                arrivals.add(arrived);
+                BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+                room.addMessageListener(m -> {
+                    if (m.getBody() != null && DelayInformation.from(m) == null) {
+                        lines.add(m.getFrom().getResourceOrEmpty() + ": " + m.getBody());
+                    }
+                });
+                room.join(room.getEnterConfigurationBuilder(Resourcepart.from("nick-" + c.getUser().getLocalpart()))
+                        .requestNoHistory().build());
+                rooms.add(room);
+                heard.add(lines);
+            }
+            for (int i = 0; i < 3; i++) {
+                // Occupant i has seen its own presence and those of the others; later joiners' arrive afterwards.
+                while (rooms.get(i).getOccupantsCount() < 3) {
+                    assertTrue(arrivals.get(i).tryAcquire(10, TimeUnit.SECONDS), "occupant presence within 10 s");
+                }
+                assertEquals(3, rooms.get(i).getOccupantsCount(), "everyone sees all three, whatever their transport");
+            }
+            for (int sender = 0; sender < 3; sender++) {
+                rooms.get(sender).sendMessage("hello from " + sender);
+                String expected = "nick-" + all.get(sender).getUser().getLocalpart() + ": hello from " + sender;
+                for (BlockingQueue<String> lines : heard) {
+                    assertEquals(expected, lines.poll(10, TimeUnit.SECONDS),
+                            "every occupant, on every transport, gets every message");
+                }
+            }
+            BlockingQueue<Presence> left = new LinkedBlockingQueue<>();
+            rooms.get(0).addParticipantListener(p -> {
+                if (p.getType() == Presence.Type.unavailable) {
+                    left.add(p);
+                }
+            });
+            ws.instantShutdown(); // the WebSocket drops without a goodbye: the room still sees the leave
+            Presence gone = left.poll(30, TimeUnit.SECONDS);
+            assertEquals(JidCreate.from("lobby@conference.localhost/nick-ws"), gone == null ? null : gone.getFrom());
+        } finally {
+            tcp.disconnect();
+            bosh.disconnect();
+            ws.disconnect();
+        }
     }
 
     private static BlockingQueue<Message> inbox(AbstractXMPPConnection connection) {

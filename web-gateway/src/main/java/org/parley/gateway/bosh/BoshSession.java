@@ -275,7 +275,14 @@ final class BoshSession implements StreamTransport {
             return;
         }
         while (held.size() > terms.hold()) {
-            answerOldest(replies);
+            // The older request is released empty; what is waiting goes in the newest one, at once. So only one
+            // response in flight ever carries stanzas, and a client that handles its HTTP responses in arrival
+            // order rather than rid order (XEP-0124 §9.1 asks for rid order) still sees them in order.
+            answer(held.pollFirst(), "", null, replies);
+        }
+        if (outbound.length() > 0 && !held.isEmpty() && !flushQueued) {
+            flushQueued = true;
+            execute(this::flush);
         }
     }
 

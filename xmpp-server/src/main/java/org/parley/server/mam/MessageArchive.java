@@ -54,6 +54,9 @@ public final class MessageArchive implements AutoCloseable {
     private final Clock clock;
     private final Mode defaultMode;
     private final BiPredicate<Entity, Entity> inRoster;
+    /** Preferences by account: read once, then on every message from memory (they change rarely, here only). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Preferences> preferences =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param inRoster whether the second bare JID is in the roster of the first (for the {@code roster} mode)
@@ -148,11 +151,9 @@ public final class MessageArchive implements AutoCloseable {
     }
 
     Preferences preferences(Entity owner) {
-        String xml = documents.get(owner.getNode(), PREFS_KEY).orElse(null);
-        if (xml == null) {
-            return new Preferences(defaultMode, List.of(), List.of());
-        }
-        return parsePreferences(StanzaParsing.parse(xml));
+        return preferences.computeIfAbsent(owner.getNode(), user -> documents.get(user, PREFS_KEY)
+                .map(xml -> parsePreferences(StanzaParsing.parse(xml)))
+                .orElse(new Preferences(defaultMode, List.of(), List.of())));
     }
 
     private Preferences parsePreferences(XMLElement prefs) {
@@ -194,6 +195,7 @@ public final class MessageArchive implements AutoCloseable {
             }
             p = parsePreferences(prefs);
             documents.put(owner.getNode(), PREFS_KEY, new Renderer(renderPreferences(null, p, ns)).getComplete());
+            preferences.put(owner.getNode(), p);
         } else {
             p = preferences(owner);
         }
