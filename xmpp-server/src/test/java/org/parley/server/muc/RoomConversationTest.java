@@ -218,7 +218,11 @@ class RoomConversationTest {
     @Test
     void xep0045_7_14_aSessionThatEndsWithoutLeavingLeavesTheRoomForEveryoneElse() throws Exception {
         XMPPTCPConnection alice = server.login("alice");
-        XMPPTCPConnection bob = server.login("bob");
+        // Without stream management: a resumable session (XEP-0198 §5) would rightly stay in the room until its
+        // resumption timeout; this is the client that simply goes away.
+        XMPPTCPConnection bob = new XMPPTCPConnection(server.config("bob").build());
+        bob.setUseStreamManagement(false);
+        bob.connect().login();
         try {
             MultiUserChat room = created(alice, "dropped", "alice");
             BlockingQueue<Presence> leaves = new LinkedBlockingQueue<>();
