@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -13,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.jivesoftware.smack.AbstractXMPPConnection;
 import org.jivesoftware.smack.ConnectionListener;
@@ -22,9 +20,7 @@ import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.MessageBuilder;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StreamError;
-import org.jivesoftware.smack.roster.AbstractRosterListener;
 import org.jivesoftware.smack.roster.Roster;
-import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.muc.MultiUserChat;
@@ -33,10 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.EntityBareJid;
-import org.jxmpp.jid.Jid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 import org.parley.gateway.testing.TestGateway;
+import org.parley.server.testing.RosterWait;
 
 /**
  * One server, three transports: a TCP user (Smack's classic connection, STARTTLS), a BOSH user (Smack's
@@ -79,7 +75,7 @@ class CrossTransportChatTest {
             for (AbstractXMPPConnection owner : all) {
                 for (AbstractXMPPConnection contact : all) {
                     if (owner != contact) {
-                        awaitRoster(rosters.get(owner), bare(contact),
+                        RosterWait.awaitEntry(rosters.get(owner), bare(contact),
                                 e -> e.getType() == RosterPacket.ItemType.both);
                     }
                 }
@@ -89,7 +85,7 @@ class CrossTransportChatTest {
                 for (AbstractXMPPConnection contact : all) {
                     if (owner != contact) {
                         Roster roster = rosters.get(owner);
-                        awaitCondition(roster, () -> {
+                        RosterWait.await(roster, () -> {
                             Presence p = roster.getPresence(bare(contact));
                             return p.isAvailable() && ("on " + name(contact)).equals(p.getStatus());
                         }, name(owner) + " sees " + name(contact) + " online");
@@ -232,50 +228,6 @@ class CrossTransportChatTest {
 
     private static String name(AbstractXMPPConnection connection) {
         return connection.getUser().getLocalpart().toString();
-    }
-
-    static void awaitRoster(Roster roster, BareJid contact, java.util.function.Predicate<RosterEntry> condition)
-            throws InterruptedException {
-        awaitCondition(roster, () -> {
-            RosterEntry entry = roster.getEntry(contact);
-            return entry != null && condition.test(entry);
-        }, "roster item " + contact);
-    }
-
-    /** Waits for roster or presence events until {@code condition} holds; never sleeps. */
-    static void awaitCondition(Roster roster, BooleanSupplier condition, String what) throws InterruptedException {
-        Semaphore changed = new Semaphore(0);
-        AbstractRosterListener listener = new AbstractRosterListener() {
-            @Override
-            public void entriesAdded(Collection<Jid> addresses) {
-                changed.release();
-            }
-
-            @Override
-            public void entriesUpdated(Collection<Jid> addresses) {
-                changed.release();
-            }
-
-            @Override
-            public void entriesDeleted(Collection<Jid> addresses) {
-                changed.release();
-            }
-
-            @Override
-            public void presenceChanged(Presence presence) {
-                changed.release();
-            }
-        };
-        roster.addRosterListener(listener);
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (!condition.getAsBoolean()) {
-                long left = deadline - System.nanoTime();
-                assertTrue(left > 0 && changed.tryAcquire(left, TimeUnit.NANOSECONDS), "timed out waiting for " + what);
-            }
-        } finally {
-            roster.removeRosterListener(listener);
-        }
     }
 
     static BareJid jid(String bare) throws Exception {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.impl.JidCreate;
+import org.parley.server.testing.RosterWait;
 import org.parley.server.testing.TestServer;
 
 /** Roster (RFC 6121 §2), subscriptions (§3) and presence (§4) between two Smack clients. */
@@ -85,6 +86,6 @@ class RosterPresenceTest {
 
     private static void awaitSubscription(Roster roster, BareJid contact, RosterPacket.ItemType type)
             throws InterruptedException {
-        RosterTestSupport.awaitEntry(roster, contact, e -> e.getType() == type);
+        RosterWait.awaitEntry(roster, contact, e -> e.getType() == type);
     }
 }

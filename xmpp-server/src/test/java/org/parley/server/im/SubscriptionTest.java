@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.testing.RawClient;
+import org.parley.server.testing.RosterWait;
 import org.parley.server.testing.TestServer;
 
 /** Subscription states of RFC 6121 §3, pre-approval (§3.4) and roster versioning (§2.6). */
@@ -54,13 +55,13 @@ class SubscriptionTest {
             assertTrue(annRoster.isSubscriptionPreApprovalSupported(), "stream feature urn:xmpp:features:pre-approval");
             BareJid benJid = JidCreate.bareFrom("ben@localhost");
             annRoster.preApprove(benJid);
-            RosterTestSupport.awaitEntry(annRoster, benJid, e -> e.isApproved());
+            RosterWait.awaitEntry(annRoster, benJid, e -> e.isApproved());
 
             Roster benRoster = Roster.getInstanceFor(ben);
             benRoster.sendSubscriptionRequest(JidCreate.bareFrom("ann@localhost"));
-            RosterTestSupport.awaitEntry(benRoster, JidCreate.bareFrom("ann@localhost"),
+            RosterWait.awaitEntry(benRoster, JidCreate.bareFrom("ann@localhost"),
                     e -> e.getType() == RosterPacket.ItemType.to);
-            RosterTestSupport.awaitEntry(annRoster, benJid, e -> e.getType() == RosterPacket.ItemType.from);
+            RosterWait.awaitEntry(annRoster, benJid, e -> e.getType() == RosterPacket.ItemType.from);
             assertNull(annRequests.poll(), "a pre-approved request is not shown to the user");
             assertFalse(annRoster.getEntry(benJid).isApproved(), "the pre-approval is used up");
         } finally {
@@ -75,7 +76,7 @@ class SubscriptionTest {
         XMPPTCPConnection cat = online("cat", catRequests);
         try {
             cat.sendStanza(presence(cat, Presence.Type.subscribe, "dan@localhost"));
-            RosterTestSupport.awaitEntry(Roster.getInstanceFor(cat), JidCreate.bareFrom("dan@localhost"),
+            RosterWait.awaitEntry(Roster.getInstanceFor(cat), JidCreate.bareFrom("dan@localhost"),
                     RosterEntry::isSubscriptionPending);
         } finally {
             cat.disconnect();
@@ -94,7 +95,7 @@ class SubscriptionTest {
         }
         XMPPTCPConnection catAgain = online("cat", new LinkedBlockingQueue<>());
         try {
-            RosterTestSupport.awaitEntry(Roster.getInstanceFor(catAgain), JidCreate.bareFrom("dan@localhost"),
+            RosterWait.awaitEntry(Roster.getInstanceFor(catAgain), JidCreate.bareFrom("dan@localhost"),
                     e -> !e.isSubscriptionPending() && e.getType() == RosterPacket.ItemType.none);
         } finally {
             catAgain.disconnect();
@@ -119,15 +120,15 @@ class SubscriptionTest {
             eveRoster.preApprove(fayJid);
             fayRoster.preApprove(eveJid);
             // Stanzas of different sessions have no order between them: wait until both are recorded.
-            RosterTestSupport.awaitEntry(eveRoster, fayJid, RosterEntry::isApproved);
-            RosterTestSupport.awaitEntry(fayRoster, eveJid, RosterEntry::isApproved);
+            RosterWait.awaitEntry(eveRoster, fayJid, RosterEntry::isApproved);
+            RosterWait.awaitEntry(fayRoster, eveJid, RosterEntry::isApproved);
             eveRoster.sendSubscriptionRequest(fayJid);
             fayRoster.sendSubscriptionRequest(eveJid);
-            RosterTestSupport.awaitEntry(eveRoster, fayJid, e -> e.getType() == RosterPacket.ItemType.both);
-            RosterTestSupport.awaitEntry(fayRoster, eveJid, e -> e.getType() == RosterPacket.ItemType.both);
+            RosterWait.awaitEntry(eveRoster, fayJid, e -> e.getType() == RosterPacket.ItemType.both);
+            RosterWait.awaitEntry(fayRoster, eveJid, e -> e.getType() == RosterPacket.ItemType.both);
 
             eveRoster.removeEntry(eveRoster.getEntry(fayJid));
-            RosterTestSupport.awaitEntry(fayRoster, eveJid, e -> e.getType() == RosterPacket.ItemType.none);
+            RosterWait.awaitEntry(fayRoster, eveJid, e -> e.getType() == RosterPacket.ItemType.none);
             assertNull(eveRoster.getEntry(fayJid));
         } finally {
             eve.disconnect();
