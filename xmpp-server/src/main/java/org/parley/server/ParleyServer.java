@@ -87,8 +87,6 @@ public final class ParleyServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ParleyServer.class);
     private static final String VERSION = versionOf();
-    /** How long a session whose connection dropped waits to be resumed (XEP-0198 §5) before it ends. */
-    static final Duration RESUMPTION_TIMEOUT = Duration.ofMinutes(5);
 
     private final ServerSettings settings;
     private final Storage storage;
@@ -201,7 +199,7 @@ public final class ParleyServer implements AutoCloseable {
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
-                new Resumption(housekeeping, RESUMPTION_TIMEOUT));
+                new Resumption(housekeeping, settings.sm().resumptionTimeout()));
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));

@@ -20,10 +20,11 @@ import java.util.List;
  * @param http         the web gateway listener (used by web-gateway)
  * @param muc          the multi-user chat service (XEP-0045)
  * @param mam          the message archive (XEP-0313)
+ * @param sm           stream management (XEP-0198)
  */
 public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls, StorageSettings storage,
                              Registration registration, Limits limits, List<String> admins, Http http, Muc muc,
-                             Mam mam) {
+                             Mam mam, Sm sm) {
 
     /**
      * @param bindAddress     address both TCP listeners bind to
@@ -128,32 +129,43 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
 
     /** These settings with other registration rules (tests and embedding). */
     public ServerSettings withRegistration(Registration r) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam, sm);
     }
 
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam, sm);
     }
 
     /** These settings with another web gateway configuration (tests and embedding). */
     public ServerSettings withHttp(Http h) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam, sm);
     }
 
     /** These settings with other client listeners (tests and embedding). */
     public ServerSettings withC2s(C2s c) {
-        return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam);
+        return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam, sm);
+    }
+
+    /**
+     * @param resumptionTimeout how long a session whose connection dropped waits to be resumed (XEP-0198 §5)
+     */
+    public record Sm(Duration resumptionTimeout) {
+    }
+
+    /** These settings with other stream management limits (tests and embedding). */
+    public ServerSettings withSm(Sm s) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, s);
     }
 
     /** These settings with another archive configuration (tests and embedding). */
     public ServerSettings withMam(Mam m) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m, sm);
     }
 
     /** These settings with another chat service configuration (tests and embedding). */
     public ServerSettings withMuc(Muc m) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam, sm);
     }
 
     /** Settings for tests and embedding: the given domain and data directory, free ports, defaults elsewhere. */
@@ -167,6 +179,7 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 List.of("admin@" + domain),
                 new Http("127.0.0.1", 0),
                 new Muc(true, "conference", List.of("lobby"), true, 20, 200, 200),
-                new Mam(true, Mam.Mode.ALWAYS, Duration.ZERO));
+                new Mam(true, Mam.Mode.ALWAYS, Duration.ZERO),
+                new Sm(Duration.ofMinutes(5)));
     }
 }

@@ -119,7 +119,9 @@ public final class SettingsLoader {
         var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true),
                 c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
-                limits(c), c.bareJids("admins"), http, muc(c), mam(c));
+                limits(c), c.bareJids("admins"), http, muc(c), mam(c),
+                new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
+                        Duration.ofDays(1))));
     }
 
     private static ServerSettings.Mam mam(TypedConfig c) {
