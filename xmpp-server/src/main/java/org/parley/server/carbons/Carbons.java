@@ -116,12 +116,7 @@ public final class Carbons extends DefaultDiscoAwareModule implements ServerInfo
                     return new ResponseStanzaContainerImpl(StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, null));
                 }
             }
-            StanzaBuilder result = new StanzaBuilder("iq", NamespaceURIs.JABBER_CLIENT)
-                    .addAttribute("to", iq.getAttributeValue("from")).addAttribute("type", "result");
-            if (iq.getAttributeValue("id") != null) {
-                result.addAttribute("id", iq.getAttributeValue("id"));
-            }
-            return new ResponseStanzaContainerImpl(result.build());
+            return new ResponseStanzaContainerImpl(StanzaErrors.result(iq).build());
         }
     }
 

@@ -111,6 +111,9 @@ public final class MessageArchive implements AutoCloseable {
 
     /** The message with the archive's {@code <stanza-id/>} added and any claimed by the sender removed (XEP-0359 §4). */
     public static Stanza stamped(Stanza message, Entity by, String id) {
+        if (id == null && !claimsId(message, by)) {
+            return message; // the common case: nothing to remove, nothing to add, no copy
+        }
         StanzaBuilder b = new StanzaBuilder(message.getName(), message.getNamespaceURI(), message.getNamespacePrefix());
         for (Attribute a : message.getAttributes()) {
             b.addAttribute(a);
@@ -127,6 +130,16 @@ public final class MessageArchive implements AutoCloseable {
             b.startInnerElement("stanza-id", SID).addAttribute("id", id).addAttribute("by", byJid).endInnerElement();
         }
         return b.build();
+    }
+
+    private static boolean claimsId(Stanza message, Entity by) {
+        String byJid = by.getFullQualifiedName();
+        for (XMLElement e : message.getInnerElementsNamed("stanza-id", SID)) {
+            if (byJid.equals(e.getAttributeValue("by"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean wanted(Entity owner, Entity with) {
@@ -203,7 +216,7 @@ public final class MessageArchive implements AutoCloseable {
     }
 
     private static Stanza renderPreferences(Stanza iq, Preferences p, String ns) {
-        StanzaBuilder b = iq == null ? new StanzaBuilder("prefs", ns) : result(iq).startInnerElement("prefs", ns);
+        StanzaBuilder b = iq == null ? new StanzaBuilder("prefs", ns) : StanzaErrors.result(iq).startInnerElement("prefs", ns);
         b.addAttribute("default", p.mode().name().toLowerCase(java.util.Locale.ROOT));
         for (String list : List.of("always", "never")) {
             b.startInnerElement(list, ns);
@@ -309,7 +322,7 @@ public final class MessageArchive implements AutoCloseable {
             m.endInnerElement().endInnerElement();
             send.accept(m.build());
         }
-        StanzaBuilder fin = result(iq).startInnerElement("fin", ns);
+        StanzaBuilder fin = StanzaErrors.result(iq).startInnerElement("fin", ns);
         if (page.complete()) {
             fin.addAttribute("complete", "true");
         }
@@ -327,7 +340,7 @@ public final class MessageArchive implements AutoCloseable {
 
     /** §4.1.1: the fields a query may filter on. */
     private static Stanza form(Stanza iq, String ns) {
-        StanzaBuilder b = result(iq).startInnerElement("query", ns)
+        StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("query", ns)
                 .startInnerElement("x", DATA).addAttribute("type", "form");
         b.startInnerElement("field", DATA).addAttribute("var", "FORM_TYPE").addAttribute("type", "hidden")
                 .startInnerElement("value", DATA).addText(ns).endInnerElement().endInnerElement();
@@ -365,19 +378,6 @@ public final class MessageArchive implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         e.getInnerTexts().forEach(t -> sb.append(t.getText()));
         return sb.toString();
-    }
-
-    static StanzaBuilder result(Stanza iq) {
-        StanzaBuilder b = new StanzaBuilder("iq", NamespaceURIs.JABBER_CLIENT)
-                .addAttribute("to", iq.getAttributeValue("from"))
-                .addAttribute("type", "result");
-        if (iq.getAttributeValue("to") != null) {
-            b.addAttribute("from", iq.getAttributeValue("to"));
-        }
-        if (iq.getAttributeValue("id") != null) {
-            b.addAttribute("id", iq.getAttributeValue("id"));
-        }
-        return b;
     }
 
     /** Writes the messages still queued for the archive. */

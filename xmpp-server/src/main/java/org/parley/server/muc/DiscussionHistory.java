@@ -83,8 +83,4 @@ final class DiscussionHistory {
         Collections.reverse(chosen);
         return chosen;
     }
-
-    int size() {
-        return entries.size();
-    }
 }

@@ -73,11 +73,6 @@ public final class MucService extends ServiceComponent {
         loadRooms();
     }
 
-    /** Rooms currently held in memory (persistent ones and those with occupants). */
-    public int roomCount() {
-        return rooms.size();
-    }
-
     /**
      * Called by the session registry when a resource stops being present (unavailable presence, or its
      * session ended): it leaves every room it was in (RFC 6121 §4.6.3, XEP-0045 §7.14).
@@ -148,7 +143,7 @@ public final class MucService extends ServiceComponent {
         String ns = query == null ? "" : query.getNamespaceURI();
         boolean get = "get".equals(stanza.getAttributeValue("type"));
         if (get && MucXml.DISCO_INFO.equals(ns) && query.getAttributeValue("node") == null) {
-            StanzaBuilder b = result(stanza).startInnerElement("query", MucXml.DISCO_INFO);
+            StanzaBuilder b = StanzaErrors.result(stanza).startInnerElement("query", MucXml.DISCO_INFO);
             b.startInnerElement("identity", MucXml.DISCO_INFO).addAttribute("category", "conference")
                     .addAttribute("type", "text").addAttribute("name", "Chat rooms").endInnerElement();
             for (String f : List.of(MucXml.MUC, MucXml.DISCO_INFO, MucXml.DISCO_ITEMS, MucXml.PING,
@@ -158,14 +153,14 @@ public final class MucService extends ServiceComponent {
             send(b.endInnerElement().build());
         } else if (get && MucXml.DISCO_ITEMS.equals(ns) && query.getAttributeValue("node") == null) {
             // §6.3: the public rooms.
-            StanzaBuilder b = result(stanza).startInnerElement("query", MucXml.DISCO_ITEMS);
+            StanzaBuilder b = StanzaErrors.result(stanza).startInnerElement("query", MucXml.DISCO_ITEMS);
             rooms.values().stream().filter(Room::isListed).sorted(Comparator.comparing(Room::name))
                     .forEach(r -> b.startInnerElement("item", MucXml.DISCO_ITEMS)
                             .addAttribute("jid", r.jid().getFullQualifiedName())
                             .addAttribute("name", r.title()).endInnerElement());
             send(b.endInnerElement().build());
         } else if (get && MucXml.PING.equals(ns)) {
-            send(result(stanza).build());
+            send(StanzaErrors.result(stanza).build());
         } else {
             send(StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null));
         }
@@ -249,7 +244,7 @@ public final class MucService extends ServiceComponent {
             case MucXml.MUC_OWNER -> room.owner(iq, query, set);
             case MucXml.DISCO_INFO -> set ? badRequest(iq) : room.discoInfo(iq);
             case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq);
-            case MucXml.PING -> set ? badRequest(iq) : result(iq).build();
+            case MucXml.PING -> set ? badRequest(iq) : StanzaErrors.result(iq).build();
             case MessageArchive.MAM2, MessageArchive.MAM1 -> room.archiveQuery(iq, query);
             default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         };
@@ -258,17 +253,6 @@ public final class MucService extends ServiceComponent {
 
     private static Stanza badRequest(Stanza iq) {
         return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, null);
-    }
-
-    private static StanzaBuilder result(Stanza iq) {
-        StanzaBuilder b = new StanzaBuilder("iq", MucXml.CLIENT)
-                .addAttribute("from", iq.getAttributeValue("to"))
-                .addAttribute("to", iq.getAttributeValue("from"))
-                .addAttribute("type", "result");
-        if (iq.getAttributeValue("id") != null) {
-            b.addAttribute("id", iq.getAttributeValue("id"));
-        }
-        return b;
     }
 
     /** What the rooms get from the service. */

@@ -52,10 +52,6 @@ final class Occupant {
         return new ArrayList<>(sessions.keySet());
     }
 
-    boolean hasSession(Entity fullJid) {
-        return sessions.containsKey(fullJid);
-    }
-
     /** The session that last changed presence: the address shown as the occupant's real JID. */
     Entity primarySession() {
         Entity last = null;

@@ -21,7 +21,6 @@ import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
-import org.apache.vysper.xmpp.stanza.IQStanzaType;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
@@ -135,10 +134,6 @@ final class Room {
     /** Listed in the service's disco#items (XEP-0045 §6.3): public, and configured. */
     synchronized boolean isListed() {
         return !gone && !locked && config.publicRoom();
-    }
-
-    synchronized int occupantCount() {
-        return occupants.size();
     }
 
     synchronized StoredRoom snapshot() {
@@ -660,7 +655,7 @@ final class Room {
     }
 
     private Stanza adminGet(Stanza iq, XMLElement item, Affiliation requesterAffiliation, Occupant requester) {
-        StanzaBuilder result = result(iq).startInnerElement("query", MUC_ADMIN);
+        StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MUC_ADMIN);
         Affiliation affiliation = Affiliation.parse(item.getAttributeValue("affiliation"));
         Role role = Role.parse(item.getAttributeValue("role"));
         if (affiliation != null && affiliation != Affiliation.NONE) {
@@ -774,7 +769,7 @@ final class Room {
         if (!affiliationChanges.isEmpty()) {
             host.save(this);
         }
-        return result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     /** §8.2-8.4 and §9.6-9.7: who may change whose role. Null when allowed. */
@@ -868,7 +863,7 @@ final class Room {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may configure the room");
         }
         if (!set) {
-            StanzaBuilder result = result(iq).startInnerElement("query", MUC_OWNER);
+            StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MUC_OWNER);
             ConfigForm.write(result, jid, config, usersWith(Affiliation.OWNER), usersWith(Affiliation.ADMIN),
                     host.maxHistoryLength());
             return result.endInnerElement().build();
@@ -876,7 +871,7 @@ final class Room {
         XMLElement destroy = MucXml.child(query, "destroy", MUC_OWNER);
         if (destroy != null) {
             destroy(destroy);
-            return result(iq).build();
+            return StanzaErrors.result(iq).build();
         }
         XMLElement form = MucXml.child(query, "x", MucXml.DATA);
         if (form == null) {
@@ -887,7 +882,7 @@ final class Room {
             if (locked) {
                 destroy(null);
             }
-            return result(iq).build();
+            return StanzaErrors.result(iq).build();
         }
         if (!"submit".equals(form.getAttributeValue("type"))) {
             return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "the form must be of type submit");
@@ -902,7 +897,7 @@ final class Room {
             return StanzaErrors.error(iq, StanzaErrorCondition.NOT_ACCEPTABLE, "a room needs at least one owner");
         }
         reconfigure(submission);
-        return result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     private void reconfigure(ConfigForm.Submission submission) {
@@ -1022,7 +1017,7 @@ final class Room {
 
     /** §6.4: identity, features and the muc#roominfo form. */
     synchronized Stanza discoInfo(Stanza iq) {
-        StanzaBuilder result = result(iq).startInnerElement("query", MucXml.DISCO_INFO);
+        StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MucXml.DISCO_INFO);
         String node = MucXml.childIn(iq, MucXml.DISCO_INFO).getAttributeValue("node");
         if (node != null) {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
@@ -1059,7 +1054,7 @@ final class Room {
 
     /** §6.5: the occupants, when the room is public or the requester is in it. */
     synchronized Stanza discoItems(Stanza iq) {
-        StanzaBuilder result = result(iq).startInnerElement("query", MucXml.DISCO_ITEMS);
+        StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MucXml.DISCO_ITEMS);
         if (config.publicRoom() || bySession.containsKey(iq.getFrom())) {
             for (Occupant o : occupants.values()) {
                 result.startInnerElement("item", MucXml.DISCO_ITEMS)
@@ -1109,7 +1104,7 @@ final class Room {
             return;
         }
         if (target == sender && payload != null && MucXml.PING.equals(payload.getNamespaceURI())) {
-            reply(result(iq).build()); // XEP-0410 §3.2
+            reply(StanzaErrors.result(iq).build()); // XEP-0410 §3.2
             return;
         }
         Entity to = target.primarySession();
@@ -1170,18 +1165,6 @@ final class Room {
 
     private static Stanza addressed(Stanza stanza, Entity to) {
         return StanzaBuilder.createClone(stanza, true, List.of(new Attribute("to", to.getFullQualifiedName()))).build();
-    }
-
-    private static StanzaBuilder result(Stanza iq) {
-        StanzaBuilder b = new StanzaBuilder("iq", MucXml.CLIENT)
-                .addAttribute("from", iq.getAttributeValue("to"))
-                .addAttribute("to", iq.getAttributeValue("from"))
-                .addAttribute("type", IQStanzaType.RESULT.value());
-        String id = iq.getAttributeValue("id");
-        if (id != null) {
-            b.addAttribute("id", id);
-        }
-        return b;
     }
 
     private void reply(Stanza stanza) {

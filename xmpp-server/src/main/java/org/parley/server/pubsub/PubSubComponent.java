@@ -75,7 +75,7 @@ public final class PubSubComponent extends ServiceComponent {
         Entity requester = iq.getFrom().getBareJID();
         String node = query == null ? null : query.getAttributeValue("node");
         if (PubSubXml.DISCO_INFO.equals(ns) && get) {
-            StanzaBuilder b = PubSubXml.result(iq).startInnerElement("query", PubSubXml.DISCO_INFO);
+            StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("query", PubSubXml.DISCO_INFO);
             if (node == null) {
                 identity(b, "service", "Publish-subscribe");
                 PubSubFeatures.service().forEach(f -> feature(b, f));
@@ -93,7 +93,7 @@ public final class PubSubComponent extends ServiceComponent {
             return b.endInnerElement().build();
         }
         if (PubSubXml.DISCO_ITEMS.equals(ns) && get) {
-            StanzaBuilder b = PubSubXml.result(iq).startInnerElement("query", PubSubXml.DISCO_ITEMS);
+            StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("query", PubSubXml.DISCO_ITEMS);
             if (node != null) {
                 if (service.visibleNode(node, requester).isEmpty()) {
                     return PubSubXml.error(iq, PubSubXml.Failure.itemNotFound(null));
@@ -112,7 +112,7 @@ public final class PubSubComponent extends ServiceComponent {
             return b.endInnerElement().build();
         }
         if ("urn:xmpp:ping".equals(ns) && get) {
-            return PubSubXml.result(iq).build();
+            return StanzaErrors.result(iq).build();
         }
         if (PubSubXml.PUBSUB.equals(ns) || PubSubXml.OWNER.equals(ns)) {
             return service.handle(iq, iq.getFrom());

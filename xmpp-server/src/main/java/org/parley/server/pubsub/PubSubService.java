@@ -20,6 +20,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.StanzaErrorType;
 import org.parley.server.pubsub.PubSubXml.Failure;
+import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.PubSubStore.StoredItem;
 import org.parley.server.stream.StanzaParsing;
@@ -153,7 +154,7 @@ final class PubSubService {
         return switch (name) {
             case "configure" -> configuration(iq, action, bare);
             case "default" -> {
-                StanzaBuilder b = PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.OWNER)
+                StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.OWNER)
                         .startInnerElement("default", PubSubXml.OWNER);
                 defaults().render(b);
                 yield b.endInnerElement().endInnerElement().build();
@@ -289,7 +290,7 @@ final class PubSubService {
         }
         nodes.put(name, node);
         save(node);
-        return PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
+        return StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
                 .startInnerElement("create", PubSubXml.PUBSUB).addAttribute("node", name).endInnerElement()
                 .endInnerElement().build();
     }
@@ -297,7 +298,7 @@ final class PubSubService {
     private Stanza configuration(Stanza iq, XMLElement action, Entity bare) {
         PubSubNode node = existing(action);
         requireOwner(node, bare);
-        StanzaBuilder b = PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.OWNER)
+        StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.OWNER)
                 .startInnerElement("configure", PubSubXml.OWNER).addAttribute("node", node.name);
         node.config.render(b);
         return b.endInnerElement().endInnerElement().build();
@@ -311,7 +312,7 @@ final class PubSubService {
             throw Failure.badRequest(null, "a configuration form is required");
         }
         if ("cancel".equals(x.getAttributeValue("type"))) {
-            return PubSubXml.result(iq).build();
+            return StanzaErrors.result(iq).build();
         }
         if (!"submit".equals(x.getAttributeValue("type"))) {
             throw Failure.badRequest(null, "the form must be of type submit");
@@ -324,7 +325,7 @@ final class PubSubService {
         } else {
             env.store().trim(key, node.name, updated.maxItems());
         }
-        return PubSubXml.result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     private Stanza delete(Stanza iq, XMLElement action, Entity bare, List<Stanza> out) {
@@ -338,7 +339,7 @@ final class PubSubService {
         }
         nodes.remove(node.name);
         env.store().deleteNode(key, node.name);
-        return PubSubXml.result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     private Stanza purge(Stanza iq, XMLElement action, Entity bare, List<Stanza> out) {
@@ -354,13 +355,13 @@ final class PubSubService {
                         .addAttribute("node", node.name).endInnerElement()));
             }
         }
-        return PubSubXml.result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     private Stanza affiliations(Stanza iq, XMLElement action, Entity bare) {
         PubSubNode node = existing(action);
         requireOwner(node, bare);
-        StanzaBuilder b = PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.OWNER)
+        StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.OWNER)
                 .startInnerElement("affiliations", PubSubXml.OWNER).addAttribute("node", node.name);
         Map<String, String> all = new LinkedHashMap<>();
         if (pep) {
@@ -403,7 +404,7 @@ final class PubSubService {
         node.affiliations.clear();
         node.affiliations.putAll(changed);
         save(node);
-        return PubSubXml.result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     // ------------------------------------------------------------------ publish, retract, items (§7, §6.5)
@@ -481,7 +482,7 @@ final class PubSubService {
                 out.add(itemEvent(to, name, id, delivered));
             }
         }
-        return PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
+        return StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
                 .startInnerElement("publish", PubSubXml.PUBSUB).addAttribute("node", name)
                 .startInnerElement("item", PubSubXml.PUBSUB).addAttribute("id", id).endInnerElement()
                 .endInnerElement().endInnerElement().build();
@@ -528,7 +529,7 @@ final class PubSubService {
                 }));
             }
         }
-        return PubSubXml.result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     private Stanza items(Stanza iq, XMLElement action, Entity bare) {
@@ -557,7 +558,7 @@ final class PubSubService {
         if (!ids.isEmpty() && found.isEmpty()) {
             throw Failure.itemNotFound("no such item");
         }
-        StanzaBuilder b = PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
+        StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
                 .startInnerElement("items", PubSubXml.PUBSUB).addAttribute("node", node.name);
         for (StoredItem item : found) {
             b.startInnerElement("item", PubSubXml.PUBSUB).addAttribute("id", item.id());
@@ -591,7 +592,7 @@ final class PubSubService {
         if (node.config.sendLastOnSubscribe() && node.config.persistItems() && node.config.deliverNotifications()) {
             lastItem(node, jid).ifPresent(out::add);
         }
-        return PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
+        return StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
                 .startInnerElement("subscription", PubSubXml.PUBSUB).addAttribute("node", name)
                 .addAttribute("jid", jid.getFullQualifiedName()).addAttribute("subscription", "subscribed")
                 .endInnerElement().endInnerElement().build();
@@ -608,7 +609,7 @@ final class PubSubService {
                     null);
         }
         save(node);
-        return PubSubXml.result(iq).build();
+        return StanzaErrors.result(iq).build();
     }
 
     private static Entity jidAttribute(XMLElement action) {
@@ -625,7 +626,7 @@ final class PubSubService {
 
     private Stanza ownSubscriptions(Stanza iq, XMLElement action, Entity bare) {
         String only = action.getAttributeValue("node");
-        StanzaBuilder b = PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
+        StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
                 .startInnerElement("subscriptions", PubSubXml.PUBSUB);
         for (PubSubNode node : nodes.values()) {
             if (only != null && !only.equals(node.name)) {
@@ -643,7 +644,7 @@ final class PubSubService {
 
     private Stanza ownAffiliations(Stanza iq, XMLElement action, Entity bare) {
         String only = action.getAttributeValue("node");
-        StanzaBuilder b = PubSubXml.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
+        StanzaBuilder b = StanzaErrors.result(iq).startInnerElement("pubsub", PubSubXml.PUBSUB)
                 .startInnerElement("affiliations", PubSubXml.PUBSUB);
         for (PubSubNode node : nodes.values()) {
             String aff = affiliationOf(node, bare);

@@ -98,22 +98,6 @@ final class PubSubXml {
         return b.build();
     }
 
-    /** An empty result to an IQ request. */
-    static StanzaBuilder result(Stanza request) {
-        StanzaBuilder b = new StanzaBuilder("iq", CLIENT);
-        if (request.getAttributeValue("to") != null) {
-            b.addAttribute("from", request.getAttributeValue("to"));
-        }
-        if (request.getAttributeValue("from") != null) {
-            b.addAttribute("to", request.getAttributeValue("from"));
-        }
-        b.addAttribute("type", "result");
-        if (request.getAttributeValue("id") != null) {
-            b.addAttribute("id", request.getAttributeValue("id"));
-        }
-        return b;
-    }
-
     static XMLElement child(XMLElement parent, String name, String ns) {
         for (XMLElement e : parent.getInnerElements()) {
             if (name.equals(e.getName()) && ns.equals(e.getNamespaceURI())) {

@@ -88,6 +88,25 @@ public final class StanzaErrors {
         return error(stanza, condition, typeOf(condition), text);
     }
 
+    /**
+     * The empty result to an IQ request (RFC 6120 §8.2.3): from whom it was addressed to, to the requester,
+     * same id; callers add the payload. The counterpart of {@link #error}.
+     */
+    public static StanzaBuilder result(Stanza request) {
+        StanzaBuilder b = new StanzaBuilder("iq", NamespaceURIs.JABBER_CLIENT);
+        if (request.getAttributeValue("to") != null) {
+            b.addAttribute("from", request.getAttributeValue("to"));
+        }
+        if (request.getAttributeValue("from") != null) {
+            b.addAttribute("to", request.getAttributeValue("from"));
+        }
+        b.addAttribute("type", "result");
+        if (request.getAttributeValue("id") != null) {
+            b.addAttribute("id", request.getAttributeValue("id"));
+        }
+        return b;
+    }
+
     /** The bare JID a stanza is from, or null. */
     public static Entity senderBare(Stanza stanza) {
         Entity from = stanza.getFrom();

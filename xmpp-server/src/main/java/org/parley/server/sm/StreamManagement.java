@@ -66,10 +66,6 @@ public final class StreamManagement {
         return true;
     }
 
-    public synchronized int unackedCount() {
-        return unacked.size();
-    }
-
     /** Everything not acknowledged, oldest first; the queue is then empty. */
     public synchronized List<Stanza> takeAll() {
         List<Stanza> rest = new ArrayList<>(unacked);
