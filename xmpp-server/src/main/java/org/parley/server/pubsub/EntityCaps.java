@@ -22,6 +22,7 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.parley.server.stream.XmlElements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +73,7 @@ final class EntityCaps {
 
     /** An available presence broadcast by {@code fullJid}. */
     void presence(Entity fullJid, Stanza presence) {
-        XMLElement c = PubSubXml.child(presence, "c", PubSubXml.CAPS);
+        XMLElement c = XmlElements.child(presence, "c", PubSubXml.CAPS);
         String ver = c == null ? null : c.getAttributeValue("ver");
         if (ver == null || c.getAttributeValue("node") == null) {
             update(fullJid, Set.of());
@@ -111,7 +112,7 @@ final class EntityCaps {
             update(p.jid, Set.of());
             return true;
         }
-        XMLElement query = PubSubXml.child(iq, "query", PubSubXml.DISCO_INFO);
+        XMLElement query = XmlElements.child(iq, "query", PubSubXml.DISCO_INFO);
         if (query == null) {
             update(p.jid, Set.of());
             return true;
@@ -192,7 +193,7 @@ final class EntityCaps {
             fields.sort(Comparator.comparing(f -> nz(f.getAttributeValue("var"))));
             for (XMLElement field : fields) {
                 s.append(nz(field.getAttributeValue("var"))).append('<');
-                field.getInnerElementsNamed("value", PubSubXml.DATA).stream().map(PubSubXml::text).sorted()
+                field.getInnerElementsNamed("value", PubSubXml.DATA).stream().map(XmlElements::text).sorted()
                         .forEach(v -> s.append(v).append('<'));
             }
         }
@@ -208,7 +209,7 @@ final class EntityCaps {
         for (XMLElement field : form.getInnerElementsNamed("field", PubSubXml.DATA)) {
             if ("FORM_TYPE".equals(field.getAttributeValue("var"))) {
                 List<XMLElement> values = field.getInnerElementsNamed("value", PubSubXml.DATA);
-                return values.isEmpty() ? "" : PubSubXml.text(values.get(0));
+                return values.isEmpty() ? "" : XmlElements.text(values.get(0));
             }
         }
         return "";

@@ -9,6 +9,7 @@ import java.util.Set;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.stream.XmlElements;
 
 /**
  * A node's configuration (XEP-0060 §16.4.3, {@code pubsub#node_config}): the options Parley implements,
@@ -285,7 +286,7 @@ final class NodeConfig {
             }
             List<String> vals = new ArrayList<>();
             for (XMLElement value : field.getInnerElementsNamed("value", PubSubXml.DATA)) {
-                vals.add(PubSubXml.text(value));
+                vals.add(XmlElements.text(value));
             }
             result.put(var, vals);
         }
