@@ -25,7 +25,6 @@ import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.stream.StanzaParsing;
-import org.parley.server.stream.XmlElements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -246,7 +245,7 @@ public final class MessageArchive implements AutoCloseable {
         String with = null;
         Instant start = null;
         Instant end = null;
-        XMLElement x = XmlElements.child(query, "x", DATA);
+        XMLElement x = child(query, "x", DATA);
         if (x != null) {
             for (Map.Entry<String, String> field : fields(x).entrySet()) {
                 String v = field.getValue();
@@ -273,13 +272,13 @@ public final class MessageArchive implements AutoCloseable {
                 }
             }
         }
-        XMLElement set = XmlElements.child(query, "set", RSM);
+        XMLElement set = child(query, "set", RSM);
         int max = MAX_PAGE;
         String after = null;
         String before = null;
         boolean lastPage = false;
         if (set != null) {
-            String maxText = XmlElements.text(XmlElements.child(set, "max", RSM));
+            String maxText = text(child(set, "max", RSM));
             if (maxText != null) {
                 try {
                     max = Math.min(MAX_PAGE, Math.max(0, Integer.parseInt(maxText.strip())));
@@ -287,10 +286,10 @@ public final class MessageArchive implements AutoCloseable {
                     return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "max is not a number");
                 }
             }
-            after = XmlElements.text(XmlElements.child(set, "after", RSM));
-            XMLElement beforeElement = XmlElements.child(set, "before", RSM);
+            after = text(child(set, "after", RSM));
+            XMLElement beforeElement = child(set, "before", RSM);
             if (beforeElement != null) {
-                before = XmlElements.text(beforeElement);
+                before = text(beforeElement);
                 if (before == null || before.isBlank()) {
                     before = null;
                     lastPage = true; // XEP-0059 §2.5: an empty <before/> asks for the last page
@@ -355,12 +354,30 @@ public final class MessageArchive implements AutoCloseable {
         Map<String, String> fields = new java.util.LinkedHashMap<>();
         for (XMLElement field : x.getInnerElementsNamed("field", DATA)) {
             String var = field.getAttributeValue("var");
-            XMLElement value = XmlElements.child(field, "value", DATA);
-            if (var != null && value != null && XmlElements.text(value) != null) {
-                fields.put(var, XmlElements.text(value).strip());
+            XMLElement value = child(field, "value", DATA);
+            if (var != null && value != null && text(value) != null) {
+                fields.put(var, text(value).strip());
             }
         }
         return fields;
+    }
+
+    private static XMLElement child(XMLElement parent, String name, String ns) {
+        for (XMLElement e : parent.getInnerElements()) {
+            if (e.getName().equals(name) && ns.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static String text(XMLElement e) {
+        if (e == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        e.getInnerTexts().forEach(t -> sb.append(t.getText()));
+        return sb.toString();
     }
 
     /** Writes the messages still queued for the archive. */

@@ -7,7 +7,6 @@ import java.util.Map;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
-import org.parley.server.stream.XmlElements;
 
 /** Just enough of XEP-0004 data forms for room configuration and room information. */
 final class DataForm {
@@ -77,7 +76,7 @@ final class DataForm {
             }
             List<String> values = new ArrayList<>();
             for (XMLElement value : field.getInnerElementsNamed("value", MucXml.DATA)) {
-                values.add(XmlElements.text(value));
+                values.add(MucXml.text(value));
             }
             result.put(var, values);
         }

@@ -23,7 +23,6 @@ import org.parley.server.routing.ServiceComponent;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.StorageException;
-import org.parley.server.stream.XmlElements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,7 +204,7 @@ public final class MucService extends ServiceComponent {
                             "only administrators may create rooms here"));
                     return;
                 }
-                boolean speaksMuc = XmlElements.child(presence, "x", MucXml.MUC) != null;
+                boolean speaksMuc = MucXml.child(presence, "x", MucXml.MUC) != null;
                 Room fresh = new Room(host, key, defaultConfig(), speaksMuc);
                 if (rooms.putIfAbsent(key, fresh) == null) {
                     fresh.create(presence, nick);

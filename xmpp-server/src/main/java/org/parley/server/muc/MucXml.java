@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLText;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.stanza.Stanza;
@@ -152,6 +153,40 @@ final class MucXml {
         }
         b.endInnerElement();
         return b.build();
+    }
+
+    /** The first child element with this name and namespace, or null. */
+    static XMLElement child(XMLElement parent, String name, String namespace) {
+        for (XMLElement e : parent.getInnerElements()) {
+            if (e.getName().equals(name) && namespace.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The first child in {@code namespace} whatever its name, or null. */
+    static XMLElement childIn(XMLElement parent, String namespace) {
+        for (XMLElement e : parent.getInnerElements()) {
+            if (namespace.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Text of a child element, or null when the child is missing; "" when it is empty. */
+    static String childText(XMLElement parent, String name, String namespace) {
+        XMLElement child = child(parent, name, namespace);
+        return child == null ? null : text(child);
+    }
+
+    static String text(XMLElement element) {
+        StringBuilder sb = new StringBuilder();
+        for (XMLText t : element.getInnerTexts()) {
+            sb.append(t.getText());
+        }
+        return sb.toString();
     }
 
     /** An XEP-0082 date-time, or null when absent or malformed. */

@@ -27,7 +27,6 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
-import org.parley.server.stream.XmlElements;
 
 /**
  * One chat room of XEP-0045: its occupants, affiliations, configuration, subject and discussion history,
@@ -215,8 +214,8 @@ final class Room {
         if (!created) {
             StanzaErrorCondition refusal = null;
             String why = null;
-            XMLElement x = XmlElements.child(presence, "x", MucXml.MUC);
-            String password = x == null ? null : XmlElements.childText(x, "password", MucXml.MUC);
+            XMLElement x = MucXml.child(presence, "x", MucXml.MUC);
+            String password = x == null ? null : MucXml.childText(x, "password", MucXml.MUC);
             if (locked && affiliation != Affiliation.OWNER) {
                 refusal = StanzaErrorCondition.ITEM_NOT_FOUND;
                 why = "the room is locked until its owner configures it";
@@ -282,8 +281,8 @@ final class Room {
         host.send(presenceOf(occupant, session, null, true, statuses, null, null));
 
         // §7.2.15-16: then the discussion history as asked, then the subject.
-        XMLElement x = XmlElements.child(presence, "x", MucXml.MUC);
-        XMLElement historyRequest = x == null ? null : XmlElements.child(x, "history", MucXml.MUC);
+        XMLElement x = MucXml.child(presence, "x", MucXml.MUC);
+        XMLElement historyRequest = x == null ? null : MucXml.child(x, "history", MucXml.MUC);
         DiscussionHistory.Request request = historyRequest == null ? DiscussionHistory.Request.ALL
                 : new DiscussionHistory.Request(MucXml.count(historyRequest.getAttributeValue("maxchars")),
                 MucXml.count(historyRequest.getAttributeValue("maxstanzas")),
@@ -442,7 +441,7 @@ final class Room {
         }
         Entity from = message.getFrom();
         Occupant sender = bySession.get(from);
-        XMLElement userX = XmlElements.child(message, "x", MUC_USER);
+        XMLElement userX = MucXml.child(message, "x", MUC_USER);
         if (!"groupchat".equals(type) && userX != null) {
             if (!userX.getInnerElementsNamed("invite", MUC_USER).isEmpty()) {
                 invite(message, userX, sender);
@@ -467,8 +466,8 @@ final class Room {
             reply(StanzaErrors.error(message, StanzaErrorCondition.FORBIDDEN, "you have no voice in this room"));
             return;
         }
-        String body = XmlElements.childText(message, "body", MucXml.CLIENT);
-        XMLElement subjectElement = XmlElements.child(message, "subject", MucXml.CLIENT);
+        String body = MucXml.childText(message, "body", MucXml.CLIENT);
+        XMLElement subjectElement = MucXml.child(message, "subject", MucXml.CLIENT);
         if (subjectElement != null && body == null) {
             // §8.1: moderators may change the subject; participants only if the room allows it.
             if (sender.role() != Role.MODERATOR && !(config.changeSubject() && sender.role() == Role.PARTICIPANT)) {
@@ -476,7 +475,7 @@ final class Room {
                         "only moderators may change the subject of this room"));
                 return;
             }
-            subject = XmlElements.text(subjectElement);
+            subject = MucXml.text(subjectElement);
             subjectBy = sender.nick();
             host.save(this);
         }
@@ -524,7 +523,7 @@ final class Room {
         StanzaBuilder b = StanzaBuilder.createClone(message, true,
                 List.of(new Attribute("from", occupantJid(sender.nick()).getFullQualifiedName())));
         // XEP-0045 §7.5: marks the message as a MUC private message for the recipient's other clients.
-        if (XmlElements.child(message, "x", MUC_USER) == null) {
+        if (MucXml.child(message, "x", MUC_USER) == null) {
             b.startInnerElement("x", MUC_USER).endInnerElement();
         }
         Stanza forwarded = b.build();
@@ -571,7 +570,7 @@ final class Room {
                 affiliations.put(invitee.getBareJID(), Affiliation.MEMBER);
                 membersChanged = true;
             }
-            String reason = XmlElements.childText(invites.get(i), "reason", MUC_USER);
+            String reason = MucXml.childText(invites.get(i), "reason", MUC_USER);
             StanzaBuilder b = new StanzaBuilder("message", MucXml.CLIENT)
                     .addAttribute("from", jid.getFullQualifiedName())
                     .addAttribute("to", invitee.getFullQualifiedName());
@@ -603,7 +602,7 @@ final class Room {
             reply(StanzaErrors.error(message, StanzaErrorCondition.JID_MALFORMED, "decline without a valid 'to'"));
             return;
         }
-        String reason = XmlElements.childText(decline, "reason", MUC_USER);
+        String reason = MucXml.childText(decline, "reason", MUC_USER);
         StanzaBuilder b = new StanzaBuilder("message", MucXml.CLIENT)
                 .addAttribute("from", jid.getFullQualifiedName())
                 .addAttribute("to", to.getFullQualifiedName());
@@ -707,7 +706,7 @@ final class Room {
         List<AffiliationChange> affiliationChanges = new ArrayList<>();
         Map<Entity, Affiliation> planned = new HashMap<>();
         for (XMLElement item : items) {
-            String reason = XmlElements.childText(item, "reason", MUC_ADMIN);
+            String reason = MucXml.childText(item, "reason", MUC_ADMIN);
             String affiliationValue = item.getAttributeValue("affiliation");
             String roleValue = item.getAttributeValue("role");
             if (affiliationValue != null) {
@@ -869,12 +868,12 @@ final class Room {
                     host.maxHistoryLength());
             return result.endInnerElement().build();
         }
-        XMLElement destroy = XmlElements.child(query, "destroy", MUC_OWNER);
+        XMLElement destroy = MucXml.child(query, "destroy", MUC_OWNER);
         if (destroy != null) {
             destroy(destroy);
             return StanzaErrors.result(iq).build();
         }
-        XMLElement form = XmlElements.child(query, "x", MucXml.DATA);
+        XMLElement form = MucXml.child(query, "x", MucXml.DATA);
         if (form == null) {
             return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST, "expected a data form or <destroy/>");
         }
@@ -982,11 +981,11 @@ final class Room {
             if (alternate != null) {
                 b.addAttribute("jid", alternate);
             }
-            String reason = XmlElements.childText(request, "reason", MUC_OWNER);
+            String reason = MucXml.childText(request, "reason", MUC_OWNER);
             if (reason != null) {
                 b.startInnerElement("reason", MUC_USER).addText(reason).endInnerElement();
             }
-            String password = XmlElements.childText(request, "password", MUC_OWNER);
+            String password = MucXml.childText(request, "password", MUC_OWNER);
             if (password != null) {
                 b.startInnerElement("password", MUC_USER).addText(password).endInnerElement();
             }
@@ -1019,7 +1018,7 @@ final class Room {
     /** §6.4: identity, features and the muc#roominfo form. */
     synchronized Stanza discoInfo(Stanza iq) {
         StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MucXml.DISCO_INFO);
-        String node = XmlElements.childIn(iq, MucXml.DISCO_INFO).getAttributeValue("node");
+        String node = MucXml.childIn(iq, MucXml.DISCO_INFO).getAttributeValue("node");
         if (node != null) {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
         }

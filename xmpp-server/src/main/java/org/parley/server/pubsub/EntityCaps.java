@@ -22,7 +22,6 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
-import org.parley.server.stream.XmlElements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +72,7 @@ final class EntityCaps {
 
     /** An available presence broadcast by {@code fullJid}. */
     void presence(Entity fullJid, Stanza presence) {
-        XMLElement c = XmlElements.child(presence, "c", PubSubXml.CAPS);
+        XMLElement c = PubSubXml.child(presence, "c", PubSubXml.CAPS);
         String ver = c == null ? null : c.getAttributeValue("ver");
         if (ver == null || c.getAttributeValue("node") == null) {
             update(fullJid, Set.of());
@@ -112,7 +111,7 @@ final class EntityCaps {
             update(p.jid, Set.of());
             return true;
         }
-        XMLElement query = XmlElements.child(iq, "query", PubSubXml.DISCO_INFO);
+        XMLElement query = PubSubXml.child(iq, "query", PubSubXml.DISCO_INFO);
         if (query == null) {
             update(p.jid, Set.of());
             return true;
@@ -193,7 +192,7 @@ final class EntityCaps {
             fields.sort(Comparator.comparing(f -> nz(f.getAttributeValue("var"))));
             for (XMLElement field : fields) {
                 s.append(nz(field.getAttributeValue("var"))).append('<');
-                field.getInnerElementsNamed("value", PubSubXml.DATA).stream().map(XmlElements::text).sorted()
+                field.getInnerElementsNamed("value", PubSubXml.DATA).stream().map(PubSubXml::text).sorted()
                         .forEach(v -> s.append(v).append('<'));
             }
         }
@@ -209,7 +208,7 @@ final class EntityCaps {
         for (XMLElement field : form.getInnerElementsNamed("field", PubSubXml.DATA)) {
             if ("FORM_TYPE".equals(field.getAttributeValue("var"))) {
                 List<XMLElement> values = field.getInnerElementsNamed("value", PubSubXml.DATA);
-                return values.isEmpty() ? "" : XmlElements.text(values.get(0));
+                return values.isEmpty() ? "" : PubSubXml.text(values.get(0));
             }
         }
         return "";

@@ -9,7 +9,6 @@ import java.util.Set;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
-import org.parley.server.stream.XmlElements;
 
 /**
  * A node's configuration (XEP-0060 §16.4.3, {@code pubsub#node_config}): the options Parley implements,
@@ -286,7 +285,7 @@ final class NodeConfig {
             }
             List<String> vals = new ArrayList<>();
             for (XMLElement value : field.getInnerElementsNamed("value", PubSubXml.DATA)) {
-                vals.add(XmlElements.text(value));
+                vals.add(PubSubXml.text(value));
             }
             result.put(var, vals);
         }

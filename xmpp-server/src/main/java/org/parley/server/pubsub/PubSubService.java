@@ -24,7 +24,6 @@ import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.PubSubStore.StoredItem;
 import org.parley.server.stream.StanzaParsing;
-import org.parley.server.stream.XmlElements;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,8 +123,8 @@ final class PubSubService {
         if (!owner) {
             if (set) {
                 return switch (name) {
-                    case "create" -> create(iq, action, XmlElements.child(pubsub, "configure", PubSubXml.PUBSUB), bare);
-                    case "publish" -> publish(iq, action, XmlElements.child(pubsub, "publish-options", PubSubXml.PUBSUB),
+                    case "create" -> create(iq, action, PubSubXml.child(pubsub, "configure", PubSubXml.PUBSUB), bare);
+                    case "publish" -> publish(iq, action, PubSubXml.child(pubsub, "publish-options", PubSubXml.PUBSUB),
                             bare, out);
                     case "retract" -> retract(iq, action, bare, out);
                     case "subscribe" -> subscribe(iq, action, requester, out);
@@ -282,7 +281,7 @@ final class PubSubService {
         }
         NodeConfig config = defaults();
         if (configure != null) {
-            XMLElement x = XmlElements.child(configure, "x", PubSubXml.DATA);
+            XMLElement x = PubSubXml.child(configure, "x", PubSubXml.DATA);
             config = config.with(NodeConfig.formValues(x));
         }
         PubSubNode node = new PubSubNode(name, config);
@@ -308,7 +307,7 @@ final class PubSubService {
     private Stanza configure(Stanza iq, XMLElement action, Entity bare, List<Stanza> out) {
         PubSubNode node = existing(action);
         requireOwner(node, bare);
-        XMLElement x = XmlElements.child(action, "x", PubSubXml.DATA);
+        XMLElement x = PubSubXml.child(action, "x", PubSubXml.DATA);
         if (x == null) {
             throw Failure.badRequest(null, "a configuration form is required");
         }
@@ -413,7 +412,7 @@ final class PubSubService {
     private Stanza publish(Stanza iq, XMLElement action, XMLElement publishOptions, Entity bare, List<Stanza> out) {
         String name = nodeName(action);
         Map<String, List<String>> options = publishOptions == null ? Map.of()
-                : NodeConfig.formValues(XmlElements.child(publishOptions, "x", PubSubXml.DATA));
+                : NodeConfig.formValues(PubSubXml.child(publishOptions, "x", PubSubXml.DATA));
         PubSubNode node = nodes.get(name);
         if (node == null) {
             // Auto-create (XEP-0060 §7.1.4, XEP-0163 §3), configured by the publish-options (§7.1.5).

@@ -3,6 +3,8 @@ package org.parley.server.pubsub;
 import java.util.List;
 
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLFragment;
+import org.apache.vysper.xml.fragment.XMLText;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
@@ -94,6 +96,25 @@ final class PubSubXml {
         }
         b.endInnerElement();
         return b.build();
+    }
+
+    static XMLElement child(XMLElement parent, String name, String ns) {
+        for (XMLElement e : parent.getInnerElements()) {
+            if (name.equals(e.getName()) && ns.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    static String text(XMLElement e) {
+        StringBuilder sb = new StringBuilder();
+        for (XMLFragment f : e.getInnerFragments()) {
+            if (f instanceof XMLText t) {
+                sb.append(t.getText());
+            }
+        }
+        return sb.toString();
     }
 
     static List<XMLElement> elements(XMLElement parent) {
