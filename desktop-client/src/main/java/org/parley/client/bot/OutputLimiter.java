@@ -53,6 +53,7 @@ public final class OutputLimiter implements AutoCloseable {
         }
         if (queue.size() >= queueLimit) {
             dropped.incrementAndGet();
+            notifyAll(); // for awaitDropped
             LOG.warn("rate limit: dropped reply ({} queued, limit {}): {}", queue.size(), queueLimit, what);
             return;
         }
@@ -97,6 +98,19 @@ public final class OutputLimiter implements AutoCloseable {
 
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Waits until at least {@code count} replies were dropped; false when {@code timeout} passed first. */
+    public synchronized boolean awaitDropped(long count, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (dropped.get() < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     public synchronized int queued() {

@@ -138,11 +138,7 @@ class RoomHelperBotTest {
             next(replies, m -> m.body().equals("pong"), "first pong");
             next(replies, m -> m.body().equals("pong"), "second pong");
             // The bot handles commands in order on one thread; the last one reaching the limiter completes the picture.
-            BlockingQueue<Long> drops = Clients.queue();
-            long deadline = System.nanoTime() + Clients.TIMEOUT.toNanos();
-            while (limited.limiter().dropped() < 2 && System.nanoTime() < deadline) {
-                drops.poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
+            assertTrue(limited.limiter().awaitDropped(2, Clients.TIMEOUT), "two replies dropped");
             assertEquals(2, limited.limiter().dropped());
             assertEquals(1, limited.limiter().queued());
             assertEquals(2, limited.limiter().sent());
