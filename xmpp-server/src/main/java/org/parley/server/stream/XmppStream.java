@@ -333,7 +333,13 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             return;
         }
-        env.dispatcher().dispatch(session, fullJid, element);
+        if (isSessionRequest(element) && addressedToServer(element)) {
+            // RFC 3921 §3 session establishment is advertised as <optional/> (RFC 6121 Appendix E), but clients
+            // such as Strophe.js still send it after binding, and fail the login unless it succeeds.
+            transport.send(render(sessionResult(element)));
+        } else {
+            env.dispatcher().dispatch(session, fullJid, element);
+        }
         if (sm != null) {
             sm.handled();
         }
@@ -600,14 +606,24 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
         if (NS_BIND.equals(payload.getNamespaceURI()) && request.getIQType() == IQStanzaType.SET) {
             bind(request, payload);
-        } else if (NS_SESSION.equals(payload.getNamespaceURI())) {
-            transport.send(render(StanzaBuilder.createIQStanza(null, null, IQStanzaType.RESULT, request.getID()).build()));
+        } else if (isSessionRequest(element)) {
+            transport.send(render(sessionResult(element)));
         } else if (isRegistration(element)) {
             Entity user = session.getInitiatingEntity();
             sendIfAny(env.registration().handle(element, user, transport.remoteAddress()).reply());
         } else if (StanzaErrors.isRequest(element)) {
             transport.send(render(StanzaErrors.error(element, StanzaErrorCondition.NOT_AUTHORIZED, "bind a resource first")));
         }
+    }
+
+    private static boolean isSessionRequest(Stanza element) {
+        XMLElement payload = element.getFirstInnerElement();
+        return "iq".equals(element.getName()) && "set".equals(element.getAttributeValue("type"))
+                && payload != null && NS_SESSION.equals(payload.getNamespaceURI()) && "session".equals(payload.getName());
+    }
+
+    private static Stanza sessionResult(Stanza request) {
+        return StanzaBuilder.createIQStanza(null, null, IQStanzaType.RESULT, request.getAttributeValue("id")).build();
     }
 
     private void bind(IQStanza request, XMLElement bindElement) {

@@ -192,6 +192,17 @@ class StreamTranscriptTest {
     }
 
     @Test
+    void rfc6121_appendixE_sessionEstablishmentAfterBindingSucceeds() throws Exception {
+        // Advertised as <optional/>, but older clients (Strophe.js among them) still send it and need a result.
+        try (RawClient client = boundClient("alice")) {
+            client.send("<iq type='set' id='sess1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+            String reply = client.await("</iq>");
+            assertTrue(reply.contains("id=\"sess1\"") && reply.contains("type=\"result\""), reply);
+            assertTrue(!reply.contains("error"), reply);
+        }
+    }
+
+    @Test
     void rfc6120_8_2_3_aResultSentToTheServerIsNeverAnswered() throws Exception {
         try (RawClient client = boundClient("alice")) {
             client.send("<iq type='result' id='push-ack'/>");
