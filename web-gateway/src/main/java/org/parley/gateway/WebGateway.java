@@ -24,7 +24,7 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 import org.parley.gateway.bosh.BoshHandler;
 import org.parley.gateway.bosh.BoshSessions;
 import org.parley.gateway.discovery.HostMeta;
@@ -138,7 +138,7 @@ public final class WebGateway implements AutoCloseable {
                         settings.limits().preAuthStanzaBytes()),
                 new HostMeta(settings.domain(), httpPort, httpsPort, BoshHandler.PATH, XmppWebSocketEndpoint.PATH),
                 new UpgradeRequired());
-        WebSocketUpgradeHandler upgrade = WebSocketUpgradeHandler.from(jetty, webSocket::configure);
+        WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(webSocket::configure);
         upgrade.setHandler(routes);
         jetty.setHandler(upgrade);
         try {

@@ -2,14 +2,16 @@ package org.parley.gateway.websocket;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
-import org.eclipse.jetty.websocket.api.StatusCode;
-import org.eclipse.jetty.websocket.api.exceptions.WebSocketTimeoutException;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.exception.WebSocketTimeoutException;
 import org.parley.server.ParleyServer;
 import org.parley.server.stream.StreamErrorCondition;
 import org.parley.server.stream.StreamFraming;
@@ -25,10 +27,11 @@ import org.slf4j.LoggerFactory;
  * order. What the stream writes goes out one element per text message. Reading pauses while too much input
  * waits to be processed, as on TCP. A dropped connection ends the session like a dropped TCP connection.
  *
- * <p>Public only because Jetty calls the listener methods through method handles; created by
- * {@link XmppWebSocketEndpoint}.
+ * <p>A handler of Jetty's core WebSocket frames with explicit demand: a frame is asked for only when the
+ * previous one was taken, so reading stops while too much waits. Pings are answered by Jetty's core (RFC 6455
+ * §5.5.2), as is the closing handshake. Created by {@link XmppWebSocketEndpoint}.
  */
-public final class XmppWebSocket implements Session.Listener, StreamTransport {
+final class XmppWebSocket implements FrameHandler, StreamTransport {
 
     private static final Logger LOG = LoggerFactory.getLogger(XmppWebSocket.class);
     private static final long PAUSE_READING_AT = 1 << 20;
@@ -39,13 +42,16 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
     private final boolean secure;
     private final String remoteAddress;
     private final AtomicLong pendingBytes = new AtomicLong();
-    private volatile Session session;
+    private volatile CoreSession session;
     private volatile XmppStream stream;
     private volatile long lastSent = System.nanoTime();
     private volatile long lastReceived = System.nanoTime();
     private volatile boolean timedOut;
-    /** The message being collected; touched only by Jetty's reading, which is sequential per connection. */
-    private final ByteArrayOutputStream message = new ByteArrayOutputStream();
+    /**
+     * A message arriving in several frames, while it is collected (null otherwise, so an idle connection keeps no
+     * buffer); touched only by Jetty's reading, which is sequential per connection.
+     */
+    private ByteArrayOutputStream partial;
     private boolean refusing;
     private boolean readingPaused;
 
@@ -59,13 +65,14 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
     // ---- WebSocket events (Jetty) ----
 
     @Override
-    public void onWebSocketOpen(Session session) {
-        this.session = session;
+    public void onOpen(CoreSession coreSession, Callback callback) {
+        this.session = coreSession;
         this.stream = server.openStream(this);
         endpoint.opened(this);
-        session.addIdleTimeoutListener(this::idleTimeout);
+        coreSession.addIdleTimeoutListener(this::idleTimeout);
         LOG.debug("WebSocket from {} opened", remoteAddress);
-        session.demand();
+        callback.succeeded();
+        coreSession.demand();
     }
 
     /**
@@ -84,25 +91,62 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
     }
 
     @Override
-    public void onWebSocketPartialText(String payload, boolean last) {
-        lastReceived = System.nanoTime();
+    public void onFrame(Frame frame, Callback callback) {
+        lastReceived = System.nanoTime(); // anything, a pong to our keepalive ping too, shows the peer is there
+        switch (frame.getOpCode()) {
+            case OpCode.TEXT, OpCode.CONTINUATION -> text(frame, callback);
+            case OpCode.BINARY -> {
+                callback.succeeded();
+                if (!refusing) {
+                    refuse(StreamErrorCondition.BAD_FORMAT, "binary messages are not used by XMPP (RFC 7395 §3.2)");
+                } else {
+                    session.demand();
+                }
+            }
+            case OpCode.CLOSE -> callback.succeeded(); // Jetty answers it and then reports the close
+            default -> { // ping (Jetty sends the pong once the callback succeeds) or pong
+                callback.succeeded();
+                session.demand();
+            }
+        }
+    }
+
+    /** A piece of a text message: collected up to the stanza limit, then handed to the stream whole. */
+    private void text(Frame frame, Callback callback) {
         if (refusing) {
+            callback.succeeded();
             session.demand(); // drain and drop, so that the peer's close frame is still read
             return;
         }
-        byte[] chunk = payload.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer payload = frame.getPayload();
+        int length = payload == null ? 0 : payload.remaining();
         int limit = stream.stanzaLimit();
-        if (message.size() + chunk.length > limit) {
+        int collected = partial == null ? 0 : partial.size();
+        if (collected + length > limit) {
+            callback.succeeded();
             refuse(StreamErrorCondition.POLICY_VIOLATION, "message exceeds the size limit of " + limit + " bytes");
             return;
         }
-        message.write(chunk, 0, chunk.length);
-        if (!last) {
-            session.demand();
-            return;
+        byte[] chunk = new byte[length];
+        if (length > 0) {
+            payload.duplicate().get(chunk); // copied: the buffer is Jetty's again once the callback runs
         }
-        byte[] complete = message.toByteArray();
-        message.reset();
+        callback.succeeded();
+        byte[] complete;
+        if (frame.isFin() && partial == null) {
+            complete = chunk; // the usual case, a message in one frame: nothing kept between messages
+        } else {
+            if (partial == null) {
+                partial = new ByteArrayOutputStream(Math.max(256, length * 2));
+            }
+            partial.write(chunk, 0, length);
+            if (!frame.isFin()) {
+                session.demand();
+                return;
+            }
+            complete = partial.toByteArray();
+            partial = null;
+        }
         pendingBytes.addAndGet(complete.length);
         XmppStream s = stream;
         execute(() -> {
@@ -113,43 +157,27 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
     }
 
     @Override
-    public void onWebSocketPong(ByteBuffer payload) {
-        lastReceived = System.nanoTime(); // the answer to a keepalive ping: the peer is there
-        session.demand();
-    }
-
-    @Override
-    public void onWebSocketPartialBinary(ByteBuffer payload, boolean last, Callback callback) {
-        lastReceived = System.nanoTime();
-        callback.succeed();
-        if (!refusing) {
-            refuse(StreamErrorCondition.BAD_FORMAT, "binary messages are not used by XMPP (RFC 7395 §3.2)");
-        } else {
-            session.demand();
-        }
-    }
-
-    @Override
-    public void onWebSocketError(Throwable cause) {
+    public void onError(Throwable cause, Callback callback) {
         LOG.debug("WebSocket from {} failed: {}", remoteAddress, cause.toString());
+        callback.succeeded();
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+    public void onClosed(CloseStatus closeStatus, Callback callback) {
         XmppStream s = stream;
         if (s != null) {
             execute(s::connectionLost);
             server.streamGone(s);
         }
         endpoint.closed(this);
-        LOG.debug("WebSocket from {} closed: {} {}", remoteAddress, statusCode, reason == null ? "" : reason);
-        callback.succeed();
+        LOG.debug("WebSocket from {} closed: {}", remoteAddress, closeStatus);
+        callback.succeeded();
     }
 
     /** Ends the stream with an error; what the peer sends from now on is read and dropped. */
     private void refuse(StreamErrorCondition condition, String text) {
         refusing = true;
-        message.reset();
+        partial = null;
         XmppStream s = stream;
         execute(() -> s.streamError(condition, text));
         session.demand();
@@ -198,9 +226,9 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
      * shows it is still there.
      */
     void keepalive(long now, long keepaliveNanos, long timeoutNanos) {
-        Session s = session;
+        CoreSession s = session;
         XmppStream xmpp = stream;
-        if (s == null || xmpp == null || !s.isOpen() || timedOut) {
+        if (s == null || xmpp == null || !s.isOutputOpen() || timedOut) {
             return;
         }
         if (now - lastReceived >= timeoutNanos) {
@@ -208,7 +236,7 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
             execute(() -> xmpp.streamError(StreamErrorCondition.CONNECTION_TIMEOUT, "idle for too long"));
         } else if (now - lastSent >= keepaliveNanos) {
             lastSent = now;
-            s.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
+            s.sendFrame(new Frame(OpCode.PING), Callback.NOOP, false);
         }
     }
 
@@ -216,22 +244,22 @@ public final class XmppWebSocket implements Session.Listener, StreamTransport {
 
     @Override
     public void send(String xml) {
-        Session s = session;
-        if (s == null || !s.isOpen()) {
+        CoreSession s = session;
+        if (s == null || !s.isOutputOpen()) {
             return;
         }
         lastSent = System.nanoTime();
-        s.sendText(xml, Callback.from(() -> { }, failure -> {
+        s.sendFrame(new Frame(OpCode.TEXT, xml), Callback.from(() -> { }, failure -> {
             LOG.debug("sending to {} failed: {}", remoteAddress, failure.toString());
-            s.disconnect();
-        }));
+            s.abort();
+        }), false);
     }
 
     @Override
     public void close() {
-        Session s = session;
-        if (s != null && s.isOpen()) {
-            s.close(StatusCode.NORMAL, null, Callback.NOOP);
+        CoreSession s = session;
+        if (s != null && s.isOutputOpen()) {
+            s.close(CloseStatus.NORMAL, null, Callback.NOOP);
         }
     }
 

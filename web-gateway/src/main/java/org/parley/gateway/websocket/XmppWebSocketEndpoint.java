@@ -10,10 +10,12 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
-import org.eclipse.jetty.websocket.server.ServerUpgradeResponse;
-import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
-import org.eclipse.jetty.websocket.server.WebSocketCreator;
+import org.eclipse.jetty.websocket.core.Configuration;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.core.server.WebSocketNegotiator;
+import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 import org.parley.gateway.Cors;
 import org.parley.gateway.OriginPolicy;
 import org.parley.gateway.Peers;
@@ -29,8 +31,13 @@ import org.slf4j.LoggerFactory;
  * keepalive interval (RFC 7395 §3.8: no whitespace keepalives over WebSocket), and a connection from which
  * nothing, not even a pong, arrives for the idle timeout ends with {@code <connection-timeout/>}, both from the
  * server's {@code limits} settings; one timer serves all connections.
+ *
+ * <p>Built on Jetty's core WebSocket layer (frames, explicit demand) rather than its WebSocket API: the API's
+ * session keeps the whole upgrade request and response, and through them the HTTP connection's parser and
+ * channel, for the life of the connection (about 3 KiB per idle connection); the core session keeps only the
+ * negotiated result.
  */
-public final class XmppWebSocketEndpoint implements WebSocketCreator {
+public final class XmppWebSocketEndpoint implements WebSocketNegotiator {
 
     public static final String PATH = "/xmpp-websocket";
     public static final String SUBPROTOCOL = "xmpp";
@@ -53,15 +60,19 @@ public final class XmppWebSocketEndpoint implements WebSocketCreator {
         this.limits = limits;
     }
 
-    /** Registers the endpoint with Jetty's WebSocket container. */
-    public void configure(ServerWebSocketContainer container) {
+    /** Registers the endpoint with Jetty's WebSocket upgrade handler. */
+    public void configure(WebSocketUpgradeHandler upgrades) {
+        upgrades.addMapping(PATH, this);
+    }
+
+    @Override
+    public void customize(Configuration configuration) {
         // The idle timeout proper is the keepalive timer's (inbound silence); Jetty's, which any traffic resets
         // (our pings too), only catches peers that stop answering after the stream was closed.
-        container.setIdleTimeout(limits.idleTimeout());
-        container.setMaxFrameSize(MAX_FRAME_PIECE);
-        container.setAutoFragment(true);
-        container.setMaxOutgoingFrames(MAX_QUEUED_MESSAGES);
-        container.addMapping(PATH, this);
+        configuration.setIdleTimeout(limits.idleTimeout());
+        configuration.setMaxFrameSize(MAX_FRAME_PIECE);
+        configuration.setAutoFragment(true);
+        configuration.setMaxOutgoingFrames(MAX_QUEUED_MESSAGES);
     }
 
     /** Starts the keepalive timer on {@code scheduler}. */
@@ -84,7 +95,7 @@ public final class XmppWebSocketEndpoint implements WebSocketCreator {
     }
 
     @Override
-    public Object createWebSocket(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
+    public FrameHandler negotiate(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
         String origin = Cors.origin(request);
         if (origin != null && !origins.allows(origin)) {
             LOG.info("WebSocket from {} refused: origin {} is not allowed", Peers.address(request), origin);

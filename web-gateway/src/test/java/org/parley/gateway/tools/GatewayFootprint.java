@@ -92,8 +92,13 @@ public final class GatewayFootprint {
                 String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
                         new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
                         new Object[] {null}, new String[] {String[].class.getName()});
-                histogram.lines().limit(40).forEach(l -> out.println("HISTO " + l));
+                histogram.lines().limit(Integer.getInteger("histogramLines", 40)).forEach(l -> out.println("HISTO " + l));
                 out.println("HISTO-END");
+            } else if (line.startsWith("dump ")) {
+                ManagementFactory.getPlatformMBeanServer().invoke(
+                        new javax.management.ObjectName("com.sun.management:type=HotSpotDiagnostic"), "dumpHeap",
+                        new Object[] {line.substring(5), true}, new String[] {String.class.getName(), "boolean"});
+                out.println("DUMPED");
             } else if (line.equals("quit")) {
                 break;
             }
@@ -134,9 +139,15 @@ public final class GatewayFootprint {
 
     private static void drive(int n) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "-Xmx1g", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                GatewayFootprint.class.getName(), "serve", String.valueOf(2 * n))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC"));
+        // -DserverJvmArgs="-XX:StartFlightRecording=..." profiles the server JVM.
+        String extra = System.getProperty("serverJvmArgs", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), GatewayFootprint.class.getName(), "serve",
+                String.valueOf(2 * n + 2)));
+        Process server = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader fromServer = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         PrintStream toServer = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
         String ready = readUntil(fromServer, "READY ");
@@ -145,12 +156,21 @@ public final class GatewayFootprint {
         URI ws = URI.create("ws://127.0.0.1:" + port + "/xmpp-websocket");
         System.out.println("server ready on port " + port + "; " + n + " BOSH and " + n + " WebSocket clients");
 
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(30)).build();
+        HttpClient wsHttp = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+        // Warm-up: the first login initialises one-off state (e.g. Vysper's stringprep tables, about 15 MB on the
+        // first resource binding) that would otherwise be charged to the first kind of session measured.
+        RawBosh warmBosh = new RawBosh(bosh, http);
+        warmBosh.create(300, 1, "");
+        warmBosh.login("u" + (2 * n), "web");
+        warmBosh.next("type='terminate'", "");
+        webSocketLogin(wsHttp, ws, "u" + (2 * n + 1)).sendClose(WebSocket.NORMAL_CLOSURE, "").get(30, TimeUnit.SECONDS);
+
         Stats base = stats(fromServer, toServer);
         System.out.println("idle server:             " + base);
         histogram(fromServer, toServer);
 
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(30)).build();
         ExecutorService logins = Executors.newFixedThreadPool(32);
         List<Future<CompletableFuture<HttpResponse<String>>>> held = new ArrayList<>();
         long started = System.nanoTime();
@@ -174,7 +194,6 @@ public final class GatewayFootprint {
         System.out.println("  threads by name:       " + readUntil(fromServer, "THREADS ").substring("THREADS ".length()));
 
         List<Future<WebSocket>> sockets = new ArrayList<>();
-        HttpClient wsHttp = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
         started = System.nanoTime();
         for (int i = 0; i < n; i++) {
             String user = "u" + (n + i);
@@ -186,6 +205,7 @@ public final class GatewayFootprint {
         System.out.printf("%d WebSocket logins in %d ms%n", n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         Stats afterWs = stats(fromServer, toServer);
         System.out.println("+" + n + " idle WebSockets:   " + afterWs);
+        histogram(fromServer, toServer);
 
         System.out.printf("heap per idle BOSH session (logged in, 1 request held): %,d bytes%n",
                 (afterBosh.heap() - base.heap()) / n);
@@ -195,6 +215,12 @@ public final class GatewayFootprint {
                         + " acceptor and selector); the HTTP pool grew with the concurrent logins, not with held requests%n",
                 base.threads(), afterBosh.threads(), afterBosh.heldRequests(), afterBosh.busyHttp());
 
+        String dump = System.getProperty("heapDump"); // -DheapDump=/tmp/server.hprof: for finding what a session holds
+        if (dump != null) {
+            toServer.println("dump " + dump);
+            readUntil(fromServer, "DUMPED");
+            System.out.println("heap dump of the server: " + dump);
+        }
         toServer.println("quit");
         readUntil(fromServer, "BYE");
         server.waitFor(30, TimeUnit.SECONDS);
