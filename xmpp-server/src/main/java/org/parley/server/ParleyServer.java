@@ -214,6 +214,7 @@ public final class ParleyServer implements AutoCloseable {
     /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */
     public static ParleyServer start(ServerSettings settings) throws Exception {
         long started = System.nanoTime();
+        StringPrepTables.prepareInBackground();
         Storage storage = JdbcStorage.open(settings.storage(), settings.dataDirectory());
         ParleyServer server;
         try {
