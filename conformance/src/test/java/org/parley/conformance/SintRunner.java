@@ -44,6 +44,8 @@ final class SintRunner {
 
     private final ParleyEndpoint endpoint;
     private final ConnectionProfile profile;
+    private static final Duration PREFLIGHT_REPLY_TIMEOUT = Duration.ofSeconds(30);
+
     private final Duration replyTimeout;
     private final Consumer<String> progress;
     private final String adminUsername;
@@ -101,6 +103,9 @@ final class SintRunner {
         Configuration configuration = configuration().build();
         AbstractXMPPConnection connection = profile.descriptors().apply(endpoint).get(0)
                 .construct(configuration, b -> b.setUsernameAndPassword(adminUsername, adminPassword));
+        // The first connection of the JVM warms up TLS and SASL: on a busy machine that takes longer than the
+        // short reply timeouts a runner may use to bound hanging tests.
+        connection.setReplyTimeout(Math.max(replyTimeout.toMillis(), PREFLIGHT_REPLY_TIMEOUT.toMillis()));
         try {
             connection.connect().login();
             if ("required".equals(profile.securityMode()) && !connection.isSecureConnection()) {
