@@ -138,6 +138,11 @@ public final class ParleyClient implements AutoCloseable {
         CertificateTrust.Checker checker = trust.checkerFor(settings.domain());
         XMPPTCPConnection c = new XMPPTCPConnection(configuration(checker, password, true));
         c.setReplyTimeout(REPLY_TIMEOUT_MS);
+        // XEP-0198: acknowledgements and, when the server offers it, resumption. After a dropped connection the
+        // reconnection then resumes the same session (nothing sent meanwhile is lost, rooms are kept) and falls
+        // back to a fresh login when the server no longer knows the session. Smack's defaults, made explicit.
+        c.setUseStreamManagement(true);
+        c.setUseStreamManagementResumption(true);
         attach(c);
         connection = c;
         setState(ConnectionState.CONNECTING, null);
@@ -509,8 +514,15 @@ public final class ParleyClient implements AutoCloseable {
         return room.contains("@") ? room : room + "@" + conferenceService();
     }
 
+    /** Whether the current session was resumed (XEP-0198) rather than logged in afresh after the last drop. */
+    public boolean streamResumed() {
+        XMPPTCPConnection c = connection;
+        return c != null && c.streamWasResumed();
+    }
+
     /**
-     * Joins a room (created as an instant room if it does not exist). {@code password} may be null;
+     * Joins a room; one that does not exist is created, as an instant room, or password-protected when a
+     * password is given. {@code password} may be null;
      * {@code historyMessages} is how many earlier messages the room replays, -1 for the room's default.
      */
     public Room join(String room, String nick, String password, int historyMessages) throws Exception {
@@ -531,7 +543,10 @@ public final class ParleyClient implements AutoCloseable {
                 MessageTypeFilter.GROUPCHAT, s -> ((Message) s).getSubject() != null && ((Message) s).getBody() == null));
         try {
             MultiUserChat.MucCreateConfigFormHandle created = muc.createOrJoin(enter.build());
-            if (created != null) {
+            if (created != null && password != null) {
+                // A new room entered with a password becomes a password-protected room (XEP-0045 §10.1.3).
+                created.getConfigFormManager().setAndEnablePassword(password).submitConfigurationForm();
+            } else if (created != null) {
                 created.makeInstant();
             }
             Message first = subject.nextResult(c.getReplyTimeout());
