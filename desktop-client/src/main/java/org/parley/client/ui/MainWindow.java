@@ -75,6 +75,7 @@ public final class MainWindow extends JFrame {
         });
         JTextField status = named("status.message", new JTextField(18));
         status.setToolTipText("Status message; Enter to set it");
+        status.putClientProperty("JTextField.placeholderText", "Status message (Enter to set)"); // FlatLaf
         Runnable applyStatus = () -> roster.setOwnStatus((Availability) availability.getSelectedItem(), status.getText(),
                 showError);
         availability.addActionListener(e -> applyStatus.run());
@@ -200,7 +201,13 @@ public final class MainWindow extends JFrame {
     }
 
     private void showConnection(ConnectionState state, Throwable cause) {
-        connection.setText("● " + ConnectionStatus.describe(state, cause));
+        String colour = switch (state) {
+            case ONLINE -> "#2e9e44";
+            case CONNECTING, RECONNECTING -> "#e0a800";
+            case DISCONNECTED -> "#d32f2f";
+        };
+        connection.setText("<html><font color='" + colour + "'>●</font> " + ConnectionStatus.describe(state, cause)
+                .replace("&", "&amp;").replace("<", "&lt;") + "</html>");
         connection.setToolTipText(client.jid() + " — " + state.name().toLowerCase(Locale.ROOT));
     }
 
