@@ -78,6 +78,8 @@ public final class ParleyClient implements AutoCloseable {
     private volatile XMPPTCPConnection connection;
     private volatile ConnectionState state = ConnectionState.DISCONNECTED;
     private volatile boolean closing;
+    private volatile boolean sendInitialPresence = true;
+    private volatile Presence lastPresence;
 
     public ParleyClient(ClientSettings settings, CertificateTrust trust) {
         this.settings = settings;
@@ -123,6 +125,16 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- connection
+
+    /**
+     * Whether {@link #login} sends the initial presence itself (the default). A UI turns this off so that it can
+     * attach its listeners first and then call {@link #setStatus}: the server delivers offline messages and
+     * pending subscription requests in answer to the initial presence (XEP-0160, RFC 6121 §3.1.3), so they
+     * cannot arrive before anyone listens. The last status set is sent again after a reconnection.
+     */
+    public void setSendInitialPresence(boolean send) {
+        this.sendInitialPresence = send;
+    }
 
     /**
      * Connects over STARTTLS and logs in. Throws {@link UntrustedCertificateException} when the server's
@@ -210,7 +222,7 @@ public final class ParleyClient implements AutoCloseable {
                 .setHostnameVerifier(checker)
                 .setPort(settings.port())
                 .setConnectTimeout(15_000)
-                .setSendPresence(true);
+                .setSendPresence(sendInitialPresence);
         builder.setHost(settings.host() != null ? settings.host() : settings.domain());
         if (withCredentials) {
             builder.setUsernameAndPassword(settings.username(), password);
@@ -225,6 +237,16 @@ public final class ParleyClient implements AutoCloseable {
         c.addConnectionListener(new ConnectionListener() {
             @Override
             public void authenticated(org.jivesoftware.smack.XMPPConnection connection, boolean resumed) {
+                Presence again = lastPresence;
+                if (!resumed && !sendInitialPresence && again != null) {
+                    // A fresh session after a drop: Smack sends no presence of its own here (see
+                    // setSendInitialPresence), so the last one set goes out again.
+                    try {
+                        c.sendStanza(again);
+                    } catch (SmackException.NotConnectedException | InterruptedException e) {
+                        LoggerFactory.getLogger(ParleyClient.class).debug("presence not re-sent: {}", e.toString());
+                    }
+                }
                 if (state == ConnectionState.RECONNECTING && !resumed) {
                     afterReconnect(c);
                 } else if (state == ConnectionState.RECONNECTING) {
@@ -425,7 +447,11 @@ public final class ParleyClient implements AutoCloseable {
         if (status != null) {
             presence.setStatus(status);
         }
-        c.sendStanza(presence.build());
+        Presence built = presence.build();
+        if (availability != Availability.OFFLINE) {
+            lastPresence = built;
+        }
+        c.sendStanza(built);
     }
 
     /** The roster with presence, sorted by display name. Waits for the roster the first time. */

@@ -127,6 +127,8 @@ public final class MainWindow extends JFrame {
         getContentPane().add(bottom, BorderLayout.SOUTH);
 
         dispatch.onConnectionState(client, this::showConnection);
+        // Now that every model listens: the initial presence, answered with offline messages and requests.
+        roster.setOwnStatus(Availability.AVAILABLE, null, showError);
         chats.addListener(new ChatsModel.Listener() {
             @Override
             public void opened(Conversation conversation) {

@@ -123,7 +123,10 @@ public final class LoginPresenter {
         } else if (server.port() != 5222) {
             clientSettings = clientSettings.withHost(clientSettings.domain(), server.port());
         }
-        return new ParleyClient(clientSettings, trust);
+        ParleyClient client = new ParleyClient(clientSettings, trust);
+        // The main window announces us once its listeners are attached (offline messages, requests).
+        client.setSendInitialPresence(false);
+        return client;
     }
 
     /** Logs in (or registers, then logs in) with the form; the outcome goes to {@code view}. */
