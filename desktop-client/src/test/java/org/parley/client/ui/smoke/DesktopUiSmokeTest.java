@@ -13,7 +13,9 @@ import java.awt.GraphicsEnvironment;
 import java.awt.Window;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import javax.swing.JButton;
 import javax.swing.JDialog;
@@ -23,6 +25,7 @@ import javax.swing.JList;
 import javax.swing.JPanel;
 import javax.swing.JPasswordField;
 import javax.swing.JTextArea;
+import javax.swing.JTabbedPane;
 import javax.swing.JTextField;
 import javax.swing.JTree;
 import javax.swing.SwingUtilities;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.client.core.ChatListener;
 import org.parley.client.core.ChatMessage;
 import org.parley.client.core.Clients;
 import org.parley.client.core.ParleyClient;
@@ -155,10 +159,34 @@ class DesktopUiSmokeTest {
                     && t.getText().contains("bob: hi alice, bob here"), "the reply from bob");
             screenshot(main, SCREENSHOTS.resolve("5-room.png"));
 
+            // ---- a 1:1 message from bob opens a chat tab with an unread badge; alice answers there
+            bob.sendMessage("alice@localhost", "psst, alice");
+            JTabbedPane tabs = await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("bob@localhost (1)"),
+                    "a chat tab with one unread message");
+            await(JFrame.class, "main.window", null, f -> f.getTitle().endsWith("(1)"), "the total in the window title");
+            JPanel chat = onEdt(() -> find(JPanel.class, "chat:bob@localhost", tabs)); // in a tab behind the room's
+            run(() -> tabs.setSelectedComponent(chat));
+            await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("bob@localhost"), "read once selected");
+            BlockingQueue<String> bobInbox = Clients.queue();
+            bob.addChatListener(new ChatListener() {
+                @Override
+                public void messageReceived(ChatMessage message) {
+                    bobInbox.add(message.body());
+                }
+            });
+            run(() -> {
+                find(JTextField.class, "chat.input", chat).setText("hi bob, in private");
+                find(JButton.class, "chat.send", chat).doClick();
+            });
+            assertEquals("hi bob, in private", bobInbox.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            await(JTextArea.class, "chat.transcript", chat, t -> t.getText().contains("bob@localhost: psst, alice")
+                    && t.getText().contains("me: hi bob, in private"), "the chat transcript");
+            screenshot(main, SCREENSHOTS.resolve("6-chat.png"));
+
             // ---- the dark theme, remembered
             run(() -> find(JButton.class, "theme.toggle", main).doClick());
             assertEquals(DesktopSettings.Theme.DARK, new DesktopSettings(config).theme());
-            screenshot(main, SCREENSHOTS.resolve("6-room-dark.png"));
+            screenshot(main, SCREENSHOTS.resolve("7-chat-dark.png"));
             assertTrue(Files.size(SCREENSHOTS.resolve("5-room.png")) > 0);
         } finally {
             run(() -> {
@@ -205,6 +233,14 @@ class DesktopUiSmokeTest {
             }
         }
         return false;
+    }
+
+    private static java.util.List<String> titles(JTabbedPane tabs) {
+        java.util.List<String> titles = new java.util.ArrayList<>();
+        for (int i = 0; i < tabs.getTabCount(); i++) {
+            titles.add(tabs.getTitleAt(i));
+        }
+        return titles;
     }
 
     private static boolean listContains(JList<?> list, String text) {
