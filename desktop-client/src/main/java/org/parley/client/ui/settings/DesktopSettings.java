@@ -138,6 +138,7 @@ public final class DesktopSettings {
                 properties.load(in);
             } catch (IOException | IllegalArgumentException e) {
                 LOG.warn("cannot read {} ({}); starting from defaults", file, e.toString());
+                return new Properties(); // not half of it
             }
         }
         return properties;
