@@ -38,6 +38,11 @@ public final class LoginPresenter {
         return new LoginForm(settings.lastServer(), jid, password == null ? "" : password, false, remember);
     }
 
+    /** Where a password is kept when the user asks for it (shown next to the checkbox). */
+    public java.nio.file.Path passwordFile() {
+        return settings.passwordFile();
+    }
+
     /** Null when the form can be sent, otherwise what is wrong with it. */
     public static String validate(LoginForm form) {
         String jid = form.jid() == null ? "" : form.jid().trim();

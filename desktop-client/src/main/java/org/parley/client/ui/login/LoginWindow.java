@@ -51,7 +51,7 @@ public final class LoginWindow extends JFrame implements LoginView {
         password.setText(initial.password());
         remember.setSelected(initial.rememberPassword());
         server.setToolTipText("host or host:port; empty: the domain of your address, port 5222");
-        remember.setToolTipText("Stored obfuscated (not encrypted) in " + "~/.config/parley/passwords.properties, readable by you only");
+        remember.setToolTipText("Kept obfuscated, NOT encrypted, in " + presenter.passwordFile() + " (readable by you only)");
         create.addActionListener(e -> submit.setText(create.isSelected() ? "Create account and log in" : "Log in"));
 
         JPanel form = new JPanel(new GridBagLayout());

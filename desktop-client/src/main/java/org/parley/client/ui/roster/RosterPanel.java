@@ -80,6 +80,7 @@ public final class RosterPanel extends JPanel {
     }
 
     private void refresh() {
+        Contact before = selected(); // kept selected across presence updates
         root.removeAllChildren();
         for (RosterModel.Group group : model.groups()) {
             long online = group.contacts().stream().filter(c -> c.availability() != Availability.OFFLINE).count();
@@ -90,6 +91,13 @@ public final class RosterPanel extends JPanel {
         ((DefaultTreeModel) tree.getModel()).reload();
         for (int i = 0; i < tree.getRowCount(); i++) {
             tree.expandRow(i);
+        }
+        for (int i = 0; before != null && i < tree.getRowCount(); i++) {
+            if (((DefaultMutableTreeNode) tree.getPathForRow(i).getLastPathComponent()).getUserObject() instanceof Contact c
+                    && c.jid().equals(before.jid())) {
+                tree.setSelectionRow(i);
+                break;
+            }
         }
     }
 
