@@ -78,6 +78,8 @@ public final class ParleyClient implements AutoCloseable {
     private volatile XMPPTCPConnection connection;
     private volatile ConnectionState state = ConnectionState.DISCONNECTED;
     private volatile boolean closing;
+    private volatile boolean sendInitialPresence = true;
+    private volatile Presence lastPresence;
 
     public ParleyClient(ClientSettings settings, CertificateTrust trust) {
         this.settings = settings;
@@ -125,6 +127,16 @@ public final class ParleyClient implements AutoCloseable {
     // ---------------------------------------------------------------- connection
 
     /**
+     * Whether {@link #login} sends the initial presence itself (the default). A UI turns this off so that it can
+     * attach its listeners first and then call {@link #setStatus}: the server delivers offline messages and
+     * pending subscription requests in answer to the initial presence (XEP-0160, RFC 6121 §3.1.3), so they
+     * cannot arrive before anyone listens. The last status set is sent again after a reconnection.
+     */
+    public void setSendInitialPresence(boolean send) {
+        this.sendInitialPresence = send;
+    }
+
+    /**
      * Connects over STARTTLS and logs in. Throws {@link UntrustedCertificateException} when the server's
      * certificate is neither trusted by the system nor pinned: show its fingerprint, then
      * {@link CertificateTrust#trust} and call again.
@@ -138,6 +150,11 @@ public final class ParleyClient implements AutoCloseable {
         CertificateTrust.Checker checker = trust.checkerFor(settings.domain());
         XMPPTCPConnection c = new XMPPTCPConnection(configuration(checker, password, true));
         c.setReplyTimeout(REPLY_TIMEOUT_MS);
+        // XEP-0198: acknowledgements and, when the server offers it, resumption. After a dropped connection the
+        // reconnection then resumes the same session (nothing sent meanwhile is lost, rooms are kept) and falls
+        // back to a fresh login when the server no longer knows the session. Smack's defaults, made explicit.
+        c.setUseStreamManagement(true);
+        c.setUseStreamManagementResumption(true);
         attach(c);
         connection = c;
         setState(ConnectionState.CONNECTING, null);
@@ -205,7 +222,7 @@ public final class ParleyClient implements AutoCloseable {
                 .setHostnameVerifier(checker)
                 .setPort(settings.port())
                 .setConnectTimeout(15_000)
-                .setSendPresence(true);
+                .setSendPresence(sendInitialPresence);
         builder.setHost(settings.host() != null ? settings.host() : settings.domain());
         if (withCredentials) {
             builder.setUsernameAndPassword(settings.username(), password);
@@ -220,6 +237,16 @@ public final class ParleyClient implements AutoCloseable {
         c.addConnectionListener(new ConnectionListener() {
             @Override
             public void authenticated(org.jivesoftware.smack.XMPPConnection connection, boolean resumed) {
+                Presence again = lastPresence;
+                if (!resumed && !sendInitialPresence && again != null) {
+                    // A fresh session after a drop: Smack sends no presence of its own here (see
+                    // setSendInitialPresence), so the last one set goes out again.
+                    try {
+                        c.sendStanza(again);
+                    } catch (SmackException.NotConnectedException | InterruptedException e) {
+                        LoggerFactory.getLogger(ParleyClient.class).debug("presence not re-sent: {}", e.toString());
+                    }
+                }
                 if (state == ConnectionState.RECONNECTING && !resumed) {
                     afterReconnect(c);
                 } else if (state == ConnectionState.RECONNECTING) {
@@ -420,7 +447,11 @@ public final class ParleyClient implements AutoCloseable {
         if (status != null) {
             presence.setStatus(status);
         }
-        c.sendStanza(presence.build());
+        Presence built = presence.build();
+        if (availability != Availability.OFFLINE) {
+            lastPresence = built;
+        }
+        c.sendStanza(built);
     }
 
     /** The roster with presence, sorted by display name. Waits for the roster the first time. */
@@ -509,8 +540,15 @@ public final class ParleyClient implements AutoCloseable {
         return room.contains("@") ? room : room + "@" + conferenceService();
     }
 
+    /** Whether the current session was resumed (XEP-0198) rather than logged in afresh after the last drop. */
+    public boolean streamResumed() {
+        XMPPTCPConnection c = connection;
+        return c != null && c.streamWasResumed();
+    }
+
     /**
-     * Joins a room (created as an instant room if it does not exist). {@code password} may be null;
+     * Joins a room; one that does not exist is created, as an instant room, or password-protected when a
+     * password is given. {@code password} may be null;
      * {@code historyMessages} is how many earlier messages the room replays, -1 for the room's default.
      */
     public Room join(String room, String nick, String password, int historyMessages) throws Exception {
@@ -531,7 +569,10 @@ public final class ParleyClient implements AutoCloseable {
                 MessageTypeFilter.GROUPCHAT, s -> ((Message) s).getSubject() != null && ((Message) s).getBody() == null));
         try {
             MultiUserChat.MucCreateConfigFormHandle created = muc.createOrJoin(enter.build());
-            if (created != null) {
+            if (created != null && password != null) {
+                // A new room entered with a password becomes a password-protected room (XEP-0045 §10.1.3).
+                created.getConfigFormManager().setAndEnablePassword(password).submitConfigurationForm();
+            } else if (created != null) {
                 created.makeInstant();
             }
             Message first = subject.nextResult(c.getReplyTimeout());

@@ -1,0 +1,271 @@
+package org.parley.client.ui;
+
+import static org.parley.client.ui.Swing.named;
+
+import java.awt.BorderLayout;
+import java.awt.Component;
+import java.awt.Dimension;
+import java.awt.FlowLayout;
+import java.awt.event.WindowAdapter;
+import java.awt.event.WindowEvent;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+import javax.swing.BorderFactory;
+import javax.swing.JButton;
+import javax.swing.JComboBox;
+import javax.swing.JFrame;
+import javax.swing.JLabel;
+import javax.swing.JPanel;
+import javax.swing.JSplitPane;
+import javax.swing.JTabbedPane;
+import javax.swing.JTextField;
+import javax.swing.WindowConstants;
+
+import org.parley.client.core.Availability;
+import org.parley.client.core.ConnectionState;
+import org.parley.client.core.ParleyClient;
+import org.parley.client.ui.chat.ChatPanel;
+import org.parley.client.ui.chat.ChatsModel;
+import org.parley.client.ui.chat.Conversation;
+import org.parley.client.ui.rooms.JoinRoomDialog;
+import org.parley.client.ui.rooms.RoomPanel;
+import org.parley.client.ui.rooms.RoomSession;
+import org.parley.client.ui.rooms.RoomsModel;
+import org.parley.client.ui.roster.RosterModel;
+import org.parley.client.ui.roster.RosterPanel;
+import org.parley.client.ui.settings.DesktopSettings;
+
+/**
+ * The main window after login: own status and connection state on top, requests and contacts on the left,
+ * chats and rooms in tabs (titles carry unread badges). It wires the models to their views; the logic is in
+ * the models.
+ */
+public final class MainWindow extends JFrame {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient ParleyClient client;
+    private final transient RosterModel roster;
+    private final transient ChatsModel chats;
+    private final transient RoomsModel rooms;
+    private final JTabbedPane tabs = named("tabs", new JTabbedPane());
+    private final JLabel connection = named("connection.state", new JLabel());
+    private final JLabel error = Swing.errorLabel("main.error");
+    private final transient Consumer<String> showError = message -> error.setText(message);
+
+    public MainWindow(ParleyClient client, UiDispatch dispatch, Notifier notifier, DesktopSettings settings,
+            Runnable onLogout) {
+        super("Parley — " + client.settings().jid());
+        setName("main.window");
+        this.client = client;
+        this.roster = new RosterModel(client, dispatch);
+        this.chats = new ChatsModel(client, dispatch, notifier);
+        this.rooms = new RoomsModel(client, dispatch, notifier);
+        setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+
+        // ---- top: own status, rooms, theme, logout
+        JComboBox<Availability> availability = named("status.availability", new JComboBox<>(new Availability[] {
+            Availability.AVAILABLE, Availability.CHAT, Availability.AWAY, Availability.EXTENDED_AWAY,
+            Availability.DO_NOT_DISTURB}));
+        availability.setRenderer((list, value, index, selected, focus) -> {
+            JLabel label = new JLabel(value == null ? "" : label(value));
+            label.setOpaque(selected);
+            return label;
+        });
+        JTextField status = named("status.message", new JTextField(18));
+        status.setToolTipText("Status message; Enter to set it");
+        status.putClientProperty("JTextField.placeholderText", "Status message (Enter to set)"); // FlatLaf
+        Runnable applyStatus = () -> roster.setOwnStatus((Availability) availability.getSelectedItem(), status.getText(),
+                showError);
+        availability.addActionListener(e -> applyStatus.run());
+        status.addActionListener(e -> applyStatus.run());
+        JButton browse = named("rooms.browse", new JButton("Rooms…"));
+        browse.addActionListener(e -> new JoinRoomDialog(this, rooms, client.settings().username(), this::showRoom)
+                .setVisible(true));
+        JButton theme = named("theme.toggle", new JButton());
+        Runnable themeLabel = () -> theme.setText(settings.theme() == DesktopSettings.Theme.DARK ? "Light theme" : "Dark theme");
+        themeLabel.run();
+        theme.addActionListener(e -> {
+            DesktopSettings.Theme next = settings.theme() == DesktopSettings.Theme.DARK
+                    ? DesktopSettings.Theme.LIGHT : DesktopSettings.Theme.DARK;
+            settings.setTheme(next);
+            Themes.apply(next);
+            themeLabel.run();
+        });
+        JButton logout = named("logout", new JButton("Log out"));
+        logout.addActionListener(e -> {
+            dispose();
+            onLogout.run();
+        });
+        JPanel top = new JPanel(new FlowLayout(FlowLayout.LEFT));
+        top.add(availability);
+        top.add(status);
+        top.add(browse);
+        top.add(theme);
+        top.add(logout);
+
+        // ---- left: requests and contacts
+        JPanel left = new JPanel(new BorderLayout());
+        left.add(new RequestsPanel(roster, rooms, client.settings().username(), this::showRoom, showError),
+                BorderLayout.NORTH);
+        left.add(new RosterPanel(roster, this::openChat, showError), BorderLayout.CENTER);
+        left.setPreferredSize(new Dimension(300, 400));
+
+        JSplitPane split = new JSplitPane(JSplitPane.HORIZONTAL_SPLIT, left, tabs);
+        split.setResizeWeight(0.0);
+
+        // ---- bottom: connection state and errors
+        JPanel bottom = new JPanel(new BorderLayout(12, 0));
+        bottom.setBorder(BorderFactory.createEmptyBorder(2, 6, 2, 6));
+        bottom.add(connection, BorderLayout.WEST);
+        bottom.add(error, BorderLayout.CENTER);
+        showConnection(client.state(), null);
+
+        getContentPane().add(top, BorderLayout.NORTH);
+        getContentPane().add(split, BorderLayout.CENTER);
+        getContentPane().add(bottom, BorderLayout.SOUTH);
+
+        dispatch.onConnectionState(client, this::showConnection);
+        // Now that every model listens: the initial presence, answered with offline messages and requests.
+        roster.setOwnStatus(Availability.AVAILABLE, null, showError);
+        chats.addListener(new ChatsModel.Listener() {
+            @Override
+            public void opened(Conversation conversation) {
+                ChatPanel panel = new ChatPanel(chats, conversation.jid(), showError);
+                tabs.addTab(conversation.jid(), panel);
+                panel.show(conversation);
+                badges();
+            }
+
+            @Override
+            public void changed(Conversation conversation) {
+                ChatPanel panel = (ChatPanel) find("chat:" + conversation.jid());
+                if (panel != null) {
+                    panel.show(conversation);
+                }
+                badges();
+            }
+        });
+        rooms.addListener(new RoomsModel.Listener() {
+            @Override
+            public void changed(RoomSession session) {
+                RoomPanel panel = (RoomPanel) find("room:" + session.jid());
+                if (panel != null) {
+                    panel.show(session);
+                }
+                badges();
+            }
+
+            @Override
+            public void left(RoomSession session) {
+                Component panel = find("room:" + session.jid());
+                if (panel != null) {
+                    tabs.remove(panel);
+                }
+                badges();
+            }
+        });
+        tabs.addChangeListener(e -> focusSelected());
+        addWindowFocusListener(new WindowAdapter() {
+            @Override
+            public void windowGainedFocus(WindowEvent e) {
+                chats.windowActive(true);
+                rooms.windowActive(true);
+                focusSelected();
+            }
+
+            @Override
+            public void windowLostFocus(WindowEvent e) {
+                chats.windowActive(false);
+                rooms.windowActive(false);
+            }
+        });
+        addWindowListener(new WindowAdapter() {
+            @Override
+            public void windowClosed(WindowEvent e) {
+                client.close();
+            }
+        });
+        setSize(1100, 700);
+        setLocationRelativeTo(null);
+    }
+
+    private static String label(Availability a) {
+        return switch (a) {
+            case AVAILABLE -> "Available";
+            case CHAT -> "Free to chat";
+            case AWAY -> "Away";
+            case EXTENDED_AWAY -> "Not available";
+            case DO_NOT_DISTURB -> "Do not disturb";
+            case OFFLINE -> "Offline";
+        };
+    }
+
+    private void showConnection(ConnectionState state, Throwable cause) {
+        String colour = switch (state) {
+            case ONLINE -> "#2e9e44";
+            case CONNECTING, RECONNECTING -> "#e0a800";
+            case DISCONNECTED -> "#d32f2f";
+        };
+        connection.setText("<html><font color='" + colour + "'>●</font> " + ConnectionStatus.describe(state, cause)
+                .replace("&", "&amp;").replace("<", "&lt;") + "</html>");
+        connection.setToolTipText(client.jid() + " — " + state.name().toLowerCase(Locale.ROOT));
+    }
+
+    private Component find(String name) {
+        for (Component c : tabs.getComponents()) {
+            if (name.equals(c.getName())) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private void openChat(String jid) {
+        Conversation conversation = chats.open(jid);
+        Component panel = find("chat:" + conversation.jid());
+        if (panel != null) {
+            tabs.setSelectedComponent(panel);
+            ((ChatPanel) panel).focusInput();
+        }
+    }
+
+    private void showRoom(RoomSession session) {
+        Component panel = find("room:" + session.jid());
+        if (panel == null) {
+            panel = new RoomPanel(rooms, session, showError);
+            tabs.addTab(session.name(), panel);
+        }
+        tabs.setSelectedComponent(panel);
+        ((RoomPanel) panel).focusInput();
+        badges();
+    }
+
+    private void focusSelected() {
+        Component selected = tabs.getSelectedComponent();
+        String name = selected == null ? "" : selected.getName();
+        chats.focus(name.startsWith("chat:") ? name.substring(5) : null);
+        rooms.focus(name.startsWith("room:") ? name.substring(5) : null);
+    }
+
+    /** Tab titles with unread counts; the window title with the total. */
+    private void badges() {
+        for (int i = 0; i < tabs.getTabCount(); i++) {
+            String name = tabs.getComponentAt(i).getName();
+            if (name.startsWith("chat:")) {
+                Conversation c = chats.conversation(name.substring(5));
+                if (c != null) {
+                    tabs.setTitleAt(i, Swing.badge(c.jid(), c.unread()));
+                }
+            } else if (name.startsWith("room:")) {
+                RoomSession s = rooms.session(name.substring(5));
+                if (s != null) {
+                    tabs.setTitleAt(i, Swing.badge(s.name(), s.unread()));
+                }
+            }
+        }
+        int unread = chats.totalUnread() + rooms.totalUnread();
+        setTitle(Swing.badge("Parley — " + client.settings().jid(), unread));
+    }
+}

@@ -1,0 +1,91 @@
+package org.parley.client.ui.chat;
+
+import static org.parley.client.ui.Swing.named;
+
+import java.awt.BorderLayout;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Consumer;
+
+import javax.swing.JButton;
+import javax.swing.JLabel;
+import javax.swing.JPanel;
+import javax.swing.JScrollPane;
+import javax.swing.JTextArea;
+import javax.swing.JTextField;
+import javax.swing.event.DocumentEvent;
+import javax.swing.event.DocumentListener;
+
+import org.parley.client.core.ChatMessage;
+
+/** One chat tab: transcript, the partner's typing state, input. A thin view over {@link ChatsModel}. */
+public final class ChatPanel extends JPanel {
+
+    private static final long serialVersionUID = 1L;
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+
+    private final String jid;
+    private final JTextArea transcript = named("chat.transcript", new JTextArea());
+    private final JLabel typing = named("chat.typing", new JLabel(" "));
+    private final JTextField input = named("chat.input", new JTextField());
+
+    public ChatPanel(ChatsModel model, String jid, Consumer<String> showError) {
+        super(new BorderLayout());
+        this.jid = jid;
+        setName("chat:" + jid);
+        transcript.setEditable(false);
+        transcript.setLineWrap(true);
+        transcript.setWrapStyleWord(true);
+        JButton send = named("chat.send", new JButton("Send"));
+        Runnable sendNow = () -> {
+            model.send(jid, input.getText(), showError);
+            input.setText("");
+        };
+        send.addActionListener(e -> sendNow.run());
+        input.addActionListener(e -> sendNow.run());
+        input.getDocument().addDocumentListener(new DocumentListener() {
+            @Override
+            public void insertUpdate(DocumentEvent e) {
+                model.typing(jid, !input.getText().isEmpty());
+            }
+
+            @Override
+            public void removeUpdate(DocumentEvent e) {
+                model.typing(jid, !input.getText().isEmpty());
+            }
+
+            @Override
+            public void changedUpdate(DocumentEvent e) {
+            }
+        });
+        JPanel bottom = new JPanel(new BorderLayout(4, 0));
+        bottom.add(typing, BorderLayout.NORTH);
+        bottom.add(input, BorderLayout.CENTER);
+        bottom.add(send, BorderLayout.EAST);
+        add(new JScrollPane(transcript), BorderLayout.CENTER);
+        add(bottom, BorderLayout.SOUTH);
+    }
+
+    public String jid() {
+        return jid;
+    }
+
+    /** Shows the conversation as it is now. */
+    public void show(Conversation conversation) {
+        StringBuilder text = new StringBuilder();
+        for (ChatMessage m : conversation.messages()) {
+            text.append('[').append(TIME.format(m.time())).append("] ")
+                    .append(m.outgoing() ? "me" : m.from()).append(": ").append(m.body()).append('\n');
+        }
+        if (!text.toString().equals(transcript.getText())) {
+            transcript.setText(text.toString());
+            transcript.setCaretPosition(transcript.getDocument().getLength());
+        }
+        String notice = conversation.typingNotice();
+        typing.setText(notice.isEmpty() ? " " : notice);
+    }
+
+    public void focusInput() {
+        input.requestFocusInWindow();
+    }
+}

@@ -1,0 +1,128 @@
+package org.parley.client.ui.rooms;
+
+import static org.parley.client.ui.Swing.named;
+
+import java.awt.BorderLayout;
+import java.awt.Dimension;
+import java.awt.GridLayout;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Consumer;
+
+import javax.swing.DefaultListModel;
+import javax.swing.JButton;
+import javax.swing.JLabel;
+import javax.swing.JList;
+import javax.swing.JOptionPane;
+import javax.swing.JPanel;
+import javax.swing.JScrollPane;
+import javax.swing.JSplitPane;
+import javax.swing.JTextArea;
+import javax.swing.JTextField;
+
+import org.parley.client.core.Occupant;
+
+/**
+ * One room tab: subject, transcript with join/leave notices, occupants with their roles, input, and
+ * buttons to invite, change the subject and leave. A thin view over {@link RoomsModel}.
+ */
+public final class RoomPanel extends JPanel {
+
+    private static final long serialVersionUID = 1L;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
+
+    private final String jid;
+    private final JLabel subject = named("room.subject", new JLabel(" "));
+    private final JTextArea transcript = named("room.transcript", new JTextArea());
+    private final DefaultListModel<String> occupants = new DefaultListModel<>();
+    private final JTextField input = named("room.input", new JTextField());
+
+    public RoomPanel(RoomsModel model, RoomSession session, Consumer<String> showError) {
+        super(new BorderLayout());
+        this.jid = session.jid();
+        setName("room:" + jid);
+        transcript.setEditable(false);
+        transcript.setLineWrap(true);
+        transcript.setWrapStyleWord(true);
+        JList<String> occupantList = named("room.occupants", new JList<>(occupants));
+        JScrollPane occupantScroll = new JScrollPane(occupantList);
+        occupantScroll.setPreferredSize(new Dimension(170, 100));
+
+        JButton send = named("room.send", new JButton("Send"));
+        Runnable sendNow = () -> {
+            model.send(jid, input.getText(), showError);
+            input.setText("");
+        };
+        send.addActionListener(e -> sendNow.run());
+        input.addActionListener(e -> sendNow.run());
+
+        JButton invite = named("room.invite", new JButton("Invite…"));
+        invite.addActionListener(e -> {
+            JTextField who = named("room.invite.jid", new JTextField());
+            JTextField reason = named("room.invite.reason", new JTextField());
+            if (JOptionPane.showConfirmDialog(this, new Object[] {"Address", who, "Message (optional)", reason},
+                    "Invite to " + session.name(), JOptionPane.OK_CANCEL_OPTION) == JOptionPane.OK_OPTION) {
+                model.invite(jid, who.getText(), reason.getText(), showError);
+            }
+        });
+        JButton changeSubject = named("room.subject.change", new JButton("Subject…"));
+        changeSubject.addActionListener(e -> {
+            String text = JOptionPane.showInputDialog(this, "New subject", session.subject() == null ? "" : session.subject());
+            if (text != null) {
+                model.changeSubject(jid, text, showError);
+            }
+        });
+        JButton leave = named("room.leave", new JButton("Leave"));
+        leave.addActionListener(e -> model.leave(jid));
+
+        JPanel top = new JPanel(new BorderLayout());
+        top.add(subject, BorderLayout.CENTER);
+        JPanel actions = new JPanel(new GridLayout(1, 3, 4, 0));
+        actions.add(changeSubject);
+        actions.add(invite);
+        actions.add(leave);
+        top.add(actions, BorderLayout.EAST);
+
+        JPanel bottom = new JPanel(new BorderLayout(4, 0));
+        bottom.add(input, BorderLayout.CENTER);
+        bottom.add(send, BorderLayout.EAST);
+
+        JSplitPane split = new JSplitPane(JSplitPane.HORIZONTAL_SPLIT, new JScrollPane(transcript), occupantScroll);
+        split.setResizeWeight(1.0);
+        add(top, BorderLayout.NORTH);
+        add(split, BorderLayout.CENTER);
+        add(bottom, BorderLayout.SOUTH);
+        show(session);
+    }
+
+    public String jid() {
+        return jid;
+    }
+
+    /** Shows the room as it is now. */
+    public void show(RoomSession session) {
+        subject.setText(session.subject() == null ? "(no subject)" : session.subject());
+        StringBuilder text = new StringBuilder();
+        for (RoomLine line : session.lines()) {
+            text.append('[').append(TIME.format(line.time())).append("] ");
+            if (line.notice()) {
+                text.append("* ").append(line.text());
+            } else {
+                text.append(line.from()).append(": ").append(line.text());
+            }
+            text.append('\n');
+        }
+        if (!text.toString().equals(transcript.getText())) {
+            transcript.setText(text.toString());
+            transcript.setCaretPosition(transcript.getDocument().getLength());
+        }
+        occupants.clear();
+        for (Occupant o : session.occupants()) {
+            occupants.addElement(o.nick() + " (" + o.role() + ")");
+        }
+    }
+
+    public void focusInput() {
+        input.requestFocusInWindow();
+    }
+}

@@ -1,0 +1,254 @@
+package org.parley.client.ui.smoke;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.parley.client.ui.smoke.SwingDriver.await;
+import static org.parley.client.ui.smoke.SwingDriver.onEdt;
+import static org.parley.client.ui.smoke.SwingDriver.run;
+import static org.parley.client.ui.smoke.SwingDriver.screenshot;
+
+import java.awt.GraphicsEnvironment;
+import java.awt.Window;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.swing.JButton;
+import javax.swing.JDialog;
+import javax.swing.JFrame;
+import javax.swing.JLabel;
+import javax.swing.JList;
+import javax.swing.JPanel;
+import javax.swing.JPasswordField;
+import javax.swing.JTextArea;
+import javax.swing.JTabbedPane;
+import javax.swing.JTextField;
+import javax.swing.JTree;
+import javax.swing.SwingUtilities;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.client.core.ChatListener;
+import org.parley.client.core.ChatMessage;
+import org.parley.client.core.Clients;
+import org.parley.client.core.ParleyClient;
+import org.parley.client.core.Room;
+import org.parley.client.core.RoomListener;
+import org.parley.client.core.RosterListener;
+import org.parley.client.ui.DesktopApp;
+import org.parley.client.ui.settings.DesktopSettings;
+import org.parley.server.testing.TestServer;
+
+/**
+ * The desktop client as a user sees it, on a virtual X display (Xvfb; surefire's "ui-smoke" execution starts
+ * it): log in to a server with a self-signed certificate (the trust dialog shows its fingerprint, the user
+ * trusts it), accept a contact, join a room, send a message, see the reply of a second client (bob, on the
+ * client core), switch to the dark theme. Screenshots of each step go to target/screenshots/.
+ */
+class DesktopUiSmokeTest {
+
+    @RegisterExtension
+    static final TestServer server = TestServer.withUsers("alice", "bob");
+
+    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final String LOBBY = "lobby@conference.localhost";
+
+    @TempDir
+    Path config;
+
+    @BeforeEach // not @BeforeAll: a skipped class counts no test at all, a skipped test shows in the totals
+    void display() {
+        String xvfb = System.getenv("PARLEY_XVFB");
+        assumeTrue(!"missing".equals(xvfb), "SKIPPED: Xvfb is not installed (Debian: apt-get install xvfb xauth); "
+                + "the desktop UI smoke test needs a virtual X display");
+        assumeTrue(xvfb != null, "SKIPPED here: the UI smoke test runs in its own JVM on Xvfb, in surefire's "
+                + "ui-smoke execution (this JVM is headless)");
+        assertNotEquals("failed", xvfb, "Xvfb is installed but did not start");
+        assertTrue(!GraphicsEnvironment.isHeadless(), "a display is expected on " + xvfb);
+    }
+
+    @Test
+    void logInTrustTheServerJoinARoomTalkAndSeeTheReply() throws Exception {
+        DesktopSettings settings = new DesktopSettings(config);
+        CompletableFuture<ParleyClient> aliceClient = new CompletableFuture<>();
+        DesktopApp app = new DesktopApp(settings, false, aliceClient::complete);
+        ParleyClient bob = Clients.login(server, "bob");
+        try {
+            run(app::start);
+
+            // ---- login, with a self-signed certificate nobody has trusted yet
+            JFrame login = await(JFrame.class, "login.window", "the login window");
+            run(() -> {
+                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + server.server().c2sPort());
+                find(JTextField.class, "login.jid", login).setText("alice@localhost");
+                find(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
+            });
+            screenshot(login, SCREENSHOTS.resolve("1-login.png"));
+            run(() -> find(JButton.class, "login.submit", login).doClick());
+
+            JDialog trust = await(JDialog.class, "trust.dialog", "the certificate question");
+            String shown = onEdt(() -> find(JTextArea.class, "trust.fingerprint", trust).getText().replace("\n", ":"));
+            assertEquals(server.server().certificateFingerprint(), shown, "the dialog shows the server's SHA-256 fingerprint");
+            screenshot(trust, SCREENSHOTS.resolve("2-trust.png"));
+            SwingUtilities.invokeLater(() -> find(JButton.class, "trust.accept", trust).doClick()); // the dialog is modal
+
+            // ---- main window: online, a contact request from bob accepted, bob in the roster
+            JFrame main = await(JFrame.class, "main.window", "the main window");
+            await(JLabel.class, "connection.state", main, l -> l.getText().contains("Online"), "the connection state");
+            assertEquals(server.server().certificateFingerprint(), settings.certificateTrust().pinnedFingerprint("localhost"),
+                    "trusting pinned the certificate for the server");
+            bob.addRosterListener(new RosterListener() {
+                @Override
+                public void subscriptionRequested(String jid) {
+                    try {
+                        bob.acceptSubscription(jid); // alice asks back after accepting
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            bob.addContact("alice@localhost", "Alice");
+            JList<?> requests = await(JList.class, "requests.list", main, l -> l.getModel().getSize() == 1, "bob's request");
+            run(() -> {
+                requests.setSelectedIndex(0);
+                find(JButton.class, "requests.accept", main).doClick();
+            });
+            await(JTree.class, "roster.tree", main, t -> rowsContain(t, "bob@localhost") && !requests.isShowing(),
+                    "bob in the roster, the request answered");
+            screenshot(main, SCREENSHOTS.resolve("3-roster.png"));
+
+            // ---- rooms: browse, join the lobby
+            run(() -> find(JButton.class, "rooms.browse", main).doClick());
+            JDialog rooms = await(JDialog.class, "rooms.dialog", "the rooms dialog");
+            await(JList.class, "rooms.list", rooms, l -> listContains(l, LOBBY), "the public rooms");
+            screenshot(rooms, SCREENSHOTS.resolve("4-rooms.png"));
+            run(() -> {
+                find(JTextField.class, "rooms.room", rooms).setText("lobby");
+                find(JTextField.class, "rooms.nick", rooms).setText("alice");
+                find(JButton.class, "rooms.join", rooms).doClick();
+            });
+            JPanel room = await(JPanel.class, "room:" + LOBBY, main, p -> true, "the lobby tab");
+
+            // ---- bob answers alice in the room
+            Room bobsLobby = bob.join("lobby", "bob", null, 0);
+            bobsLobby.addListener(new RoomListener() {
+                @Override
+                public void messageReceived(Room r, ChatMessage message) {
+                    if (message.from().equals("alice") && message.body().equals("hello from the desktop")) {
+                        try {
+                            r.send("hi alice, bob here");
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            });
+            await(JList.class, "room.occupants", room, l -> listContains(l, "bob (participant)"), "bob in the occupants");
+            await(JTextArea.class, "room.transcript", room, t -> t.getText().contains("* bob joined"), "bob's join notice");
+            run(() -> {
+                find(JTextField.class, "room.input", room).setText("hello from the desktop");
+                find(JButton.class, "room.send", room).doClick();
+            });
+            await(JTextArea.class, "room.transcript", room, t -> t.getText().contains("alice: hello from the desktop")
+                    && t.getText().contains("bob: hi alice, bob here"), "the reply from bob");
+            screenshot(main, SCREENSHOTS.resolve("5-room.png"));
+
+            // ---- a 1:1 message from bob opens a chat tab with an unread badge; alice answers there
+            bob.sendMessage("alice@localhost", "psst, alice");
+            JTabbedPane tabs = await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("bob@localhost (1)"),
+                    "a chat tab with one unread message");
+            await(JFrame.class, "main.window", null, f -> f.getTitle().endsWith("(1)"), "the total in the window title");
+            JPanel chat = onEdt(() -> find(JPanel.class, "chat:bob@localhost", tabs)); // in a tab behind the room's
+            run(() -> tabs.setSelectedComponent(chat));
+            await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("bob@localhost"), "read once selected");
+            BlockingQueue<String> bobInbox = Clients.queue();
+            bob.addChatListener(new ChatListener() {
+                @Override
+                public void messageReceived(ChatMessage message) {
+                    bobInbox.add(message.body());
+                }
+            });
+            run(() -> {
+                find(JTextField.class, "chat.input", chat).setText("hi bob, in private");
+                find(JButton.class, "chat.send", chat).doClick();
+            });
+            assertEquals("hi bob, in private", bobInbox.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            await(JTextArea.class, "chat.transcript", chat, t -> t.getText().contains("bob@localhost: psst, alice")
+                    && t.getText().contains("me: hi bob, in private"), "the chat transcript");
+            screenshot(main, SCREENSHOTS.resolve("6-chat.png"));
+
+            // ---- the dark theme, remembered
+            run(() -> find(JButton.class, "theme.toggle", main).doClick());
+            assertEquals(DesktopSettings.Theme.DARK, new DesktopSettings(config).theme());
+            screenshot(main, SCREENSHOTS.resolve("7-chat-dark.png"));
+            assertTrue(Files.size(SCREENSHOTS.resolve("5-room.png")) > 0);
+        } finally {
+            run(() -> {
+                for (Window w : Window.getWindows()) {
+                    w.dispose();
+                }
+            });
+            bob.close();
+            if (aliceClient.isDone()) {
+                aliceClient.join().close();
+            }
+        }
+    }
+
+    private static <T extends java.awt.Component> T find(Class<T> type, String name, java.awt.Container within) {
+        T found = search(type, name, within);
+        if (found == null) {
+            throw new AssertionError("no " + type.getSimpleName() + " named " + name + " in " + within.getName());
+        }
+        return found;
+    }
+
+    private static <T extends java.awt.Component> T search(Class<T> type, String name, java.awt.Container within) {
+        for (java.awt.Component c : within.getComponents()) {
+            if (type.isInstance(c) && name.equals(c.getName())) {
+                return type.cast(c);
+            }
+            if (c instanceof java.awt.Container child) {
+                T found = search(type, name, child);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean rowsContain(JTree tree, String text) {
+        for (int i = 0; i < tree.getRowCount(); i++) {
+            if (String.valueOf(tree.getPathForRow(i).getLastPathComponent()).contains(text)
+                    || tree.getPathForRow(i).getLastPathComponent() instanceof javax.swing.tree.DefaultMutableTreeNode n
+                            && n.getUserObject() instanceof org.parley.client.core.Contact c && c.jid().equals(text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static java.util.List<String> titles(JTabbedPane tabs) {
+        java.util.List<String> titles = new java.util.ArrayList<>();
+        for (int i = 0; i < tabs.getTabCount(); i++) {
+            titles.add(tabs.getTitleAt(i));
+        }
+        return titles;
+    }
+
+    private static boolean listContains(JList<?> list, String text) {
+        for (int i = 0; i < list.getModel().getSize(); i++) {
+            if (String.valueOf(list.getModel().getElementAt(i)).contains(text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
