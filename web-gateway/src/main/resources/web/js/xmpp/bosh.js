@@ -156,7 +156,14 @@ export class BoshTransport {
         this.terminating = true;
         const payload = this.queue.splice(0).join('');
         const attrs = { xmlns: NS.BOSH, rid: this.rid++, sid: this.sid, type: 'terminate' };
-        this.post(new XmlBody(attrs).toString().replace(/\/>$/, '>') + payload + '</body>', 5000)
+        const text = new XmlBody(attrs).toString().replace(/\/>$/, '>') + payload + '</body>';
+        if (document.visibilityState === 'hidden' && navigator.sendBeacon) {
+            // The page is going away: a beacon still reaches the server after unload, a fetch may not.
+            navigator.sendBeacon(this.url, new Blob([text], { type: 'text/xml; charset=utf-8' }));
+            this.end(null);
+            return;
+        }
+        this.post(text, 5000)
             .catch(() => {})
             .finally(() => this.end(null));
     }

@@ -106,6 +106,7 @@ export class WebSocketTransport {
         this.closing = true;
         this.write(xml('close', { xmlns: NS.FRAMING }).toString());
         const socket = this.socket;
+        // The server answers <close/> and closes; close ourselves if it does not (or the page is going away).
         setTimeout(() => socket && socket.close(), 1000);
     }
 

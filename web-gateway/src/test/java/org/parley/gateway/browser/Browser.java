@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -77,6 +78,7 @@ public final class Browser implements AutoCloseable {
     public <T> T waitUntil(String what, Duration limit, Function<WebDriver, T> condition) {
         return new WebDriverWait(driver, limit, Duration.ofMillis(100))
                 .withMessage(() -> name + ": " + what)
+                .ignoring(StaleElementReferenceException.class) // re-rendered between find and read: poll again
                 .until(condition);
     }
 

@@ -97,6 +97,7 @@ public final class BrowserExtension implements ExecutionCondition, BeforeAllCall
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         testClass = context.getRequiredTestClass().getSimpleName();
+        deleteOldScreenshots(testClass);
         service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -161,6 +162,20 @@ public final class BrowserExtension implements ExecutionCondition, BeforeAllCall
         if (service != null) {
             service.stop();
             service = null;
+        }
+    }
+
+    /** Screenshots of an earlier run of the class would be mistaken for this run's. */
+    private static void deleteOldScreenshots(String testClass) throws IOException {
+        if (!Files.isDirectory(SCREENSHOTS)) {
+            return;
+        }
+        try (var files = Files.list(SCREENSHOTS)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (file.getFileName().toString().startsWith(testClass + "-")) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
     }
 
