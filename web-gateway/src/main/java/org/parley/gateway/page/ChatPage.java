@@ -59,6 +59,7 @@ public final class ChatPage extends Handler.Wrapper {
         files.setWelcomeFiles(List.of("index.html"));
         files.setWelcomeMode(ResourceService.WelcomeMode.SERVE);
         files.setAcceptRanges(false);
+        files.setEtags(true);
         // Revalidate every time (cheap with ETags) so that a new version of the page is never mixed with cached
         // modules of the old one.
         files.setCacheControl("no-cache");

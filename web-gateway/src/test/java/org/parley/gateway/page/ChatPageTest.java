@@ -28,6 +28,8 @@ import org.jxmpp.jid.EntityFullJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.parley.gateway.browser.Browser;
 import org.parley.gateway.browser.BrowserExtension;
@@ -282,5 +284,37 @@ class ChatPageTest {
         carolLobby.sendMessage("to the BOSH user");
         bob.awaitMessage("carol", "to the BOSH user");
         bob.browser.screenshot("8-bosh");
+    }
+
+    @Test
+    @Order(8)
+    void phoneWidthShowsOnePaneAtATimeAndWorksWithTheKeyboard() {
+        Browser browser = ann.browser;
+        Dimension desktop = browser.driver().manage().window().getSize();
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            browser.textAppears(By.id("chat-title"), "#"); // the lobby, still open from the tests before
+            WebElement menu = browser.visible(By.id("menu-button"));
+            WebElement sidebar = browser.driver().findElement(By.id("sidebar"));
+            browser.waitUntil("sidebar folded away", d -> !sidebar.isDisplayed());
+            assertEquals("log", browser.driver().findElement(By.id("messages")).getAttribute("role"));
+            assertEquals("status", browser.driver().findElement(By.id("status")).getAttribute("role"));
+            browser.screenshot("9-phone");
+
+            menu.sendKeys(Keys.ENTER); // a focused button activates with Enter
+            browser.waitUntil("sidebar opened", d -> sidebar.isDisplayed());
+            assertEquals("true", menu.getAttribute("aria-expanded"));
+            WebElement focused = browser.driver().switchTo().activeElement();
+            assertTrue(sidebar.findElements(By.cssSelector("*")).contains(focused), "focus moved into the opened panel");
+            browser.screenshot("10-phone-menu");
+            focused.sendKeys(Keys.ESCAPE);
+            browser.waitUntil("sidebar closed with Escape", d -> !sidebar.isDisplayed());
+
+            browser.visible(By.id("members-button")).sendKeys(Keys.ENTER);
+            browser.waitUntil("members shown", d -> d.findElement(By.id("members")).isDisplayed());
+            browser.screenshot("11-phone-members");
+        } finally {
+            browser.driver().manage().window().setSize(desktop);
+        }
     }
 }
