@@ -27,7 +27,8 @@ export function chatView(root, client, loggedOut) {
     const friendForm = h('form', { id: 'friend-form', class: 'inline-form' }, friendInput, h('button', { type: 'submit', id: 'add-friend' }, 'Add friend'));
     const sidebar = h('nav', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' },
         h('section', {}, h('h2', {}, 'Rooms'), roomsList, roomForm,
-            h('details', { id: 'directory-box', open: true }, h('summary', {}, 'Public rooms'), directoryList)),
+            h('details', { id: 'directory-box', open: true }, h('summary', {}, 'Public rooms'), directoryList,
+                h('button', { id: 'refresh-directory', class: 'secondary small', onclick: () => client.refreshDirectory().catch(e => client.notify(e.message)) }, 'Refresh list'))),
         h('section', {}, h('h2', {}, 'Friends'), requestsList, friendsList, friendForm));
 
     const title = h('h2', { id: 'chat-title' });

@@ -317,4 +317,41 @@ class ChatPageTest {
             browser.driver().manage().window().setSize(desktop);
         }
     }
+
+    @Test
+    @Order(9)
+    void createdRoomIsListedInTheDirectoryAndPagesBackThroughItsArchive() throws Exception {
+        // ann creates a room on the page (XEP-0045 §10.1: configured public, persistent, archived).
+        ann.browser.visible(By.id("room-name")).sendKeys("projects");
+        ann.browser.clickable(By.id("create-room")).click();
+        ann.awaitMember("projects", "ann");
+        ann.browser.waitUntil("ann owns the room", d -> "moderator".equals(ann.memberRole("ann")));
+
+        // More messages than one page of history (30), from the desktop user.
+        MultiUserChat carolProjects = MultiUserChatManager.getInstanceFor(carol)
+                .getMultiUserChat(JidCreate.entityBareFrom("projects@conference.localhost"));
+        carolProjects.join(Resourcepart.from("carol"));
+        for (int i = 1; i <= 35; i++) {
+            carolProjects.sendMessage("update " + i);
+        }
+        ann.awaitMessage("carol", "update 35");
+
+        // bob (still on BOSH) finds it in the directory and gets the latest page; older ones on request (XEP-0313).
+        bob.browser.clickable(By.id("refresh-directory")).click();
+        bob.browser.clickable(By.cssSelector("#directory li[data-jid='projects@conference.localhost'] button")).click();
+        bob.awaitMember("projects", "bob");
+        bob.awaitMessage("carol", "update 35");
+        bob.awaitMessage("carol", "update 6");
+        assertTrue(bob.browser.driver().findElements(By.cssSelector("#messages li.message")).stream()
+                .noneMatch(li -> li.getText().endsWith("update 5")), "only the latest page at first");
+        bob.browser.clickable(By.id("load-earlier")).click();
+        bob.awaitMessage("carol", "update 1");
+        List<String> texts = bob.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
+                .map(WebElement::getText).filter(t -> t.startsWith("update ")).toList();
+        assertEquals(35, texts.size(), texts.toString());
+        assertEquals("update 1", texts.get(0), "in order");
+        assertEquals("update 35", texts.get(34));
+        bob.browser.screenshot("12-room-history");
+        carolProjects.leave();
+    }
 }
