@@ -1,7 +1,7 @@
 // The chat model over one XMPP connection: roster and subscriptions (RFC 6121), rooms (XEP-0045), 1:1 chats,
 // history from the archive (XEP-0313, with MUC history when a room keeps none), typing states (XEP-0085) and
 // the room directory (XEP-0030). Views subscribe to 'change' and read the state; they never see XML.
-import { xml, child, children, childText, find, bare, resource, local, newId, NS } from '../xmpp/xml.js';
+import { xml, child, children, childText, bare, resource, local, newId } from '../xmpp/xml.js';
 import { stanzaError } from '../xmpp/errors.js';
 
 export const NS_APP = Object.freeze({

@@ -49,6 +49,17 @@ export function chatView(root, client, loggedOut) {
 
     const active = () => client.conversations.get(client.active) || null;
     let renderedKey = null;
+    // A list is rebuilt only when what it shows changed, so that focus (keyboard users) and element identity
+    // survive unrelated updates such as someone else's presence.
+    const shown = new WeakMap();
+    const update = (list, signature, build) => {
+        const key = JSON.stringify(signature);
+        if (shown.get(list) === key) return false;
+        shown.set(list, key);
+        const items = build();
+        list.replaceChildren(...items);
+        return true;
+    };
 
     const toggle = (button, panel) => {
         const open = !panel.classList.contains('open');
@@ -149,21 +160,23 @@ export function chatView(root, client, loggedOut) {
         status.dataset.status = state;
         if (client.connection.jid) document.getElementById('me').textContent = client.me;
 
-        roomsList.replaceChildren(...[...client.conversations.values()].filter(c => c.kind === 'room').map(c =>
+        const rooms = [...client.conversations.values()].filter(c => c.kind === 'room');
+        update(roomsList, [client.active, rooms.map(c => [c.jid, c.title, c.joined, c.unread])], () => rooms.map(c =>
             h('li', { 'data-jid': c.jid, class: c.key === client.active ? 'current' : '' },
                 h('button', { class: 'item', 'aria-current': c.key === client.active ? 'true' : null, onclick: () => select(c.key) },
                     h('span', { class: 'name' }, '#' + c.title),
                     c.joined ? null : h('span', { class: 'muted' }, ' (not in)'),
                     c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
 
-        directoryList.replaceChildren(...client.directory.map(r =>
+        update(directoryList, [client.directory, [...client.conversations.keys()]], () => client.directory.length === 0
+            ? [h('li', { class: 'muted' }, 'no public rooms')]
+            : client.directory.map(r =>
             h('li', { 'data-jid': r.jid },
                 h('button', { class: 'item', onclick: () => client.joinRoom(r.jid).then(closePanels, report) },
                     h('span', { class: 'name' }, '#' + r.name),
                     client.conversations.has(r.jid) ? h('span', { class: 'muted' }, ' (joined)') : null))));
-        if (client.directory.length === 0) directoryList.replaceChildren(h('li', { class: 'muted' }, 'no public rooms'));
 
-        requestsList.replaceChildren(...[...client.requests].map(jid =>
+        update(requestsList, [...client.requests], () => [...client.requests].map(jid =>
             h('li', { class: 'request', 'data-jid': jid },
                 h('span', {}, `${jid} wants to be friends`),
                 h('span', { class: 'actions' },
@@ -171,7 +184,9 @@ export function chatView(root, client, loggedOut) {
                     h('button', { class: 'deny secondary', onclick: () => client.denyFriend(jid) }, 'Deny')))));
 
         const contacts = [...client.roster.values()].sort((a, b) => a.name.localeCompare(b.name));
-        friendsList.replaceChildren(...contacts.map(entry => {
+        const unreadOf = jid => (client.conversations.get(jid) || {}).unread || 0;
+        update(friendsList, [client.active, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
+            () => contacts.length === 0 ? [h('li', { class: 'muted' }, 'no friends yet')] : contacts.map(entry => {
             const show = ChatClient.show(entry);
             const c = client.conversations.get(entry.jid);
             const pending = entry.ask || entry.subscription === 'none' || entry.subscription === 'from';
@@ -182,7 +197,6 @@ export function chatView(root, client, loggedOut) {
                     h('span', { class: 'presence' }, pending ? (entry.ask ? 'request sent' : 'not a friend yet') : SHOW_LABEL[show] || show),
                     c && c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null));
         }));
-        if (contacts.length === 0) friendsList.replaceChildren(h('li', { class: 'muted' }, 'no friends yet'));
 
         const c = active();
         chat.dataset.kind = c ? c.kind : '';
@@ -194,7 +208,7 @@ export function chatView(root, client, loggedOut) {
         if (!c) {
             title.textContent = 'Parley';
             subject.textContent = '';
-            messages.replaceChildren();
+            update(messages, null, () => []);
             typing.textContent = '';
             earlier.hidden = true;
             renderedKey = null;
@@ -208,7 +222,8 @@ export function chatView(root, client, loggedOut) {
         earlier.textContent = c.loadingEarlier ? 'Loading…' : 'Load earlier messages';
 
         const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-        messages.replaceChildren(...c.messages.map(m => message(m)));
+        const last = c.messages[c.messages.length - 1];
+        update(messages, [c.key, c.messages.length, c.messages[0] && c.messages[0].id, last && last.id], () => c.messages.map(m => message(m)));
         if (renderedKey !== c.key || atBottom) messages.scrollTop = messages.scrollHeight;
         renderedKey = c.key;
 
@@ -218,7 +233,7 @@ export function chatView(root, client, loggedOut) {
         if (c.kind === 'room') {
             const order = { moderator: 0, participant: 1, visitor: 2 };
             const list = [...c.members.values()].sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.nick.localeCompare(b.nick));
-            membersList.replaceChildren(...list.map(m =>
+            update(membersList, [c.key, list.map(m => [m.nick, m.role, m.affiliation, m.show, m.self])], () => list.map(m =>
                 h('li', { 'data-nick': m.nick, 'data-role': m.role, 'data-show': m.show, class: m.self ? 'self' : '' },
                     h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' }),
                     h('span', { class: 'name' }, m.nick + (m.self ? ' (you)' : '')),

@@ -81,7 +81,7 @@ export class BoshTransport {
                 this.restartPending = false;
             }
             const payload = this.queue.splice(0).join('');
-            const open = new XmlBody(attrs).toString();
+            const open = xml('body', attrs).toString();
             this.request(open.replace(/\/>$/, '>') + payload + '</body>', attrs.rid);
             if (!hasData) return;
         }
@@ -156,7 +156,7 @@ export class BoshTransport {
         this.terminating = true;
         const payload = this.queue.splice(0).join('');
         const attrs = { xmlns: NS.BOSH, rid: this.rid++, sid: this.sid, type: 'terminate' };
-        const text = new XmlBody(attrs).toString().replace(/\/>$/, '>') + payload + '</body>';
+        const text = xml('body', attrs).toString().replace(/\/>$/, '>') + payload + '</body>';
         if (document.visibilityState === 'hidden' && navigator.sendBeacon) {
             // The page is going away: a beacon still reaches the server after unload, a fetch may not.
             navigator.sendBeacon(this.url, new Blob([text], { type: 'text/xml; charset=utf-8' }));
@@ -179,16 +179,5 @@ export class BoshTransport {
         this.ended = true;
         for (const a of this.aborts) a.abort();
         this.handlers.closed(error);
-    }
-}
-
-/** The <body/> wrapper's start tag (attributes escaped by XmlNode). */
-class XmlBody {
-    constructor(attrs) {
-        this.node = xml('body', attrs);
-    }
-
-    toString() {
-        return this.node.toString();
     }
 }

@@ -92,6 +92,21 @@ public final class Browser implements AutoCloseable {
         return waitUntil("clickable: " + locator, ExpectedConditions.elementToBeClickable(locator));
     }
 
+    /**
+     * Clicks the element once it is clickable, looking it up again if the page re-rendered it in between (a
+     * reference found before a re-render is stale).
+     */
+    public void click(By locator) {
+        waitUntil("click " + locator, d -> {
+            WebElement element = ExpectedConditions.elementToBeClickable(locator).apply(d);
+            if (element == null) {
+                return null;
+            }
+            element.click();
+            return true;
+        });
+    }
+
     /** Waits until some element matching {@code locator} has text containing {@code text}; returns it. */
     public WebElement textAppears(By locator, String text) {
         return waitUntil("text '" + text + "' in " + locator, d -> {

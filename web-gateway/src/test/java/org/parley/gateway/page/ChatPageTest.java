@@ -9,10 +9,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
@@ -179,21 +181,21 @@ class ChatPageTest {
         // ann asks bob (RFC 6121 §3.1); bob accepts on the page and is asked back, so both see each other.
         ann.browser.visible(By.id("friend-name")).sendKeys("bob");
         ann.browser.clickable(By.id("add-friend")).click();
-        WebElement request = bob.browser.visible(By.cssSelector("#requests li[data-jid='ann@localhost']"));
+        bob.browser.visible(By.cssSelector("#requests li[data-jid='ann@localhost']"));
         bob.browser.screenshot("3-friend-request");
-        request.findElement(By.cssSelector("button.accept")).click();
+        bob.browser.click(By.cssSelector("#requests li[data-jid='ann@localhost'] button.accept"));
         ann.browser.waitUntil("bob is a friend and online", d -> "available".equals(
                 ann.friend("bob@localhost").getAttribute("data-show")));
         bob.browser.waitUntil("ann is a friend and online", d -> "available".equals(
                 bob.friend("ann@localhost").getAttribute("data-show")));
 
-        ann.friend("bob@localhost").findElement(By.tagName("button")).click();
+        ann.browser.click(By.cssSelector("#friends li[data-jid='bob@localhost'] button"));
         ann.browser.waitUntil("chat with bob open", d -> "bob".equals(d.findElement(By.id("chat-title")).getText()));
         ann.say("psst, bob");
         // bob is still looking at the lobby: an unread count on ann's entry (XEP-0085 typing shown once open).
         bob.browser.waitUntil("unread count from ann", d -> bob.friend("ann@localhost")
                 .findElements(By.cssSelector(".unread")).stream().anyMatch(e -> e.getText().equals("1")));
-        bob.friend("ann@localhost").findElement(By.tagName("button")).click();
+        bob.browser.click(By.cssSelector("#friends li[data-jid='ann@localhost'] button"));
         bob.awaitMessage("ann", "psst, bob");
         assertTrue(bob.friend("ann@localhost").findElements(By.cssSelector(".unread")).isEmpty(), "read once open");
 
@@ -206,7 +208,7 @@ class ChatPageTest {
         // Reload: log in again and find the conversation in the archive (XEP-0313).
         bob.submit(PASSWORD, false);
         bob.awaitOnline();
-        bob.friend("ann@localhost").findElement(By.tagName("button")).click();
+        bob.browser.click(By.cssSelector("#friends li[data-jid='ann@localhost'] button"));
         bob.awaitMessage("ann", "psst, bob");
         bob.awaitMessage("bob", "typing a reply");
         bob.openRoom("lobby");
@@ -337,14 +339,14 @@ class ChatPageTest {
         ann.awaitMessage("carol", "update 35");
 
         // bob (still on BOSH) finds it in the directory and gets the latest page; older ones on request (XEP-0313).
-        bob.browser.clickable(By.id("refresh-directory")).click();
-        bob.browser.clickable(By.cssSelector("#directory li[data-jid='projects@conference.localhost'] button")).click();
+        bob.browser.click(By.id("refresh-directory"));
+        bob.browser.click(By.cssSelector("#directory li[data-jid='projects@conference.localhost'] button"));
         bob.awaitMember("projects", "bob");
         bob.awaitMessage("carol", "update 35");
         bob.awaitMessage("carol", "update 6");
         assertTrue(bob.browser.driver().findElements(By.cssSelector("#messages li.message")).stream()
                 .noneMatch(li -> li.getText().endsWith("update 5")), "only the latest page at first");
-        bob.browser.clickable(By.id("load-earlier")).click();
+        bob.browser.click(By.id("load-earlier"));
         bob.awaitMessage("carol", "update 1");
         List<String> texts = bob.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
                 .map(WebElement::getText).filter(t -> t.startsWith("update ")).toList();
@@ -353,5 +355,20 @@ class ChatPageTest {
         assertEquals("update 35", texts.get(34));
         bob.browser.screenshot("12-room-history");
         carolProjects.leave();
+    }
+
+    @Test
+    @Order(10)
+    void aDeniedFriendRequestIsAnsweredWithUnsubscribed() throws Exception {
+        CompletableFuture<Presence> answer = new CompletableFuture<>();
+        carol.addAsyncStanzaListener(p -> answer.complete((Presence) p), p -> p instanceof Presence presence
+                && presence.getType() == Presence.Type.unsubscribed && "ann@localhost".equals(presence.getFrom().toString()));
+        // Available first: the answer goes to available resources only (RFC 6121 §3.2.3).
+        carol.sendStanza(carol.getStanzaFactory().buildPresenceStanza().build());
+        carol.sendStanza(carol.getStanzaFactory().buildPresenceStanza()
+                .to(JidCreate.bareFrom("ann@localhost")).ofType(Presence.Type.subscribe).build());
+        ann.browser.click(By.cssSelector("#requests li[data-jid='carol@localhost'] button.deny"));
+        assertEquals(Presence.Type.unsubscribed, answer.get(30, TimeUnit.SECONDS).getType(), "RFC 6121 §3.2: denial");
+        ann.browser.waitUntil("request gone", d -> d.findElements(By.cssSelector("#requests li")).isEmpty());
     }
 }

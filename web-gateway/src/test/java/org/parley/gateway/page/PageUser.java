@@ -35,7 +35,7 @@ final class PageUser {
         WebElement pass = browser.driver().findElement(By.id("password"));
         pass.clear();
         pass.sendKeys(password);
-        browser.clickable(By.id(signUp ? "signup-button" : "login-button")).click();
+        browser.click(By.id(signUp ? "signup-button" : "login-button"));
     }
 
     /** Signs up (or logs in) and waits until the lobby is entered. */
@@ -60,7 +60,7 @@ final class PageUser {
     }
 
     void openRoom(String room) {
-        browser.clickable(By.cssSelector("#rooms li[data-jid='" + room + "@conference.localhost'] button")).click();
+        browser.click(By.cssSelector("#rooms li[data-jid='" + room + "@conference.localhost'] button"));
         browser.waitUntil("room " + room + " open", d -> d.findElement(By.id("chat-title")).getText().startsWith("#"));
     }
 
@@ -111,7 +111,7 @@ final class PageUser {
     }
 
     void logOut() {
-        browser.clickable(By.id("logout")).click();
+        browser.click(By.id("logout"));
         browser.visible(By.id("username"));
     }
 

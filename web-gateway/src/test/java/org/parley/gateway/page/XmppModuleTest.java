@@ -76,6 +76,11 @@ class XmppModuleTest {
     }
 
     @SuppressWarnings("unchecked")
+    private static Map<String, Object> value(Map<String, Object> result) {
+        return (Map<String, Object>) result.get("value");
+    }
+
+    @SuppressWarnings("unchecked")
     private static Map<String, Object> run(String body, Map<String, Object> args) {
         return (Map<String, Object>) browser.asyncScript(script(body), args);
     }
@@ -100,7 +105,7 @@ class XmppModuleTest {
                     return r;
                     """, Map.of("user", "alice", "password", TestServer.PASSWORD, "to", smack.getUser().toString(),
                     "text", "<b>bold</b> & 'quotes' \"too\" ]]> \u0001")));
-            Map<String, Object> value = (Map<String, Object>) result.get("value");
+            Map<String, Object> value = value(result);
             assertTrue(((String) value.get("jid")).startsWith("alice@localhost/"), value.toString());
             assertEquals("SCRAM-SHA-256", value.get("mechanism"));
             assertEquals("websocket", value.get("transport"));
@@ -121,7 +126,7 @@ class XmppModuleTest {
                     return r;
                     """, Map.of("user", "alice", "password", TestServer.PASSWORD,
                     "options", Map.of("transports", new String[] {"bosh"}, "mechanisms", new String[] {mechanism}))));
-            Map<String, Object> value = (Map<String, Object>) result.get("value");
+            Map<String, Object> value = value(result);
             assertEquals(mechanism, value.get("mechanism"));
             assertEquals("bosh", value.get("transport"));
         }
