@@ -96,6 +96,12 @@ final class RunCommand implements Callable<Integer> {
         if (fingerprint != null) {
             out.println("certificate SHA-256: " + fingerprint);
         }
+        // The browser page needs HTTPS (or loopback) to log in, so point at HTTPS when it is on.
+        if (server.httpsPort() >= 0) {
+            out.println("chat page: https://" + server.domain() + ":" + server.httpsPort() + "/");
+        } else if (server.httpPort() >= 0) {
+            out.println("chat page: http://" + server.domain() + ":" + server.httpPort() + "/");
+        }
         out.flush();
     }
 

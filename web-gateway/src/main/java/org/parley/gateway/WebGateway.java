@@ -28,6 +28,7 @@ import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 import org.parley.gateway.bosh.BoshHandler;
 import org.parley.gateway.bosh.BoshSessions;
 import org.parley.gateway.discovery.HostMeta;
+import org.parley.gateway.page.ChatPage;
 import org.parley.gateway.websocket.XmppWebSocketEndpoint;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@value XmppWebSocketEndpoint#PATH}: XMPP over WebSocket (RFC 7395);</li>
  *   <li>{@value BoshHandler#PATH}: BOSH (XEP-0124, XEP-0206);</li>
- *   <li>{@value HostMeta#XRD_PATH} and {@value HostMeta#JSON_PATH}: discovery (XEP-0156).</li>
+ *   <li>{@value HostMeta#XRD_PATH} and {@value HostMeta#JSON_PATH}: discovery (XEP-0156);</li>
+ *   <li>everything else: the browser chat page ({@link ChatPage}).</li>
  * </ul>
  *
  * Both transports open ordinary streams on the {@link ParleyServer} ({@link ParleyServer#openStream}), so
@@ -137,7 +139,8 @@ public final class WebGateway implements AutoCloseable {
                 new BoshHandler(bosh, origins, settings.limits().stanzaBytes() + BODY_OVERHEAD,
                         settings.limits().preAuthStanzaBytes()),
                 new HostMeta(settings.domain(), httpPort, httpsPort, BoshHandler.PATH, XmppWebSocketEndpoint.PATH),
-                new UpgradeRequired());
+                new UpgradeRequired(),
+                new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH));
         WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(webSocket::configure);
         upgrade.setHandler(routes);
         jetty.setHandler(upgrade);

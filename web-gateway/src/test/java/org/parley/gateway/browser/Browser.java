@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -77,6 +78,7 @@ public final class Browser implements AutoCloseable {
     public <T> T waitUntil(String what, Duration limit, Function<WebDriver, T> condition) {
         return new WebDriverWait(driver, limit, Duration.ofMillis(100))
                 .withMessage(() -> name + ": " + what)
+                .ignoring(StaleElementReferenceException.class) // re-rendered between find and read: poll again
                 .until(condition);
     }
 
@@ -88,6 +90,21 @@ public final class Browser implements AutoCloseable {
     /** The element once it is present and enabled. */
     public WebElement clickable(By locator) {
         return waitUntil("clickable: " + locator, ExpectedConditions.elementToBeClickable(locator));
+    }
+
+    /**
+     * Clicks the element once it is clickable, looking it up again if the page re-rendered it in between (a
+     * reference found before a re-render is stale).
+     */
+    public void click(By locator) {
+        waitUntil("click " + locator, d -> {
+            WebElement element = ExpectedConditions.elementToBeClickable(locator).apply(d);
+            if (element == null) {
+                return null;
+            }
+            element.click();
+            return true;
+        });
     }
 
     /** Waits until some element matching {@code locator} has text containing {@code text}; returns it. */

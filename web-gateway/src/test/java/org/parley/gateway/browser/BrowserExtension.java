@@ -29,9 +29,10 @@ import java.util.logging.Level;
 /**
  * Real headless Chromium for a test class, through the system's chromedriver (W3C WebDriver via Selenium):
  * {@code @RegisterExtension static final BrowserExtension browsers = new BrowserExtension();} then
- * {@code Browser alice = browsers.open("alice");} in a test. One chromedriver process serves the class; each
- * {@link Browser} is its own Chromium with a fresh profile (no shared cookies or storage), closed after the
- * class (or earlier with {@link Browser#close()}).
+ * {@code Browser alice = browsers.open("alice");} in a test. Each {@link Browser} is its own chromedriver and
+ * Chromium with a fresh profile (no shared cookies or storage), closed after the class (or earlier with
+ * {@link Browser#close()}). One driver per browser because Selenium stops a driver service when any session
+ * on it quits.
  *
  * <p>The binaries are {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} (Debian's {@code chromium}
  * and {@code chromium-driver}; other paths with {@code -Dparley.chromium=} and {@code -Dparley.chromedriver=}).
@@ -54,7 +55,7 @@ public final class BrowserExtension implements ExecutionCondition, BeforeAllCall
 
     private final List<Browser> open = new ArrayList<>();
     private final Duration timeout;
-    private ChromeDriverService service;
+    private boolean active;
     private String testClass = "browser";
 
     /** Browsers whose waits give up after 30 seconds (generous: Chromium is heavy on a shared 2-core machine). */
@@ -97,19 +98,15 @@ public final class BrowserExtension implements ExecutionCondition, BeforeAllCall
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         testClass = context.getRequiredTestClass().getSimpleName();
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .withLogOutput(java.io.OutputStream.nullOutputStream())
-                .build();
-        service.start();
+        deleteOldScreenshots(testClass);
+        active = true;
     }
 
     /**
      * A new headless Chromium with a fresh profile; {@code name} labels its screenshots and failure output.
      */
     public synchronized Browser open(String name) {
-        if (service == null) {
+        if (!active) {
             throw new IllegalStateException("register BrowserExtension as a static @RegisterExtension field");
         }
         Path profile;
@@ -128,6 +125,12 @@ public final class BrowserExtension implements ExecutionCondition, BeforeAllCall
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
+        // The driver path is explicit, so Selenium Manager is never asked to download one.
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .withLogOutput(java.io.OutputStream.nullOutputStream())
+                .build();
         ChromeDriver driver = new ChromeDriver(service, options);
         Browser browser = new Browser(name, testClass, driver, profile, timeout, this::closed);
         open.add(browser);
@@ -158,9 +161,20 @@ public final class BrowserExtension implements ExecutionCondition, BeforeAllCall
             browsers = List.copyOf(open);
         }
         browsers.forEach(Browser::close);
-        if (service != null) {
-            service.stop();
-            service = null;
+        active = false;
+    }
+
+    /** Screenshots of an earlier run of the class would be mistaken for this run's. */
+    private static void deleteOldScreenshots(String testClass) throws IOException {
+        if (!Files.isDirectory(SCREENSHOTS)) {
+            return;
+        }
+        try (var files = Files.list(SCREENSHOTS)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (file.getFileName().toString().startsWith(testClass + "-")) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
     }
 

@@ -60,6 +60,20 @@ public final class TestGateway implements BeforeAllCallback, AfterAllCallback {
         server.afterAll(context);
     }
 
+    /**
+     * Restarts the server (every session ends with {@code system-shutdown}; XMPP ports change) and the gateway on
+     * the same HTTP port, so that a page loaded from it can reconnect.
+     */
+    public void restart() throws Exception {
+        int port = gateway.httpPort();
+        server.server().close();
+        gateway.close();
+        server.restart();
+        ServerSettings.Http http = server.settings().http();
+        gateway = WebGateway.start(server.server(), server.settings().withHttp(
+                new ServerSettings.Http(http.bindAddress(), port, http.tlsPort(), http.allowedOrigins(), http.bosh())));
+    }
+
     public TestServer server() {
         return server;
     }

@@ -1,0 +1,374 @@
+package org.parley.gateway.page;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.jivesoftware.smackx.muc.ParticipantStatusListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.jxmpp.jid.EntityFullJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.parley.gateway.browser.Browser;
+import org.parley.gateway.browser.BrowserExtension;
+import org.parley.gateway.testing.TestGateway;
+import org.parley.server.testing.TestServer;
+
+/**
+ * The browser chat page as people use it: two headless Chromium users who sign up on the page, and a Smack TCP
+ * user ("carol", a desktop client) in the same lobby room; then friends and 1:1 chat, history after a reload,
+ * sign-up errors, reconnection after the server drops every session, and the BOSH fallback. Tests run in order
+ * and share the two browsers (Chromium is heavy on a small machine); screenshots of the main views are kept in
+ * target/screenshots/.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ChatPageTest {
+
+    @RegisterExtension
+    static final TestGateway gateway = TestGateway.withUsers("carol");
+
+    @RegisterExtension
+    static final BrowserExtension browsers = new BrowserExtension(Duration.ofSeconds(40));
+
+    private static final String PASSWORD = "page-password-1";
+    private static final String LOBBY = "lobby@conference.localhost";
+
+    private static PageUser ann;
+    private static PageUser bob;
+    private static XMPPTCPConnection carol;
+    private static MultiUserChat carolLobby;
+    private static final BlockingQueue<Message> carolHears = new LinkedBlockingQueue<>();
+    private static final BlockingQueue<String> carolSeesJoined = new LinkedBlockingQueue<>();
+    private static final BlockingQueue<String> carolSeesLeft = new LinkedBlockingQueue<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        String page = gateway.httpUri("/").toString();
+        ann = new PageUser(browsers.open("ann"), "ann", page);
+        bob = new PageUser(browsers.open("bob"), "bob", page);
+        carolJoinsLobby();
+    }
+
+    private static void carolJoinsLobby() throws Exception {
+        carol = gateway.server().login("carol", "desktop");
+        carolLobby = MultiUserChatManager.getInstanceFor(carol).getMultiUserChat(JidCreate.entityBareFrom(LOBBY));
+        carolLobby.addMessageListener(carolHears::add);
+        carolLobby.addParticipantStatusListener(new ParticipantStatusListener() {
+            @Override
+            public void joined(EntityFullJid participant) {
+                carolSeesJoined.add(participant.getResourceOrEmpty().toString());
+            }
+
+            @Override
+            public void left(EntityFullJid participant) {
+                carolSeesLeft.add(participant.getResourceOrEmpty().toString());
+            }
+        });
+        carolLobby.join(Resourcepart.from("carol"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (carol != null) {
+            carol.disconnect();
+        }
+    }
+
+    private static String carolHearsFrom(String nick) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Message m = carolHears.poll(1, TimeUnit.SECONDS);
+            if (m != null && m.getBody() != null && nick.equals(m.getFrom().getResourceOrEmpty().toString())) {
+                return m.getBody();
+            }
+        }
+        throw new AssertionError("carol heard nothing from " + nick);
+    }
+
+    private static void awaitQueued(BlockingQueue<String> queue, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            String next = queue.poll(1, TimeUnit.SECONDS);
+            if (expected.equals(next)) {
+                return;
+            }
+        }
+        throw new AssertionError("expected " + expected + " in " + queue);
+    }
+
+    @Test
+    @Order(1)
+    void signUpTwoUsersWhoLandInTheLobbyWithADesktopUser() throws Exception {
+        ann.browser.get(gateway.httpUri("/").toString());
+        ann.browser.visible(By.id("username"));
+        ann.browser.screenshot("1-sign-in");
+
+        ann.enter(PASSWORD, true);
+        awaitQueued(carolSeesJoined, "ann");
+        bob.enter(PASSWORD, true);
+        awaitQueued(carolSeesJoined, "bob");
+
+        // XEP-0045 §7.2.3: occupants first; later arrivals are announced (join notices) and listed live.
+        ann.awaitNotice("bob has joined");
+        ann.awaitMember("lobby", "bob");
+        ann.awaitMember("lobby", "carol");
+        bob.awaitMember("lobby", "ann");
+        bob.awaitMember("lobby", "carol");
+        assertEquals("participant", ann.memberRole("carol"));
+
+        ann.say("hello from ann");
+        bob.awaitMessage("ann", "hello from ann");
+        ann.awaitMessage("ann", "hello from ann");
+        assertEquals("hello from ann", carolHearsFrom("ann"));
+
+        bob.say("hi, bob here");
+        ann.awaitMessage("bob", "hi, bob here");
+        assertEquals("hi, bob here", carolHearsFrom("bob"));
+
+        carolLobby.sendMessage("carol on the desktop");
+        ann.awaitMessage("carol", "carol on the desktop");
+        bob.awaitMessage("carol", "carol on the desktop");
+        ann.browser.screenshot("2-lobby");
+    }
+
+    @Test
+    @Order(2)
+    void htmlInMessagesIsShownAsTextAndLinksAreSafe() throws Exception {
+        String attack = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script> see https://example.org/a?b=1&c=2 "
+                + "and javascript:alert(1)";
+        carolLobby.sendMessage(attack);
+        WebElement shown = ann.awaitMessage("carol", attack);
+        assertTrue(shown.findElements(By.cssSelector("img, script")).isEmpty(), "no element came from the message");
+        List<WebElement> links = shown.findElements(By.tagName("a"));
+        assertEquals(1, links.size(), "only the http(s) URL became a link");
+        assertEquals("https://example.org/a?b=1&c=2", links.get(0).getAttribute("href"));
+        assertEquals("noopener noreferrer nofollow", links.get(0).getAttribute("rel"));
+        Object pwned = ann.browser.script("return window.pwned;");
+        assertNull(pwned, "no injected script ran");
+
+        ann.say("<b>not bold</b> & more");
+        assertEquals("<b>not bold</b> & more", carolHearsFrom("ann"), "sent as text, escaped on the wire");
+        bob.awaitMessage("ann", "<b>not bold</b> & more");
+    }
+
+    @Test
+    @Order(3)
+    void friendsRequestAcceptChatUnreadTypingAndHistoryAfterReload() throws Exception {
+        // ann asks bob (RFC 6121 §3.1); bob accepts on the page and is asked back, so both see each other.
+        ann.browser.visible(By.id("friend-name")).sendKeys("bob");
+        ann.browser.clickable(By.id("add-friend")).click();
+        bob.browser.visible(By.cssSelector("#requests li[data-jid='ann@localhost']"));
+        bob.browser.screenshot("3-friend-request");
+        bob.browser.click(By.cssSelector("#requests li[data-jid='ann@localhost'] button.accept"));
+        ann.browser.waitUntil("bob is a friend and online", d -> "available".equals(
+                ann.friend("bob@localhost").getAttribute("data-show")));
+        bob.browser.waitUntil("ann is a friend and online", d -> "available".equals(
+                bob.friend("ann@localhost").getAttribute("data-show")));
+
+        ann.browser.click(By.cssSelector("#friends li[data-jid='bob@localhost'] button"));
+        ann.browser.waitUntil("chat with bob open", d -> "bob".equals(d.findElement(By.id("chat-title")).getText()));
+        ann.say("psst, bob");
+        // bob is still looking at the lobby: an unread count on ann's entry (XEP-0085 typing shown once open).
+        bob.browser.waitUntil("unread count from ann", d -> bob.friend("ann@localhost")
+                .findElements(By.cssSelector(".unread")).stream().anyMatch(e -> e.getText().equals("1")));
+        bob.browser.click(By.cssSelector("#friends li[data-jid='ann@localhost'] button"));
+        bob.awaitMessage("ann", "psst, bob");
+        assertTrue(bob.friend("ann@localhost").findElements(By.cssSelector(".unread")).isEmpty(), "read once open");
+
+        bob.browser.clickable(By.id("composer")).sendKeys("typing a reply");
+        ann.browser.textAppears(By.id("typing"), "bob is typing");
+        bob.browser.driver().findElement(By.id("composer")).sendKeys(org.openqa.selenium.Keys.ENTER);
+        ann.awaitMessage("bob", "typing a reply");
+        ann.browser.screenshot("4-one-to-one");
+
+        // Reload: log in again and find the conversation in the archive (XEP-0313).
+        bob.submit(PASSWORD, false);
+        bob.awaitOnline();
+        bob.browser.click(By.cssSelector("#friends li[data-jid='ann@localhost'] button"));
+        bob.awaitMessage("ann", "psst, bob");
+        bob.awaitMessage("bob", "typing a reply");
+        bob.openRoom("lobby");
+        bob.awaitMessage("carol", "carol on the desktop");
+        bob.browser.screenshot("5-history-after-reload");
+    }
+
+    @Test
+    @Order(4)
+    void leavingIsAnnouncedAndTheMemberListFollows() throws Exception {
+        carolSeesLeft.clear();
+        bob.logOut();
+        awaitQueued(carolSeesLeft, "bob");
+        ann.openRoom("lobby");
+        ann.awaitNotice("bob has left");
+        ann.awaitNoMember("bob");
+        assertFalse(ann.members().contains("bob"));
+    }
+
+    @Test
+    @Order(5)
+    void signUpErrorsAreClear() {
+        bob.submit("another-password", true);      // ann exists: name taken
+        bob.fillAndSubmit("ann", "another-password", true);
+        assertTrue(bob.loginError().contains("taken"), bob.loginError());
+        bob.fillAndSubmit("newcomer", "abc", true); // too short
+        assertTrue(bob.loginError().contains("at least"), bob.loginError());
+        bob.fillAndSubmit("ann", "wrong-password", false);
+        assertEquals("Wrong username or password.", bob.loginError());
+        bob.browser.screenshot("6-sign-in-error");
+    }
+
+    @Test
+    @Order(6)
+    void afterTheServerDropsEverySessionThePageReconnectsAndRejoins() throws Exception {
+        ann.browser.script("window.statusLog = []; window.parley.connection.addEventListener('status', "
+                + "e => window.statusLog.push(e.detail.status));");
+        carol.disconnect();
+        gateway.restart();
+        ann.browser.waitUntil("reconnecting shown", d -> (Boolean) ann.browser.script(
+                "return window.statusLog.includes('reconnecting');"));
+        ann.awaitOnline();
+        ann.openRoom("lobby");
+        carolHears.clear();
+        carolSeesJoined.clear();
+        carolJoinsLobby();
+        ann.awaitMember("lobby", "carol");
+        ann.awaitMember("lobby", "ann");
+        ann.say("back after the restart");
+        assertEquals("back after the restart", carolHearsFrom("ann"));
+        ann.browser.screenshot("7-reconnected");
+    }
+
+    @Test
+    @Order(7)
+    void boshIsUsedWhenWebSocketCannotConnect() throws Exception {
+        Browser browser = bob.browser;
+        browser.get(gateway.httpUri("/").toString());
+        // As on a network whose proxy breaks WebSockets: every WebSocket fails to connect (Chromium's own URL
+        // blocking does not cover WebSocket handshakes, so the page's WebSocket class is replaced).
+        browser.script("""
+                window.WebSocket = class extends EventTarget {
+                  static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+                  constructor(url) { super(); this.url = url; this.readyState = 0;
+                    setTimeout(() => { this.readyState = 3; this.onclose && this.onclose({ code: 1006 }); }, 10); }
+                  send() { throw new Error('not open'); }
+                  close() {}
+                };""");
+        bob.fillAndSubmit("bob", PASSWORD, false);
+        bob.awaitOnline();
+        assertEquals("bosh", bob.transport());
+        bob.awaitMember("lobby", "bob");
+        bob.say("over BOSH");
+        assertEquals("over BOSH", carolHearsFrom("bob"));
+        carolLobby.sendMessage("to the BOSH user");
+        bob.awaitMessage("carol", "to the BOSH user");
+        bob.browser.screenshot("8-bosh");
+    }
+
+    @Test
+    @Order(8)
+    void phoneWidthShowsOnePaneAtATimeAndWorksWithTheKeyboard() {
+        Browser browser = ann.browser;
+        Dimension desktop = browser.driver().manage().window().getSize();
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            browser.textAppears(By.id("chat-title"), "#"); // the lobby, still open from the tests before
+            WebElement menu = browser.visible(By.id("menu-button"));
+            WebElement sidebar = browser.driver().findElement(By.id("sidebar"));
+            browser.waitUntil("sidebar folded away", d -> !sidebar.isDisplayed());
+            assertEquals("log", browser.driver().findElement(By.id("messages")).getAttribute("role"));
+            assertEquals("status", browser.driver().findElement(By.id("status")).getAttribute("role"));
+            browser.screenshot("9-phone");
+
+            menu.sendKeys(Keys.ENTER); // a focused button activates with Enter
+            browser.waitUntil("sidebar opened", d -> sidebar.isDisplayed());
+            assertEquals("true", menu.getAttribute("aria-expanded"));
+            WebElement focused = browser.driver().switchTo().activeElement();
+            assertTrue(sidebar.findElements(By.cssSelector("*")).contains(focused), "focus moved into the opened panel");
+            browser.screenshot("10-phone-menu");
+            focused.sendKeys(Keys.ESCAPE);
+            browser.waitUntil("sidebar closed with Escape", d -> !sidebar.isDisplayed());
+
+            browser.visible(By.id("members-button")).sendKeys(Keys.ENTER);
+            browser.waitUntil("members shown", d -> d.findElement(By.id("members")).isDisplayed());
+            browser.screenshot("11-phone-members");
+        } finally {
+            browser.driver().manage().window().setSize(desktop);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void createdRoomIsListedInTheDirectoryAndPagesBackThroughItsArchive() throws Exception {
+        // ann creates a room on the page (XEP-0045 §10.1: configured public, persistent, archived).
+        ann.browser.visible(By.id("room-name")).sendKeys("projects");
+        ann.browser.clickable(By.id("create-room")).click();
+        ann.awaitMember("projects", "ann");
+        ann.browser.waitUntil("ann owns the room", d -> "moderator".equals(ann.memberRole("ann")));
+
+        // More messages than one page of history (30), from the desktop user.
+        MultiUserChat carolProjects = MultiUserChatManager.getInstanceFor(carol)
+                .getMultiUserChat(JidCreate.entityBareFrom("projects@conference.localhost"));
+        carolProjects.join(Resourcepart.from("carol"));
+        for (int i = 1; i <= 35; i++) {
+            carolProjects.sendMessage("update " + i);
+        }
+        ann.awaitMessage("carol", "update 35");
+
+        // bob (still on BOSH) finds it in the directory and gets the latest page; older ones on request (XEP-0313).
+        bob.browser.click(By.id("refresh-directory"));
+        bob.browser.click(By.cssSelector("#directory li[data-jid='projects@conference.localhost'] button"));
+        bob.awaitMember("projects", "bob");
+        bob.awaitMessage("carol", "update 35");
+        bob.awaitMessage("carol", "update 6");
+        assertTrue(bob.browser.driver().findElements(By.cssSelector("#messages li.message")).stream()
+                .noneMatch(li -> li.getText().endsWith("update 5")), "only the latest page at first");
+        bob.browser.click(By.id("load-earlier"));
+        bob.awaitMessage("carol", "update 1");
+        List<String> texts = bob.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
+                .map(WebElement::getText).filter(t -> t.startsWith("update ")).toList();
+        assertEquals(35, texts.size(), texts.toString());
+        assertEquals("update 1", texts.get(0), "in order");
+        assertEquals("update 35", texts.get(34));
+        bob.browser.screenshot("12-room-history");
+        carolProjects.leave();
+    }
+
+    @Test
+    @Order(10)
+    void aDeniedFriendRequestIsAnsweredWithUnsubscribed() throws Exception {
+        CompletableFuture<Presence> answer = new CompletableFuture<>();
+        carol.addAsyncStanzaListener(p -> answer.complete((Presence) p), p -> p instanceof Presence presence
+                && presence.getType() == Presence.Type.unsubscribed && "ann@localhost".equals(presence.getFrom().toString()));
+        // Available first: the answer goes to available resources only (RFC 6121 §3.2.3).
+        carol.sendStanza(carol.getStanzaFactory().buildPresenceStanza().build());
+        carol.sendStanza(carol.getStanzaFactory().buildPresenceStanza()
+                .to(JidCreate.bareFrom("ann@localhost")).ofType(Presence.Type.subscribe).build());
+        ann.browser.click(By.cssSelector("#requests li[data-jid='carol@localhost'] button.deny"));
+        assertEquals(Presence.Type.unsubscribed, answer.get(30, TimeUnit.SECONDS).getType(), "RFC 6121 §3.2: denial");
+        ann.browser.waitUntil("request gone", d -> d.findElements(By.cssSelector("#requests li")).isEmpty());
+    }
+}
