@@ -9,26 +9,26 @@ import org.openqa.selenium.WebElement;
 import org.parley.gateway.browser.Browser;
 
 /** A person using the chat page in one browser: what they can do and what they can see (page object). */
-final class PageUser {
+public final class PageUser {
 
-    final Browser browser;
-    final String name;
+    public final Browser browser;
+    public final String name;
     private final String pageUrl;
 
-    PageUser(Browser browser, String name, String pageUrl) {
+    public PageUser(Browser browser, String name, String pageUrl) {
         this.browser = browser;
         this.name = name;
         this.pageUrl = pageUrl;
     }
 
     /** Opens the page and submits the sign-in form; does not wait for the outcome. */
-    PageUser submit(String password, boolean signUp) {
+    public PageUser submit(String password, boolean signUp) {
         browser.get(pageUrl);
         fillAndSubmit(name, password, signUp);
         return this;
     }
 
-    void fillAndSubmit(String username, String password, boolean signUp) {
+    public void fillAndSubmit(String username, String password, boolean signUp) {
         WebElement user = browser.visible(By.id("username"));
         user.clear();
         user.sendKeys(username);
@@ -39,39 +39,39 @@ final class PageUser {
     }
 
     /** Signs up (or logs in) and waits until the lobby is entered. */
-    PageUser enter(String password, boolean signUp) {
+    public PageUser enter(String password, boolean signUp) {
         submit(password, signUp);
         awaitOnline();
         awaitMember("lobby", name);
         return this;
     }
 
-    void awaitOnline() {
+    public void awaitOnline() {
         browser.waitUntil("online", d -> "online".equals(
                 d.findElements(By.cssSelector("#status[data-status]")).stream().findFirst()
                         .map(e -> e.getAttribute("data-status")).orElse(null)));
     }
 
-    String loginError() {
+    public String loginError() {
         return browser.waitUntil("a sign-in message", d -> {
             String text = d.findElement(By.id("login-error")).getText();
             return text.isBlank() || text.endsWith("…") ? null : text;
         });
     }
 
-    void openRoom(String room) {
+    public void openRoom(String room) {
         browser.click(By.cssSelector("#rooms li[data-jid='" + room + "@conference.localhost'] button"));
         browser.waitUntil("room " + room + " open", d -> d.findElement(By.id("chat-title")).getText().startsWith("#"));
     }
 
-    void say(String text) {
+    public void say(String text) {
         WebElement composer = browser.clickable(By.id("composer"));
         composer.sendKeys(text);
         composer.sendKeys(Keys.ENTER);
     }
 
     /** Waits for a message with this exact text from {@code from} in the open conversation. */
-    WebElement awaitMessage(String from, String text) {
+    public WebElement awaitMessage(String from, String text) {
         return browser.waitUntil("message from " + from + ": " + text, d -> {
             for (WebElement li : d.findElements(By.cssSelector("#messages li.message"))) {
                 if (from.equals(li.getAttribute("data-from"))
@@ -83,39 +83,39 @@ final class PageUser {
         });
     }
 
-    void awaitNotice(String text) {
+    public void awaitNotice(String text) {
         browser.textAppears(By.cssSelector("#messages li.notice"), text);
     }
 
-    void awaitMember(String room, String nick) {
+    public void awaitMember(String room, String nick) {
         browser.waitUntil(nick + " in the member list of " + room, d ->
                 !d.findElements(By.cssSelector("#member-list li[data-nick='" + nick + "']")).isEmpty());
     }
 
-    void awaitNoMember(String nick) {
+    public void awaitNoMember(String nick) {
         browser.waitUntil(nick + " gone from the member list", d ->
                 d.findElements(By.cssSelector("#member-list li[data-nick='" + nick + "']")).isEmpty());
     }
 
-    List<String> members() {
+    public List<String> members() {
         return browser.driver().findElements(By.cssSelector("#member-list li")).stream()
                 .map(e -> e.getAttribute("data-nick")).collect(Collectors.toList());
     }
 
-    String memberRole(String nick) {
+    public String memberRole(String nick) {
         return browser.driver().findElement(By.cssSelector("#member-list li[data-nick='" + nick + "']")).getAttribute("data-role");
     }
 
-    WebElement friend(String jid) {
+    public WebElement friend(String jid) {
         return browser.visible(By.cssSelector("#friends li[data-jid='" + jid + "']"));
     }
 
-    void logOut() {
+    public void logOut() {
         browser.click(By.id("logout"));
         browser.visible(By.id("username"));
     }
 
-    String transport() {
+    public String transport() {
         return browser.script("return window.parley.connection.transport && window.parley.connection.transport.name;");
     }
 }
