@@ -1,0 +1,39 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Debian's Prosody, in the foreground, with benchmarks/servers/prosody.cfg.lua. */
+final class ProsodyServer extends Server {
+    private final Path templates;
+
+    ProsodyServer(Path dir, Path templates) throws IOException {
+        super("Prosody", dir);
+        this.templates = templates;
+    }
+
+    @Override
+    void prepare() throws IOException {
+        makeCertificate(dir);
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("prosody.cfg.lua"), template(templates, "prosody.cfg.lua", Map.of(
+                "DIR", dir.toString(), "C2S_PORT", String.valueOf(c2sPort), "HTTP_PORT", String.valueOf(httpPort))));
+    }
+
+    @Override
+    List<String> command() {
+        return List.of("prosody", "--config", dir.resolve("prosody.cfg.lua").toString(), "-F");
+    }
+
+    @Override
+    String version() {
+        try {
+            return "Prosody " + run("dpkg-query", "-W", "-f=${Version}", "prosody").trim();
+        } catch (IllegalStateException e) {
+            return "Prosody";
+        }
+    }
+}
