@@ -8,6 +8,7 @@ run_as_root = true           -- the benchmark host runs everything as root
 daemonize = false
 pidfile = "@DIR@/prosody.pid"
 data_path = "@DIR@/data"
+certificates = "@DIR@/certs"
 log = { warn = "@DIR@/prosody.log" }
 
 interfaces = { "127.0.0.1" }

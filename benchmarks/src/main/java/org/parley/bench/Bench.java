@@ -67,7 +67,18 @@ public final class Bench {
         System.out.println("written: " + out + " (server files in " + work + ")");
     }
 
+    /** Transports measured on s: the generator's BOSH client does not yet get through to ejabberd 23.01. */
+    private static List<String> transports(Server s, Options o, List<String> notes) {
+        if (s instanceof EjabberdServer && o.transports.contains("BOSH")) {
+            notes.add("ejabberd: BOSH not measured: most of the generator's BOSH logins stall against ejabberd 23.01"
+                    + " (the c2s session times out waiting for the SASL response), under investigation");
+            return o.transports.stream().filter(t -> !t.equals("BOSH")).toList();
+        }
+        return o.transports;
+    }
+
     private static void runOne(Server s, Options o, Table table, List<String> notes) throws Exception {
+        List<String> transports = transports(s, o, notes);
         Scenarios sc = new Scenarios(s, o, table, notes);
         log(s, "preparing in " + s.dir);
         s.prepare();
@@ -82,22 +93,22 @@ public final class Bench {
         log(s, "login storm: warm-up round, then measured round");
         sc.loginStorm(false);
         sc.loginStorm(true);
-        for (String k : o.transports) {
+        for (String k : transports) {
             Scenarios.Kind kind = Scenarios.Kind.valueOf(k);
             log(s, "1:1 chat over " + kind);
             guarded(s, notes, () -> sc.chat(kind));
         }
-        for (String k : o.transports) {
+        for (String k : transports) {
             Scenarios.Kind kind = Scenarios.Kind.valueOf(k);
             log(s, "room fan-out over " + kind);
             guarded(s, notes, () -> sc.fanout(kind, o.rooms, o.occupants, o.roomPostRate, null, "3 rooms " + kind));
         }
-        if (o.wsOccupants > 0 && o.transports.contains("WS")) {
+        if (o.wsOccupants > 0 && transports.contains("WS")) {
             log(s, "room fan-out: one TCP poster, " + o.wsOccupants + " WebSocket occupants");
             guarded(s, notes, () -> sc.fanout(Scenarios.Kind.WS, 1, o.wsOccupants, o.wsPostRate, Scenarios.Kind.TCP,
                     "3b room TCP→WS"));
         }
-        for (String k : o.transports) {
+        for (String k : transports) {
             Scenarios.Kind kind = Scenarios.Kind.valueOf(k);
             int n = kind == Scenarios.Kind.TCP ? o.idle : o.idleWeb;
             if (n > 0) {

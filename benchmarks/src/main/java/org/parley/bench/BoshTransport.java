@@ -24,6 +24,13 @@ final class BoshTransport extends Transport {
     private boolean restartPending;
     private int inFlight;
     private boolean started;
+    /**
+     * Whether an empty request should be held by the server. During login the client only waits for the
+     * answer to what it sent, so it sends strictly one request at a time: a poll racing the next request
+     * on another HTTP connection made ejabberd 23.01 lose the later one (rid order, XEP-0124 §14).
+     */
+    private boolean polling;
+    private int waiting;
 
     BoshTransport(URI uri) {
         this.uri = uri;
@@ -88,7 +95,7 @@ final class BoshTransport extends Transport {
             outgoing.forEach(b::append);
             outgoing.clear();
             fire(b.append("</body>").toString());
-        } else if (inFlight == 0) {
+        } else if (inFlight == 0 && (polling || waiting > 0)) {
             fire("<body rid='" + (rid++) + "' sid='" + sid + "' xmlns='" + NS + "'/>");
         }
     }
@@ -99,12 +106,20 @@ final class BoshTransport extends Transport {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
+    private static final boolean DEBUG = Boolean.getBoolean("bench.debug");
+
     private void fire(String body) {
         inFlight++;
+        if (DEBUG) {
+            System.err.println("BOSH >> " + body);
+        }
         Net.HTTP.sendAsync(request(body), HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
             if (e != null || r.statusCode() != 200) {
                 closed = true;
             } else {
+                if (DEBUG) {
+                    System.err.println("BOSH << " + r.body());
+                }
                 StanzaSplitter sp = new StanzaSplitter();
                 for (String s : sp.feed(r.body())) {
                     deliver(s);
@@ -118,6 +133,34 @@ final class BoshTransport extends Transport {
                 pump();
             }
         });
+    }
+
+    @Override
+    protected String pollInbox(long timeoutMs) throws InterruptedException, java.io.IOException {
+        String ready = super.pollInbox(0);
+        if (ready != null) {
+            return ready;
+        }
+        synchronized (this) {
+            waiting++;
+            pump();
+        }
+        try {
+            return super.pollInbox(timeoutMs);
+        } finally {
+            synchronized (this) {
+                waiting--;
+            }
+        }
+    }
+
+    @Override
+    void listen(java.util.function.Consumer<String> l) {
+        super.listen(l);
+        synchronized (this) {
+            polling = true;
+            pump();
+        }
     }
 
     @Override

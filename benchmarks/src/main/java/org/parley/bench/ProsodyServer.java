@@ -19,6 +19,7 @@ final class ProsodyServer extends Server {
     void prepare() throws IOException {
         makeCertificate(dir);
         Files.createDirectories(dir.resolve("data"));
+        Files.createDirectories(dir.resolve("certs")); // Prosody indexes it even with explicit ssl paths
         Files.writeString(dir.resolve("prosody.cfg.lua"), template(templates, "prosody.cfg.lua", Map.of(
                 "DIR", dir.toString(), "C2S_PORT", String.valueOf(c2sPort), "HTTP_PORT", String.valueOf(httpPort))));
     }
