@@ -394,6 +394,7 @@ final class Scenarios {
         put(sc, "deliveries/s", "", delivered / (w.wall / 1e9));
         put(sc, "server CPU per " + what, "µs", w.serverCpu / 1e3 / Math.max(1, delivered));
         put(sc, "generator CPU", "cores", w.selfCpu / (double) w.wall);
+        put(sc, "server busy after last delivery", "s", w.settle / 1e9);
         if (delivered < expected) {
             notes.add(server.name + ", " + sc + ": " + delivered + " of " + expected + " delivered (FAILURE)");
         }
@@ -456,8 +457,14 @@ final class Scenarios {
         };
     }
 
-    /** CPU of the server and of this generator, and wall time, over one measured window. */
+    /**
+     * CPU of the server and of this generator, and wall time, over one measured window. The window opens
+     * once the server has gone quiet (so work left from the previous scenario, e.g. Parley's
+     * asynchronous archive writes, is not charged here) and its CPU reading closes once the server is
+     * quiet again after the last delivery (so this scenario's own deferred work is charged to it).
+     */
     static final class Window {
+        private static final long QUIET_CPU_NANOS = 20_000_000; // under 4 % of a core over 500 ms
         private final long pid;
         private final long s0;
         private final long g0;
@@ -465,18 +472,37 @@ final class Scenarios {
         long serverCpu;
         long selfCpu;
         long wall;
+        long settle;
 
         Window(long pid) {
             this.pid = pid;
+            awaitQuiet(pid);
             s0 = ProcStats.cpuNanos(pid);
             g0 = ProcStats.selfCpuNanos();
             t0 = System.nanoTime();
         }
 
         void end() {
-            serverCpu = ProcStats.cpuNanos(pid) - s0;
-            selfCpu = ProcStats.selfCpuNanos() - g0;
             wall = System.nanoTime() - t0;
+            selfCpu = ProcStats.selfCpuNanos() - g0;
+            long q = System.nanoTime();
+            awaitQuiet(pid);
+            settle = System.nanoTime() - q;
+            serverCpu = ProcStats.cpuNanos(pid) - s0;
+        }
+
+        /** Polls the server's CPU every 500 ms until it is nearly idle, for at most 60 s. */
+        static void awaitQuiet(long pid) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long before = ProcStats.cpuNanos(pid);
+            while (System.nanoTime() < deadline) {
+                sleepUntil(System.nanoTime() + 500_000_000L);
+                long now = ProcStats.cpuNanos(pid);
+                if (now - before < QUIET_CPU_NANOS) {
+                    return;
+                }
+                before = now;
+            }
         }
     }
 }
