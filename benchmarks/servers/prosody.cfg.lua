@@ -35,7 +35,7 @@ min_seconds_between_registrations = 0
 registration_throttle_max = 1000000
 registration_whitelist = { "127.0.0.1", "::1" }
 
-default_archive_policy = true
+default_archive_policy = @ARCHIVE_ALL@   -- true with --archive-all
 archive_expires_after = "1d"
 consider_bosh_secure = true
 consider_websocket_secure = true

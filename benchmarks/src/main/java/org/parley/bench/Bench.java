@@ -33,9 +33,9 @@ public final class Bench {
         for (String s : o.servers) {
             Path dir = work.resolve(s);
             servers.add(switch (s) {
-                case "parley" -> new ParleyServer(dir, o.repo, o.parleyJvm);
-                case "prosody" -> new ProsodyServer(dir, templates);
-                case "ejabberd" -> new EjabberdServer(dir, templates);
+                case "parley" -> new ParleyServer(dir, o.repo, o.parleyJvm, o.archiveAll);
+                case "prosody" -> new ProsodyServer(dir, templates, o.archiveAll);
+                case "ejabberd" -> new EjabberdServer(dir, templates, o.archiveAll);
                 default -> throw new IllegalArgumentException("unknown server " + s);
             });
         }
@@ -162,6 +162,7 @@ public final class Bench {
         b.append("## Servers\n\n");
         versions.forEach(v -> b.append("- ").append(v).append('\n'));
         b.append("\nSettings: loopback, STARTTLS required, ").append(o.mechanism)
+                .append(o.archiveAll ? ", every 1:1 message archived (MAM default always)" : ", MAM on, archiving default never")
                 .append(", configurations in `benchmarks/servers/` (see docs/benchmarks/README.md).\n\n");
         b.append("## Results\n\n").append(md).append('\n');
         if (!notes.isEmpty()) {

@@ -13,9 +13,12 @@ import java.util.Map;
 final class EjabberdServer extends Server {
     private final Path templates;
 
-    EjabberdServer(Path dir, Path templates) throws IOException {
+    private final boolean archiveAll;
+
+    EjabberdServer(Path dir, Path templates, boolean archiveAll) throws IOException {
         super("ejabberd", dir);
         this.templates = templates;
+        this.archiveAll = archiveAll;
     }
 
     @Override
@@ -23,7 +26,8 @@ final class EjabberdServer extends Server {
         makeCertificate(dir);
         Files.createDirectories(dir.resolve("spool"));
         Files.writeString(dir.resolve("ejabberd.yml"), template(templates, "ejabberd.yml", Map.of(
-                "DIR", dir.toString(), "C2S_PORT", String.valueOf(c2sPort), "HTTP_PORT", String.valueOf(httpPort))));
+                "DIR", dir.toString(), "C2S_PORT", String.valueOf(c2sPort), "HTTP_PORT", String.valueOf(httpPort),
+                "MAM_DEFAULT", archiveAll ? "always" : "never")));
     }
 
     @Override

@@ -29,6 +29,7 @@ final class Options {
     List<String> parleyJvm = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=10", "-Xms256m", "-Xmx1g");
     Path repo = Path.of(".").toAbsolutePath().normalize();
     Path out = null;
+    boolean archiveAll = false;
 
     static final String USAGE = """
             usage: benchmarks/run [--name=value ...]
@@ -42,6 +43,8 @@ final class Options {
               --transports=TCP,WS,BOSH            transports of the message and idle scenarios
               --mechanism=SCRAM_SHA_1|PLAIN       SASL mechanism (Tsung figures use PLAIN)
               --parley-jvm="-XX:+UseG1GC -XX:MaxGCPauseMillis=10 -Xms256m -Xmx1g"
+              --archive-all                       MAM default "always" on every server (default: "never",
+                                                  as in the reference figures; the module stays on)
               --out=docs/benchmarks/results-<date>.md  where the results are written
             Hard bounds: at most 5000 sessions per scenario and 120 s per scenario.
             """;
@@ -49,6 +52,10 @@ final class Options {
     static Options parse(String[] args) {
         Options o = new Options();
         for (String a : args) {
+            if (a.equals("--archive-all")) {
+                o.archiveAll = true;
+                continue;
+            }
             if (a.equals("--help") || a.equals("-h")) {
                 System.out.print(USAGE);
                 System.exit(0);

@@ -15,9 +15,11 @@ import java.util.regex.Pattern;
 final class ParleyServer extends Server {
     private final Path repo;
     private final List<String> jvmFlags;
+    private final String mamDefault;
 
-    ParleyServer(Path dir, Path repo, List<String> jvmFlags) throws IOException {
+    ParleyServer(Path dir, Path repo, List<String> jvmFlags, boolean archiveAll) throws IOException {
         super("Parley", dir);
+        this.mamDefault = archiveAll ? "always" : "never";
         this.repo = repo;
         this.jvmFlags = jvmFlags;
     }
@@ -48,7 +50,7 @@ final class ParleyServer extends Server {
                 // registration throttle lifted so the benchmark can create its accounts in-band.
                 "-D", "c2s.bind-address=127.0.0.1", "-D", "http.bind-address=127.0.0.1",
                 "-D", "logging.level=warn", "-D", "registration.per-address-per-hour=100000",
-                "-D", "muc.max-users=100000"));
+                "-D", "muc.max-users=100000", "-D", "mam.default=" + mamDefault));
         return c;
     }
 

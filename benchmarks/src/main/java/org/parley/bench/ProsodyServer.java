@@ -10,9 +10,12 @@ import java.util.Map;
 final class ProsodyServer extends Server {
     private final Path templates;
 
-    ProsodyServer(Path dir, Path templates) throws IOException {
+    private final boolean archiveAll;
+
+    ProsodyServer(Path dir, Path templates, boolean archiveAll) throws IOException {
         super("Prosody", dir);
         this.templates = templates;
+        this.archiveAll = archiveAll;
     }
 
     @Override
@@ -21,7 +24,8 @@ final class ProsodyServer extends Server {
         Files.createDirectories(dir.resolve("data"));
         Files.createDirectories(dir.resolve("certs")); // Prosody indexes it even with explicit ssl paths
         Files.writeString(dir.resolve("prosody.cfg.lua"), template(templates, "prosody.cfg.lua", Map.of(
-                "DIR", dir.toString(), "C2S_PORT", String.valueOf(c2sPort), "HTTP_PORT", String.valueOf(httpPort))));
+                "DIR", dir.toString(), "C2S_PORT", String.valueOf(c2sPort), "HTTP_PORT", String.valueOf(httpPort),
+                "ARCHIVE_ALL", String.valueOf(archiveAll))));
     }
 
     @Override
