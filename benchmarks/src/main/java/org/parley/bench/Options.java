@@ -35,6 +35,7 @@ final class Options {
             usage: benchmarks/run [--name=value ...]
               --servers=parley,prosody,ejabberd   servers to compare (each started by the benchmark)
               --logins=1000 --login-rate=200      scenario 1: logins offered per second (open loop)
+              --login-threads=64                  parallel logins (scenario 1 and session setup)
               --pairs=250 --chat-rate=1000        scenario 2: 1:1 pairs, messages per second in total
               --rooms=10 --occupants=20 --room-post-rate=100   scenario 3: posts per second in total
               --ws-occupants=100 --ws-post-rate=10  fan-out to WebSocket occupants from one TCP poster
