@@ -64,7 +64,12 @@ public final class Bench {
                 : o.repo.resolve("docs/benchmarks/results-" + LocalDate.now(ZoneOffset.UTC) + ".md");
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report(o, started, versions, md, notes, String.join(" ", args)));
-        System.out.println("written: " + out + " (server files in " + work + ")");
+        if (o.keep) {
+            System.out.println("written: " + out + " (server files kept in " + work + ")");
+        } else {
+            deleteTree(work); // databases and archives of a run reach hundreds of MB
+            System.out.println("written: " + out);
+        }
     }
 
     /** Transports measured on s: the generator's BOSH client does not yet get through to ejabberd 23.01. */
@@ -114,6 +119,14 @@ public final class Bench {
             if (n > 0) {
                 log(s, "idle sessions over " + kind);
                 guarded(s, notes, () -> sc.idle(kind, n));
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -30,6 +30,7 @@ final class Options {
     Path repo = Path.of(".").toAbsolutePath().normalize();
     Path out = null;
     boolean archiveAll = false;
+    boolean keep = false;
 
     static final String USAGE = """
             usage: benchmarks/run [--name=value ...]
@@ -46,6 +47,8 @@ final class Options {
               --parley-jvm="-XX:+UseG1GC -XX:MaxGCPauseMillis=10 -Xms256m -Xmx1g"
               --archive-all                       MAM default "always" on every server (default: "never",
                                                   as in the reference figures; the module stays on)
+              --keep                              keep the servers' directories (logs, gc.log, a JFR file
+                                                  when --parley-jvm asks for one); deleted otherwise
               --out=docs/benchmarks/results-<date>.md  where the results are written
             Hard bounds: at most 5000 sessions per scenario and 120 s per scenario.
             """;
@@ -53,6 +56,10 @@ final class Options {
     static Options parse(String[] args) {
         Options o = new Options();
         for (String a : args) {
+            if (a.equals("--keep")) {
+                o.keep = true;
+                continue;
+            }
             if (a.equals("--archive-all")) {
                 o.archiveAll = true;
                 continue;
