@@ -1,0 +1,124 @@
+package org.parley.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Command-line options of the benchmark, {@code --name=value}. Defaults keep a full run of the three
+ * servers around 10-15 minutes on 2 cores; every count and duration is bounded.
+ */
+final class Options {
+    List<String> servers = List.of("parley", "prosody", "ejabberd");
+    int logins = 1000;
+    int loginRate = 200;
+    int loginThreads = 64;
+    int pairs = 250;
+    int chatRate = 1000;
+    int rooms = 10;
+    int occupants = 20;
+    int roomPostRate = 100;
+    int wsOccupants = 100;
+    int wsPostRate = 10;
+    int idle = 1000;
+    int idleWeb = 500;
+    int seconds = 15;
+    List<String> transports = List.of("TCP", "WS", "BOSH");
+    Xmpp.Mechanism mechanism = Xmpp.Mechanism.SCRAM_SHA_1;
+    List<String> parleyJvm = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=10", "-Xms256m", "-Xmx1g");
+    Path repo = Path.of(".").toAbsolutePath().normalize();
+    Path out = null;
+    boolean archiveAll = false;
+    boolean keep = false;
+
+    static final String USAGE = """
+            usage: benchmarks/run [--name=value ...]
+              --servers=parley,prosody,ejabberd   servers to compare (each started by the benchmark)
+              --logins=1000 --login-rate=200      scenario 1: logins offered per second (open loop)
+              --login-threads=64                  parallel logins (scenario 1 and session setup)
+              --pairs=250 --chat-rate=1000        scenario 2: 1:1 pairs, messages per second in total
+              --rooms=10 --occupants=20 --room-post-rate=100   scenario 3: posts per second in total
+              --ws-occupants=100 --ws-post-rate=10  fan-out to WebSocket occupants from one TCP poster
+              --idle=1000 --idle-web=500          scenario 4: idle TCP sessions, idle WebSocket/BOSH sessions
+              --seconds=15                        duration of each message scenario
+              --transports=TCP,WS,BOSH            transports of the message and idle scenarios
+              --mechanism=SCRAM_SHA_1|PLAIN       SASL mechanism (Tsung figures use PLAIN)
+              --parley-jvm="-XX:+UseG1GC -XX:MaxGCPauseMillis=10 -Xms256m -Xmx1g"
+              --archive-all                       MAM default "always" on every server (default: "never",
+                                                  as in the reference figures; the module stays on)
+              --keep                              keep the servers' directories (logs, gc.log, a JFR file
+                                                  when --parley-jvm asks for one); deleted otherwise
+              --out=docs/benchmarks/results-<date>.md  where the results are written
+            Hard bounds: at most 5000 sessions per scenario and 120 s per scenario.
+            """;
+
+    static Options parse(String[] args) {
+        Options o = new Options();
+        for (String a : args) {
+            if (a.equals("--keep")) {
+                o.keep = true;
+                continue;
+            }
+            if (a.equals("--archive-all")) {
+                o.archiveAll = true;
+                continue;
+            }
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.print(USAGE);
+                System.exit(0);
+            }
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("expected --name=value, got " + a + "\n" + USAGE);
+            }
+            String k = a.substring(2, eq);
+            String v = a.substring(eq + 1);
+            switch (k) {
+                case "servers" -> o.servers = Arrays.asList(v.toLowerCase().split(","));
+                case "logins" -> o.logins = bounded(k, v, 1, 5000);
+                case "login-rate" -> o.loginRate = bounded(k, v, 1, 5000);
+                case "login-threads" -> o.loginThreads = bounded(k, v, 1, 512);
+                case "pairs" -> o.pairs = bounded(k, v, 1, 2500);
+                case "chat-rate" -> o.chatRate = bounded(k, v, 1, 50000);
+                case "rooms" -> o.rooms = bounded(k, v, 1, 100);
+                case "occupants" -> o.occupants = bounded(k, v, 2, 1000);
+                case "room-post-rate" -> o.roomPostRate = bounded(k, v, 1, 10000);
+                case "ws-occupants" -> o.wsOccupants = bounded(k, v, 0, 1000);
+                case "ws-post-rate" -> o.wsPostRate = bounded(k, v, 1, 1000);
+                case "idle" -> o.idle = bounded(k, v, 0, 5000);
+                case "idle-web" -> o.idleWeb = bounded(k, v, 0, 5000);
+                case "seconds" -> o.seconds = bounded(k, v, 1, 120);
+                case "transports" -> o.transports = Arrays.asList(v.toUpperCase().split(","));
+                case "mechanism" -> o.mechanism = Xmpp.Mechanism.valueOf(v.toUpperCase().replace('-', '_'));
+                case "parley-jvm" -> o.parleyJvm = new ArrayList<>(Arrays.asList(v.trim().split("\\s+")));
+                case "repo" -> o.repo = Path.of(v).toAbsolutePath().normalize();
+                case "out" -> o.out = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown option --" + k + "\n" + USAGE);
+            }
+        }
+        if (o.rooms * o.occupants > 5000) {
+            throw new IllegalArgumentException("--rooms × --occupants: at most 5000 sessions");
+        }
+        return o;
+    }
+
+    private static int bounded(String k, String v, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + k + ": " + v + " is not a number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("--" + k + ": " + v + " is not allowed (" + min + "-" + max + ")");
+        }
+        return n;
+    }
+
+    /** Accounts the scenarios use: u0..u(n-1). */
+    int accounts() {
+        int fanout = 2 * pairs + Math.max(rooms * (occupants + 1), wsOccupants + 1);
+        return Math.max(Math.max(logins, fanout), Math.max(idle, idleWeb));
+    }
+}

@@ -1,0 +1,90 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parley as its own JVM: the real entry point (org.parley.app.ParleyMain) on the web gateway's runtime
+ * classpath, with the repository's config/parley.conf and benchmark overrides on the command line.
+ */
+final class ParleyServer extends Server {
+    private final Path repo;
+    private final List<String> jvmFlags;
+    private final String mamDefault;
+
+    ParleyServer(Path dir, Path repo, List<String> jvmFlags, boolean archiveAll) throws IOException {
+        super("Parley", dir);
+        this.mamDefault = archiveAll ? "always" : "never";
+        this.repo = repo;
+        this.jvmFlags = jvmFlags;
+    }
+
+    @Override
+    void prepare() {
+        // Parley generates its own RSA-2048 certificate in the data directory on first start.
+    }
+
+    @Override
+    List<String> command() {
+        Path web = repo.resolve("web-gateway/target");
+        String cp;
+        try {
+            cp = web.resolve("classes") + ":" + Files.readString(web.resolve("parley.classpath")).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("build web-gateway first (benchmarks/run does): " + e);
+        }
+        List<String> c = new ArrayList<>();
+        c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        c.addAll(jvmFlags);
+        c.add("-Xlog:gc:file=" + gcLog() + ":uptime");
+        c.addAll(List.of("-cp", cp, "org.parley.app.ParleyMain",
+                "--config", repo.resolve("config/parley.conf").toString(),
+                "--data-dir", dir.resolve("data").toString(),
+                "--c2s-port", String.valueOf(c2sPort), "--direct-tls-port", "-1", "--http-port", String.valueOf(httpPort),
+                // Benchmark overrides (documented in docs/benchmarks/README.md): loopback only, quiet logs,
+                // registration throttle lifted so the benchmark can create its accounts in-band.
+                "-D", "c2s.bind-address=127.0.0.1", "-D", "http.bind-address=127.0.0.1",
+                "-D", "logging.level=warn", "-D", "registration.per-address-per-hour=100000",
+                "-D", "muc.max-users=100000", "-D", "mam.default=" + mamDefault));
+        return c;
+    }
+
+    @Override
+    String version() {
+        String commit;
+        try {
+            commit = run("git", "-C", repo.toString(), "rev-parse", "--short", "HEAD").trim();
+        } catch (IllegalStateException e) {
+            commit = "unknown commit";
+        }
+        return "Parley " + commit + " (Java " + System.getProperty("java.version") + ", " + String.join(" ", jvmFlags) + ")";
+    }
+
+    @Override
+    Path gcLog() {
+        return dir.resolve("gc.log");
+    }
+
+    /** jcmd GC.run (a full collection), then the used heap from GC.heap_info. */
+    @Override
+    long heapAfterGc() {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        run(jcmd, String.valueOf(pid()), "GC.run");
+        String info = run(jcmd, String.valueOf(pid()), "GC.heap_info");
+        Matcher m = Pattern.compile("used (\\d+)([KMG])").matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("unexpected GC.heap_info output: " + info);
+        }
+        long v = Long.parseLong(m.group(1));
+        return v * switch (m.group(2)) {
+            case "K" -> 1024L;
+            case "M" -> 1024L * 1024;
+            default -> 1024L * 1024 * 1024;
+        };
+    }
+}

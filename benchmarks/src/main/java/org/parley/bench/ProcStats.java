@@ -1,0 +1,88 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CPU time and resident memory of a process and its descendants, read from /proc (Linux). CPU time is
+ * the figure that travels between machines: it does not depend on how busy the rest of the machine is.
+ */
+final class ProcStats {
+    private static final long TICK_NANOS = 1_000_000_000L / clockTicks();
+
+    private ProcStats() {
+    }
+
+    /** utime + stime of pid and its descendants, in nanoseconds. */
+    static long cpuNanos(long pid) {
+        long ticks = 0;
+        for (long p : tree(pid)) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
+                // Fields after the command name, which is in parentheses and may contain spaces.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            } catch (IOException | RuntimeException e) {
+                // the process ended between listing and reading
+            }
+        }
+        return ticks * TICK_NANOS;
+    }
+
+    /** CPU time of this JVM (the load generator), in nanoseconds. */
+    static long selfCpuNanos() {
+        return cpuNanos(ProcessHandle.current().pid());
+    }
+
+    /** VmRSS of pid and its descendants, in bytes. */
+    static long rssBytes(long pid) {
+        long kib = 0;
+        for (long p : tree(pid)) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + p + "/status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // ended
+            }
+        }
+        return kib * 1024;
+    }
+
+    /** Threads of pid (not of its descendants). */
+    static long threads(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("Threads:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // ended
+        }
+        return -1;
+    }
+
+    private static List<Long> tree(long pid) {
+        List<Long> all = new ArrayList<>();
+        all.add(pid);
+        ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> all.add(d.pid())));
+        return all;
+    }
+
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Long.parseLong(out);
+        } catch (Exception e) {
+            return 100; // the Linux default
+        }
+    }
+}
