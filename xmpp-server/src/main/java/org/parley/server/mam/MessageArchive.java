@@ -57,6 +57,8 @@ public final class MessageArchive implements AutoCloseable {
     /** Preferences by account: read once, then on every message from memory (they change rarely, here only). */
     private final java.util.concurrent.ConcurrentHashMap<String, Preferences> preferences =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** The writer ticket of the last entry the current routing thread queued, 0 when already awaited. */
+    private final ThreadLocal<Long> lastTicket = ThreadLocal.withInitial(() -> 0L);
 
     /**
      * @param inRoster whether the second bare JID is in the roster of the first (for the {@code roster} mode)
@@ -106,7 +108,27 @@ public final class MessageArchive implements AutoCloseable {
     }
 
     private void append(String archive, String id, String with, Stanza message) {
-        writer.append(archive, new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
+        long ticket = writer.append(archive,
+                new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
+        lastTicket.set(ticket);
+    }
+
+    /**
+     * Waits until what this thread archived so far is committed: called on the routing path after the
+     * message was delivered, so the recipient does not wait for the database, but the sender's stream
+     * counts the message as handled (XEP-0198 {@code <a h/>}) only once it is stored.
+     */
+    public void awaitStoredByThisThread() {
+        long ticket = lastTicket.get();
+        if (ticket == 0) {
+            return;
+        }
+        lastTicket.set(0L);
+        try {
+            writer.awaitWritten(ticket);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The message with the archive's {@code <stanza-id/>} added and any claimed by the sender removed (XEP-0359 §4). */
