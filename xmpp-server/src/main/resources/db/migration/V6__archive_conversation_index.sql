@@ -1,7 +1,12 @@
--- The archive's conversation filter (XEP-0313 §4.1.1 'with'): a bare JID matches the bare partner and every
--- full JID below it. A stored bare form of the partner makes that one equality on an index, so the newest
--- page of a conversation is an index range scan however large the archive is (it was an OR with a LIKE,
--- which neither database can walk in seq order). Portable SQL: runs unchanged on H2 2.x and PostgreSQL.
+-- Archive paging that stays an index range scan at any archive size (XEP-0313 §4.1.1 'with', XEP-0059
+-- newest page). Portable SQL: runs unchanged on H2 2.x and PostgreSQL.
+--
+-- 1. A bare JID in 'with' matches the bare partner and every full JID below it. A stored bare form of the
+--    partner makes that one equality on an index (it was an OR with a LIKE, which neither database can walk
+--    in seq order); a full JID filters the same range further. That index replaces the one on with_jid.
+-- 2. The id lookup (a paging anchor) is unique on (id, archive) instead of (archive, id), so that the only
+--    indexes that start with the archive are the paging ones: H2 otherwise picked the id index for
+--    "newest page of an archive" and sorted the whole archive.
 
 ALTER TABLE archive_messages ADD COLUMN with_bare VARCHAR(3071);
 
@@ -11,4 +16,8 @@ UPDATE archive_messages SET with_bare = CASE
 
 ALTER TABLE archive_messages ALTER COLUMN with_bare SET NOT NULL;
 
+DROP INDEX archive_messages_by_with;
 CREATE INDEX archive_messages_by_bare_with ON archive_messages (archive, with_bare, seq);
+
+DROP INDEX archive_messages_by_id;
+CREATE UNIQUE INDEX archive_messages_by_id ON archive_messages (id, archive);

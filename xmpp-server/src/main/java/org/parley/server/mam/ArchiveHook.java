@@ -1,9 +1,6 @@
 package org.parley.server.mam;
 
-import java.util.List;
-
 import org.apache.vysper.xmpp.addressing.Entity;
-import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.parley.server.routing.DeliveryHook;
 
@@ -11,8 +8,8 @@ import org.parley.server.routing.DeliveryHook;
  * Archives 1:1 messages between local accounts on their way through the relay: once for the sender
  * ({@link #sent}) and once for the recipient ({@link #receiving}), each under the owner's preferences,
  * and stamps what the recipient gets with the recipient's archive id (XEP-0359 {@code <stanza-id/>}).
- * Once the message is delivered ({@link #delivered}) it waits for both entries to be committed, so the
- * sender's stream acknowledges (XEP-0198) only archived messages, and a killed server loses none of them.
+ * The entries are written by the archive's group commit; the sender's stream acknowledges the message
+ * (XEP-0198) only once they are committed ({@link org.parley.server.stream.DurableWrites}).
  */
 public final class ArchiveHook implements DeliveryHook {
 
@@ -39,10 +36,5 @@ public final class ArchiveHook implements DeliveryHook {
         Stanza clean = MessageArchive.stamped(message, recipientBare, null);
         String id = archive.archiveForUser(recipientBare, message.getFrom().getBareJID(), clean);
         return id == null ? clean : MessageArchive.stamped(clean, recipientBare, id);
-    }
-
-    @Override
-    public void delivered(Entity recipientBare, Stanza message, List<SessionContext> sessions) {
-        archive.awaitStoredByThisThread();
     }
 }

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
  * Writes archive entries in batches on one thread (group commit): a message costs a queue insertion on
  * the routing path instead of a synchronous database commit, and a burst of messages from many sessions
  * becomes one transaction. Queries wait until everything queued before them is written, so a client always
- * finds what it was sent; the relay waits for a message's entries ({@link #awaitWritten(long)}) after
- * delivering it and before the sender's stream counts it as handled, so an XEP-0198 acknowledgement means
- * committed. {@link #close} writes what is still queued.
+ * finds what it was sent; a stream waits for the entries of the stanzas it handled ({@link #awaitWritten(long)})
+ * before it answers an XEP-0198 acknowledgement request, so an acknowledgement means committed.
+ * {@link #close} writes what is still queued.
  */
 final class ArchiveWriter implements AutoCloseable {
 

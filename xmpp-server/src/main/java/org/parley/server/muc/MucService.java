@@ -179,10 +179,6 @@ public final class MucService extends ServiceComponent {
                     }
                 } else if (nick == null) {
                     room.message(stanza);
-                    if (archive != null) {
-                        // Outside the room's lock: the sender's stream acknowledges it once archived.
-                        archive.awaitStoredByThisThread();
-                    }
                 } else {
                     room.privateMessage(stanza, nick);
                 }

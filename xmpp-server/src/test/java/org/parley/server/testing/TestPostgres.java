@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * system user (through {@code runuser}); otherwise as the current user. Binaries are looked up in
  * {@code $PARLEY_PG_BIN}, then {@code /usr/lib/postgresql/<newest>/bin}, then the {@code PATH}. When there
  * are none, {@link #newDatabase()} aborts the calling test with a visible reason (a skipped test, not a pass);
- * {@code .ci/run} installs PostgreSQL so that CI always runs these tests.
+ * {@code .ci/run} installs PostgreSQL and sets {@code PARLEY_REQUIRE_POSTGRES=1}, which turns the skip into a
+ * failure, so that CI always runs these tests.
  */
 public final class TestPostgres {
 
@@ -66,6 +67,9 @@ public final class TestPostgres {
                 unavailable = e.getMessage();
                 LOG.warn("PostgreSQL tests will be skipped: {}", unavailable);
             }
+        }
+        if (instance == null && "1".equals(System.getenv("PARLEY_REQUIRE_POSTGRES"))) {
+            throw new IllegalStateException("PostgreSQL is required (PARLEY_REQUIRE_POSTGRES=1) but " + unavailable);
         }
         Assumptions.assumeTrue(instance != null, () -> "PostgreSQL tests skipped: " + unavailable
                 + " (install the postgresql package, or set PARLEY_PG_BIN to the directory holding initdb and pg_ctl)");
@@ -110,11 +114,15 @@ public final class TestPostgres {
                 // need not survive a power cut (Parley's crash tests kill Parley, not the database).
                 candidate.pg(List.of("initdb", "-D", cluster.toString(), "-U", USER, "--auth=trust", "-E", "UTF8",
                         "--no-locale", "--no-sync"));
+                // In the configuration file rather than on the command line, so that a benchmark can turn
+                // fsync back on (ALTER SYSTEM, reload).
+                Files.writeString(cluster.resolve("postgresql.conf"), "\nfsync = off\n",
+                        java.nio.file.StandardOpenOption.APPEND);
             }
             try {
                 candidate.pg(List.of("pg_ctl", "-D", cluster.toString(), "-l", directory.resolve("log").toString(),
                         "-w", "-t", "60", "start", "-o",
-                        "-p " + port + " -k " + directory + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                        "-p " + port + " -k " + directory + " -c listen_addresses=127.0.0.1"
                                 + " -c max_connections=200 -c shared_buffers=32MB"));
                 postgres = candidate;
                 break;

@@ -59,13 +59,17 @@ final class JdbcArchiveStore implements ArchiveStore {
             StringBuilder where = new StringBuilder(" WHERE archive = ?");
             List<Object> parameters = new ArrayList<>();
             parameters.add(filter.archive());
+            // The ORDER BY names every column of the index the WHERE selects (those before seq are equal to a
+            // constant, so the order is seq's): H2 walks an index for ORDER BY only when it lists the
+            // index's columns from the first, in both directions; PostgreSQL does it either way.
+            String orderColumns = "archive, ";
             if (filter.with() != null) {
+                // A bare JID matches the bare conversation partner and every full JID below it.
+                where.append(" AND with_bare = ?");
+                parameters.add(bare(filter.with()));
+                orderColumns = "archive, with_bare, ";
                 if (filter.with().indexOf('/') >= 0) {
                     where.append(" AND with_jid = ?");
-                    parameters.add(filter.with());
-                } else {
-                    // A bare JID matches the bare conversation partner and every full JID below it.
-                    where.append(" AND with_bare = ?");
                     parameters.add(filter.with());
                 }
             }
@@ -85,15 +89,17 @@ final class JdbcArchiveStore implements ArchiveStore {
             List<Object> pageParameters = new ArrayList<>(parameters);
             String anchor = paging.after() != null ? paging.after() : paging.before();
             if (anchor != null) {
-                long seq = Sql.number(c, -1, "SELECT seq FROM archive_messages WHERE archive = ? AND id = ?",
-                        filter.archive(), anchor);
+                long seq = Sql.number(c, -1, "SELECT seq FROM archive_messages WHERE id = ? AND archive = ?",
+                        anchor, filter.archive());
                 if (seq < 0) {
                     throw new UnknownIdException(anchor);
                 }
                 sql.append(backward ? " AND seq < ?" : " AND seq > ?");
                 pageParameters.add(seq);
             }
-            sql.append(backward ? " ORDER BY seq DESC" : " ORDER BY seq ASC").append(" LIMIT ?");
+            String direction = backward ? " DESC" : " ASC";
+            sql.append(" ORDER BY ").append(orderColumns.replace(",", direction + ",")).append("seq").append(direction)
+                    .append(" LIMIT ?");
             pageParameters.add(paging.max() + 1);
             List<Entry> entries = new ArrayList<>();
             List<Long> seqs = new ArrayList<>();
