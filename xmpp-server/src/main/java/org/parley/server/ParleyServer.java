@@ -60,6 +60,7 @@ import org.parley.server.session.ParleySession;
 import org.parley.server.sm.Resumption;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.jdbc.JdbcStorage;
+import org.parley.server.stream.DurableWrites;
 import org.parley.server.stream.StanzaDispatcher;
 import org.parley.server.stream.StreamEnvironment;
 import org.parley.server.stream.StreamErrorCondition;
@@ -199,7 +200,8 @@ public final class ParleyServer implements AutoCloseable {
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
-                new Resumption(housekeeping, settings.sm().resumptionTimeout()));
+                new Resumption(housekeeping, settings.sm().resumptionTimeout()),
+                archive != null ? archive : DurableWrites.NONE);
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));

@@ -132,6 +132,11 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam, sm);
     }
 
+    /** These settings with another database (tests and embedding). */
+    public ServerSettings withStorage(StorageSettings s) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, s, registration, limits, admins, http, muc, mam, sm);
+    }
+
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam, sm);

@@ -163,8 +163,10 @@ public final class SettingsLoader {
 
     private static String jdbcUrl(TypedConfig c) {
         String url = c.optionalString("storage.jdbc-url");
-        if (url != null && !url.startsWith("jdbc:")) {
-            throw c.invalid("storage.jdbc-url", "a JDBC URL starting with jdbc:, or null for the embedded database");
+        // The drivers Parley ships and the databases its migrations are tested on.
+        if (url != null && !url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:h2:")) {
+            throw c.invalid("storage.jdbc-url", "a PostgreSQL JDBC URL jdbc:postgresql://host[:port]/database, an H2"
+                    + " URL jdbc:h2:..., or null for the embedded database");
         }
         return url;
     }

@@ -8,6 +8,8 @@ import org.parley.server.routing.DeliveryHook;
  * Archives 1:1 messages between local accounts on their way through the relay: once for the sender
  * ({@link #sent}) and once for the recipient ({@link #receiving}), each under the owner's preferences,
  * and stamps what the recipient gets with the recipient's archive id (XEP-0359 {@code <stanza-id/>}).
+ * The entries are written by the archive's group commit; the sender's stream acknowledges the message
+ * (XEP-0198) only once they are committed ({@link org.parley.server.stream.DurableWrites}).
  */
 public final class ArchiveHook implements DeliveryHook {
 

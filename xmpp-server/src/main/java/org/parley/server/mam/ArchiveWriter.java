@@ -13,9 +13,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes archive entries in batches on one thread (group commit): a message costs a queue insertion on
- * the routing path instead of a synchronous database commit, and a burst of messages becomes one
- * transaction. Queries wait until everything queued before them is written, so a client always finds
- * what it was sent. {@link #close} writes what is still queued.
+ * the routing path instead of a synchronous database commit, and a burst of messages from many sessions
+ * becomes one transaction. Queries wait until everything queued before them is written, so a client always
+ * finds what it was sent; a stream waits for the entries of the stanzas it handled ({@link #awaitWritten(long)})
+ * before it answers an XEP-0198 acknowledgement request, so an acknowledgement means committed.
+ * {@link #close} writes what is still queued.
  */
 final class ArchiveWriter implements AutoCloseable {
 
@@ -37,18 +39,28 @@ final class ArchiveWriter implements AutoCloseable {
         thread.start();
     }
 
-    void append(String archive, ArchiveStore.Entry entry) {
+    /** Queues the entry; returns its ticket for {@link #awaitWritten(long)}. */
+    long append(String archive, ArchiveStore.Entry entry) {
         synchronized (progress) {
-            queued++;
             queue.add(new ArchiveStore.Appended(archive, entry));
+            return ++queued;
         }
     }
 
     /** Blocks until everything queued before the call is written (or 10 s passed). */
     void awaitWritten() throws InterruptedException {
+        long target;
+        synchronized (progress) {
+            target = queued;
+        }
+        awaitWritten(target);
+    }
+
+    /** Blocks until the entry with this ticket, and all before it, are written (or 10 s passed). */
+    void awaitWritten(long ticket) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         synchronized (progress) {
-            long target = queued;
+            long target = ticket;
             while (written < target) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

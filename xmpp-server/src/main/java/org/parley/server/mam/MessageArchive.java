@@ -24,6 +24,7 @@ import org.parley.server.config.ServerSettings.Mam.Mode;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.DocumentStore;
+import org.parley.server.stream.DurableWrites;
 import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * what is archived for whom (XEP-0313 §6 preferences), the stable ids stamped on archived messages
  * (XEP-0359), and answering archive queries with XEP-0059 paging — for user archives and room archives alike.
  */
-public final class MessageArchive implements AutoCloseable {
+public final class MessageArchive implements AutoCloseable, DurableWrites {
 
     public static final String MAM2 = "urn:xmpp:mam:2";
     public static final String MAM1 = "urn:xmpp:mam:1";
@@ -57,6 +58,8 @@ public final class MessageArchive implements AutoCloseable {
     /** Preferences by account: read once, then on every message from memory (they change rarely, here only). */
     private final java.util.concurrent.ConcurrentHashMap<String, Preferences> preferences =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** The writer ticket of the last entry the current thread queued, 0 once taken ({@link #takeMark}). */
+    private final ThreadLocal<Long> lastTicket = ThreadLocal.withInitial(() -> 0L);
 
     /**
      * @param inRoster whether the second bare JID is in the roster of the first (for the {@code roster} mode)
@@ -106,7 +109,27 @@ public final class MessageArchive implements AutoCloseable {
     }
 
     private void append(String archive, String id, String with, Stanza message) {
-        writer.append(archive, new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
+        long ticket = writer.append(archive,
+                new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
+        lastTicket.set(ticket);
+    }
+
+    @Override
+    public long takeMark() {
+        long ticket = lastTicket.get();
+        if (ticket != 0) {
+            lastTicket.set(0L);
+        }
+        return ticket;
+    }
+
+    @Override
+    public void awaitStored(long mark) {
+        try {
+            writer.awaitWritten(mark);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The message with the archive's {@code <stanza-id/>} added and any claimed by the sender removed (XEP-0359 §4). */

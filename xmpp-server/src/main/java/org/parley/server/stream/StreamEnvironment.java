@@ -17,9 +17,11 @@ import org.parley.server.sm.Resumption;
  * @param onResourceConflict ends a session whose resource a newer session takes over (RFC 6120 §7.7.2.2)
  * @param onAccountRemoved   ends every session of an account that was just deleted (XEP-0077 §3.2)
  * @param resumption         resumable streams (XEP-0198 §5)
+ * @param durableWrites      what a stream waits for before it acknowledges stanzas (XEP-0198 §4)
  */
 public record StreamEnvironment(String domain, boolean starttlsRequired, ServerSettings.Limits limits,
                                 SaslMechanisms sasl, Registration registration, SessionRegistry registry,
                                 StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict,
-                                Consumer<Entity> onAccountRemoved, Resumption resumption) {
+                                Consumer<Entity> onAccountRemoved, Resumption resumption,
+                                DurableWrites durableWrites) {
 }

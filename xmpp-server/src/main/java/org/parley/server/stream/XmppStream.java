@@ -64,6 +64,8 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private boolean streamOpen;
     private volatile boolean ended;
     private StreamManagement sm;
+    /** The latest {@link DurableWrites} mark of the stanzas handled since the last acknowledgement. */
+    private long unstoredMark;
     private SaslMechanism sasl;
     private int saslFailures;
     private Entity fullJid;
@@ -340,6 +342,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         } else {
             env.dispatcher().dispatch(session, fullJid, element);
         }
+        long mark = env.durableWrites().takeMark();
+        if (mark > unstoredMark) {
+            unstoredMark = mark;
+        }
         if (sm != null) {
             sm.handled();
         }
@@ -371,6 +377,11 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             case "r" -> {
                 if (sm != null) {
+                    if (unstoredMark > 0) {
+                        // Acknowledged means stored: wait for the archive's commit of what was handled so far.
+                        env.durableWrites().awaitStored(unstoredMark);
+                        unstoredMark = 0;
+                    }
                     transport.send("<a xmlns='" + NS_SM + "' h='" + sm.handledCount() + "'/>");
                 }
             }

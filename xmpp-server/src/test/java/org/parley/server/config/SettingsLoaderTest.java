@@ -202,9 +202,13 @@ class SettingsLoaderTest {
                 error(loader().overrides(Map.of("logging.format", "xml"))));
         assertEquals("limits.scram-iterations: 1000 is not allowed (expected a whole number 4096-1000000), set on"
                 + " the command line", error(loader().overrides(Map.of("limits.scram-iterations", "1000"))));
-        assertEquals("storage.jdbc-url: postgres://db is not allowed (expected a JDBC URL starting with jdbc:, or"
-                + " null for the embedded database), set on the command line",
-                error(loader().overrides(Map.of("storage.jdbc-url", "postgres://db"))));
+        assertEquals("storage.jdbc-url: postgres://db is not allowed (expected a PostgreSQL JDBC URL"
+                + " jdbc:postgresql://host[:port]/database, an H2 URL jdbc:h2:..., or null for the embedded database),"
+                + " set on the command line", error(loader().overrides(Map.of("storage.jdbc-url", "postgres://db"))));
+        assertEquals("storage.jdbc-url: jdbc:mysql://db/parley is not allowed (expected a PostgreSQL JDBC URL"
+                + " jdbc:postgresql://host[:port]/database, an H2 URL jdbc:h2:..., or null for the embedded database),"
+                + " set on the command line",
+                error(loader().overrides(Map.of("storage.jdbc-url", "jdbc:mysql://db/parley"))));
         assertEquals("tls.key: key.pem is not allowed (expected null unless tls.certificate is set), set on the"
                 + " command line", error(loader().overrides(Map.of("tls.key", "key.pem"))));
         assertEquals("tls.certificate: " + dir.resolve("cert.pem") + " is not a readable file, set on the command"

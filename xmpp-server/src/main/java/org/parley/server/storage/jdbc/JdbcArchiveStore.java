@@ -17,6 +17,9 @@ import org.parley.server.storage.ArchiveStore;
  */
 final class JdbcArchiveStore implements ArchiveStore {
 
+    private static final String INSERT =
+            "INSERT INTO archive_messages (archive, id, with_jid, with_bare, sent_at, stanza) VALUES (?, ?, ?, ?, ?, ?)";
+
     private final Transactions db;
 
     JdbcArchiveStore(Transactions db) {
@@ -25,9 +28,7 @@ final class JdbcArchiveStore implements ArchiveStore {
 
     @Override
     public void append(String archive, Entry e) {
-        db.run(c -> Sql.update(c,
-                "INSERT INTO archive_messages (archive, id, with_jid, sent_at, stanza) VALUES (?, ?, ?, ?, ?)",
-                archive, e.id(), e.with(), utc(e.sent()), e.stanza()));
+        db.run(c -> Sql.update(c, INSERT, archive, e.id(), e.with(), bare(e.with()), utc(e.sent()), e.stanza()));
     }
 
     @Override
@@ -36,14 +37,14 @@ final class JdbcArchiveStore implements ArchiveStore {
             return;
         }
         db.run(c -> {
-            try (PreparedStatement insert = c.prepareStatement(
-                    "INSERT INTO archive_messages (archive, id, with_jid, sent_at, stanza) VALUES (?, ?, ?, ?, ?)")) {
+            try (PreparedStatement insert = c.prepareStatement(INSERT)) {
                 for (Appended a : entries) {
                     insert.setString(1, a.archive());
                     insert.setString(2, a.entry().id());
                     insert.setString(3, a.entry().with());
-                    insert.setObject(4, utc(a.entry().sent()));
-                    insert.setString(5, a.entry().stanza());
+                    insert.setString(4, bare(a.entry().with()));
+                    insert.setObject(5, utc(a.entry().sent()));
+                    insert.setString(6, a.entry().stanza());
                     insert.addBatch();
                 }
                 insert.executeBatch();
@@ -58,15 +59,18 @@ final class JdbcArchiveStore implements ArchiveStore {
             StringBuilder where = new StringBuilder(" WHERE archive = ?");
             List<Object> parameters = new ArrayList<>();
             parameters.add(filter.archive());
+            // The ORDER BY names every column of the index the WHERE selects (those before seq are equal to a
+            // constant, so the order is seq's): H2 walks an index for ORDER BY only when it lists the
+            // index's columns from the first, in both directions; PostgreSQL does it either way.
+            String orderColumns = "archive, ";
             if (filter.with() != null) {
+                // A bare JID matches the bare conversation partner and every full JID below it.
+                where.append(" AND with_bare = ?");
+                parameters.add(bare(filter.with()));
+                orderColumns = "archive, with_bare, ";
                 if (filter.with().indexOf('/') >= 0) {
                     where.append(" AND with_jid = ?");
                     parameters.add(filter.with());
-                } else {
-                    // A bare JID matches the bare conversation partner and every full JID below it.
-                    where.append(" AND (with_jid = ? OR with_jid LIKE ?)");
-                    parameters.add(filter.with());
-                    parameters.add(escapeLike(filter.with()) + "/%");
                 }
             }
             if (filter.start() != null) {
@@ -85,15 +89,17 @@ final class JdbcArchiveStore implements ArchiveStore {
             List<Object> pageParameters = new ArrayList<>(parameters);
             String anchor = paging.after() != null ? paging.after() : paging.before();
             if (anchor != null) {
-                long seq = Sql.number(c, -1, "SELECT seq FROM archive_messages WHERE archive = ? AND id = ?",
-                        filter.archive(), anchor);
+                long seq = Sql.number(c, -1, "SELECT seq FROM archive_messages WHERE id = ? AND archive = ?",
+                        anchor, filter.archive());
                 if (seq < 0) {
                     throw new UnknownIdException(anchor);
                 }
                 sql.append(backward ? " AND seq < ?" : " AND seq > ?");
                 pageParameters.add(seq);
             }
-            sql.append(backward ? " ORDER BY seq DESC" : " ORDER BY seq ASC").append(" LIMIT ?");
+            String direction = backward ? " DESC" : " ASC";
+            sql.append(" ORDER BY ").append(orderColumns.replace(",", direction + ",")).append("seq").append(direction)
+                    .append(" LIMIT ?");
             pageParameters.add(paging.max() + 1);
             List<Entry> entries = new ArrayList<>();
             List<Long> seqs = new ArrayList<>();
@@ -114,8 +120,14 @@ final class JdbcArchiveStore implements ArchiveStore {
                 Collections.reverse(entries);
                 Collections.reverse(seqs);
             }
-            long firstIndex = -1;
-            if (!seqs.isEmpty()) {
+            long firstIndex;
+            if (seqs.isEmpty()) {
+                firstIndex = -1;
+            } else if (anchor == null) {
+                // The first or the last page: its position follows from the count, without a second count
+                // over what may be a long conversation (the newest page is what clients ask for most).
+                firstIndex = backward ? Math.max(0, count - entries.size()) : 0;
+            } else {
                 List<Object> indexParameters = new ArrayList<>(parameters);
                 indexParameters.add(seqs.get(0));
                 firstIndex = Sql.number(c, 0, "SELECT COUNT(*) FROM archive_messages" + where + " AND seq < ?",
@@ -139,7 +151,9 @@ final class JdbcArchiveStore implements ArchiveStore {
         return instant.atOffset(ZoneOffset.UTC);
     }
 
-    private static String escapeLike(String text) {
-        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    /** The JID without its resource (RFC 7622 §3.1: a resource starts at the first slash). */
+    static String bare(String jid) {
+        int slash = jid.indexOf('/');
+        return slash < 0 ? jid : jid.substring(0, slash);
     }
 }

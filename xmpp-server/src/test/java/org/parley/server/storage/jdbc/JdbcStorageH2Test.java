@@ -20,6 +20,7 @@ import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.server.config.ServerSettings.StorageSettings;
+import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.StorageException;
 
@@ -82,6 +83,28 @@ class JdbcStorageH2Test extends JdbcStorageContractTest {
         StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.open(EMBEDDED, other));
         assertTrue(e.getMessage().startsWith("cannot migrate database " + url + ";"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    /** V6 derives the bare conversation partner of messages archived before it. */
+    @Test
+    void archiveFromBeforeTheConversationIndexIsFoundByBareJid() throws Exception {
+        Path old = dataDirectory.resolve("v5");
+        String url = "jdbc:h2:file:" + old.resolve("db").resolve("parley").toAbsolutePath();
+        org.flywaydb.core.Flyway.configure().dataSource(url, "sa", "").locations("classpath:db/migration")
+                .target("5").load().migrate();
+        try (Connection c = DriverManager.getConnection(url, "sa", "");
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO archive_messages (archive, id, with_jid, sent_at, stanza) VALUES "
+                    + "('room@conference.example.org', 'a', 'room@conference.example.org/nick/x', CURRENT_TIMESTAMP, '<m/>'), "
+                    + "('alice@example.org', 'b', 'bob@example.org', CURRENT_TIMESTAMP, '<m/>')");
+        }
+        try (Storage migrated = JdbcStorage.open(EMBEDDED, old)) {
+            ArchiveStore.Paging all = new ArchiveStore.Paging(null, null, false, 10);
+            assertEquals(1, migrated.archive().page(new ArchiveStore.Filter("room@conference.example.org",
+                    "room@conference.example.org", null, null), all).count());
+            assertEquals(1, migrated.archive().page(new ArchiveStore.Filter("alice@example.org",
+                    "bob@example.org", null, null), all).count());
+        }
     }
 
     @Test
