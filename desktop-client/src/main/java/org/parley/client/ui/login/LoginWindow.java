@@ -1,11 +1,10 @@
 package org.parley.client.ui.login;
 
+import static org.parley.client.ui.Swing.formRow;
 import static org.parley.client.ui.Swing.named;
 
 import java.awt.BorderLayout;
-import java.awt.GridBagConstraints;
 import java.awt.GridBagLayout;
-import java.awt.Insets;
 import java.util.function.Consumer;
 
 import javax.swing.BorderFactory;
@@ -56,12 +55,12 @@ public final class LoginWindow extends JFrame implements LoginView {
 
         JPanel form = new JPanel(new GridBagLayout());
         form.setBorder(BorderFactory.createEmptyBorder(16, 16, 8, 16));
-        row(form, 0, "Server", server);
-        row(form, 1, "Address", jid);
-        row(form, 2, "Password", password);
-        row(form, 3, null, create);
-        row(form, 4, null, remember);
-        row(form, 5, null, error);
+        formRow(form, 0, "Server", server);
+        formRow(form, 1, "Address", jid);
+        formRow(form, 2, "Password", password);
+        formRow(form, 3, null, create);
+        formRow(form, 4, null, remember);
+        formRow(form, 5, null, error);
         JPanel buttons = new JPanel();
         buttons.add(submit);
         getContentPane().add(form, BorderLayout.CENTER);
@@ -72,20 +71,6 @@ public final class LoginWindow extends JFrame implements LoginView {
         setLocationRelativeTo(null);
     }
 
-    private static void row(JPanel panel, int y, String label, JComponent field) {
-        GridBagConstraints c = new GridBagConstraints();
-        c.gridy = y;
-        c.insets = new Insets(4, 4, 4, 4);
-        c.anchor = GridBagConstraints.WEST;
-        if (label != null) {
-            c.gridx = 0;
-            panel.add(new JLabel(label), c);
-        }
-        c.gridx = 1;
-        c.fill = GridBagConstraints.HORIZONTAL;
-        c.weightx = 1;
-        panel.add(field, c);
-    }
 
     private LoginForm form() {
         return new LoginForm(server.getText(), jid.getText(), new String(password.getPassword()), create.isSelected(),

@@ -1,18 +1,16 @@
 package org.parley.client.ui.rooms;
 
+import static org.parley.client.ui.Swing.formRow;
 import static org.parley.client.ui.Swing.named;
 
 import java.awt.BorderLayout;
-import java.awt.GridBagConstraints;
 import java.awt.GridBagLayout;
-import java.awt.Insets;
 import java.awt.Window;
 import java.util.function.Consumer;
 
 import javax.swing.BorderFactory;
 import javax.swing.DefaultListModel;
 import javax.swing.JButton;
-import javax.swing.JComponent;
 import javax.swing.JDialog;
 import javax.swing.JLabel;
 import javax.swing.JList;
@@ -75,10 +73,10 @@ public final class JoinRoomDialog extends JDialog {
 
         JPanel form = new JPanel(new GridBagLayout());
         form.setBorder(BorderFactory.createEmptyBorder(8, 8, 8, 8));
-        row(form, 0, "Room (name or address)", room);
-        row(form, 1, "Nickname", nick);
-        row(form, 2, "Password (if any; a new room gets it)", password);
-        row(form, 3, null, error);
+        formRow(form, 0, "Room (name or address)", room);
+        formRow(form, 1, "Nickname", nick);
+        formRow(form, 2, "Password (if any; a new room gets it)", password);
+        formRow(form, 3, null, error);
         JScrollPane scroll = new JScrollPane(list);
         scroll.setBorder(BorderFactory.createTitledBorder("Public rooms"));
         JPanel buttons = new JPanel();
@@ -102,18 +100,4 @@ public final class JoinRoomDialog extends JDialog {
         }, error::setText);
     }
 
-    private static void row(JPanel panel, int y, String label, JComponent field) {
-        GridBagConstraints c = new GridBagConstraints();
-        c.gridy = y;
-        c.insets = new Insets(3, 3, 3, 3);
-        c.anchor = GridBagConstraints.WEST;
-        if (label != null) {
-            c.gridx = 0;
-            panel.add(new JLabel(label), c);
-        }
-        c.gridx = 1;
-        c.fill = GridBagConstraints.HORIZONTAL;
-        c.weightx = 1;
-        panel.add(field, c);
-    }
 }
