@@ -38,6 +38,14 @@ import org.slf4j.LoggerFactory;
  * responses always go to the oldest held request first, so they leave in rid order. Payloads go to the stream's
  * serial executor in rid order, so the stream sees exactly what a TCP client would have sent.
  *
+ * <p><b>Stanzas in order.</b> Responses are written in rid order, but they travel on different HTTP
+ * connections, and a client may handle them concurrently (Smack's jbosh does, on one thread per allowed
+ * request). So when the client reports what it has received (XEP-0124 §9.2: {@code ack='1'} at creation; then a
+ * request's 'ack', or its absence meaning "everything before this request"), a response carries stanzas only
+ * once the client has every earlier response that carried some. Until then the held request is answered empty
+ * at once, so that the client's next request brings the report, and the stanzas wait in {@code outbound}.
+ * Without acks there is nothing to go by, and stanzas go out at once.
+ *
  * <p><b>Rules.</b> More simultaneous requests than 'requests' (one more for pause or terminate), or empty polls
  * faster than 'polling', terminate with {@code policy-violation} (§11, §12). A session with no request held
  * for 'inactivity' (or the requested pause, §10) ends as if its TCP connection dropped.
@@ -101,6 +109,10 @@ final class BoshSession implements StreamTransport {
     private boolean lastRequestEmpty;
     private boolean lastResponseEmpty;
     private long lastAnsweredRid;
+    /** The last response that carried stanzas (or the creation response's features). */
+    private long lastPayloadRid;
+    /** With acks: the client has received the responses to every rid up to this one (§9.2). */
+    private long receivedByClient;
 
     BoshSession(BoshSessions owner, String sid, Terms terms, boolean secure, String remoteAddress) {
         this.owner = owner;
@@ -110,6 +122,8 @@ final class BoshSession implements StreamTransport {
         this.remoteAddress = remoteAddress;
         this.nextRid = terms.firstRid();
         this.lastAnsweredRid = terms.firstRid() - 1;
+        this.lastPayloadRid = terms.firstRid() - 1;
+        this.receivedByClient = terms.firstRid() - 1;
     }
 
     void attach(XmppStream xmppStream) {
@@ -223,6 +237,10 @@ final class BoshSession implements StreamTransport {
     private void process(Pending request, List<Runnable> replies) {
         long rid = nextRid++;
         BoshBody body = request.body;
+        if (terms.acks() && rid != terms.firstRid()) {
+            // §9.2: 'ack' is the highest rid whose response arrived with all before it; no 'ack' means all did.
+            receivedByClient = Math.max(receivedByClient, body.ack() != null ? body.ack() : rid - 1);
+        }
         Exchange exchange = request.exchange;
         String report = acknowledged(body);
         Integer pauseSeconds = body.pause();
@@ -348,6 +366,10 @@ final class BoshSession implements StreamTransport {
     /** Answers the oldest held request with everything waiting to go out. */
     private void answerOldest(List<Runnable> replies) {
         Held h = held.pollFirst();
+        if (terms.acks() && receivedByClient < lastPayloadRid) {
+            answer(h, "", null, replies); // the stanzas wait for the client's report (see above)
+            return;
+        }
         String payload = outbound.toString();
         outbound.setLength(0);
         answer(h, payload, null, replies);
@@ -366,6 +388,9 @@ final class BoshSession implements StreamTransport {
         }
         lastAnsweredRid = Math.max(lastAnsweredRid, h.rid);
         lastResponseEmpty = payload.isEmpty();
+        if (!payload.isEmpty() || h.rid == terms.firstRid()) {
+            lastPayloadRid = Math.max(lastPayloadRid, h.rid);
+        }
         Exchange exchange = h.exchange;
         replies.add(() -> exchange.answer(terms.contentType(), response));
     }

@@ -211,6 +211,38 @@ class BoshProtocolTest {
     }
 
     @Test
+    void xep0124_9_2_withAcksStanzasWaitUntilTheClientHasTheEarlierResponseThatCarriedSome() throws Exception {
+        // A client that handles responses concurrently (Smack's jbosh) would otherwise see "two" before "one".
+        XMPPTCPConnection alice = gateway.server().login("alice", "sender");
+        try {
+            RawBosh bosh = client();
+            bosh.create(30, 1, "ack='1'");
+            bosh.login("bob", "ordered");
+            long k = bosh.rid();
+            CompletableFuture<HttpResponse<String>> first = bosh.nextAsync("", "");
+            alice.sendStanza(chat("bob@localhost/ordered", "one"));
+            assertTrue(first.get(10, TimeUnit.SECONDS).body().contains("<body>one</body>"), "'one' goes out at once");
+
+            // The next request says the response to k has not arrived yet (ack = k - 1): "two" must wait for it.
+            CompletableFuture<HttpResponse<String>> second = bosh.nextAsync("ack='" + (k - 1) + "'", "");
+            alice.sendStanza(chat("bob@localhost/ordered", "two"));
+            String early = second.get(10, TimeUnit.SECONDS).body();
+            assertFalse(early.contains("two"), "answered at once, empty, so that the client reports again: " + early);
+
+            // No 'ack' now: every earlier response has arrived (§9.2), so "two" goes out.
+            String later = bosh.next("", "");
+            assertTrue(later.contains("<body>two</body>"), later);
+        } finally {
+            alice.disconnect();
+        }
+    }
+
+    private static Message chat(String to, String body) throws Exception {
+        return org.jivesoftware.smack.packet.MessageBuilder.buildMessage()
+                .to(org.jxmpp.jid.impl.JidCreate.from(to)).ofType(Message.Type.chat).setBody(body).build();
+    }
+
+    @Test
     void pauseAnswersHeldRequestsAndIsBoundedByMaxpause() throws Exception {
         RawBosh bosh = client();
         bosh.create(30, 1, "");
