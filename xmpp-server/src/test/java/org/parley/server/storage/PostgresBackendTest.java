@@ -70,17 +70,8 @@ class PostgresBackendTest {
 
             server.restart();
 
-            XMPPTCPConnection sleeper = new XMPPTCPConnection(server.config("sleeper").build());
-            BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
-            sleeper.addSyncStanzaListener(s -> inbox.add((Message) s), s -> s instanceof Message);
-            sleeper.connect().login();
-            sleeper.sendStanza(sleeper.getStanzaFactory().buildPresenceStanza().build());
-            for (int i = 0; i < 3; i++) {
-                Message m = inbox.poll(10, TimeUnit.SECONDS);
-                assertNotNull(m, "offline message " + i + " after restart");
-                assertEquals("kept " + i, m.getBody(), "in the order sent");
-            }
-            sleeper.disconnect();
+            assertEquals(List.of("kept 0", "kept 1", "kept 2"), server.messagesOnLogin("sleeper", 3),
+                    "offline messages after the restart, in the order sent");
 
             XMPPTCPConnection senderAgain = server.login("sender");
             MamManager mam = MamManager.getInstanceFor(senderAgain);

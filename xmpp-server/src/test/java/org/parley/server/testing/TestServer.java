@@ -5,8 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -15,6 +19,7 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -170,6 +175,32 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         connection.setReplyTimeout(10_000);
         connection.connect().login();
         return connection;
+    }
+
+    /**
+     * Logs {@code username} in, becomes available (RFC 6121 §4.2, which releases offline messages) and returns
+     * the bodies of the first {@code count} messages in the order they arrived; fails after 10 s per message.
+     */
+    public List<String> messagesOnLogin(String username, int count) throws Exception {
+        XMPPTCPConnection connection = new XMPPTCPConnection(config(username).build());
+        BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        // A sync listener: Smack calls async listeners concurrently, which would reorder what arrived in order.
+        connection.addSyncStanzaListener(s -> inbox.add((Message) s), s -> s instanceof Message);
+        try {
+            connection.connect().login();
+            connection.sendStanza(connection.getStanzaFactory().buildPresenceStanza().build());
+            List<String> bodies = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Message m = inbox.poll(10, TimeUnit.SECONDS);
+                if (m == null) {
+                    throw new AssertionError(username + " got " + bodies + ", then nothing more within 10 s");
+                }
+                bodies.add(m.getBody());
+            }
+            return bodies;
+        } finally {
+            connection.disconnect();
+        }
     }
 
     @Override
