@@ -64,10 +64,8 @@ public final class DesktopApp {
 
     private void loggedIn(ParleyClient client) {
         login = null;
-        main = new MainWindow(client, dispatch, notifier, settings, () -> {
-            client.close();
-            showLogin();
-        });
+        // MainWindow closes the client itself when its window closes (off the event thread).
+        main = new MainWindow(client, dispatch, notifier, settings, this::showLogin);
         main.addWindowListener(closer());
         main.setVisible(true);
         if (onLogin != null) {

@@ -184,7 +184,11 @@ public final class MainWindow extends JFrame {
         addWindowListener(new WindowAdapter() {
             @Override
             public void windowClosed(WindowEvent e) {
-                client.close();
+                // Logging out sends unavailable presence and waits for the stream's end: never on the event thread.
+                dispatch.background(() -> {
+                    client.close();
+                    return null;
+                }, done -> { }, failed -> { });
             }
         });
         setSize(1100, 700);

@@ -114,8 +114,9 @@ public final class UiDispatch implements AutoCloseable {
         client.addInvitationListener(invitation -> ui.execute(() -> listener.accept(invitation)));
     }
 
-    public void onRoom(Room room, RoomListener listener) {
-        room.addListener(new RoomListener() {
+    /** Adds {@code listener}, called on the event thread; returns what was added, for {@link Room#removeListener}. */
+    public RoomListener onRoom(Room room, RoomListener listener) {
+        RoomListener onEventThread = new RoomListener() {
             @Override
             public void messageReceived(Room r, ChatMessage message) {
                 ui.execute(() -> listener.messageReceived(r, message));
@@ -135,7 +136,9 @@ public final class UiDispatch implements AutoCloseable {
             public void subjectChanged(Room r, String subject, String by) {
                 ui.execute(() -> listener.subjectChanged(r, subject, by));
             }
-        });
+        };
+        room.addListener(onEventThread);
+        return onEventThread;
     }
 
     @Override

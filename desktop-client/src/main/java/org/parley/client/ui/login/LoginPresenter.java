@@ -166,7 +166,12 @@ public final class LoginPresenter {
 
     /** The user compared the fingerprint and trusts it: pin it for that server, then try again. */
     public void trustAndRetry(LoginForm form, UntrustedCertificateException certificate, LoginView view) {
-        trust.trust(certificate.server(), certificate.fingerprint());
+        try {
+            trust.trust(certificate.server(), certificate.fingerprint());
+        } catch (RuntimeException e) { // e.g. ~/.config/parley not writable: say so instead of doing nothing
+            view.failed(Errors.describe(e));
+            return;
+        }
         submit(form, view);
     }
 

@@ -26,6 +26,8 @@ public final class RoomsModel {
 
     /** How many earlier messages of a room are shown on entering (read from its archive, XEP-0313). */
     public static final int HISTORY = 20;
+    /** How far the archive's timestamp of a message may lie before the moment it arrived live here. */
+    private static final long LIVE_ARCHIVE_SKEW_SECONDS = 5;
 
     /** Told (on the UI thread) when rooms or invitations change. */
     public interface Listener {
@@ -46,6 +48,8 @@ public final class RoomsModel {
     private final UiDispatch dispatch;
     private final Notifier notifier;
     private final Map<String, RoomSession> sessions = new LinkedHashMap<>();
+    /** The listener each joined room got, removed on leaving (the client keeps the Room for a later join). */
+    private final Map<String, RoomListener> attached = new LinkedHashMap<>();
     private final List<Invitation> invitations = new ArrayList<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private String focused;
@@ -119,7 +123,7 @@ public final class RoomsModel {
             RoomSession session = new RoomSession(joined);
             sessions.put(joined.jid(), session);
             session.refreshOccupants();
-            dispatch.onRoom(joined, listenerFor(session));
+            attached.put(joined.jid(), dispatch.onRoom(joined, listenerFor(session)));
             listeners.forEach(l -> l.joined(session));
             done.accept(session);
         }, e -> failed.accept("Cannot enter " + room.trim() + ": " + Errors.describe(e)));
@@ -137,10 +141,21 @@ public final class RoomsModel {
             for (ChatMessage m : history) {
                 lines.add(new RoomLine(m.time(), m.from(), m.body(), false, m.outgoing(), true));
             }
-            List<RoomLine> live = session.lines();
-            // live lines arrived while the archive query ran; keep them after the history
-            lines.addAll(live.stream().filter(l -> l.notice() || lines.stream().noneMatch(
-                    h -> !h.notice() && h.text().equals(l.text()) && java.util.Objects.equals(h.from(), l.from()))).toList());
+            // Live lines arrived while the archive query ran; keep them after the history. One that the archive
+            // also returned (same sender and text, archived no earlier than shortly before it arrived) is dropped,
+            // each archived line standing for at most one live line, so a genuine repeat is kept.
+            List<RoomLine> unmatched = new ArrayList<>(lines);
+            for (RoomLine l : session.lines()) {
+                RoomLine same = l.notice() ? null : unmatched.stream()
+                        .filter(h -> h.text().equals(l.text()) && java.util.Objects.equals(h.from(), l.from())
+                                && !h.time().isBefore(l.time().minusSeconds(LIVE_ARCHIVE_SKEW_SECONDS)))
+                        .findFirst().orElse(null);
+                if (same != null) {
+                    unmatched.remove(same);
+                } else {
+                    lines.add(l);
+                }
+            }
             session.replace(lines);
             changed(session);
         }, e -> {
@@ -247,6 +262,10 @@ public final class RoomsModel {
         RoomSession session = sessions.remove(jid);
         if (session == null) {
             return;
+        }
+        RoomListener listener = attached.remove(jid);
+        if (listener != null) {
+            session.room().removeListener(listener);
         }
         if (jid.equals(focused)) {
             focused = null;
