@@ -75,7 +75,8 @@ final class Options {
             String k = a.substring(2, eq);
             String v = a.substring(eq + 1);
             switch (k) {
-                case "servers" -> o.servers = Arrays.asList(v.toLowerCase().split(","));
+                case "servers" -> o.servers = known("servers", Arrays.asList(v.toLowerCase().split(",")),
+                        List.of("parley", "prosody", "ejabberd"));
                 case "logins" -> o.logins = bounded(k, v, 1, 5000);
                 case "login-rate" -> o.loginRate = bounded(k, v, 1, 5000);
                 case "login-threads" -> o.loginThreads = bounded(k, v, 1, 512);
@@ -89,7 +90,8 @@ final class Options {
                 case "idle" -> o.idle = bounded(k, v, 0, 5000);
                 case "idle-web" -> o.idleWeb = bounded(k, v, 0, 5000);
                 case "seconds" -> o.seconds = bounded(k, v, 1, 120);
-                case "transports" -> o.transports = Arrays.asList(v.toUpperCase().split(","));
+                case "transports" -> o.transports = known("transports", Arrays.asList(v.toUpperCase().split(",")),
+                        Arrays.stream(Scenarios.Kind.values()).map(Enum::name).toList());
                 case "mechanism" -> o.mechanism = Xmpp.Mechanism.valueOf(v.toUpperCase().replace('-', '_'));
                 case "parley-jvm" -> o.parleyJvm = new ArrayList<>(Arrays.asList(v.trim().split("\\s+")));
                 case "repo" -> o.repo = Path.of(v).toAbsolutePath().normalize();
@@ -120,5 +122,16 @@ final class Options {
     int accounts() {
         int fanout = 2 * pairs + Math.max(rooms * (occupants + 1), wsOccupants + 1);
         return Math.max(Math.max(logins, fanout), Math.max(idle, idleWeb));
+    }
+
+    /** Checked before anything starts, so that a typo fails at once rather than after servers and accounts. */
+    private static List<String> known(String option, List<String> given, List<String> allowed) {
+        for (String g : given) {
+            if (!allowed.contains(g)) {
+                throw new IllegalArgumentException("--" + option + ": unknown '" + g + "' (one or more of "
+                        + String.join(",", allowed) + ")");
+            }
+        }
+        return given;
     }
 }
