@@ -327,7 +327,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
         if (isRegistration(element) && addressedToServer(element)) {
             var outcome = env.registration().handle(element, fullJid.getBareJID(), transport.remoteAddress());
-            sendIfAny(outcome.reply());
+            if (outcome.reply() != null) {
+                session.write(outcome.reply()); // through the session, so that stream management counts it
+            }
             if (outcome.accountRemoved()) {
                 // The account was deleted (XEP-0077 §3.2): this stream and every other one of it end.
                 streamError(StreamErrorCondition.NOT_AUTHORIZED, "account removed");
@@ -338,7 +340,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         if (isSessionRequest(element) && addressedToServer(element)) {
             // RFC 3921 §3 session establishment is advertised as <optional/> (RFC 6121 Appendix E), but clients
             // such as Strophe.js still send it after binding, and fail the login unless it succeeds.
-            transport.send(render(sessionResult(element)));
+            session.write(sessionResult(element)); // counted by stream management like any other reply
         } else {
             env.dispatcher().dispatch(session, fullJid, element);
         }
