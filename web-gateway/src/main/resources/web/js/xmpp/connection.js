@@ -324,7 +324,7 @@ export class Connection extends EventTarget {
                     const response = await client.challenge(bytes);
                     this.transport.send(xml('response', { xmlns: NS.SASL }, response.length ? toBase64(response) : ''));
                 } else {
-                    if (bytes.length > 0 || client.serverSignature) client.verify(bytes);
+                    client.verify(bytes); // SCRAM: a success without the server's signature is refused (RFC 5802 §5)
                     this.mechanismUsed = name;
                     return;
                 }

@@ -113,6 +113,8 @@ final class BoshSession implements StreamTransport {
     private long lastPayloadRid;
     /** With acks: the client has received the responses to every rid up to this one (§9.2). */
     private long receivedByClient;
+    /** When stanzas first waited for the client's report of {@code lastPayloadRid} (0: not waiting). */
+    private long waitingForReportSince;
 
     BoshSession(BoshSessions owner, String sid, Terms terms, boolean secure, String remoteAddress) {
         this.owner = owner;
@@ -363,10 +365,27 @@ final class BoshSession implements StreamTransport {
         }
     }
 
+    /**
+     * Whether stanzas must wait because the client has not yet reported an earlier response that carried some.
+     * Bounded in time: if that response was lost, the client's reports never reach it (and its cached copy may be
+     * gone), so after {@link BoshSessions#REPORT_AFTER} the stanzas go out anyway rather than wait forever.
+     */
+    private boolean stanzasWaitForReport() {
+        if (!terms.acks() || receivedByClient >= lastPayloadRid) {
+            waitingForReportSince = 0;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (waitingForReportSince == 0) {
+            waitingForReportSince = now;
+        }
+        return now - waitingForReportSince < BoshSessions.REPORT_AFTER.toNanos();
+    }
+
     /** Answers the oldest held request with everything waiting to go out. */
     private void answerOldest(List<Runnable> replies) {
         Held h = held.pollFirst();
-        if (terms.acks() && receivedByClient < lastPayloadRid) {
+        if (stanzasWaitForReport()) {
             answer(h, "", null, replies); // the stanzas wait for the client's report (see above)
             return;
         }

@@ -237,6 +237,30 @@ class BoshProtocolTest {
         }
     }
 
+    @Test
+    void xep0124_9_2_stanzasStillGoOutWhenTheClientNeverReportsALostResponse() throws Exception {
+        XMPPTCPConnection alice = gateway.server().login("alice", "sender-2");
+        try {
+            RawBosh bosh = client();
+            bosh.create(30, 1, "ack='1'");
+            bosh.login("bob", "lossy");
+            long k = bosh.rid();
+            CompletableFuture<HttpResponse<String>> first = bosh.nextAsync("", "");
+            alice.sendStanza(chat("bob@localhost/lossy", "lost"));
+            assertTrue(first.get(10, TimeUnit.SECONDS).body().contains("<body>lost</body>"));
+            alice.sendStanza(chat("bob@localhost/lossy", "after"));
+            // The client keeps saying it lacks the response to k: the stanza waits a moment, then goes out anyway.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String got = "";
+            while (!got.contains("<body>after</body>")) {
+                assertTrue(System.nanoTime() < deadline, "'after' never went out: " + got);
+                got = bosh.next("ack='" + (k - 1) + "'", "");
+            }
+        } finally {
+            alice.disconnect();
+        }
+    }
+
     private static Message chat(String to, String body) throws Exception {
         return org.jivesoftware.smack.packet.MessageBuilder.buildMessage()
                 .to(org.jxmpp.jid.impl.JidCreate.from(to)).ofType(Message.Type.chat).setBody(body).build();
