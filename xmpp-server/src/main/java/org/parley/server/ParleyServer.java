@@ -398,6 +398,9 @@ public final class ParleyServer implements AutoCloseable {
         }
         try {
             ended.await(5, TimeUnit.SECONDS);
+            // XEP-0198 §5: sessions waiting for their client to resume end now, and what they never
+            // delivered goes to offline storage while the database is still open.
+            environment.resumption().expireAll(Duration.ofSeconds(5));
             if (archive != null) {
                 archive.close(); // what was queued for the archive is written before the database closes
             }

@@ -13,6 +13,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.storage.OfflineStore;
+import org.parley.server.routing.Redelivery;
 import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +67,8 @@ public final class OfflineMessages extends AbstractOfflineStorageProvider implem
         List<Stanza> stanzas = new ArrayList<>();
         for (String xml : store.drain(node)) {
             try {
-                stanzas.add(StanzaParsing.parse(xml));
+                // Archived and stamped when first routed: delivered now without the hooks (Redelivery).
+                stanzas.add(new Redelivery(StanzaParsing.parse(xml)));
             } catch (IllegalArgumentException e) {
                 LOG.error("unreadable offline stanza for {} dropped: {}", node, e.getMessage());
             }

@@ -130,7 +130,8 @@ public final class LocalRelay implements StanzaRelay {
             noSuchUser(stanza, answerFailures);
             return;
         }
-        if (answerFailures && !hooks.isEmpty() && isLocalUser(stanza.getFrom()) && MessageStanza.isOfType(stanza)) {
+        boolean hooked = !hooks.isEmpty() && !(stanza instanceof Redelivery);
+        if (answerFailures && hooked && isLocalUser(stanza.getFrom()) && MessageStanza.isOfType(stanza)) {
             for (DeliveryHook hook : hooks) {
                 stanza = hook.sent(stanza.getFrom(), receiver, stanza);
             }
@@ -139,7 +140,7 @@ public final class LocalRelay implements StanzaRelay {
         if (receiver.isResourceSet()) {
             var binding = registry.find(receiver);
             if (binding.isPresent()) {
-                if (core instanceof MessageStanza && !hooks.isEmpty()) {
+                if (core instanceof MessageStanza && hooked) {
                     Stanza received = receiving(receiver.getBareJID(), stanza);
                     deliver(binding.get().session(), received);
                     delivered(receiver.getBareJID(), received, List.of(binding.get().session()));
@@ -148,39 +149,48 @@ public final class LocalRelay implements StanzaRelay {
                 deliver(binding.get().session(), stanza);
                 return;
             }
-            toUnavailableResource(receiver, core, answerFailures);
+            toUnavailableResource(receiver, core, answerFailures, hooked);
             return;
         }
-        toBareJid(receiver, core, answerFailures);
+        toBareJid(receiver, core, answerFailures, hooked);
     }
 
     /** RFC 6121 §8.5.3.2: the full JID is not online. */
-    private void toUnavailableResource(Entity receiver, XMPPCoreStanza core, boolean answerFailures) {
+    private void toUnavailableResource(Entity receiver, XMPPCoreStanza core, boolean answerFailures, boolean hooked) {
         if (core instanceof MessageStanza message) {
             MessageStanzaType type = message.getMessageType();
             if (type == MessageStanzaType.NORMAL || type == MessageStanzaType.CHAT
                     || type == MessageStanzaType.HEADLINE) {
-                toBareJid(receiver.getBareJID(), core, answerFailures);
+                toBareJid(receiver.getBareJID(), core, answerFailures, hooked);
             } else if (type == MessageStanzaType.GROUPCHAT && answerFailures) {
                 bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
             }
         } else if (core instanceof PresenceStanza presence) {
             if (isSubscriptionPresence(presence.getPresenceType())) {
-                toBareJid(receiver.getBareJID(), core, answerFailures);
+                toBareJid(receiver.getBareJID(), core, answerFailures, hooked);
             }
         } else if (core instanceof IQStanza && answerFailures) {
             bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         }
     }
 
+    /**
+     * Gives a message that a session never acknowledged (XEP-0198 §5: the session ended before its client
+     * confirmed it) another way in: the account's other resources, or offline storage (RFC 6121 §8.5.2).
+     * The delivery hooks already saw it when it was first routed, so it is not archived or copied again.
+     */
+    public void reroute(Entity account, Stanza message) {
+        route(account.getBareJID(), message instanceof Redelivery ? message : new Redelivery(message), false);
+    }
+
     /** RFC 6121 §8.5.2: a local account, addressed by bare JID. */
-    private void toBareJid(Entity receiver, XMPPCoreStanza core, boolean answerFailures) {
+    private void toBareJid(Entity receiver, XMPPCoreStanza core, boolean answerFailures, boolean hooked) {
         List<SessionRegistry.Binding> bindings = registry.bindingsOf(receiver);
         if (core instanceof MessageStanza message) {
             MessageStanzaType type = message.getMessageType();
             switch (type) {
                 case NORMAL, CHAT -> {
-                    Stanza received = receiving(receiver, core);
+                    Stanza received = hooked ? receiving(receiver, core) : core;
                     List<SessionContext> best = highestPriority(bindings);
                     if (!best.isEmpty()) {
                         best.forEach(s -> deliver(s, received));
@@ -189,7 +199,9 @@ public final class LocalRelay implements StanzaRelay {
                             bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, "recipient's offline storage is full");
                         }
                     }
-                    delivered(receiver, received, best);
+                    if (hooked) {
+                        delivered(receiver, received, best);
+                    }
                 }
                 case HEADLINE -> bindings.stream().filter(SessionRegistry.Binding::receivesBareJidMessages)
                         .forEach(b -> deliver(b.session(), core));

@@ -1,11 +1,16 @@
 package org.parley.server.sm;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.slf4j.Logger;
@@ -33,8 +38,11 @@ public final class Resumption {
          */
         void handOver(org.parley.server.session.ParleySession next);
 
-        /** The timeout passed: end the session as if the stream had just ended. */
-        void expire();
+        /**
+         * The timeout passed (or the server stops): end the session as if the stream had just ended; done
+         * once its unacknowledged messages have been given another way in.
+         */
+        CompletableFuture<Void> expire();
     }
 
     private record Entry(Resumable stream, ScheduledFuture<?> expiry) {
@@ -77,6 +85,37 @@ public final class Resumption {
         Entry e = streams.remove(id);
         if (e != null && e.expiry() != null) {
             e.expiry().cancel(false);
+        }
+    }
+
+    /**
+     * The server is stopping: ends every detached session now, as its timeout would, so that what it never
+     * delivered reaches offline storage before the database closes. Waits at most {@code wait}.
+     */
+    public void expireAll(Duration wait) {
+        List<CompletableFuture<Void>> ending = new ArrayList<>();
+        for (String id : List.copyOf(streams.keySet())) {
+            Entry e = streams.get(id);
+            if (e == null || e.expiry() == null || !streams.remove(id, e)) {
+                continue; // attached: its connection is told about the shutdown and ends it
+            }
+            e.expiry().cancel(false);
+            try {
+                ending.add(e.stream().expire());
+            } catch (RuntimeException ex) {
+                LOG.warn("detached session of {} could not be ended: {}", e.stream().fullJid(), ex.toString());
+            }
+        }
+        if (ending.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(ending.toArray(CompletableFuture[]::new)).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("ended {} detached sessions", ending.size());
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.warn("ending {} detached sessions: {}", ending.size(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLText;
@@ -12,6 +13,7 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.addressing.stringprep.ResourcePrep;
 import org.apache.vysper.xmpp.addressing.stringprep.StringPrepViolationException;
+import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.server.SessionContext.SessionTerminationCause;
 import org.apache.vysper.xmpp.server.SessionState;
 import org.apache.vysper.xmpp.stanza.IQStanza;
@@ -20,6 +22,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.sasl.SaslMechanism;
@@ -460,26 +463,32 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     /** The resumption timeout passed: end the session, and give its unacknowledged messages another way in. */
     @Override
-    public void expire() {
+    public CompletableFuture<Void> expire() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         session.executor().execute(() -> {
-            List<Stanza> undelivered = sm.takeAll();
-            session.recordOutbound(null);
-            endSession(SessionTerminationCause.CONNECTION_ABORT);
-            // Messages the client never confirmed go to the account's other resources or offline storage
-            // (XEP-0198 §5, RFC 6121 §8.5.2).
-            var relay = session.getServerRuntimeContext().getStanzaRelay();
-            for (Stanza stanza : undelivered) {
-                if ("message".equals(stanza.getName()) && !StanzaErrors.isError(stanza)
-                        && !stanza.getInnerElementsNamed("body", org.apache.vysper.xmpp.protocol.NamespaceURIs.JABBER_CLIENT).isEmpty()) {
-                    try {
-                        relay.relay(fullJid.getBareJID(), stanza,
-                                org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
-                    } catch (Exception e) {
-                        LOG.warn("unacknowledged message for {} could not be rerouted: {}", fullJid, e.toString());
+            try {
+                // Unbound first, so that nothing more is delivered to this session; what arrived until then
+                // is still recorded as unacknowledged and taken below.
+                endSession(SessionTerminationCause.CONNECTION_ABORT);
+                List<Stanza> undelivered = sm.takeAll();
+                session.recordOutbound(null);
+                // XEP-0198 §5, RFC 6121 §8.5.2: to the account's other resources or offline storage.
+                var relay = (LocalRelay) session.getServerRuntimeContext().getStanzaRelay();
+                for (Stanza stanza : undelivered) {
+                    if ("message".equals(stanza.getName()) && !StanzaErrors.isError(stanza)
+                            && !stanza.getInnerElementsNamed("body", NamespaceURIs.JABBER_CLIENT).isEmpty()) {
+                        try {
+                            relay.reroute(fullJid, stanza);
+                        } catch (RuntimeException e) {
+                            LOG.warn("unacknowledged message for {} could not be rerouted: {}", fullJid, e.toString());
+                        }
                     }
                 }
+            } finally {
+                done.complete(null);
             }
         });
+        return done;
     }
 
     private boolean addressedToServer(Stanza element) {

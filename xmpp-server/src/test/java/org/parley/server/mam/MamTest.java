@@ -38,7 +38,7 @@ import org.parley.server.testing.TestServer;
 class MamTest {
 
     @RegisterExtension
-    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "quiet");
+    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "quiet", "away");
 
     private static Message chat(String to, String body) throws Exception {
         return MessageBuilder.buildMessage().to(JidCreate.from(to)).ofType(Message.Type.chat).setBody(body).build();
@@ -56,6 +56,9 @@ class MamTest {
                 alice.sendStanza(chat("bob@localhost", "m" + i));
             }
             // A ping answered after the last message means the server has routed (and archived) them all.
+            // On a loaded 2-core machine routing a thousand messages can take longer than Smack's default
+            // reply timeout (10 s): the wait is bounded but generous.
+            alice.setReplyTimeout(60_000);
             alice.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")));
             Jid bobJid = JidCreate.bareFrom("bob@localhost");
 
@@ -122,6 +125,39 @@ class MamTest {
         } finally {
             alice.disconnect();
             carol.disconnect();
+        }
+    }
+
+    @Test
+    void xep0359_anOfflineMessageIsArchivedOnceAndArrivesWithThatArchiveId() throws Exception {
+        XMPPTCPConnection alice = server.login("alice");
+        try {
+            alice.sendStanza(chat("away@localhost", "while you were away"));
+            alice.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")));
+        } finally {
+            alice.disconnect();
+        }
+        XMPPTCPConnection away = new XMPPTCPConnection(server.config("away").build());
+        BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+        away.addSyncStanzaListener(s -> inbox.add((Message) s), s -> s instanceof Message && ((Message) s).getBody() != null);
+        try {
+            away.connect().login();
+            away.sendStanza(away.getStanzaFactory().buildPresenceStanza().build()); // offline messages follow
+            Message received = inbox.poll(10, TimeUnit.SECONDS);
+            assertNotNull(received, "the offline message arrives after initial presence");
+            List<StanzaIdElement> ids = received.getExtensions(StanzaIdElement.class);
+            assertEquals(1, ids.size(), "one stanza-id by away@localhost: " + ids);
+
+            MamManager mam = MamManager.getInstanceFor(away);
+            assertTrue(mam.isSupported());
+            MamManager.MamQuery archived = mam.queryArchive(MamManager.MamQueryArgs.builder()
+                    .limitResultsToJid(JidCreate.bareFrom("alice@localhost")).build());
+            assertEquals(List.of("while you were away"), bodies(archived.getMessages()),
+                    "delivering from offline storage does not archive the message a second time");
+            assertEquals(ids.get(0).getId(), archived.getMamResultExtensions().get(0).getId(),
+                    "the id the message arrived with is its id in the archive, so a client can match the two");
+        } finally {
+            away.disconnect();
         }
     }
 
