@@ -24,6 +24,7 @@ final class Options {
     int idle = 1000;
     int idleWeb = 500;
     int seconds = 15;
+    int warmUpSeconds = 5;
     List<String> transports = List.of("TCP", "WS", "BOSH");
     Xmpp.Mechanism mechanism = Xmpp.Mechanism.SCRAM_SHA_1;
     List<String> parleyJvm = List.of("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=10", "-Xms256m", "-Xmx1g");
@@ -41,7 +42,9 @@ final class Options {
               --rooms=10 --occupants=20 --room-post-rate=100   scenario 3: posts per second in total
               --ws-occupants=100 --ws-post-rate=10  fan-out to WebSocket occupants from one TCP poster
               --idle=1000 --idle-web=500          scenario 4: idle TCP sessions, idle WebSocket/BOSH sessions
-              --seconds=15                        duration of each message scenario
+              --seconds=15                        duration of each message scenario (measured)
+              --warm-up=5                         unmeasured round of the same traffic before each message
+                                                  scenario (0: measure from the first message, JIT included)
               --transports=TCP,WS,BOSH            transports of the message and idle scenarios
               --mechanism=SCRAM_SHA_1|PLAIN       SASL mechanism (Tsung figures use PLAIN)
               --parley-jvm="-XX:+UseG1GC -XX:MaxGCPauseMillis=10 -Xms256m -Xmx1g"
@@ -90,6 +93,7 @@ final class Options {
                 case "idle" -> o.idle = bounded(k, v, 0, 5000);
                 case "idle-web" -> o.idleWeb = bounded(k, v, 0, 5000);
                 case "seconds" -> o.seconds = bounded(k, v, 1, 120);
+                case "warm-up" -> o.warmUpSeconds = bounded(k, v, 0, 60);
                 case "transports" -> o.transports = known("transports", Arrays.asList(v.toUpperCase().split(",")),
                         Arrays.stream(Scenarios.Kind.values()).map(Enum::name).toList());
                 case "mechanism" -> o.mechanism = Xmpp.Mechanism.valueOf(v.toUpperCase().replace('-', '_'));

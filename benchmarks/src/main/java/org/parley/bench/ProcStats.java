@@ -32,6 +32,31 @@ final class ProcStats {
         return ticks * TICK_NANOS;
     }
 
+    /**
+     * CPU time of the JIT compiler threads of a JVM ({@code C1/C2 CompilerThread*}; HotSpot names them so
+     * in /proc), in nanoseconds; 0 for a process that has none (Prosody, ejabberd).
+     */
+    static long compilerCpuNanos(long pid) {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between listing and reading
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return ticks * TICK_NANOS;
+    }
+
     /** CPU time of this JVM (the load generator), in nanoseconds. */
     static long selfCpuNanos() {
         return cpuNanos(ProcessHandle.current().pid());

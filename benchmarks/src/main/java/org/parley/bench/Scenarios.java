@@ -146,6 +146,9 @@ final class Scenarios {
         put(sc, "login latency p50", "ms", h.getValueAtPercentile(50) / 1000.0);
         put(sc, "login latency p99", "ms", h.getValueAtPercentile(99) / 1000.0);
         put(sc, "server CPU per login", "ms", w.serverCpu / 1e6 / Math.max(1, ok.get()));
+        if (w.compilerCpu > 0) {
+            put(sc, "of which JIT compiler", "ms", w.compilerCpu / 1e6 / Math.max(1, ok.get()));
+        }
         put(sc, "generator CPU", "cores", w.selfCpu / (double) w.wall);
         errorNote(sc, errors);
     }
@@ -167,11 +170,13 @@ final class Scenarios {
                 stanzas[i] = "<message xmlns='jabber:client' type='chat' to='" + user(partner) + "@" + Server.DOMAIN
                         + "'><body>t=";
             }
-            Window w = new Window(server.pid());
-            long sent = paced(total, o.chatRate, k -> {
+            Send send = k -> {
                 int from = (int) (k % users);
                 ts.get(from).send(stanzas[from] + System.nanoTime() + "</body></message>");
-            });
+            };
+            warmUp(o.chatRate, 1, send, rec, delivered);
+            Window w = new Window(server.pid());
+            long sent = paced(total, o.chatRate, send);
             awaitCount(delivered, sent);
             w.end();
             report("2 1:1 chat " + kind + " (" + o.pairs + " pairs, " + o.chatRate + " msg/s)", rec, delivered.get(), total, w,
@@ -220,14 +225,16 @@ final class Scenarios {
                 prefix[r] = "<message xmlns='jabber:client' type='groupchat' to='r" + tag + "x" + r + "@" + Server.MUC
                         + "'><body>t=";
             }
-            long gcFrom = gcLogSize();
-            Window w = new Window(server.pid());
-            long sent = paced(total, postRate, k -> {
+            Send send = k -> {
                 int r = (int) (k % rooms);
                 Transport from = posterKind != null ? posters.get(r)
                         : roomTs.get(r).get((int) ((k / rooms) % occupants));
                 from.send(prefix[r] + System.nanoTime() + "</body></message>");
-            });
+            };
+            warmUp(postRate, perRoom, send, rec, delivered);
+            long gcFrom = gcLogSize();
+            Window w = new Window(server.pid());
+            long sent = paced(total, postRate, send);
             awaitCount(delivered, sent * perRoom);
             w.end();
             String sc = label + " (" + rooms + "×" + perRoom + ", " + (long) postRate * perRoom + " deliveries/s)";
@@ -364,6 +371,33 @@ final class Scenarios {
         void send(long k) throws IOException;
     }
 
+    /**
+     * The unmeasured warm-up round of a message scenario: the same sessions and traffic for
+     * {@code --warm-up} seconds, so that the measured window shows the steady state of every server (a
+     * JVM compiles its hot paths during the first seconds of new traffic; Erlang and Lua do not), then
+     * the recorder and the delivery count start again from zero. The cost of a cold path is reported by
+     * the cold start scenario and, with {@code --warm-up=0}, by the message scenarios themselves.
+     */
+    private void warmUp(int rate, int perMessage, Send send, Recorder rec, AtomicLong delivered)
+            throws InterruptedException {
+        if (o.warmUpSeconds == 0) {
+            return;
+        }
+        long sent = paced((long) rate * o.warmUpSeconds, rate, send);
+        // A JVM's compiler may still be busy with this traffic's paths: go on, one second at a time, until
+        // it is nearly idle (under 5 % of a core), for at most 30 s more.
+        for (int extra = 0; extra < 30; extra++) {
+            long jit = ProcStats.compilerCpuNanos(server.pid());
+            sent += paced(rate, rate, send);
+            if (ProcStats.compilerCpuNanos(server.pid()) - jit < 50_000_000L) {
+                break;
+            }
+        }
+        awaitCount(delivered, sent * perMessage);
+        rec.reset();
+        delivered.set(0);
+    }
+
     /** Calls send(k) for k = 0..total-1 at rate per second on this thread; returns how many were sent. */
     private static long paced(long total, int rate, Send send) {
         long t0 = System.nanoTime();
@@ -395,6 +429,9 @@ final class Scenarios {
         put(sc, "latency p99.9", "ms", h.getValueAtPercentile(99.9) / 1000.0);
         put(sc, "deliveries/s", "", delivered / (w.wall / 1e9));
         put(sc, "server CPU per " + what, "µs", w.serverCpu / 1e3 / Math.max(1, delivered));
+        if (w.compilerCpu > 0) {
+            put(sc, "of which JIT compiler", "µs", w.compilerCpu / 1e3 / Math.max(1, delivered));
+        }
         put(sc, "generator CPU", "cores", w.selfCpu / (double) w.wall);
         put(sc, "server busy after last delivery", "s", w.settle / 1e9);
         if (delivered < expected) {
@@ -469,9 +506,11 @@ final class Scenarios {
         private static final long QUIET_CPU_NANOS = 20_000_000; // under 4 % of a core over 500 ms
         private final long pid;
         private final long s0;
+        private final long c0;
         private final long g0;
         private final long t0;
         long serverCpu;
+        long compilerCpu;
         long selfCpu;
         long wall;
         long settle;
@@ -480,6 +519,7 @@ final class Scenarios {
             this.pid = pid;
             awaitQuiet(pid);
             s0 = ProcStats.cpuNanos(pid);
+            c0 = ProcStats.compilerCpuNanos(pid);
             g0 = ProcStats.selfCpuNanos();
             t0 = System.nanoTime();
         }
@@ -491,6 +531,7 @@ final class Scenarios {
             awaitQuiet(pid);
             settle = System.nanoTime() - q;
             serverCpu = ProcStats.cpuNanos(pid) - s0;
+            compilerCpu = ProcStats.compilerCpuNanos(pid) - c0;
         }
 
         /** Polls the server's CPU every 500 ms until it is nearly idle, for at most 60 s. */
