@@ -38,7 +38,7 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
 
     public static final String MAM2 = "urn:xmpp:mam:2";
     public static final String MAM1 = "urn:xmpp:mam:1";
-    static final String SID = "urn:xmpp:sid:0";
+    public static final String SID = "urn:xmpp:sid:0";
     static final String RSM = "http://jabber.org/protocol/rsm";
     static final String FORWARD = "urn:xmpp:forward:0";
     static final String DELAY = "urn:xmpp:delay";

@@ -17,8 +17,15 @@ import org.apache.vysper.xmpp.stanza.Stanza;
  */
 final class DiscussionHistory {
 
-    /** A message as broadcast (from the occupant JID, no 'to'), when it was sent, and its size in characters. */
-    record Entry(Stanza message, Instant sent, int chars) {
+    /** A message as broadcast (from the occupant JID, no 'to'), and when it was sent. */
+    record Entry(Stanza message, Instant sent) {
+        /**
+         * Its size in characters, for {@code maxchars}. Rendered only when a newcomer asks for that limit, not
+         * for every message the room relays (the profile of a busy room showed it).
+         */
+        int chars() {
+            return new Renderer(message).getComplete().length();
+        }
     }
 
     /**
@@ -45,7 +52,7 @@ final class DiscussionHistory {
         if (capacity == 0) {
             return;
         }
-        entries.addLast(new Entry(message, sent, new Renderer(message).getComplete().length()));
+        entries.addLast(new Entry(message, sent));
         trim();
     }
 
@@ -74,9 +81,11 @@ final class DiscussionHistory {
             if (notBefore != null && e.sent().isBefore(notBefore)) {
                 break;
             }
-            chars += e.chars();
-            if (request.maxChars() != null && chars > request.maxChars()) {
-                break;
+            if (request.maxChars() != null) {
+                chars += e.chars();
+                if (chars > request.maxChars()) {
+                    break;
+                }
             }
             chosen.add(e);
         }

@@ -130,10 +130,16 @@ public final class LocalRelay implements StanzaRelay {
             noSuchUser(stanza, answerFailures);
             return;
         }
-        boolean hooked = !hooks.isEmpty() && !(stanza instanceof Redelivery);
-        if (answerFailures && hooked && isLocalUser(stanza.getFrom()) && MessageStanza.isOfType(stanza)) {
-            for (DeliveryHook hook : hooks) {
-                stanza = hook.sent(stanza.getFrom(), receiver, stanza);
+        // The hooks (archive, carbons) concern 1:1 messages; a room keeps its own archive (XEP-0313 §5) and
+        // carbons never copy groupchat (XEP-0280 §6), so a room's fan-out skips them.
+        boolean hooked = !hooks.isEmpty() && !(stanza instanceof Redelivery)
+                && !"groupchat".equals(stanza.getAttributeValue("type"));
+        if (answerFailures && hooked && MessageStanza.isOfType(stanza)) {
+            Entity from = stanza.getFrom();
+            if (isLocalUser(from)) {
+                for (DeliveryHook hook : hooks) {
+                    stanza = hook.sent(from, receiver, stanza);
+                }
             }
         }
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);

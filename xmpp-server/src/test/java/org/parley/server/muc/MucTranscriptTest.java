@@ -89,6 +89,31 @@ class MucTranscriptTest {
     }
 
     @Test
+    void xep0359_4_stanzaIdsAnOccupantClaimsAreRemovedAndTheRoomStampsItsOwn() throws Exception {
+        XMPPTCPConnection alice = server.login("alice");
+        try (RawClient bob = RawClient.loggedIn(server, "bob")) {
+            MultiUserChat room = created(alice, "claims", "alice");
+            bob.send("<presence to='claims@conference.localhost/bob'><x xmlns='http://jabber.org/protocol/muc'>"
+                    + "<history maxstanzas='0'/></x></presence>");
+            bob.await("<subject"); // §7.2.3: the subject ends the entering sequence
+            bob.clear();
+            bob.send("<message to='claims@conference.localhost' type='groupchat' id='f1'><body>forged ids</body>"
+                    + "<stanza-id xmlns='urn:xmpp:sid:0' id='fake-room' by='claims@conference.localhost'/>"
+                    + "<stanza-id xmlns='urn:xmpp:sid:0' id='fake-alice' by='alice@localhost'/>"
+                    + "<origin-id xmlns='urn:xmpp:sid:0' id='bob-origin'/></message>");
+            Message heard = ConversationSupport.nextWithBody(room, "forged ids");
+            String reflected = quotes(bob.await("forged ids"));
+            for (String seen : new String[] {heard.toXML().toString().replace('"', '\''), reflected}) {
+                assertTrue(!seen.contains("fake-room") && !seen.contains("fake-alice"),
+                        "no claimed stanza-id survives: " + seen);
+                assertTrue(seen.contains("bob-origin"), "XEP-0359 §5: the origin-id is kept: " + seen);
+            }
+        } finally {
+            alice.disconnect();
+        }
+    }
+
+    @Test
     void rfc6121_4_6_3_broadcastUnavailablePresenceLeavesEveryRoom() throws Exception {
         XMPPTCPConnection alice = server.login("alice");
         try (RawClient bob = RawClient.loggedIn(server, "bob")) {
