@@ -35,10 +35,12 @@ import org.parley.server.testing.TestPostgres;
  * <ul>
  *   <li>the newest page of 50 of one conversation (XEP-0313 query with {@code with} and an empty
  *       {@code <before/>}, the query a client makes when a chat opens) through {@link ArchiveStore#page}, for
- *       a conversation of 100 000 messages, for small ones, and for a whole account archive;</li>
+ *       a conversation of 100 000 messages, for small ones, and for a whole account archive, and the page
+ *       before the newest one of the long conversation;</li>
  *   <li>what archiving adds to 1:1 delivery: the archive hooks the relay runs before it delivers a message
  *       (stamp, serialise, queue), and the wait for the group commit before a stream acknowledges it
  *       (XEP-0198, when the sender asks for an acknowledgement after every message), four senders at once;</li>
+ *   <li>the retention purge of the oldest tenth, and one plain DELETE of the next tenth for comparison;</li>
  * </ul>
  * and prints the query plans. Usage: {@code ArchiveBenchmark [h2|postgresql|both] [messages]}; see
  * {@code benchmarks/archive/README.md}.
@@ -118,7 +120,38 @@ public final class ArchiveBenchmark {
                         null, null), last()));
         measure(archive, "newest page of 50, whole archive of " + hot, () ->
                 archive.page(new ArchiveStore.Filter(HOT_OWNER, null, null, null), last()));
+        // Scrolling back: the page before the newest (its position counts the entries after it).
+        ArchiveStore.Filter hotConversation = new ArchiveStore.Filter(HOT_OWNER, HOT_WITH, null, null);
+        String newestFirst = archive.page(hotConversation, last()).entries().get(0).id();
+        measure(archive, "second-newest page of 50 (before an id), conversation of " + hot, () ->
+                archive.page(hotConversation, new ArchiveStore.Paging(null, newestFirst, false, PAGE)));
         delivery(storage);
+        purge(archive, messages, sql);
+    }
+
+    /**
+     * The retention purge of the oldest tenth (the store deletes row by row to keep the counters exact), then,
+     * for comparison, the next tenth with the one plain DELETE the store used before the counters.
+     */
+    private static void purge(ArchiveStore archive, int messages, Connector sql) throws Exception {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        long start = System.nanoTime();
+        int purged = archive.deleteOlderThan(t0.plusMillis(messages / 10));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("retention purge (deleteOlderThan, counters kept): %,d messages in %.1f s (%,.0f/s)%n",
+                purged, seconds, purged / seconds);
+        try (Connection c = sql.connect();
+             java.sql.PreparedStatement delete = c.prepareStatement("DELETE FROM archive_messages WHERE sent_at < ?")) {
+            delete.setObject(1, t0.plusMillis(2L * messages / 10).atOffset(java.time.ZoneOffset.UTC));
+            start = System.nanoTime();
+            int deleted = delete.executeUpdate();
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("for comparison, one plain DELETE (no counters): %,d messages in %.1f s (%,.0f/s)%n",
+                    deleted, seconds, deleted / seconds);
+        }
     }
 
     private static ArchiveStore.Paging last() {
@@ -171,10 +204,13 @@ public final class ArchiveBenchmark {
                 + "' AND with_bare = '" + HOT_WITH + "' ORDER BY archive DESC, with_bare DESC, seq DESC LIMIT 51";
         String archivePage = "SELECT seq, id, with_jid, sent_at, stanza FROM archive_messages WHERE archive = '"
                 + HOT_OWNER + "' ORDER BY archive DESC, seq DESC LIMIT 51";
+        // The count of a query without a time filter (one counter row), and of one with a time filter.
+        String counter = "SELECT messages FROM archive_counts WHERE archive = '" + HOT_OWNER + "' AND with_bare = '"
+                + HOT_WITH + "'";
         String count = "SELECT COUNT(*) FROM archive_messages WHERE archive = '" + HOT_OWNER + "' AND with_bare = '"
                 + HOT_WITH + "'";
         try (Connection c = sql.connect(); Statement s = c.createStatement()) {
-            for (String query : List.of(page, count, archivePage)) {
+            for (String query : List.of(page, counter, count, archivePage)) {
                 System.out.println("plan: " + query);
                 try (ResultSet rs = s.executeQuery((postgres ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ANALYZE ") + query)) {
                     while (rs.next()) {

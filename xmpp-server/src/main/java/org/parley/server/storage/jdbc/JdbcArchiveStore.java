@@ -1,26 +1,51 @@
 package org.parley.server.storage.jdbc;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.parley.server.storage.ArchiveStore;
 
 /**
  * The archive in {@code archive_messages}. Paging walks {@code seq} from an anchor in one indexed range
  * scan and reads one row more than asked to know whether the page is the last ({@code complete}).
+ *
+ * <p>{@code archive_counts} holds the number of messages of each (archive, bare conversation partner) and of
+ * each whole archive ({@code with_bare = ''}), changed in the transaction that inserts or deletes the
+ * messages, so that the XEP-0059 count of a query without a time filter (and the position of the first and
+ * last pages) is one row read instead of a count over the conversation. Counter rows are updated in one
+ * order (sorted by key) by every transaction, so the writer and a purge do not deadlock on them.
  */
 final class JdbcArchiveStore implements ArchiveStore {
 
     private static final String INSERT =
             "INSERT INTO archive_messages (archive, id, with_jid, with_bare, sent_at, stanza) VALUES (?, ?, ?, ?, ?, ?)";
 
+    /** The counter row of a whole archive. A JID is never empty, so no conversation has this partner. */
+    private static final String WHOLE_ARCHIVE = "";
+
+    /** Rows the retention purge deletes per batch. */
+    private static final int PURGE_CHUNK = 10_000;
+
     private final Transactions db;
+
+    /** A counter row's key; sorted so that every transaction locks counter rows in the same order. */
+    private record Key(String archive, String withBare) implements Comparable<Key> {
+        @Override
+        public int compareTo(Key o) {
+            int byArchive = archive.compareTo(o.archive);
+            return byArchive != 0 ? byArchive : withBare.compareTo(o.withBare);
+        }
+    }
 
     JdbcArchiveStore(Transactions db) {
         this.db = db;
@@ -28,7 +53,13 @@ final class JdbcArchiveStore implements ArchiveStore {
 
     @Override
     public void append(String archive, Entry e) {
-        db.run(c -> Sql.update(c, INSERT, archive, e.id(), e.with(), bare(e.with()), utc(e.sent()), e.stanza()));
+        db.run(c -> {
+            Sql.update(c, INSERT, archive, e.id(), e.with(), bare(e.with()), utc(e.sent()), e.stanza());
+            Map<Key, Long> added = new TreeMap<>();
+            count(added, archive, bare(e.with()));
+            addToCounts(c, added);
+            return null;
+        });
     }
 
     @Override
@@ -49,6 +80,12 @@ final class JdbcArchiveStore implements ArchiveStore {
                 }
                 insert.executeBatch();
             }
+            // One counter update per distinct key of the batch, not per message.
+            Map<Key, Long> added = new TreeMap<>();
+            for (Appended a : entries) {
+                count(added, a.archive(), bare(a.entry().with()));
+            }
+            addToCounts(c, added);
             return null;
         });
     }
@@ -81,7 +118,15 @@ final class JdbcArchiveStore implements ArchiveStore {
                 where.append(" AND sent_at <= ?");
                 parameters.add(utc(filter.end()));
             }
-            long count = Sql.number(c, 0, "SELECT COUNT(*) FROM archive_messages" + where, parameters.toArray());
+            // Without a time filter, and with no partner or a bare one, the count is the counter row's.
+            String counter = filter.start() != null || filter.end() != null ? null
+                    : filter.with() == null ? WHOLE_ARCHIVE
+                    : filter.with().isEmpty() || filter.with().indexOf('/') >= 0 ? null
+                    : filter.with();
+            long count = counter != null
+                    ? Sql.number(c, 0, "SELECT messages FROM archive_counts WHERE archive = ? AND with_bare = ?",
+                            filter.archive(), counter)
+                    : Sql.number(c, 0, "SELECT COUNT(*) FROM archive_messages" + where, parameters.toArray());
 
             boolean backward = paging.before() != null || paging.lastPage();
             StringBuilder sql = new StringBuilder("SELECT seq, id, with_jid, sent_at, stanza FROM archive_messages")
@@ -127,6 +172,12 @@ final class JdbcArchiveStore implements ArchiveStore {
                 // The first or the last page: its position follows from the count, without a second count
                 // over what may be a long conversation (the newest page is what clients ask for most).
                 firstIndex = backward ? Math.max(0, count - entries.size()) : 0;
+            } else if (backward) {
+                // Paging back from the newest (scrolling up a chat) stays near the end: count what follows.
+                List<Object> indexParameters = new ArrayList<>(parameters);
+                indexParameters.add(seqs.get(0));
+                firstIndex = Math.max(0, count - Sql.number(c, 0,
+                        "SELECT COUNT(*) FROM archive_messages" + where + " AND seq >= ?", indexParameters.toArray()));
             } else {
                 List<Object> indexParameters = new ArrayList<>(parameters);
                 indexParameters.add(seqs.get(0));
@@ -139,12 +190,120 @@ final class JdbcArchiveStore implements ArchiveStore {
 
     @Override
     public int deleteOlderThan(Instant cutoff) {
-        return db.run(c -> Sql.update(c, "DELETE FROM archive_messages WHERE sent_at < ?", utc(cutoff)));
+        // Deletes row by row (by primary key, in batches) and takes from the counters exactly the rows this
+        // transaction deleted: a row a concurrent deleteArchive removed first is not taken twice, and a row
+        // committed after the SELECT's snapshot is left for the next purge, counted.
+        return db.run(c -> {
+            Map<Key, Long> removed = new TreeMap<>();
+            int deleted = 0;
+            try (PreparedStatement select = c.prepareStatement(
+                         "SELECT seq, archive, with_bare FROM archive_messages WHERE sent_at < ?");
+                 PreparedStatement delete = c.prepareStatement("DELETE FROM archive_messages WHERE seq = ?")) {
+                select.setFetchSize(PURGE_CHUNK);
+                select.setObject(1, utc(cutoff));
+                List<Key> chunk = new ArrayList<>(PURGE_CHUNK);
+                try (ResultSet rs = select.executeQuery()) {
+                    boolean more = true;
+                    while (more) {
+                        more = rs.next();
+                        if (more) {
+                            delete.setLong(1, rs.getLong(1));
+                            delete.addBatch();
+                            chunk.add(new Key(rs.getString(2), rs.getString(3)));
+                        }
+                        if (chunk.size() == PURGE_CHUNK || (!more && !chunk.isEmpty())) {
+                            int[] counts = delete.executeBatch();
+                            for (int i = 0; i < counts.length; i++) {
+                                if (counts[i] > 0) {
+                                    deleted++;
+                                    count(removed, chunk.get(i).archive(), chunk.get(i).withBare());
+                                }
+                            }
+                            chunk.clear();
+                        }
+                    }
+                }
+            }
+            removed.replaceAll((key, n) -> -n);
+            addToCounts(c, removed);
+            return deleted;
+        });
     }
 
     @Override
     public void deleteArchive(String archive) {
-        db.run(c -> Sql.update(c, "DELETE FROM archive_messages WHERE archive = ?", archive));
+        db.run(c -> {
+            // Counters first: this waits for a writer transaction that is adding to them, and the DELETE that
+            // follows (a new statement) then sees that writer's rows; a writer that comes later finds no
+            // counter row and starts one for its own rows.
+            Sql.update(c, "DELETE FROM archive_counts WHERE archive = ?", archive);
+            Sql.update(c, "DELETE FROM archive_messages WHERE archive = ?", archive);
+            return null;
+        });
+    }
+
+    /** Counts one message for its archive and its conversation (an empty partner has no conversation row). */
+    private static void count(Map<Key, Long> counts, String archive, String withBare) {
+        counts.merge(new Key(archive, WHOLE_ARCHIVE), 1L, Long::sum);
+        if (!withBare.isEmpty()) {
+            counts.merge(new Key(archive, withBare), 1L, Long::sum);
+        }
+    }
+
+    /**
+     * Adds to the counter rows (negative: takes away), in key order. Portable upsert: update, then insert
+     * the rows that did not exist (a concurrent insert of the same key fails the transaction with a unique
+     * violation, which {@link Transactions} retries). A row that reaches 0 is deleted.
+     */
+    private static void addToCounts(Connection c, Map<Key, Long> deltas) throws SQLException {
+        if (deltas.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<Key, Long>> rows = new ArrayList<>(deltas.entrySet());
+        int[] updated;
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE archive_counts SET messages = messages + ? WHERE archive = ? AND with_bare = ?")) {
+            for (Map.Entry<Key, Long> row : rows) {
+                update.setLong(1, row.getValue());
+                update.setString(2, row.getKey().archive());
+                update.setString(3, row.getKey().withBare());
+                update.addBatch();
+            }
+            updated = update.executeBatch();
+        }
+        boolean inserts = false;
+        boolean decrements = false;
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO archive_counts (archive, with_bare, messages) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < rows.size(); i++) {
+                Map.Entry<Key, Long> row = rows.get(i);
+                decrements |= row.getValue() < 0;
+                // Taking from a row that is gone (its archive was deleted meanwhile) leaves nothing to do.
+                if (updated[i] == 0 && row.getValue() > 0) {
+                    insert.setString(1, row.getKey().archive());
+                    insert.setString(2, row.getKey().withBare());
+                    insert.setLong(3, row.getValue());
+                    insert.addBatch();
+                    inserts = true;
+                }
+            }
+            if (inserts) {
+                insert.executeBatch();
+            }
+        }
+        if (decrements) {
+            try (PreparedStatement empty = c.prepareStatement(
+                    "DELETE FROM archive_counts WHERE archive = ? AND with_bare = ? AND messages <= 0")) {
+                for (Map.Entry<Key, Long> row : rows) {
+                    if (row.getValue() < 0) {
+                        empty.setString(1, row.getKey().archive());
+                        empty.setString(2, row.getKey().withBare());
+                        empty.addBatch();
+                    }
+                }
+                empty.executeBatch();
+            }
+        }
     }
 
     private static OffsetDateTime utc(Instant instant) {

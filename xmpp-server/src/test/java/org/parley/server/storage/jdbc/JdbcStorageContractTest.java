@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.config.ServerSettings.StorageSettings;
 import org.parley.server.sasl.ScramCredential;
 import org.parley.server.sasl.ScramHash;
 import org.parley.server.storage.AccountStore;
@@ -46,8 +52,14 @@ abstract class JdbcStorageContractTest {
 
     protected Storage storage;
 
+    @TempDir
+    Path otherDataDirectory;
+
     /** Opens the storage under test; a second call after {@code close()} reopens the same data. */
     protected abstract Storage openStorage();
+
+    /** Another, empty database of the same backend (with a JDBC URL, user and password), for migration tests. */
+    protected abstract StorageSettings otherDatabase();
 
     @BeforeEach
     void openBeforeEach() {
@@ -521,6 +533,210 @@ abstract class JdbcStorageContractTest {
 
         archive.deleteArchive("alice@example.org");
         assertEquals(0, archive.page(bob, new ArchiveStore.Paging(null, null, true, 50)).count());
+    }
+
+    // ---- archive counts (the counter rows behind <count/> without a time filter)
+
+    private static final Instant LONG_AGO = Instant.parse("2000-01-01T00:00:00Z");
+
+    /** The count from the counter rows (no time filter). */
+    private long counted(String archive, String with) {
+        return storage.archive().page(new ArchiveStore.Filter(archive, with, null, null),
+                new ArchiveStore.Paging(null, null, true, 1)).count();
+    }
+
+    /** The count by COUNT(*) over the messages: a time filter that selects everything. */
+    private long recounted(String archive, String with) {
+        return storage.archive().page(new ArchiveStore.Filter(archive, with, LONG_AGO, null),
+                new ArchiveStore.Paging(null, null, true, 1)).count();
+    }
+
+    private void assertCounts(String archive, String with, long expected) {
+        assertEquals(expected, counted(archive, with), "counter of " + archive + " with " + with);
+        assertEquals(expected, recounted(archive, with), "COUNT(*) of " + archive + " with " + with);
+    }
+
+    private static ArchiveStore.Appended appended(String archive, String id, String with, Instant sent) {
+        return new ArchiveStore.Appended(archive, new ArchiveStore.Entry(id, with, sent, "<message/>"));
+    }
+
+    @Test
+    void archiveCountsFollowAppendsAcrossBatchesPurgeAndDeleteArchive() {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        String room = "room@conference.example.org";
+        for (int b = 0; b < 3; b++) { // three batches, each touching the same keys again
+            List<ArchiveStore.Appended> batch = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = b * 20 + i;
+                batch.add(appended("alice@example.org", "a" + n, i % 4 == 0 ? "carol@example.org/phone"
+                        : "bob@example.org", t0.plusSeconds(n)));
+                batch.add(appended(room, "r" + n, room + "/nick" + (i % 3), t0.plusSeconds(n)));
+            }
+            archive.appendAll(batch);
+        }
+        archive.append("alice@example.org", new ArchiveStore.Entry("single", "dave@example.org", t0.plusSeconds(60),
+                "<message/>"));
+        archive.append("dave@example.org", new ArchiveStore.Entry("d0", "alice@example.org", t0, "<message/>"));
+
+        assertCounts("alice@example.org", null, 61);
+        assertCounts("alice@example.org", "bob@example.org", 45);
+        assertCounts("alice@example.org", "carol@example.org", 15);
+        assertCounts("alice@example.org", "carol@example.org/phone", 15); // a full JID: COUNT(*) only
+        assertCounts("alice@example.org", "dave@example.org", 1);
+        assertCounts("alice@example.org", "nobody@example.org", 0);
+        assertCounts(room, null, 60);
+        assertCounts(room, room, 60);
+        assertCounts(room, room + "/nick1", 21);
+        assertCounts("dave@example.org", null, 1);
+        assertCounts("nobody@example.org", null, 0);
+
+        ArchiveStore.Filter timed = new ArchiveStore.Filter("alice@example.org", "bob@example.org",
+                t0.plusSeconds(10), t0.plusSeconds(19));
+        assertEquals(8, archive.page(timed, new ArchiveStore.Paging(null, null, true, 3)).count(),
+                "a time filter is still counted exactly: 10-19 without carol's 12 and 16");
+        ArchiveStore.Page newest = archive.page(new ArchiveStore.Filter("alice@example.org", "bob@example.org",
+                null, null), new ArchiveStore.Paging(null, null, true, 10));
+        assertEquals(35, newest.firstIndex());
+        ArchiveStore.Page older = archive.page(new ArchiveStore.Filter("alice@example.org", "bob@example.org",
+                null, null), new ArchiveStore.Paging(null, ids(newest).get(0), false, 10));
+        assertEquals(25, older.firstIndex(), "position of a page before an anchor");
+
+        assertEquals(1 + 20 + 20, archive.deleteOlderThan(t0.plusSeconds(20)), "alice 0-19, room 0-19, dave");
+        assertCounts("alice@example.org", null, 41);
+        assertCounts("alice@example.org", "bob@example.org", 30);
+        assertCounts("alice@example.org", "carol@example.org", 10);
+        assertCounts(room, null, 40);
+        assertCounts("dave@example.org", null, 0);
+        assertEquals(0, archive.deleteOlderThan(t0.plusSeconds(20)), "a second purge finds nothing");
+        assertCounts("alice@example.org", null, 41);
+        assertEquals(60, archive.deleteOlderThan(t0.plusSeconds(50)), "alice and room 20-49");
+        assertCounts("alice@example.org", "bob@example.org", 8);
+        assertCounts(room, null, 10);
+
+        archive.deleteArchive("alice@example.org");
+        assertCounts("alice@example.org", null, 0);
+        assertCounts("alice@example.org", "bob@example.org", 0);
+        assertCounts(room, null, 10);
+        archive.appendAll(List.of(appended("alice@example.org", "again", "bob@example.org", t0.plusSeconds(99))));
+        assertCounts("alice@example.org", null, 1);
+        assertCounts("alice@example.org", "bob@example.org", 1);
+
+        storage.close();
+        storage = openStorage();
+        assertCounts("alice@example.org", "bob@example.org", 1);
+        assertCounts(room, room, 10);
+    }
+
+    /** A purge larger than the store's delete batch (10 000 rows). */
+    @Test
+    void archiveCountsStayExactAfterAPurgeOfManyMessages() {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        for (int b = 0; b < 5; b++) {
+            List<ArchiveStore.Appended> batch = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                int n = b * 5000 + i;
+                batch.add(appended(n % 2 == 0 ? "a@example.org" : "b@example.org", "m" + n,
+                        "p" + (n % 7) + "@example.org/r", t0.plusSeconds(n)));
+            }
+            archive.appendAll(batch);
+        }
+        assertEquals(22_000, archive.deleteOlderThan(t0.plusSeconds(22_000)));
+        assertCounts("a@example.org", null, 1500);
+        assertCounts("b@example.org", null, 1500);
+        for (int p = 0; p < 7; p++) {
+            assertEquals(recounted("a@example.org", "p" + p + "@example.org"), counted("a@example.org", "p" + p + "@example.org"));
+        }
+    }
+
+    /** The single writer thread appends while a purge and an archive deletion run: the counters stay exact. */
+    @Test
+    void archiveCountsStayExactWhilePurgeAndWriterRunConcurrently() throws Exception {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        List<String> archives = List.of("a@example.org", "b@example.org", "c@example.org");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> writer = pool.submit(() -> {
+                for (int b = 0; b < 40; b++) {
+                    List<ArchiveStore.Appended> batch = new ArrayList<>();
+                    for (int i = 0; i < 50; i++) {
+                        int n = b * 50 + i;
+                        // Old and new messages interleaved, so each purge finds some in every archive.
+                        batch.add(appended(archives.get(n % 3), "m" + n, "p" + (n % 5) + "@example.org",
+                                t0.plusSeconds(n % 2 == 0 ? n : 100_000 + n)));
+                    }
+                    archive.appendAll(batch);
+                }
+                return null;
+            });
+            Future<?> purger = pool.submit(() -> {
+                for (int p = 0; p < 20; p++) {
+                    archive.deleteOlderThan(t0.plusSeconds(50_000));
+                    if (p == 10) {
+                        archive.deleteArchive("c@example.org");
+                    }
+                }
+                return null;
+            });
+            writer.get(120, TimeUnit.SECONDS);
+            purger.get(120, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        for (String a : archives) {
+            assertEquals(recounted(a, null), counted(a, null), a);
+            for (int p = 0; p < 5; p++) {
+                assertEquals(recounted(a, "p" + p + "@example.org"), counted(a, "p" + p + "@example.org"), a + " " + p);
+            }
+        }
+        archive.deleteOlderThan(t0.plusSeconds(50_000));
+        // What is left: the new messages (odd n), n = 3 mod 6 in a, 1 mod 6 in b.
+        assertCounts("a@example.org", null, 333);
+        assertCounts("b@example.org", null, 334);
+        assertEquals(recounted("c@example.org", null), counted("c@example.org", null));
+    }
+
+    /** V7 counts the messages archived before it. */
+    @Test
+    void archiveCountsAreBackfilledForMessagesFromBeforeTheCounters() throws Exception {
+        StorageSettings other = otherDatabase();
+        org.flywaydb.core.Flyway.configure().dataSource(other.jdbcUrl(), other.user(), other.password())
+                .locations("classpath:db/migration").target("6").load().migrate();
+        try (Connection c = DriverManager.getConnection(other.jdbcUrl(), other.user(), other.password());
+             PreparedStatement insert = c.prepareStatement("INSERT INTO archive_messages "
+                     + "(archive, id, with_jid, with_bare, sent_at, stanza) VALUES (?, ?, ?, ?, ?, '<m/>')")) {
+            String[][] rows = {
+                    {"alice@example.org", "1", "bob@example.org", "bob@example.org"},
+                    {"alice@example.org", "2", "bob@example.org/phone", "bob@example.org"},
+                    {"alice@example.org", "3", "carol@example.org", "carol@example.org"},
+                    {"room@conference.example.org", "4", "room@conference.example.org/x", "room@conference.example.org"},
+            };
+            for (String[] row : rows) {
+                for (int i = 0; i < 4; i++) {
+                    insert.setString(i + 1, row[i]);
+                }
+                insert.setObject(5, java.time.OffsetDateTime.parse("2026-01-01T00:00:00Z"));
+                insert.executeUpdate();
+            }
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+        }
+        storage.close();
+        storage = JdbcStorage.open(other, otherDataDirectory);
+        assertCounts("alice@example.org", null, 3);
+        assertCounts("alice@example.org", "bob@example.org", 2);
+        assertCounts("alice@example.org", "carol@example.org", 1);
+        assertCounts("room@conference.example.org", "room@conference.example.org", 1);
+        storage.archive().appendAll(List.of(appended("alice@example.org", "5", "bob@example.org", Instant.now())));
+        assertCounts("alice@example.org", "bob@example.org", 3);
+        assertEquals(4, storage.archive().deleteOlderThan(Instant.parse("2026-01-02T00:00:00Z")));
+        assertCounts("alice@example.org", null, 1);
+        assertCounts("alice@example.org", "bob@example.org", 1);
+        assertCounts("alice@example.org", "carol@example.org", 0);
+        assertCounts("room@conference.example.org", null, 0);
     }
 
     // ---- publish-subscribe

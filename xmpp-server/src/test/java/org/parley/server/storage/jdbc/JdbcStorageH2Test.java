@@ -37,6 +37,12 @@ class JdbcStorageH2Test extends JdbcStorageContractTest {
         return JdbcStorage.open(EMBEDDED, dataDirectory);
     }
 
+    @Override
+    protected StorageSettings otherDatabase() {
+        return new StorageSettings("jdbc:h2:file:" + dataDirectory.resolve("other").resolve("parley").toAbsolutePath()
+                + ";DB_CLOSE_ON_EXIT=FALSE", "sa", "", 2);
+    }
+
     private Path databaseFile() {
         return dataDirectory.resolve("db").resolve("parley.mv.db");
     }

@@ -27,4 +27,9 @@ class JdbcStoragePostgresTest extends JdbcStorageContractTest {
         }
         return JdbcStorage.open(database, dataDirectory);
     }
+
+    @Override
+    protected StorageSettings otherDatabase() {
+        return TestPostgres.newDatabase();
+    }
 }
