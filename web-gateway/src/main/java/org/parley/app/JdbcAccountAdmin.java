@@ -26,8 +26,10 @@ final class JdbcAccountAdmin implements AccountAdmin {
     static AccountAdmin open(ServerSettings settings) {
         Storage storage = JdbcStorage.open(settings.storage(), settings.dataDirectory());
         try {
-            return new JdbcAccountAdmin(storage,
-                    new AccountService(storage.accounts(), settings.limits().scramIterations()));
+            AccountService accounts = new AccountService(storage.accounts(), settings.limits().scramIterations());
+            // The archive is kept under the bare JID, which only the domain completes.
+            accounts.onDeleted(user -> storage.archive().deleteArchive(user + "@" + settings.domain()));
+            return new JdbcAccountAdmin(storage, accounts);
         } catch (RuntimeException e) {
             storage.close();
             throw e;

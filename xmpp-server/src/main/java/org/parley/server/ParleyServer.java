@@ -157,6 +157,12 @@ public final class ParleyServer implements AutoCloseable {
             relay.addHook(new ArchiveHook(archive));
         }
         this.archive = archive;
+        if (archive != null) {
+            MessageArchive a = archive;
+            accounts.onDeleted(user -> a.deleteArchiveOf(new EntityImpl(user, domain, null)));
+        } else {
+            accounts.onDeleted(user -> storage.archive().deleteArchive(user + "@" + domain));
+        }
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("parley-housekeeping"));
         Duration retention = settings.mam().retention();
         if (archive != null && !retention.isZero()) {

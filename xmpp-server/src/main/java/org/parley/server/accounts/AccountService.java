@@ -37,6 +37,7 @@ public final class AccountService {
     private static final Logger LOG = LoggerFactory.getLogger(AccountService.class);
 
     private final AccountStore store;
+    private final List<java.util.function.Consumer<String>> deletionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int iterations;
     private final int minPasswordLength;
 
@@ -85,11 +86,22 @@ public final class AccountService {
         LOG.info("Changed password of '{}'", user);
     }
 
+    /**
+     * Data kept under the user's JID rather than the username (the message archive) is removed by a
+     * listener that knows the domain; it runs after the account row is gone, with the normalised username.
+     */
+    public void onDeleted(java.util.function.Consumer<String> listener) {
+        deletionListeners.add(listener);
+    }
+
     /** Deletes the account and its data; throws when there is no such account. */
     public void delete(String username) {
         String user = validUsername(username);
         if (!store.delete(user)) {
             throw new AccountException("no account '" + user + "'");
+        }
+        for (var listener : deletionListeners) {
+            listener.accept(user);
         }
         LOG.info("Deleted account '{}'", user);
     }

@@ -90,6 +90,22 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
     }
 
     /**
+     * The account is gone: its archive and cached preferences go too, so that someone who registers the
+     * name later never sees the earlier owner's conversations. Entries still queued are written first, so
+     * none is left behind.
+     */
+    public void deleteArchiveOf(Entity owner) {
+        String bare = owner.getBareJID().getFullQualifiedName();
+        try {
+            writer.awaitWritten();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        preferences.remove(owner.getNode());
+        store.deleteArchive(bare);
+    }
+
+    /**
      * Archives a 1:1 message in {@code owner}'s archive when the owner's preferences allow it.
      *
      * @return the stored message's id, or null when it was not archived

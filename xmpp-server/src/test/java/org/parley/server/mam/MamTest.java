@@ -20,6 +20,7 @@ import org.jivesoftware.smack.packet.MessageBuilder;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.packet.IQ;
+import org.jivesoftware.smackx.iqregister.AccountManager;
 import org.jivesoftware.smackx.mam.MamManager;
 import org.jivesoftware.smackx.mam.element.MamPrefsIQ;
 import org.jivesoftware.smackx.mam.element.MamVersion;
@@ -38,7 +39,7 @@ import org.parley.server.testing.TestServer;
 class MamTest {
 
     @RegisterExtension
-    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "quiet", "away");
+    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "quiet", "away", "gone");
 
     private static Message chat(String to, String body) throws Exception {
         return MessageBuilder.buildMessage().to(JidCreate.from(to)).ofType(Message.Type.chat).setBody(body).build();
@@ -158,6 +159,34 @@ class MamTest {
                     "the id the message arrived with is its id in the archive, so a client can match the two");
         } finally {
             away.disconnect();
+        }
+    }
+
+    @Test
+    void xep0077_3_9_aDeletedAccountTakesItsArchiveWithIt() throws Exception {
+        XMPPTCPConnection alice = server.login("alice");
+        XMPPTCPConnection gone = server.login("gone");
+        try {
+            alice.sendStanza(chat("gone@localhost", "for the first gone only"));
+            alice.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")));
+            MamManager mam = MamManager.getInstanceFor(gone);
+            assertTrue(mam.isSupported());
+            assertEquals(List.of("for the first gone only"),
+                    bodies(mam.queryArchive(MamManager.MamQueryArgs.builder().build()).getMessages()));
+            AccountManager.getInstance(gone).deleteAccount();
+        } finally {
+            alice.disconnect();
+            gone.disconnect();
+        }
+        server.createUser("gone"); // someone else takes the name
+        XMPPTCPConnection next = server.login("gone");
+        try {
+            MamManager mam = MamManager.getInstanceFor(next);
+            assertTrue(mam.isSupported());
+            assertTrue(mam.queryArchive(MamManager.MamQueryArgs.builder().build()).getMessages().isEmpty(),
+                    "the new owner of the name sees none of the earlier owner's conversations");
+        } finally {
+            next.disconnect();
         }
     }
 
