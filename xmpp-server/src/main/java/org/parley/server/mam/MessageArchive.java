@@ -23,6 +23,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings.Mam.Mode;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.ArchiveStore;
+import org.parley.server.storage.StorageException;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.stream.DurableWrites;
 import org.parley.server.stream.StanzaParsing;
@@ -102,7 +103,11 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
             Thread.currentThread().interrupt();
         }
         preferences.remove(owner.getNode());
-        store.deleteArchive(bare);
+        try {
+            store.deleteArchive(bare);
+        } catch (StorageException e) {
+            LOG.error("archive of {} could not be deleted: {}", bare, e.getMessage());
+        }
     }
 
     /**

@@ -295,6 +295,10 @@ public final class MucService extends ServiceComponent {
         @Override
         public void discard(Room room) {
             rooms.remove(room.name(), room);
+            if (archive != null) {
+                // A room created later under the same name starts with an empty archive (XEP-0045 §10.9).
+                archive.deleteArchiveOf(room.jid());
+            }
             if (room.stored()) {
                 try {
                     store.delete(room.name());

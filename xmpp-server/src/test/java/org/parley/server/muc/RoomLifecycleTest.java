@@ -21,6 +21,7 @@ import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.mam.MamManager;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.jivesoftware.smackx.muc.RoomInfo;
@@ -151,6 +152,39 @@ class RoomLifecycleTest {
             owner.disconnect();
             guest.disconnect();
         }
+    }
+
+    @Test
+    void xep0045_10_9_aDestroyedRoomTakesItsArchiveWithIt() throws Exception {
+        try (TestServer server = TestServer.start(data)) {
+            server.createUser("keeper");
+            XMPPTCPConnection owner = server.login("keeper");
+            try {
+                MultiUserChat room = loggedRoom(owner, "chronicle");
+                room.sendMessage("said before the end");
+                assertNotNull(room.nextMessage(10_000));
+                MamManager archive = MamManager.getInstanceFor(owner, jid("chronicle"));
+                assertTrue(archive.isSupported());
+                assertEquals(List.of("said before the end"), archive.queryArchive(MamManager.MamQueryArgs.builder()
+                        .build()).getMessages().stream().map(m -> m.getBody()).toList());
+                room.destroy("done", null);
+
+                loggedRoom(owner, "chronicle"); // a new room under the old name
+                assertTrue(archive.queryArchive(MamManager.MamQueryArgs.builder().build()).getMessages().isEmpty(),
+                        "the new room's archive holds nothing of the destroyed one");
+            } finally {
+                owner.disconnect();
+            }
+        }
+    }
+
+    private static MultiUserChat loggedRoom(XMPPTCPConnection owner, String name) throws Exception {
+        MultiUserChat room = muc(owner, name);
+        room.create(nick("keeper"));
+        FillableForm answer = room.getConfigurationForm().getFillableForm();
+        answer.setAnswer("muc#roomconfig_enablelogging", true);
+        room.sendConfigurationForm(answer);
+        return room;
     }
 
     @Test
