@@ -49,6 +49,12 @@ public final class XmlStreamParser {
 
     private static final AsyncXMLInputFactory FACTORY = new InputFactoryImpl();
     private static final int MAX_DEPTH = 64;
+    /** The replayed headers of nearly every client, shared instead of one copy per stream. */
+    private static final List<byte[]> COMMON_HEADERS = List.of(
+            "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client'>"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     private final XmlStreamListener listener;
     private final String rootNamespace;
@@ -276,7 +282,13 @@ public final class XmlStreamParser {
             tag.append(p == null || p.isEmpty() ? " xmlns" : " xmlns:" + p).append("='")
                     .append(escapeAttribute(nullToEmpty(reader.getNamespaceURI(i)))).append('\'');
         }
-        return tag.append('>').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] replay = tag.append('>').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte[] common : COMMON_HEADERS) {
+            if (java.util.Arrays.equals(common, replay)) {
+                return common;
+            }
+        }
+        return replay;
     }
 
     private static String escapeAttribute(String value) {
