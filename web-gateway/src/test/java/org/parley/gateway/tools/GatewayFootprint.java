@@ -27,6 +27,7 @@ import org.parley.gateway.WebGateway;
 import org.parley.gateway.testing.RawBosh;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestServer;
 
 /**
@@ -82,6 +83,8 @@ public final class GatewayFootprint {
                         + ManagementFactory.getThreadMXBean().getThreadCount() + " " + gateway.busyHttpThreads() + " "
                         + gateway.boshSessions() + " " + gateway.heldBoshRequests() + " " + gateway.webSockets() + " "
                         + parley.openStreams());
+            } else if (line.equals("c2s")) {
+                out.println("C2S " + parley.c2sPort());
             } else if (line.equals("threads")) {
                 java.util.Map<String, Long> byName = new java.util.TreeMap<>();
                 for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -138,6 +141,8 @@ public final class GatewayFootprint {
     }
 
     private static void drive(int n) throws Exception {
+        // -Dkinds=tcp measures only idle TCP sessions; default all three kinds.
+        java.util.Set<String> kinds = java.util.Set.of(System.getProperty("kinds", "bosh,websocket,tcp").split(","));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseSerialGC"));
         // -DserverJvmArgs="-XX:StartFlightRecording=..." profiles the server JVM.
@@ -146,7 +151,7 @@ public final class GatewayFootprint {
             command.addAll(List.of(extra.split("\\s+")));
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), GatewayFootprint.class.getName(), "serve",
-                String.valueOf(2 * n + 2)));
+                String.valueOf(3 * n + 3)));
         Process server = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader fromServer = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         PrintStream toServer = new PrintStream(server.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -154,7 +159,10 @@ public final class GatewayFootprint {
         int port = Integer.parseInt(ready.substring("READY ".length()).trim());
         URI bosh = URI.create("http://127.0.0.1:" + port + "/http-bind");
         URI ws = URI.create("ws://127.0.0.1:" + port + "/xmpp-websocket");
-        System.out.println("server ready on port " + port + "; " + n + " BOSH and " + n + " WebSocket clients");
+        toServer.println("c2s");
+        int c2sPort = Integer.parseInt(readUntil(fromServer, "C2S ").substring("C2S ".length()).trim());
+        System.out.println("server ready on port " + port + " (c2s " + c2sPort + "); " + n + " clients of each of "
+                + kinds);
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(30)).build();
@@ -166,14 +174,18 @@ public final class GatewayFootprint {
         warmBosh.login("u" + (2 * n), "web");
         warmBosh.next("type='terminate'", "");
         webSocketLogin(wsHttp, ws, "u" + (2 * n + 1)).sendClose(WebSocket.NORMAL_CLOSURE, "").get(30, TimeUnit.SECONDS);
+        tcpLogin(c2sPort, "u" + (3 * n + 2), "warm").close();
 
         Stats base = stats(fromServer, toServer);
         System.out.println("idle server:             " + base);
         histogram(fromServer, toServer);
 
         ExecutorService logins = Executors.newFixedThreadPool(32);
+        long started;
+        Stats afterBosh = base;
+        if (kinds.contains("bosh")) {
         List<Future<CompletableFuture<HttpResponse<String>>>> held = new ArrayList<>();
-        long started = System.nanoTime();
+        started = System.nanoTime();
         for (int i = 0; i < n; i++) {
             String user = "u" + i;
             held.add(logins.submit(() -> {
@@ -187,12 +199,20 @@ public final class GatewayFootprint {
             f.get(5, TimeUnit.MINUTES);
         }
         System.out.printf("%d BOSH logins in %d ms%n", n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        Stats afterBosh = stats(fromServer, toServer);
+        afterBosh = stats(fromServer, toServer);
         System.out.println("+" + n + " idle BOSH:         " + afterBosh);
         histogram(fromServer, toServer);
         toServer.println("threads");
         System.out.println("  threads by name:       " + readUntil(fromServer, "THREADS ").substring("THREADS ".length()));
+        System.out.printf("heap per idle BOSH session (logged in, 1 request held): %,d bytes%n",
+                (afterBosh.heap() - base.heap()) / n);
+        System.out.printf("threads: %d idle; %d with %d BOSH requests held, of which %d busy HTTP threads (Jetty's"
+                        + " acceptor and selector); the HTTP pool grew with the concurrent logins, not with held requests%n",
+                base.threads(), afterBosh.threads(), afterBosh.heldRequests(), afterBosh.busyHttp());
+        }
 
+        Stats afterWs = afterBosh;
+        if (kinds.contains("websocket")) {
         List<Future<WebSocket>> sockets = new ArrayList<>();
         started = System.nanoTime();
         for (int i = 0; i < n; i++) {
@@ -203,17 +223,31 @@ public final class GatewayFootprint {
             f.get(5, TimeUnit.MINUTES);
         }
         System.out.printf("%d WebSocket logins in %d ms%n", n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        Stats afterWs = stats(fromServer, toServer);
+        afterWs = stats(fromServer, toServer);
         System.out.println("+" + n + " idle WebSockets:   " + afterWs);
         histogram(fromServer, toServer);
-
-        System.out.printf("heap per idle BOSH session (logged in, 1 request held): %,d bytes%n",
-                (afterBosh.heap() - base.heap()) / n);
         System.out.printf("heap per idle WebSocket connection (logged in):          %,d bytes%n",
                 (afterWs.heap() - afterBosh.heap()) / n);
-        System.out.printf("threads: %d idle; %d with %d BOSH requests held, of which %d busy HTTP threads (Jetty's"
-                        + " acceptor and selector); the HTTP pool grew with the concurrent logins, not with held requests%n",
-                base.threads(), afterBosh.threads(), afterBosh.heldRequests(), afterBosh.busyHttp());
+        }
+
+        if (kinds.contains("tcp")) {
+            // As the load benchmark's idle scenario: STARTTLS, SCRAM-SHA-1, resource, initial presence, roster.
+            List<Future<RawClient>> tcp = new ArrayList<>();
+            started = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                String user = "u" + (2 * n + i);
+                tcp.add(logins.submit(() -> tcpLogin(c2sPort, user, "tcp")));
+            }
+            for (Future<RawClient> f : tcp) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+            System.out.printf("%d TCP logins in %d ms%n", n, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            Stats afterTcp = stats(fromServer, toServer);
+            System.out.println("+" + n + " idle TCP:          " + afterTcp);
+            histogram(fromServer, toServer);
+            System.out.printf("heap per idle TCP session (STARTTLS, SCRAM, bound, presence, roster): %,d bytes%n",
+                    (afterTcp.heap() - afterWs.heap()) / n);
+        }
 
         String dump = System.getProperty("heapDump"); // -DheapDump=/tmp/server.hprof: for finding what a session holds
         if (dump != null) {
@@ -257,6 +291,101 @@ public final class GatewayFootprint {
                 + "<resource>web</resource></bind></iq>", true).get();
         await(messages, "</jid>");
         return socket;
+    }
+
+    private static final javax.net.ssl.SSLContext TRUST_ALL = trustAll();
+
+    private static javax.net.ssl.SSLContext trustAll() {
+        try {
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** STARTTLS, SCRAM-SHA-1 (server signature checked), bind, initial presence, roster: then left idle. */
+    private static RawClient tcpLogin(int port, String user, String resource) throws Exception {
+        RawClient client = new RawClient(port);
+        client.openStream().await("</stream:features>");
+        client.clear();
+        client.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").await("<proceed");
+        client.clear();
+        client.upgradeToTls(TRUST_ALL);
+        client.openStream().await("</stream:features>");
+        client.clear();
+        String nonce = Base64.getEncoder().encodeToString(new java.security.SecureRandom().generateSeed(18));
+        String clientFirstBare = "n=" + user + ",r=" + nonce;
+        client.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>"
+                + b64("n,," + clientFirstBare) + "</auth>");
+        String serverFirst = unb64(between(client.await("</challenge>"), "</challenge>"));
+        java.util.Map<String, String> sf = new java.util.HashMap<>();
+        for (String part : serverFirst.split(",")) {
+            sf.put(part.substring(0, 1), part.substring(2));
+        }
+        javax.crypto.SecretKeyFactory kdf = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA1");
+        byte[] salted = kdf.generateSecret(new javax.crypto.spec.PBEKeySpec(TestServer.PASSWORD.toCharArray(),
+                Base64.getDecoder().decode(sf.get("s")), Integer.parseInt(sf.get("i")), 160)).getEncoded();
+        String clientFinalNoProof = "c=" + b64("n,,") + ",r=" + sf.get("r");
+        String authMessage = clientFirstBare + "," + serverFirst + "," + clientFinalNoProof;
+        byte[] clientKey = hmac(salted, "Client Key");
+        byte[] signature = hmac(java.security.MessageDigest.getInstance("SHA-1").digest(clientKey), authMessage);
+        byte[] proof = new byte[clientKey.length];
+        for (int i = 0; i < proof.length; i++) {
+            proof[i] = (byte) (clientKey[i] ^ signature[i]);
+        }
+        client.clear();
+        client.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                + b64(clientFinalNoProof + ",p=" + Base64.getEncoder().encodeToString(proof)) + "</response>");
+        String success = unb64(between(client.await("</success>"), "</success>"));
+        String expected = "v=" + Base64.getEncoder().encodeToString(hmac(hmac(salted, "Server Key"), authMessage));
+        if (!success.equals(expected)) {
+            throw new IllegalStateException("wrong server signature for " + user);
+        }
+        client.clear();
+        client.openStream().await("</stream:features>");
+        client.clear();
+        client.send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource
+                + "</resource></bind></iq>").await("</iq>");
+        client.clear();
+        client.send("<presence/>");
+        client.send("<iq type='get' id='roster1'><query xmlns='jabber:iq:roster'/></iq>").await("jabber:iq:roster");
+        client.clear();
+        return client;
+    }
+
+    private static String between(String text, String end) {
+        int close = text.indexOf(end);
+        int open = text.lastIndexOf('>', close - 1);
+        return text.substring(open + 1, close);
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String unb64(String s) {
+        return new String(Base64.getDecoder().decode(s.trim()), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] hmac(byte[] key, String data) throws java.security.GeneralSecurityException {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA1"));
+        return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void await(LinkedBlockingQueue<String> messages, String text) throws InterruptedException {

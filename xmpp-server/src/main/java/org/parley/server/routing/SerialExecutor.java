@@ -17,7 +17,7 @@ public final class SerialExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);
 
     private final Executor pool;
-    private final Queue<Runnable> tasks = new ArrayDeque<>();
+    private final Queue<Runnable> tasks = new ArrayDeque<>(4); // usually empty or nearly; grows when busy
     private boolean running;
 
     public SerialExecutor(Executor pool) {

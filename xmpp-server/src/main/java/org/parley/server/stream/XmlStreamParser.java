@@ -35,6 +35,12 @@ import com.fasterxml.aalto.stax.InputFactoryImpl;
  * one document whose root element wraps the first-level elements (a BOSH {@code <body/>}); {@link #forFrames}
  * reads standalone elements with nothing around them (an RFC 7395 WebSocket message, stored stanzas).
  *
+ * <p>A stream parser does not keep Aalto's reader (its scanner, symbol table and text buffers, about 4 KB) while
+ * the stream is idle: when a fed chunk ends exactly after a first-level element (or with whitespace after one),
+ * the reader is dropped, and the next chunk goes to a fresh reader that is first fed a copy of the stream
+ * header's start tag (its qualified name and namespace declarations, nothing else), so the stream's namespace
+ * context and closing tag work as before. Byte offsets stay those of the real input.
+ *
  * <p>Not thread-safe: one parser per connection, fed from one thread at a time.
  */
 public final class XmlStreamParser {
@@ -43,13 +49,27 @@ public final class XmlStreamParser {
 
     private static final AsyncXMLInputFactory FACTORY = new InputFactoryImpl();
     private static final int MAX_DEPTH = 64;
+    /** The replayed headers of nearly every client, shared instead of one copy per stream. */
+    private static final List<byte[]> COMMON_HEADERS = List.of(
+            "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client'>"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     private final XmlStreamListener listener;
     private final String rootNamespace;
     private final String rootName;
     private final String contentNamespace;
     private AsyncXMLStreamReader<AsyncByteArrayFeeder> reader;
-    private final Deque<Building> open = new ArrayDeque<>();
+    private final Deque<Building> open = new ArrayDeque<>(4);
+    /** The stream header's start tag as replayed to a fresh reader; null until the header is seen (or if not a stream). */
+    private byte[] replayHeader;
+    /** The real input offset at which the current reader's real input starts, minus the replayed bytes before it. */
+    private long readerBase;
+    /** True until the current reader has reported the replayed header's start tag, which is not reported on. */
+    private boolean skipReplayedHeader;
+    /** The real input offset just after the last complete first-level element. */
+    private long boundary = -1;
     private int maxElementBytes;
     private long fed;
     private long elementStart = -1;
@@ -92,6 +112,11 @@ public final class XmlStreamParser {
         return parser;
     }
 
+    /** Whether an Aalto reader is held right now (false while a stream is idle between elements). */
+    boolean holdsReader() {
+        return reader != null;
+    }
+
     /** Changes the size limit, e.g. from the pre-authentication limit to the full one. */
     public void setMaxElementBytes(int maxElementBytes) {
         this.maxElementBytes = maxElementBytes;
@@ -102,7 +127,9 @@ public final class XmlStreamParser {
         if (closed) {
             return;
         }
+        long chunkStart = fed;
         try {
+            ensureReader();
             reader.getInputFeeder().feedInput(data, offset, length);
             fed += length;
             drain();
@@ -110,11 +137,38 @@ public final class XmlStreamParser {
             throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
         }
         checkSize();
+        if (replayHeader != null && !closed && open.isEmpty() && boundary >= chunkStart
+                && onlyWhitespace(data, offset + (int) (boundary - chunkStart), offset + length)) {
+            reader = null; // nothing pending in it: idle streams do not keep a reader (see the class comment)
+        }
+    }
+
+    /** A fresh reader, in the stream header's namespace context, after one was dropped between elements. */
+    private void ensureReader() throws XMLStreamException, StreamErrorException {
+        if (reader != null) {
+            return;
+        }
+        reader = FACTORY.createAsyncForByteArray();
+        readerBase = fed - replayHeader.length;
+        skipReplayedHeader = true;
+        reader.getInputFeeder().feedInput(replayHeader, 0, replayHeader.length);
+        drain();
+    }
+
+    private static boolean onlyWhitespace(byte[] data, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = data[i];
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Ends the input (a framed document is complete); reports anything still pending. */
     public void endOfInput() throws StreamErrorException {
         try {
+            ensureReader();
             reader.getInputFeeder().endOfInput();
             drain();
         } catch (XMLStreamException e) {
@@ -163,8 +217,12 @@ public final class XmlStreamParser {
             streamHeader();
             return;
         }
+        if (skipReplayedHeader) {
+            skipReplayedHeader = false;
+            return;
+        }
         if (open.isEmpty()) {
-            elementStart = reader.getLocationInfo().getStartingByteOffset();
+            elementStart = readerBase + reader.getLocationInfo().getStartingByteOffset();
         } else if (open.size() >= MAX_DEPTH) {
             throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION, "elements nested too deeply");
         }
@@ -204,8 +262,37 @@ public final class XmlStreamParser {
         for (int i = 0; i < reader.getAttributeCount(); i++) {
             attributes.put(reader.getAttributeLocalName(i), reader.getAttributeValue(i));
         }
+        if (STREAM_NS.equals(rootNamespace)) {
+            replayHeader = replayableHeader();
+        }
         headerSeen = true;
         listener.streamOpened(attributes);
+    }
+
+    /** The header's start tag with its namespace declarations only: what a fresh reader needs to go on. */
+    private byte[] replayableHeader() {
+        String prefix = reader.getPrefix();
+        StringBuilder tag = new StringBuilder("<");
+        if (prefix != null && !prefix.isEmpty()) {
+            tag.append(prefix).append(':');
+        }
+        tag.append(reader.getLocalName());
+        for (int i = 0; i < reader.getNamespaceCount(); i++) {
+            String p = reader.getNamespacePrefix(i);
+            tag.append(p == null || p.isEmpty() ? " xmlns" : " xmlns:" + p).append("='")
+                    .append(escapeAttribute(nullToEmpty(reader.getNamespaceURI(i)))).append('\'');
+        }
+        byte[] replay = tag.append('>').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte[] common : COMMON_HEADERS) {
+            if (java.util.Arrays.equals(common, replay)) {
+                return common;
+            }
+        }
+        return replay;
+    }
+
+    private static String escapeAttribute(String value) {
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;");
     }
 
     private void endElement() throws StreamErrorException, XMLStreamException {
@@ -217,11 +304,12 @@ public final class XmlStreamParser {
         }
         Building done = open.pop();
         if (open.isEmpty()) {
-            long end = reader.getLocationInfo().getEndingByteOffset();
+            long end = readerBase + reader.getLocationInfo().getEndingByteOffset();
             if (end - elementStart > maxElementBytes) {
                 throw tooLarge();
             }
             elementStart = -1;
+            boundary = end;
             listener.element(new Stanza(done.ns, done.name, done.prefix, done.attributes, done.children,
                     done.declared));
         } else {
