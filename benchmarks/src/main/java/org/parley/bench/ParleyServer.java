@@ -26,7 +26,7 @@ final class ParleyServer extends Server {
 
     @Override
     void prepare() {
-        // Parley generates its own RSA-2048 certificate in the data directory on first start.
+        // Parley generates its own ECDSA P-256 certificate in the data directory on first start.
     }
 
     @Override

@@ -48,9 +48,10 @@ class CertificateManagerTest {
         X509Certificate cert = first.certificate();
         assertEquals(-1, cert.getBasicConstraints());
         assertEquals(List.of("1.3.6.1.5.5.7.3.1"), cert.getExtendedKeyUsage());
-        assertTrue(cert.getKeyUsage()[0] && cert.getKeyUsage()[2]); // digitalSignature, keyEncipherment
+        assertTrue(cert.getKeyUsage()[0] && !cert.getKeyUsage()[2]); // digitalSignature only: an EC key signs
         assertEquals(Set.of("example.org", "*.example.org"), sanValues(cert));
-        assertEquals("RSA", first.key().getAlgorithm());
+        assertEquals("EC", first.key().getAlgorithm());
+        assertEquals("secp256r1", ((ECPrivateKey) first.key()).getParams().toString().split(" ")[0]);
         long days = Duration.between(Instant.now(), cert.getNotAfter().toInstant()).toDays();
         assertTrue(days >= 823 && days <= 825, "valid ~825 days: " + days);
         assertTrue(first.sha256Fingerprint().matches("([0-9A-F]{2}:){31}[0-9A-F]{2}"));
@@ -104,10 +105,17 @@ class CertificateManagerTest {
         Files.copy(dir.resolve("tls/example.org.key"), privkey); // PKCS#8
         assertEquals(generated, CertificateManager.load(new Tls(fullchain, privkey, null), "example.org", dir));
 
-        writePem(privkey, generated.key()); // JcaPEMWriter writes RSA keys as PKCS#1
+        // An RSA pair, as many ACME clients still issue: JcaPEMWriter writes RSA keys as PKCS#1.
+        KeyPair rsa = rsa();
+        X509Certificate rsaCert = CertificateManager.selfSign(rsa, "example.org", Instant.now(),
+                Instant.now().plus(Duration.ofDays(90)));
+        assertTrue(rsaCert.getKeyUsage()[0] && rsaCert.getKeyUsage()[2]); // digitalSignature, keyEncipherment
+        writePem(fullchain, rsaCert);
+        writePem(privkey, rsa.getPrivate());
         assertTrue(Files.readString(privkey).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
-        assertEquals(generated.sha256Fingerprint(),
-                CertificateManager.load(new Tls(fullchain, privkey, null), "example.org", dir).sha256Fingerprint());
+        ServerCertificate loaded = CertificateManager.load(new Tls(fullchain, privkey, null), "example.org", dir);
+        assertEquals("RSA", loaded.key().getAlgorithm());
+        assertEquals(rsaCert, loaded.certificate());
     }
 
     @Test
