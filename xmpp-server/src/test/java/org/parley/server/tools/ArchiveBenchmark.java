@@ -295,7 +295,9 @@ public final class ArchiveBenchmark {
                         Stanza routed = hook.sent(from, to, message);
                         hook.receiving(to, routed);
                         long t1 = System.nanoTime(); // the relay hands the message to the recipient here
-                        archive.awaitStored(archive.takeMark());
+                        if (!archive.awaitStored(archive.takeMark())) {
+                            throw new IllegalStateException("archiving failed");
+                        }
                         long t2 = System.nanoTime(); // a stream acknowledging it at once (XEP-0198 <r/>) answers here
                         if (i >= 0) {
                             beforeDelivery[sender * perSender + i] = t1 - t0;
