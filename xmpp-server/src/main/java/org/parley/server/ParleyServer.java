@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import javax.net.ssl.SSLException;
 
@@ -221,9 +222,17 @@ public final class ParleyServer implements AutoCloseable {
 
     /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */
     public static ParleyServer start(ServerSettings settings) throws Exception {
+        return start(settings, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #start(ServerSettings)} with the opened storage passed through {@code storageView} first: for
+     * tests that need a store to fail on purpose (the server closes what the view returns).
+     */
+    public static ParleyServer start(ServerSettings settings, UnaryOperator<Storage> storageView) throws Exception {
         long started = System.nanoTime();
         StringPrepTables.prepareInBackground();
-        Storage storage = JdbcStorage.open(settings.storage(), settings.dataDirectory());
+        Storage storage = storageView.apply(JdbcStorage.open(settings.storage(), settings.dataDirectory()));
         ParleyServer server;
         try {
             ServerCertificate certificate = CertificateManager.load(settings.tls(), settings.domain(),

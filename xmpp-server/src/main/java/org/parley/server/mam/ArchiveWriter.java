@@ -2,12 +2,14 @@ package org.parley.server.mam;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.parley.server.storage.ArchiveStore;
-import org.parley.server.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,22 +17,38 @@ import org.slf4j.LoggerFactory;
  * Writes archive entries in batches on one thread (group commit): a message costs a queue insertion on
  * the routing path instead of a synchronous database commit, and a burst of messages from many sessions
  * becomes one transaction. Queries wait until everything queued before them is written, so a client always
- * finds what it was sent; a stream waits for the entries of the stanzas it handled ({@link #awaitWritten(long)})
- * before it answers an XEP-0198 acknowledgement request, so an acknowledgement means committed.
- * {@link #close} writes what is still queued.
+ * finds what it was sent; a stream waits for the entries of the stanzas it handled ({@link #awaitStored})
+ * before it answers an XEP-0198 acknowledgement request, and is told when some of them could not be
+ * stored, so an acknowledgement means committed. A batch the database refuses is tried again twice (a
+ * dropped connection, a deadlock victim) before its entries count as failed. {@link #close} writes what is
+ * still queued.
  */
 final class ArchiveWriter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveWriter.class);
     private static final int BATCH = 500;
     private static final ArchiveStore.Appended STOP = new ArchiveStore.Appended(null, null);
+    /** Pauses before the second and third attempt at a batch. */
+    private static final long[] RETRY_MILLIS = {100, 500};
+    /** How long a waiter waits for the writer before it treats its entries as not stored. */
+    static final long WAIT_SECONDS = 10;
+    /** Failed ranges kept; older ones are folded into {@link #failedThrough}. */
+    private static final int FAILED_RANGES_KEPT = 1024;
 
     private final ArchiveStore store;
     private final BlockingQueue<ArchiveStore.Appended> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final Object progress = new Object();
+    /** The ticket of the last entry queued; tickets follow queue order, so every batch is a range of them. */
     private long queued;
+    /** Every ticket up to this one was attempted: stored, or in {@link #failed}. */
     private long written;
+    /** Ranges of tickets that could not be stored, first ticket to last. */
+    private final NavigableMap<Long, Long> failed = new TreeMap<>();
+    /** Tickets up to this one may have failed (ranges dropped from {@link #failed} to bound it). */
+    private long failedThrough;
+    /** The writer thread has ended (closed): what is not written by now never will be. */
+    private boolean stopped;
 
     ArchiveWriter(ArchiveStore store) {
         this.store = store;
@@ -39,7 +57,7 @@ final class ArchiveWriter implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues the entry; returns its ticket for {@link #awaitWritten(long)}. */
+    /** Queues the entry; returns its ticket for {@link #awaitStored}. */
     long append(String archive, ArchiveStore.Entry entry) {
         synchronized (progress) {
             queue.add(new ArchiveStore.Appended(archive, entry));
@@ -47,32 +65,67 @@ final class ArchiveWriter implements AutoCloseable {
         }
     }
 
-    /** Blocks until everything queued before the call is written (or 10 s passed). */
-    void awaitWritten() throws InterruptedException {
-        long target;
+    /**
+     * Blocks until everything queued before the call was attempted (or {@link #WAIT_SECONDS} passed); for
+     * queries, which answer with what is stored either way (a batch that failed is logged when it fails).
+     *
+     * @return false when the writer is still behind after the wait (logged)
+     */
+    boolean awaitWritten() throws InterruptedException {
         synchronized (progress) {
-            target = queued;
+            return waitFor(queued);
         }
-        awaitWritten(target);
     }
 
-    /** Blocks until the entry with this ticket, and all before it, are written (or 10 s passed). */
-    void awaitWritten(long ticket) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    /**
+     * Blocks until the entries with tickets {@code first} to {@code last} were attempted (or
+     * {@link #WAIT_SECONDS} passed).
+     *
+     * @return true when they are all stored; false when one of them could not be, or the writer is late
+     */
+    boolean awaitStored(long first, long last) throws InterruptedException {
         synchronized (progress) {
-            long target = ticket;
-            while (written < target) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    LOG.warn("archive writer is {} entries behind; answering the query without them", target - written);
-                    return;
-                }
-                TimeUnit.NANOSECONDS.timedWait(progress, left);
+            if (!waitFor(last)) {
+                return false;
+            }
+            if (first <= failedThrough) {
+                return false;
+            }
+            // Ranges are disjoint: only the one starting last at or before 'last' can reach back to 'first'.
+            Map.Entry<Long, Long> range = failed.floorEntry(last);
+            return range == null || range.getValue() < first;
+        }
+    }
+
+    /** Waits, holding {@link #progress}, until ticket {@code last} was attempted; false after the time limit. */
+    private boolean waitFor(long last) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (written < last) {
+            if (stopped) {
+                return false; // at shutdown: no point in holding a worker thread for the time limit
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("archive writer is {} entries behind after {} s", last - written, WAIT_SECONDS);
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(progress, left);
+        }
+        return true;
+    }
+
+    private void run() {
+        try {
+            writeUntilStopped();
+        } finally {
+            synchronized (progress) {
+                stopped = true;
+                progress.notifyAll();
             }
         }
     }
 
-    private void run() {
+    private void writeUntilStopped() {
         List<ArchiveStore.Appended> batch = new ArrayList<>(BATCH);
         while (true) {
             try {
@@ -103,13 +156,36 @@ final class ArchiveWriter implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        try {
-            store.appendAll(batch);
-        } catch (StorageException e) {
-            LOG.error("{} messages could not be archived: {}", batch.size(), e.getMessage());
+        boolean stored = false;
+        for (int attempt = 0; !stored; attempt++) {
+            try {
+                store.appendAll(batch);
+                stored = true;
+            } catch (RuntimeException e) { // StorageException, or anything else: the writer thread must go on
+                if (attempt == RETRY_MILLIS.length) {
+                    LOG.error("{} messages could not be archived after {} attempts: {}", batch.size(), attempt + 1,
+                            e.getMessage());
+                    break;
+                }
+                LOG.warn("archiving {} messages failed (attempt {}), trying again in {} ms: {}", batch.size(),
+                        attempt + 1, RETRY_MILLIS[attempt], e.getMessage());
+                try {
+                    Thread.sleep(RETRY_MILLIS[attempt]); // a back-off before a retry, not a wait for an outcome
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
         synchronized (progress) {
+            long first = written + 1;
             written += batch.size();
+            if (!stored) {
+                failed.put(first, written);
+                if (failed.size() > FAILED_RANGES_KEPT) {
+                    failedThrough = Math.max(failedThrough, failed.pollFirstEntry().getValue());
+                }
+            }
             progress.notifyAll();
         }
     }

@@ -26,6 +26,7 @@ import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.StorageException;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.stream.DurableWrites;
+import org.parley.server.stream.DurableWrites.Mark;
 import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +60,8 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
     /** Preferences by account: read once, then on every message from memory (they change rarely, here only). */
     private final java.util.concurrent.ConcurrentHashMap<String, Preferences> preferences =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** The writer ticket of the last entry the current thread queued, 0 once taken ({@link #takeMark}). */
-    private final ThreadLocal<Long> lastTicket = ThreadLocal.withInitial(() -> 0L);
+    /** The writer tickets of what the current thread queued since {@link #takeMark} last took them. */
+    private final ThreadLocal<Mark> untaken = ThreadLocal.withInitial(() -> Mark.NONE);
 
     /**
      * @param inRoster whether the second bare JID is in the roster of the first (for the {@code roster} mode)
@@ -132,24 +133,28 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
     private void append(String archive, String id, String with, Stanza message) {
         long ticket = writer.append(archive,
                 new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
-        lastTicket.set(ticket);
+        untaken.set(untaken.get().through(new Mark(ticket, ticket)));
     }
 
     @Override
-    public long takeMark() {
-        long ticket = lastTicket.get();
-        if (ticket != 0) {
-            lastTicket.set(0L);
+    public Mark takeMark() {
+        Mark mark = untaken.get();
+        if (!mark.isEmpty()) {
+            untaken.set(Mark.NONE);
         }
-        return ticket;
+        return mark;
     }
 
     @Override
-    public void awaitStored(long mark) {
+    public boolean awaitStored(Mark mark) {
+        if (mark.isEmpty()) {
+            return true;
+        }
         try {
-            writer.awaitWritten(mark);
+            return writer.awaitStored(mark.first(), mark.last());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -342,7 +347,11 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         }
         ArchiveStore.Page page;
         try {
-            writer.awaitWritten();
+            if (!writer.awaitWritten()) {
+                // The query still answers from what is stored: failing it would hide the rest of the archive.
+                LOG.warn("archive query of {} answered before the writer caught up",
+                        archiveJid.getBareJID().getFullQualifiedName());
+            }
             page = store.page(new ArchiveStore.Filter(archiveJid.getBareJID().getFullQualifiedName(), with, start, end),
                     new ArchiveStore.Paging(after, before, lastPage, max));
         } catch (ArchiveStore.UnknownIdException e) {

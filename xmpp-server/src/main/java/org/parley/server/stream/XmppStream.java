@@ -67,8 +67,8 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private boolean streamOpen;
     private volatile boolean ended;
     private StreamManagement sm;
-    /** The latest {@link DurableWrites} mark of the stanzas handled since the last acknowledgement. */
-    private long unstoredMark;
+    /** The {@link DurableWrites} marks of the stanzas handled since the last acknowledgement, as one. */
+    private DurableWrites.Mark unstored = DurableWrites.Mark.NONE;
     private SaslMechanism sasl;
     private int saslFailures;
     private Entity fullJid;
@@ -340,6 +340,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             return;
         }
+        // Whatever this worker thread queued for storage outside a stream's stanza is not this stanza's: drop it,
+        // so the mark taken below spans this stanza's writes only.
+        env.durableWrites().takeMark();
         if (isSessionRequest(element) && addressedToServer(element)) {
             // RFC 3921 §3 session establishment is advertised as <optional/> (RFC 6121 Appendix E), but clients
             // such as Strophe.js still send it after binding, and fail the login unless it succeeds.
@@ -347,10 +350,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         } else {
             env.dispatcher().dispatch(session, fullJid, element);
         }
-        long mark = env.durableWrites().takeMark();
-        if (mark > unstoredMark) {
-            unstoredMark = mark;
-        }
+        unstored = unstored.through(env.durableWrites().takeMark());
         if (sm != null) {
             sm.handled();
         }
@@ -382,10 +382,18 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             case "r" -> {
                 if (sm != null) {
-                    if (unstoredMark > 0) {
+                    if (!unstored.isEmpty()) {
                         // Acknowledged means stored: wait for the archive's commit of what was handled so far.
-                        env.durableWrites().awaitStored(unstoredMark);
-                        unstoredMark = 0;
+                        boolean stored = env.durableWrites().awaitStored(unstored);
+                        unstored = DurableWrites.Mark.NONE;
+                        if (!stored) {
+                            // An <a h/> would tell the client these stanzas are safe (XEP-0198 §4), and it would
+                            // drop its copies. Instead the stream ends with an error and without resumption
+                            // (only a lost connection leaves a session resumable, §5), so the client keeps
+                            // what was not acknowledged and sends it again on its next session.
+                            throw new StreamErrorException(StreamErrorCondition.INTERNAL_SERVER_ERROR,
+                                    "messages could not be stored");
+                        }
                     }
                     transport.send("<a xmlns='" + NS_SM + "' h='" + sm.handledCount() + "'/>");
                 }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.storage.Storage;
 
 /**
  * A real Parley server on ephemeral loopback ports with its own data directory, plus helpers that give
@@ -53,11 +54,12 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         this.tweak = tweak;
     }
 
-    private TestServer(Path dataDirectory, ServerSettings settings) throws Exception {
+    private TestServer(Path dataDirectory, ServerSettings settings, UnaryOperator<Storage> storageView)
+            throws Exception {
         this(List.of(), UnaryOperator.identity());
         this.dataDirectory = dataDirectory;
         this.settings = settings;
-        this.server = ParleyServer.start(settings);
+        this.server = ParleyServer.start(settings, storageView);
     }
 
     /** An extension that starts a server with these accounts (password {@link #PASSWORD}) for a test class. */
@@ -90,7 +92,14 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
 
     /** Starts with the test defaults, adjusted by {@code tweak}. */
     public static TestServer start(Path dataDirectory, UnaryOperator<ServerSettings> tweak) throws Exception {
-        return new TestServer(dataDirectory, tweak.apply(ServerSettings.forTesting(DOMAIN, dataDirectory)));
+        return start(dataDirectory, tweak, UnaryOperator.identity());
+    }
+
+    /** The same, with the server's storage seen through {@code storageView} (a store that fails on purpose). */
+    public static TestServer start(Path dataDirectory, UnaryOperator<ServerSettings> tweak,
+                                   UnaryOperator<Storage> storageView) throws Exception {
+        return new TestServer(dataDirectory, tweak.apply(ServerSettings.forTesting(DOMAIN, dataDirectory)),
+                storageView);
     }
 
     public ParleyServer server() {

@@ -64,11 +64,18 @@ public final class ArchiveBenchmark {
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"));
         if (which.equals("h2") || which.equals("both")) {
             Path data = Files.createTempDirectory("parley-archive-bench-");
-            try (Storage storage = JdbcStorage.open(new StorageSettings(null, null, null, 4), data)) {
-                String url = "jdbc:h2:file:" + data.resolve("db").resolve("parley").toAbsolutePath()
-                        + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
-                run("H2 (embedded, WRITE_DELAY=0)", storage, messages, () -> DriverManager.getConnection(url, "sa", ""), false);
+            FileSize file = new FileSize(data.resolve("db").resolve("parley.mv.db"));
+            try {
+                try (Storage storage = JdbcStorage.open(new StorageSettings(null, null, null, 4), data)) {
+                    String url = "jdbc:h2:file:" + data.resolve("db").resolve("parley").toAbsolutePath()
+                            + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+                    run("H2 (embedded, WRITE_DELAY=0)", storage, messages, () -> DriverManager.getConnection(url, "sa", ""),
+                            false, file);
+                    file.print("before close");
+                }
+                file.print("after close");
             } finally {
+                file.stop();
                 delete(data);
             }
         }
@@ -82,7 +89,7 @@ public final class ArchiveBenchmark {
             Path data = Files.createTempDirectory("parley-archive-bench-");
             try (Storage storage = JdbcStorage.open(database, data)) {
                 run("PostgreSQL (local, fsync on)", storage, messages,
-                        () -> DriverManager.getConnection(database.jdbcUrl(), database.user(), ""), true);
+                        () -> DriverManager.getConnection(database.jdbcUrl(), database.user(), ""), true, null);
             } finally {
                 delete(data);
             }
@@ -95,7 +102,49 @@ public final class ArchiveBenchmark {
         Connection connect() throws Exception;
     }
 
-    private static void run(String name, Storage storage, int messages, Connector sql, boolean postgres) throws Exception {
+    /** The embedded database file's size, sampled twice a second so the peak during the fill shows too. */
+    private static final class FileSize {
+        private final Path file;
+        private final Thread sampler;
+        private volatile long peak;
+
+        FileSize(Path file) {
+            this.file = file;
+            this.sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    peak = Math.max(peak, size());
+                    try {
+                        Thread.sleep(500); // a sampling period, not a wait for an outcome
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "file-size");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        long size() {
+            try {
+                return Files.exists(file) ? Files.size(file) : 0;
+            } catch (java.io.IOException e) {
+                return 0;
+            }
+        }
+
+        void print(String when) {
+            long now = size();
+            peak = Math.max(peak, now);
+            System.out.printf("database file %s: %,.1f MB (peak so far %,.1f MB)%n", when, now / 1e6, peak / 1e6);
+        }
+
+        void stop() {
+            sampler.interrupt();
+        }
+    }
+
+    private static void run(String name, Storage storage, int messages, Connector sql, boolean postgres, FileSize file)
+            throws Exception {
         System.out.printf("%n== %s ==%n", name);
         ArchiveStore archive = storage.archive();
         long start = System.nanoTime();
@@ -103,6 +152,10 @@ public final class ArchiveBenchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("filled %,d messages (hot conversation %,d, %,d others of ~%d) in %.0f s (%,.0f/s)%n",
                 messages, hot, OWNERS * PEERS, (messages - hot) / (OWNERS * PEERS), seconds, messages / seconds);
+        if (file != null) {
+            System.out.printf("stanzas filled: %,.1f MB (without ids, JIDs, timestamps and indexes)%n", stanzaBytes / 1e6);
+            file.print("after the fill");
+        }
         try (Connection c = sql.connect(); Statement s = c.createStatement()) {
             if (postgres) {
                 s.execute("VACUUM ANALYZE archive_messages"); // what autovacuum does after a bulk load
@@ -126,6 +179,9 @@ public final class ArchiveBenchmark {
         measure(archive, "second-newest page of 50 (before an id), conversation of " + hot, () ->
                 archive.page(hotConversation, new ArchiveStore.Paging(null, newestFirst, false, PAGE)));
         delivery(storage);
+        if (file != null) {
+            file.print("after the measurements");
+        }
         purge(archive, messages, sql);
     }
 
@@ -166,6 +222,8 @@ public final class ArchiveBenchmark {
         return "peer" + i + "@" + DOMAIN;
     }
 
+    private static long stanzaBytes;
+
     /** One message in ten belongs to the hot conversation; the rest spread evenly, interleaved in time. */
     private static int fill(ArchiveStore archive, int messages) {
         Random random = new Random(42);
@@ -188,6 +246,7 @@ public final class ArchiveBenchmark {
             String stanza = "<message xmlns='jabber:client' from='" + with + "' to='" + owner + "' type='chat' id='m"
                     + i + "'><body>message " + i + " " + padding + "</body><stanza-id xmlns='urn:xmpp:sid:0' id='"
                     + id + "' by='" + owner + "'/></message>";
+            stanzaBytes += stanza.length();
             batch.add(new ArchiveStore.Appended(owner, new ArchiveStore.Entry(id, with, t0.plusMillis(i), stanza)));
             if (batch.size() == 5000) {
                 archive.appendAll(batch);
@@ -272,7 +331,9 @@ public final class ArchiveBenchmark {
                         Stanza routed = hook.sent(from, to, message);
                         hook.receiving(to, routed);
                         long t1 = System.nanoTime(); // the relay hands the message to the recipient here
-                        archive.awaitStored(archive.takeMark());
+                        if (!archive.awaitStored(archive.takeMark())) {
+                            throw new IllegalStateException("archiving failed");
+                        }
                         long t2 = System.nanoTime(); // a stream acknowledging it at once (XEP-0198 <r/>) answers here
                         if (i >= 0) {
                             beforeDelivery[sender * perSender + i] = t1 - t0;

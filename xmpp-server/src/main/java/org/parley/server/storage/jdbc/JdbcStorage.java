@@ -43,9 +43,12 @@ public final class JdbcStorage implements Storage {
     private final RoomStore rooms;
     private final ArchiveStore archive;
     private final PubSubStore pubsub;
+    /** The embedded database's file compaction; null on a database server, which does its own. */
+    private final H2Maintenance maintenance;
 
-    private JdbcStorage(HikariDataSource dataSource) {
+    private JdbcStorage(HikariDataSource dataSource, H2Maintenance maintenance) {
         this.dataSource = dataSource;
+        this.maintenance = maintenance;
         Transactions db = new Transactions(dataSource);
         this.accounts = new JdbcAccountStore(db);
         this.rosters = new JdbcRosterStore(db);
@@ -64,6 +67,11 @@ public final class JdbcStorage implements Storage {
      * @throws StorageException when the database cannot be reached or migrated
      */
     public static JdbcStorage open(StorageSettings settings, Path dataDirectory) {
+        return open(settings, dataDirectory, H2Maintenance.Schedule.DEFAULT);
+    }
+
+    /** {@link #open(StorageSettings, Path)} with the embedded database's maintenance schedule (tests). */
+    static JdbcStorage open(StorageSettings settings, Path dataDirectory, H2Maintenance.Schedule schedule) {
         boolean embedded = settings.jdbcUrl() == null;
         String url = embedded ? embeddedUrl(dataDirectory) : settings.jdbcUrl();
         String shownUrl = redact(url);
@@ -94,13 +102,24 @@ public final class JdbcStorage implements Storage {
             dataSource.close();
             throw new StorageException("cannot migrate database " + shownUrl + ": " + Transactions.describe(e), e);
         }
-        return new JdbcStorage(dataSource);
+        H2Maintenance maintenance = null;
+        if (embedded) {
+            try {
+                maintenance = H2Maintenance.start(dataSource, schedule);
+            } catch (RuntimeException e) {
+                dataSource.close();
+                throw new StorageException("cannot open database " + shownUrl + ": " + Transactions.describe(e), e);
+            }
+        }
+        return new JdbcStorage(dataSource, maintenance);
     }
 
     /**
      * The embedded database. H2's MVStore never leaves a torn file (append-only, checksummed chunks);
      * {@code WRITE_DELAY=0} writes each commit out at once instead of within H2's default half second, so an
-     * acknowledged registration or offline message survives a killed process. The file is locked to this
+     * acknowledged registration or offline message survives a killed process. That setting also leaves H2
+     * without its background writer, which is what compacts the file, so {@link H2Maintenance} does that. The
+     * file is locked to this
      * process, and stays open until {@link #close()} rather than until JVM exit hooks run, so the server
      * decides the shutdown order.
      */
@@ -163,10 +182,13 @@ public final class JdbcStorage implements Storage {
         return pubsub;
     }
 
-    /** Closes the pool; the embedded H2 file closes with its last connection. */
+    /** Closes the pool; the embedded H2 file closes (and compacts briefly) with its last connection. */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            if (maintenance != null) {
+                maintenance.close();
+            }
             dataSource.close();
         }
     }
