@@ -268,6 +268,11 @@ public final class MucService extends ServiceComponent {
         }
 
         @Override
+        public void send(Entity to, Stanza stanza) {
+            MucService.this.send(to, stanza);
+        }
+
+        @Override
         public boolean isServerAdmin(Entity bareJid) {
             return serverAdmin.test(bareJid);
         }

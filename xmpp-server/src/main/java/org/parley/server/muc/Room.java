@@ -45,6 +45,11 @@ final class Room {
         /** Delivers a stanza addressed by its 'to'. */
         void send(Stanza stanza);
 
+        /** Delivers a stanza whose 'to' is {@code to}, already parsed (a room's fan-out knows it). */
+        default void send(Entity to, Stanza stanza) {
+            send(stanza);
+        }
+
         /** Server administrators act as owners of every room. */
         boolean isServerAdmin(Entity bareJid);
 
@@ -488,7 +493,7 @@ final class Room {
         reflected = MessageArchive.stamped(reflected, jid, id);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                host.send(addressed(reflected, s));
+                host.send(s, addressed(reflected, s));
             }
         }
         if (body != null && !body.isEmpty()) {

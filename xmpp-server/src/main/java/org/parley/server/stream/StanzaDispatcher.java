@@ -73,9 +73,11 @@ public final class StanzaDispatcher {
                     "unknown element <" + stanza.getName() + "/>");
         }
         String toAttribute = stamped.getAttributeValue("to");
+        // Parsed once here: Vysper's Stanza.getTo() runs the stringprep profiles again on every call.
+        Entity to = null;
         if (toAttribute != null) {
             try {
-                EntityImpl.parse(toAttribute);
+                to = EntityImpl.parse(toAttribute);
             } catch (EntityFormatException | RuntimeException e) {
                 reply(session, stamped, StanzaErrorCondition.JID_MALFORMED, "malformed 'to' address");
                 return;
@@ -91,8 +93,8 @@ public final class StanzaDispatcher {
             reply(session, stamped, StanzaErrorCondition.BAD_REQUEST, "missing or unknown IQ type");
             return;
         }
-        if (core instanceof IQStanza iq && !StanzaErrors.isRequest(iq) && !addressedToResource(iq)
-                && (iq.getTo() == null || iq.getTo().getNode() == null)) {
+        if (core instanceof IQStanza iq && !StanzaErrors.isRequest(iq) && !addressedToResource(to)
+                && (to == null || to.getNode() == null)) {
             // A result or error for the server (e.g. a client acknowledging a roster push): nothing to do
             // unless the server asked, and never an answer (RFC 6120 §8.2.3).
             for (Predicate<Stanza> observer : responseObservers) {
@@ -102,16 +104,16 @@ public final class StanzaDispatcher {
             }
             return;
         }
-        if (addressedToOtherDomain(core)) {
+        if (addressedToOtherDomain(to)) {
             // A component (the chat service) or another server: the relay delivers it, never a server module
             // that happens to know the payload's namespace (a disco#info to a room is the room's to answer).
-            relayToResource(core);
+            relayTo(to, core);
             return;
         }
-        if (core instanceof IQStanza && addressedToResource(core)) {
+        if (core instanceof IQStanza && addressedToResource(to)) {
             // RFC 6120 §10.5.4: an IQ to a full JID is for that resource, not for a server module that happens
             // to know its namespace (Vysper would answer a version or disco query to a client itself).
-            relayToResource(core);
+            relayTo(to, core);
             return;
         }
         StanzaHandler handler = runtime.getHandler(core);
@@ -133,22 +135,20 @@ public final class StanzaDispatcher {
         }
     }
 
-    private boolean addressedToOtherDomain(Stanza stanza) {
-        Entity to = stanza.getTo();
+    private boolean addressedToOtherDomain(Entity to) {
         return to != null && !to.getDomain().equals(runtime.getServerEnitity().getDomain());
     }
 
-    private static boolean addressedToResource(Stanza stanza) {
-        Entity to = stanza.getTo();
+    private static boolean addressedToResource(Entity to) {
         return to != null && to.getNode() != null && to.isResourceSet();
     }
 
-    private void relayToResource(Stanza stanza) {
+    private void relayTo(Entity to, Stanza stanza) {
         StanzaRelay relay = runtime.getStanzaRelay();
         try {
-            relay.relay(stanza.getTo(), stanza, new ReturnErrorToSenderFailureStrategy(relay));
+            relay.relay(to, stanza, new ReturnErrorToSenderFailureStrategy(relay));
         } catch (DeliveryException e) {
-            LOG.warn("could not relay {} to {}: {}", stanza.getName(), stanza.getTo(), e.toString());
+            LOG.warn("could not relay {} to {}: {}", stanza.getName(), to, e.toString());
         }
     }
 
