@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
+import org.parley.server.StringPrepTables;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
@@ -28,6 +29,7 @@ public final class ParleyMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        StringPrepTables.prepareInBackground(); // overlaps with parsing the settings and opening storage
         System.exit(execute(CliContext.system(), args));
     }
 

@@ -18,7 +18,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-
 import org.apache.vysper.storage.OpenStorageProviderRegistry;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
@@ -213,6 +212,7 @@ public final class ParleyServer implements AutoCloseable {
     /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */
     public static ParleyServer start(ServerSettings settings) throws Exception {
         long started = System.nanoTime();
+        StringPrepTables.prepareInBackground();
         Storage storage = JdbcStorage.open(settings.storage(), settings.dataDirectory());
         ParleyServer server;
         try {
