@@ -5,12 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parley as its own JVM: the real entry point (org.parley.app.ParleyMain) on the web gateway's runtime
- * classpath, with the repository's config/parley.conf and benchmark overrides on the command line.
+ * Parley as its own JVM, started the way operators start it: the repository's {@code ./parley} launcher (which
+ * execs {@code java}, so the process is the server JVM) with the repository's config/parley.conf and benchmark
+ * overrides on the command line, and the benchmark's JVM flags in {@code JAVA_OPTS}. The launcher's class data
+ * sharing archive is therefore used as in production: the first start (creating the accounts) records it if the
+ * build is newer than the archive, the cold start maps it.
  */
 final class ParleyServer extends Server {
     private final Path repo;
@@ -31,19 +35,12 @@ final class ParleyServer extends Server {
 
     @Override
     List<String> command() {
-        Path web = repo.resolve("web-gateway/target");
-        String cp;
-        try {
-            cp = web.resolve("classes") + ":" + Files.readString(web.resolve("parley.classpath")).trim();
-        } catch (IOException e) {
-            throw new IllegalStateException("build web-gateway first (benchmarks/run does): " + e);
+        if (!Files.isRegularFile(repo.resolve("web-gateway/target/parley.classpath"))) {
+            throw new IllegalStateException("build web-gateway first (benchmarks/run does)");
         }
         List<String> c = new ArrayList<>();
-        c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        c.addAll(jvmFlags);
-        c.add("-Xlog:gc:file=" + gcLog() + ":uptime");
-        c.addAll(List.of("-cp", cp, "org.parley.app.ParleyMain",
-                "--config", repo.resolve("config/parley.conf").toString(),
+        c.add(repo.resolve("parley").toString());
+        c.addAll(List.of("--config", repo.resolve("config/parley.conf").toString(),
                 "--data-dir", dir.resolve("data").toString(),
                 "--c2s-port", String.valueOf(c2sPort), "--direct-tls-port", "-1", "--http-port", String.valueOf(httpPort),
                 // Benchmark overrides (documented in docs/benchmarks/README.md): loopback only, quiet logs,
@@ -52,6 +49,14 @@ final class ParleyServer extends Server {
                 "-D", "logging.level=warn", "-D", "registration.per-address-per-hour=100000",
                 "-D", "muc.max-users=100000", "-D", "mam.default=" + mamDefault));
         return c;
+    }
+
+    /** The benchmark's JDK and JVM flags for the launcher (JAVA_OPTS is split on spaces: no spaces in paths). */
+    @Override
+    Map<String, String> environment() {
+        List<String> opts = new ArrayList<>(jvmFlags);
+        opts.add("-Xlog:gc:file=" + gcLog() + ":uptime");
+        return Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", String.join(" ", opts));
     }
 
     @Override

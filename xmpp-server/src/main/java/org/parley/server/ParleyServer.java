@@ -1,6 +1,7 @@
 package org.parley.server;
 
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,8 +18,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-
-import javax.net.ssl.SSLException;
 
 import org.apache.vysper.storage.OpenStorageProviderRegistry;
 import org.apache.vysper.xmpp.addressing.Entity;
@@ -69,6 +68,7 @@ import org.parley.server.stream.StreamTransport;
 import org.parley.server.stream.XmppStream;
 import org.parley.server.tls.CertificateManager;
 import org.parley.server.tls.ServerCertificate;
+import org.parley.server.tls.ServerTls;
 import org.parley.server.transport.tcp.ConnectionTracker;
 import org.parley.server.transport.tcp.TcpListener;
 import org.slf4j.Logger;
@@ -77,8 +77,6 @@ import org.slf4j.LoggerFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 
 /**
  * The running XMPP server: Vysper's runtime composed with Parley's routing, storage, SASL and
@@ -110,7 +108,8 @@ public final class ParleyServer implements AutoCloseable {
     private TcpListener directTls;
     private volatile boolean closed;
 
-    private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate) throws SSLException {
+    private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
+            throws GeneralSecurityException {
         this.settings = settings;
         this.storage = storage;
         this.certificate = certificate;
@@ -214,10 +213,7 @@ public final class ParleyServer implements AutoCloseable {
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));
         boss = new NioEventLoopGroup(1, named("parley-accept"));
         ioWorkers = new NioEventLoopGroup(Math.max(2, cores), named("parley-io"));
-        sslContext = SslContextBuilder.forServer(certificate.key(), certificate.chain())
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .build();
+        sslContext = ServerTls.nettyServerContext(certificate);
     }
 
     /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */

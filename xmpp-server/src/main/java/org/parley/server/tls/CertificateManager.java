@@ -2,10 +2,7 @@ package org.parley.server.tls;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,9 +22,12 @@ import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
 import java.util.Enumeration;
@@ -35,32 +35,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
-import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.pkcs.PKCSException;
 import org.parley.server.config.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +56,6 @@ public final class CertificateManager {
     private static final Logger LOG = LoggerFactory.getLogger(CertificateManager.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private CertificateManager() {
     }
@@ -168,86 +141,25 @@ public final class CertificateManager {
 
     /** A PEM certificate chain (leaf first) and its PEM private key, checked to belong together. */
     private static ServerCertificate loadPem(Path certFile, Path keyFile, String password) {
-        List<X509Certificate> chain = new ArrayList<>();
-        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-        readPem(certFile, "tls.certificate", object -> {
-            if (object instanceof X509CertificateHolder holder) {
-                chain.add(converter.getCertificate(holder));
-            }
-            return false;
-        });
-        if (chain.isEmpty()) {
-            throw new IllegalArgumentException("tls.certificate: no PEM certificate in " + certFile);
+        ServerCertificate result = JdkPem.read(certFile, keyFile);
+        if (result == null) {
+            result = BouncyCastlePem.loadPem(certFile, keyFile, password);
         }
-        PrivateKey[] key = new PrivateKey[1];
-        readPem(keyFile, "tls.key", object -> {
-            key[0] = privateKey(object, keyFile, password);
-            return key[0] != null;
-        });
-        if (key[0] == null) {
-            throw new IllegalArgumentException("tls.key: no PEM private key in " + keyFile);
-        }
-        if (!matches(key[0], chain.get(0))) {
+        if (!matches(result.key(), result.certificate())) {
             throw new IllegalArgumentException(
                     "tls.key: private key " + keyFile + " does not match the certificate in " + certFile);
         }
-        return new ServerCertificate(key[0], chain.toArray(X509Certificate[]::new));
+        return result;
     }
 
-    /** PKCS#8 ("PRIVATE KEY"), PKCS#1 RSA / SEC1 EC key pairs, and their encrypted forms; null for other PEM objects. */
-    private static PrivateKey privateKey(Object object, Path keyFile, String password) throws Exception {
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        if (object instanceof PrivateKeyInfo info) {
-            return converter.getPrivateKey(info);
+    /**
+     * For RSA, compares the modulus and public exponent (a CRT key carries both); otherwise signs with the key and
+     * verifies with the certificate, which works for every key type without comparing fields.
+     */
+    static boolean matches(PrivateKey key, X509Certificate certificate) {
+        if (key instanceof RSAPrivateCrtKey rsa && certificate.getPublicKey() instanceof RSAPublicKey pub) {
+            return rsa.getModulus().equals(pub.getModulus()) && rsa.getPublicExponent().equals(pub.getPublicExponent());
         }
-        if (object instanceof PEMKeyPair pair) {
-            return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 keys may omit the public key
-        }
-        if (object instanceof PEMEncryptedKeyPair || object instanceof PKCS8EncryptedPrivateKeyInfo) {
-            if (password == null) {
-                throw new IllegalArgumentException("tls.password: must be set, " + keyFile + " is encrypted");
-            }
-            try {
-                if (object instanceof PEMEncryptedKeyPair encrypted) {
-                    return converter.getPrivateKey(encrypted.decryptKeyPair(
-                            new JcePEMDecryptorProviderBuilder().setProvider(new BouncyCastleProvider())
-                                    .build(password.toCharArray())).getPrivateKeyInfo());
-                }
-                return converter.getPrivateKey(((PKCS8EncryptedPrivateKeyInfo) object).decryptPrivateKeyInfo(
-                        new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(new BouncyCastleProvider())
-                                .build(password.toCharArray())));
-            } catch (IOException | PKCSException e) {
-                throw new IllegalArgumentException("tls.password: wrong password for " + keyFile);
-            }
-        }
-        return null;
-    }
-
-    @FunctionalInterface
-    private interface PemVisitor {
-        /** @return true to stop reading */
-        boolean visit(Object object) throws Exception;
-    }
-
-    private static void readPem(Path file, String setting, PemVisitor visitor) {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
-             PEMParser parser = new PEMParser(reader)) {
-            for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-                if (visitor.visit(o)) {
-                    return;
-                }
-            }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(setting + ": file not found: " + file);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalArgumentException(setting + ": unreadable PEM in " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** Signs with the key and verifies with the certificate: works for every key type without comparing fields. */
-    private static boolean matches(PrivateKey key, X509Certificate certificate) {
         String algorithm = switch (certificate.getPublicKey().getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
@@ -301,18 +213,19 @@ public final class CertificateManager {
             generator.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"), RANDOM);
             KeyPair keys = generator.generateKeyPair();
             Instant now = Instant.now();
-            X509Certificate certificate = selfSign(keys, host, now.minus(Duration.ofHours(1)), now.plus(VALIDITY));
+            X509Certificate certificate = BouncyCastlePem.selfSign(keys, host, now.minus(Duration.ofHours(1)),
+                    now.plus(VALIDITY));
             ServerCertificate result = new ServerCertificate(keys.getPrivate(), new X509Certificate[] {certificate});
 
             Files.createDirectories(dir);
-            write(keyFile, pem(new JcaPKCS8Generator(keys.getPrivate(), null)), "rw-------");
-            write(certFile, pem(certificate), "rw-r--r--");
+            write(keyFile, pem("PRIVATE KEY", keys.getPrivate().getEncoded()), "rw-------");
+            write(certFile, pem("CERTIFICATE", certificate.getEncoded()), "rw-r--r--");
             LOG.info("Generated self-signed TLS certificate {} for {} (SHA-256 {})", certFile, host,
                     result.sha256Fingerprint());
             return result;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write self-signed certificate to " + dir, e);
-        } catch (GeneralSecurityException | OperatorCreationException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot generate a self-signed certificate", e);
         }
     }
@@ -322,33 +235,8 @@ public final class CertificateManager {
      * plus 127.0.0.1 and ::1 for localhost), not a CA, key usage and EKU of a TLS server (RFC 5280 §4.2.1).
      */
     static X509Certificate selfSign(KeyPair keys, String host, Instant notBefore, Instant notAfter)
-            throws GeneralSecurityException, OperatorCreationException, IOException {
-        X500Name name = new X500Name("CN=" + host);
-        BigInteger serial = new BigInteger(64, RANDOM).add(BigInteger.ONE);
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial, Date.from(notBefore),
-                Date.from(notAfter), name, keys.getPublic());
-        List<GeneralName> names = new ArrayList<>();
-        if (IPV4.matcher(host).matches()) {
-            names.add(new GeneralName(GeneralName.iPAddress, host));
-        } else {
-            names.add(new GeneralName(GeneralName.dNSName, host));
-            names.add(new GeneralName(GeneralName.dNSName, "*." + host));
-        }
-        if (host.equals("localhost")) {
-            names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
-            names.add(new GeneralName(GeneralName.iPAddress, "::1"));
-        }
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)))
-                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                // An RSA key may also carry the key exchange of TLS 1.2's RSA suites; an EC key only signs (RFC 5480 §3).
-                .addExtension(Extension.keyUsage, true, new KeyUsage(keys.getPublic().getAlgorithm().equals("RSA")
-                        ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment : KeyUsage.digitalSignature))
-                .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-                .addExtension(Extension.subjectKeyIdentifier, false,
-                        new JcaX509ExtensionUtils().createSubjectKeyIdentifier(keys.getPublic()));
-        String algorithm = keys.getPublic().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        return new JcaX509CertificateConverter()
-                .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate())));
+            throws GeneralSecurityException, IOException {
+        return BouncyCastlePem.selfSign(keys, host, notBefore, notAfter);
     }
 
     /** The domain as the ASCII host name used in SANs and file names; rejects anything that is not one. */
@@ -396,12 +284,10 @@ public final class CertificateManager {
         }
     }
 
-    private static String pem(Object object) throws IOException {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            writer.writeObject(object);
-        }
-        return out.toString();
+    /** RFC 7468 textual encoding, 64 characters per line, as OpenSSL and Bouncy Castle write it. */
+    private static String pem(String label, byte[] der) {
+        String base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        return "-----BEGIN " + label + "-----\n" + base64 + "\n-----END " + label + "-----\n";
     }
 
     /** Writes via a temporary file so a crash never leaves half a key; POSIX permissions where supported. */
