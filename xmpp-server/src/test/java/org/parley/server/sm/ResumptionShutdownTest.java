@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.MessageBuilder;
@@ -51,17 +48,12 @@ class ResumptionShutdownTest {
 
         server.restart();
 
-        XMPPTCPConnection again = new XMPPTCPConnection(server.config("romeo").build());
-        BlockingQueue<String> inbox = new LinkedBlockingQueue<>();
-        again.addSyncStanzaListener(s -> inbox.add(((Message) s).getBody()),
-                s -> s instanceof Message && ((Message) s).getBody() != null);
-        try {
-            again.connect().login();
-            again.sendStanza(again.getStanzaFactory().buildPresenceStanza().build()); // offline messages follow
-            assertEquals("before the restart", inbox.poll(10, TimeUnit.SECONDS),
-                    "the message the detached session never delivered went to offline storage at shutdown");
+        assertEquals(List.of("before the restart"), server.messagesOnLogin("romeo", 1),
+                "the message the detached session never delivered went to offline storage at shutdown");
 
-            // Rerouting is not a second delivery to the archive: the conversation holds the message once.
+        // Rerouting is not a second delivery to the archive: the conversation holds the message once.
+        XMPPTCPConnection again = server.login("romeo");
+        try {
             MamManager mam = MamManager.getInstanceFor(again);
             assertTrue(mam.isSupported()); // Smack learns the MAM version from disco
             MamManager.MamQuery archived = mam.queryArchive(MamManager.MamQueryArgs
