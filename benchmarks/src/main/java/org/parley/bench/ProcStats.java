@@ -21,10 +21,7 @@ final class ProcStats {
         long ticks = 0;
         for (long p : tree(pid)) {
             try {
-                String stat = Files.readString(Path.of("/proc/" + p + "/stat"));
-                // Fields after the command name, which is in parentheses and may contain spaces.
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+                ticks += cpuTicks(Path.of("/proc/" + p + "/stat"));
             } catch (IOException | RuntimeException e) {
                 // the process ended between listing and reading
             }
@@ -44,9 +41,7 @@ final class ProcStats {
                     if (!Files.readString(task.resolve("comm")).contains("CompilerThre")) {
                         continue;
                     }
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks += cpuTicks(task.resolve("stat"));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended between listing and reading
                 }
@@ -55,6 +50,14 @@ final class ProcStats {
             return 0;
         }
         return ticks * TICK_NANOS;
+    }
+
+    /** utime + stime, in clock ticks, from a /proc stat file (of a process or of one of its threads). */
+    private static long cpuTicks(Path stat) throws IOException {
+        String line = Files.readString(stat);
+        // Fields after the command name, which is in parentheses and may contain spaces.
+        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
     }
 
     /** CPU time of this JVM (the load generator), in nanoseconds. */

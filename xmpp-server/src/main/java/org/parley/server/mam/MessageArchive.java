@@ -40,7 +40,7 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
 
     public static final String MAM2 = "urn:xmpp:mam:2";
     public static final String MAM1 = "urn:xmpp:mam:1";
-    public static final String SID = "urn:xmpp:sid:0";
+    static final String SID = "urn:xmpp:sid:0";
     static final String RSM = "http://jabber.org/protocol/rsm";
     static final String FORWARD = "urn:xmpp:forward:0";
     static final String DELAY = "urn:xmpp:delay";
@@ -163,22 +163,41 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         if (id == null && !claimsId(message, by)) {
             return message; // the common case: nothing to remove, nothing to add, no copy
         }
-        StanzaBuilder b = new StanzaBuilder(message.getName(), message.getNamespaceURI(), message.getNamespacePrefix());
-        for (Attribute a : message.getAttributes()) {
-            b.addAttribute(a);
-        }
         String byJid = by.getFullQualifiedName();
-        for (XMLElement e : message.getInnerElements()) {
-            if (SID.equals(e.getNamespaceURI()) && "stanza-id".equals(e.getName())
-                    && byJid.equals(e.getAttributeValue("by"))) {
-                continue;
-            }
-            b.addPreparedElement(e);
-        }
+        StanzaBuilder b = copyWithout(message, e -> isStanzaId(e) && byJid.equals(e.getAttributeValue("by")));
         if (id != null) {
             b.startInnerElement("stanza-id", SID).addAttribute("id", id).addAttribute("by", byJid).endInnerElement();
         }
         return b.build();
+    }
+
+    /**
+     * The message without any XEP-0359 {@code <stanza-id/>}, whoever it names: what a room does with an
+     * occupant's message before stamping its own (§4); the message itself when it carries none.
+     */
+    public static Stanza withoutStanzaIds(Stanza message) {
+        if (message.getInnerElementsNamed("stanza-id", SID).isEmpty()) {
+            return message;
+        }
+        return copyWithout(message, MessageArchive::isStanzaId).build();
+    }
+
+    private static boolean isStanzaId(XMLElement e) {
+        return SID.equals(e.getNamespaceURI()) && "stanza-id".equals(e.getName());
+    }
+
+    /** A builder holding the message's attributes and its child elements but those {@code dropped}. */
+    private static StanzaBuilder copyWithout(Stanza message, java.util.function.Predicate<XMLElement> dropped) {
+        StanzaBuilder b = new StanzaBuilder(message.getName(), message.getNamespaceURI(), message.getNamespacePrefix());
+        for (Attribute a : message.getAttributes()) {
+            b.addAttribute(a);
+        }
+        for (XMLElement e : message.getInnerElements()) {
+            if (!dropped.test(e)) {
+                b.addPreparedElement(e);
+            }
+        }
+        return b;
     }
 
     private static boolean claimsId(Stanza message, Entity by) {

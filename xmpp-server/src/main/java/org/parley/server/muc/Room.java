@@ -485,7 +485,8 @@ final class Room {
             host.save(this);
         }
         Entity fromOccupant = occupantJid(sender.nick());
-        Stanza reflected = withoutStanzaIds(StanzaBuilder.createClone(message, true,
+        // XEP-0359 §4: no stanza-id an occupant claims survives; only the room's own is added below.
+        Stanza reflected = MessageArchive.withoutStanzaIds(StanzaBuilder.createClone(message, true,
                 List.of(new Attribute("from", fromOccupant.getFullQualifiedName()))).build());
         boolean archived = body != null && !body.isEmpty() && logging();
         // XEP-0359: the room's own id on what it broadcasts (and never one an occupant claims for the room).
@@ -502,25 +503,6 @@ final class Room {
         if (archived) {
             host.archive().archiveForRoom(jid, id, fromOccupant, reflected);
         }
-    }
-
-    /**
-     * XEP-0359 §4: a stanza-id in what an occupant sends is a claim nobody vouches for (only the room
-     * stamps its own below); removed before the room broadcasts, so no recipient can mistake one for an
-     * archive id, whatever entity it names.
-     */
-    private static Stanza withoutStanzaIds(Stanza message) {
-        if (message.getInnerElementsNamed("stanza-id", MessageArchive.SID).isEmpty()) {
-            return message;
-        }
-        StanzaBuilder b = new StanzaBuilder(message.getName(), message.getNamespaceURI(), message.getNamespacePrefix());
-        message.getAttributes().forEach(b::addAttribute);
-        for (XMLElement e : message.getInnerElements()) {
-            if (!("stanza-id".equals(e.getName()) && MessageArchive.SID.equals(e.getNamespaceURI()))) {
-                b.addPreparedElement(e);
-            }
-        }
-        return b.build();
     }
 
     /** A message to an occupant JID: a private message (§7.5). */
