@@ -32,10 +32,8 @@ import org.parley.server.storage.jdbc.JdbcStorage;
  * Usage: {@code EmbeddedStorageBenchmark sqlite|h2|h2-tuned [seconds]}. Backends: {@code sqlite} the embedded
  * default; {@code h2} the embedded H2 as it was (WRITE_DELAY=0, compaction by H2Maintenance, 45 s retention);
  * {@code h2-tuned} the same with a 1 s retention time (the file bound H2 can reach, at the price of its
- * power-loss safety, see H2Maintenance). Run with
- * {@code ./mvnw -q -pl xmpp-server test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=org.parley.server.mam.EmbeddedStorageBenchmark -Dexec.args=sqlite}; results in
- * {@code benchmarks/archive/README.md}.
+ * power-loss safety, see H2Maintenance). Run with {@code benchmarks/archive/run-embedded [backend] [seconds]};
+ * results in {@code benchmarks/archive/README.md}.
  */
 public final class EmbeddedStorageBenchmark {
 
