@@ -92,7 +92,10 @@ class RosterRefetchTest {
             // fox's current presence, and is still interested (a roster set is pushed to it).
             eli.send("<presence type='unavailable'/>");
             eli.send("<presence/>");
-            eli.await("broadcast-1");
+            String probed = eli.await("broadcast-1");
+            // §4.3.2: the probe is answered with the last presence of each available resource, from its full JID.
+            String answer = probed.substring(probed.lastIndexOf("<presence", probed.indexOf("broadcast-1")));
+            assertTrue(answer.contains("from=\"fox@localhost/raw\""), "probe answered from the full JID: " + probed);
             eli.send("<iq type='set' id='s1'><query xmlns='jabber:iq:roster'><item jid='fox@localhost' name='Fox'/>"
                     + "</query></iq>");
             String named = eli.await("name=\"Fox\"");
