@@ -80,7 +80,8 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      *                       [::1], any port), {@code *} (any), or explicit {@code scheme://host[:port]} origins
      * @param bosh           BOSH session limits (XEP-0124)
      */
-    public record Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh) {
+    public record Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh,
+                       Metrics metrics) {
 
         public static final List<String> DEFAULT_ORIGINS = List.of("self", "loopback");
 
@@ -88,9 +89,30 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
             allowedOrigins = List.copyOf(allowedOrigins);
         }
 
+        /** These listeners with the default metrics endpoint. */
+        public Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh) {
+            this(bindAddress, port, tlsPort, allowedOrigins, bosh, Metrics.DEFAULTS);
+        }
+
         /** The given listener, everything else at its default. */
         public Http(String bindAddress, int port) {
             this(bindAddress, port, -1, DEFAULT_ORIGINS, Bosh.DEFAULTS);
+        }
+    }
+
+    /**
+     * The Prometheus endpoint {@code /metrics} of the web gateway.
+     *
+     * @param enabled whether {@code /metrics} is served at all
+     * @param token   null: only clients on the loopback interface may read it; otherwise every request must carry
+     *                {@code Authorization: Bearer <token>}, from any address
+     */
+    public record Metrics(boolean enabled, String token) {
+        public static final Metrics DEFAULTS = new Metrics(true, null);
+
+        @Override
+        public String toString() {
+            return "Metrics[enabled=" + enabled + ", token=" + (token == null ? "none" : "***") + "]";
         }
     }
 
