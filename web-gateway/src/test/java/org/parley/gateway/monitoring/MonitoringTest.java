@@ -121,6 +121,25 @@ class MonitoringTest {
         }
     }
 
+    /** The sample Grafana dashboard in the repository uses only series that a running server exports. */
+    @Test
+    void theGrafanaDashboardQueriesExistingSeries() throws Exception {
+        java.nio.file.Path dashboard = java.nio.file.Path.of("..", "docs", "operating", "grafana-dashboard.json");
+        String json = java.nio.file.Files.readString(dashboard);
+        Map<String, Double> samples = scrape();
+        Matcher series = Pattern.compile("\\b((?:parley|jvm|process|system|jetty)_[a-z_]+)").matcher(json);
+        int checked = 0;
+        while (series.find()) {
+            String name = series.group(1);
+            assertTrue(samples.keySet().stream().anyMatch(k -> k.equals(name) || k.startsWith(name + "{")),
+                    () -> "the dashboard queries " + name + ", which /metrics does not export; it has "
+                            + samples.keySet().stream().map(k -> k.replaceAll("\\{.*", "")).distinct()
+                            .filter(k -> k.startsWith(name.substring(0, name.indexOf('_') + 1))).sorted().toList());
+            checked++;
+        }
+        assertTrue(checked >= 10, "found the queries (" + checked + ")");
+    }
+
     @Test
     void healthLiveAndReady() throws Exception {
         HttpResponse<String> live = get(gateway, "/health/live", null);
