@@ -143,9 +143,12 @@ public final class WebGateway implements AutoCloseable {
         XmppWebSocketEndpoint webSocket = new XmppWebSocketEndpoint(server, origins, settings.limits());
         // Each handler answers its own paths; anything else falls through to Jetty's 404.
         Handler routes = new Handler.Sequence(
-                new BoshHandler(bosh, origins, settings.limits().stanzaBytes() + BODY_OVERHEAD,
-                        settings.limits().preAuthStanzaBytes()),
-                new HostMeta(settings.domain(), httpPort, httpsPort, BoshHandler.PATH, XmppWebSocketEndpoint.PATH),
+                http.bosh().enabled()
+                        ? new BoshHandler(bosh, origins, settings.limits().stanzaBytes() + BODY_OVERHEAD,
+                                settings.limits().preAuthStanzaBytes())
+                        : declineAll(),
+                new HostMeta(settings.domain(), httpPort, httpsPort, http.bosh().enabled() ? BoshHandler.PATH : null,
+                        XmppWebSocketEndpoint.PATH),
                 new UpgradeRequired(),
                 new HealthEndpoint(server::readiness),
                 metricsEndpoint(server, jetty, http.metrics()),
@@ -172,12 +175,7 @@ public final class WebGateway implements AutoCloseable {
      */
     private static Handler metricsEndpoint(ParleyServer server, Server jetty, ServerSettings.Metrics settings) {
         if (!settings.enabled()) {
-            return new Handler.Abstract.NonBlocking() {
-                @Override
-                public boolean handle(Request request, Response response, Callback callback) {
-                    return false;
-                }
-            };
+            return declineAll();
         }
         MeterRegistry meters = server.metrics().registry();
         new JettyServerThreadPoolMetrics(jetty.getThreadPool(), Tags.empty()).bindTo(meters);
@@ -185,6 +183,16 @@ public final class WebGateway implements AutoCloseable {
         PrometheusMeterRegistry prometheus = MetricsEndpoint.newRegistry();
         server.metrics().registry().add(prometheus);
         return new MetricsEndpoint(prometheus, settings);
+    }
+
+    /** A handler for a switched-off endpoint: its path falls through to 404. */
+    private static Handler declineAll() {
+        return new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                return false;
+            }
+        };
     }
 
     private static void open(ServerConnector connector, String key, String host, int port, Duration idle) {

@@ -120,10 +120,21 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param maxWait    longest a request is held waiting for data; a client's larger 'wait' is lowered to it
      * @param inactivity a session with no request for this long (and none held) ends
      * @param maxPause   longest pause a client may ask for ('maxpause')
+     * @param enabled    false: {@code /http-bind} is not served (404), e.g. where only WebSocket is wanted
      */
-    public record Bosh(Duration maxWait, Duration inactivity, Duration maxPause) {
+    public record Bosh(Duration maxWait, Duration inactivity, Duration maxPause, boolean enabled) {
         public static final Bosh DEFAULTS = new Bosh(Duration.ofSeconds(60), Duration.ofSeconds(30),
                 Duration.ofSeconds(120));
+
+        /** Served, with these terms. */
+        public Bosh(Duration maxWait, Duration inactivity, Duration maxPause) {
+            this(maxWait, inactivity, maxPause, true);
+        }
+
+        /** These terms with BOSH on or off. */
+        public Bosh withEnabled(boolean on) {
+            return new Bosh(maxWait, inactivity, maxPause, on);
+        }
     }
 
     /**

@@ -155,7 +155,8 @@ public final class SettingsLoader {
         return new ServerSettings.Bosh(
                 c.duration("http.bosh.max-wait", Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 c.duration("http.bosh.inactivity", Duration.ofSeconds(1), Duration.ofHours(1)),
-                c.duration("http.bosh.max-pause", Duration.ofSeconds(1), Duration.ofHours(1)));
+                c.duration("http.bosh.max-pause", Duration.ofSeconds(1), Duration.ofHours(1)),
+                c.bool("http.bosh.enabled"));
     }
 
     private static ServerSettings.Tls tls(TypedConfig c) {
