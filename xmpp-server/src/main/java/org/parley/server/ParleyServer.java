@@ -1,5 +1,6 @@
 package org.parley.server;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -71,6 +72,8 @@ import org.parley.server.tls.ServerCertificate;
 import org.parley.server.tls.ServerTls;
 import org.parley.server.transport.tcp.ConnectionTracker;
 import org.parley.server.transport.tcp.TcpListener;
+import org.parley.server.upload.HttpUploads;
+import org.parley.server.upload.UploadComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,13 +106,14 @@ public final class ParleyServer implements AutoCloseable {
     private final AccountService accounts;
     private final MucService muc;
     private final MessageArchive archive;
+    private final HttpUploads uploads;
     private final ScheduledExecutorService housekeeping;
     private TcpListener c2s;
     private TcpListener directTls;
     private volatile boolean closed;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
-            throws GeneralSecurityException {
+            throws GeneralSecurityException, IOException {
         this.settings = settings;
         this.storage = storage;
         this.certificate = certificate;
@@ -187,6 +191,7 @@ public final class ParleyServer implements AutoCloseable {
         registry.onDeparture(pep::departed);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
                 storage.accounts()::exists, PubSubLimits.DEFAULTS));
+        uploads = startUploads(settings, domain);
         if (settings.muc().enabled()) {
             Set<String> admins = Set.copyOf(settings.admins());
             muc = new MucService(settings.muc(), storage.rooms(),
@@ -214,6 +219,33 @@ public final class ParleyServer implements AutoCloseable {
         boss = new NioEventLoopGroup(1, named("parley-accept"));
         ioWorkers = new NioEventLoopGroup(Math.max(2, cores), named("parley-io"));
         sslContext = ServerTls.nettyServerContext(certificate);
+    }
+
+    /**
+     * XEP-0363 at {@code upload.<domain>}: files under {@code <data-directory>/uploads}, deleted with their
+     * account and, with {@code upload.retention}, when they are older than it (checked hourly).
+     */
+    private HttpUploads startUploads(ServerSettings settings, String domain) throws IOException {
+        ServerSettings.Upload u = settings.upload();
+        if (!u.enabled()) {
+            return null;
+        }
+        HttpUploads files = HttpUploads.inDirectory(u, settings.dataDirectory().resolve("uploads"), Clock.systemUTC());
+        runtime.addModule(new UploadComponent(u.subdomain(), files));
+        accounts.onDeleted(user -> files.deleteFilesOf(user + "@" + domain));
+        if (!u.retention().isZero()) {
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    int n = files.purgeOlderThan(u.retention());
+                    if (n > 0) {
+                        LOG.info("upload retention: {} files older than {} deleted", n, u.retention());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("upload retention run failed: {}", e.toString());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
+        }
+        return files;
     }
 
     /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */
@@ -364,6 +396,11 @@ public final class ParleyServer implements AutoCloseable {
     /** The multi-user chat service, or null when {@code muc.enabled} is off. */
     public MucService muc() {
         return muc;
+    }
+
+    /** The HTTP file upload service (XEP-0363) for the web gateway, or null when {@code upload.enabled} is off. */
+    public HttpUploads uploads() {
+        return uploads;
     }
 
     /** The certificate presented to clients. */

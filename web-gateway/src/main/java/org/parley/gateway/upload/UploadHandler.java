@@ -1,0 +1,204 @@
+package org.parley.gateway.upload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+import org.eclipse.jetty.http.DateGenerator;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.CrossOriginHandler;
+import org.eclipse.jetty.util.Callback;
+import org.parley.server.upload.FileStore;
+import org.parley.server.upload.HttpUploads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP half of XEP-0363 at {@value HttpUploads#PATH}{@code /<slot>/<filename>}: PUT stores a file for a
+ * slot the upload service signed (the rules are {@link HttpUploads#put}), GET and HEAD serve it.
+ *
+ * <p>Downloads come from the same origin as the chat page, so nothing uploaded may run as a page there:
+ * every response carries {@code X-Content-Type-Options: nosniff} and a sandboxing Content-Security-Policy,
+ * and only images (not SVG), audio, video and plain text are shown inline; everything else (HTML, SVG,
+ * XML, scripts, PDFs, ...) is a download ({@code Content-Disposition: attachment}). Files never change, so
+ * they are cacheable for a year.
+ *
+ * <p>File I/O blocks, so requests are handled on the server's thread pool, never on the selector; the
+ * upload is streamed to disk with a 64 KiB buffer whatever its size.
+ */
+public final class UploadHandler extends Handler.Abstract.NonBlocking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UploadHandler.class);
+    private static final String CSP = "default-src 'none'; img-src 'self'; media-src 'self'; "
+            + "style-src 'unsafe-inline'; sandbox";
+    private static final String CACHE = "public, max-age=31536000, immutable";
+
+    private final HttpUploads uploads;
+
+    public UploadHandler(HttpUploads uploads) {
+        this.uploads = uploads;
+    }
+
+    /**
+     * This handler below {@value HttpUploads#PATH}, behind Jetty's {@link CrossOriginHandler}: any web page may
+     * PUT and GET (XEP-0363 §11 asks for CORS; the signed URL, not a cookie, is the permission, so there are
+     * no credentials to protect), and preflights are answered there.
+     */
+    public static Handler mounted(HttpUploads uploads) {
+        CrossOriginHandler cors = new CrossOriginHandler();
+        cors.setAllowedOriginPatterns(Set.of("*"));
+        cors.setAllowCredentials(false);
+        cors.setAllowedMethods(Set.of("GET", "HEAD", "PUT", "OPTIONS"));
+        cors.setAllowedHeaders(Set.of("Content-Type", "Content-Length"));
+        cors.setExposedHeaders(Set.of("Content-Length", "Content-Disposition", "ETag"));
+        cors.setPreflightMaxAge(Duration.ofDays(1));
+        cors.setHandler(new UploadHandler(uploads));
+        ContextHandler context = new ContextHandler(cors, HttpUploads.PATH);
+        context.setAllowNullPathInContext(true);
+        return context;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        // "/<id>/<filename>", decoded by Jetty; the filename has no '/' (the service replaces it).
+        int slash = path.indexOf('/', 1);
+        if (!path.startsWith("/") || slash < 0 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
+            Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404, "no such file");
+            return true;
+        }
+        String id = path.substring(1, slash);
+        String filename = path.substring(slash + 1);
+        String method = request.getMethod();
+        Runnable work;
+        if (HttpMethod.PUT.is(method)) {
+            work = () -> put(request, response, callback, id, filename);
+        } else if (HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method)) {
+            work = () -> get(request, response, callback, id, filename, HttpMethod.HEAD.is(method));
+        } else {
+            response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD, PUT, OPTIONS");
+            if (HttpMethod.OPTIONS.is(method)) {
+                response.setStatus(HttpStatus.NO_CONTENT_204);
+                callback.succeeded();
+            } else {
+                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
+                        "use PUT to upload and GET to download");
+            }
+            return true;
+        }
+        request.getComponents().getThreadPool().execute(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException e) {
+                LOG.error("upload request {} {} failed", method, path, e);
+                Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500, null);
+            }
+        });
+        return true;
+    }
+
+    private void put(Request request, Response response, Callback callback, String id, String filename) {
+        String token = Request.extractQueryParameters(request).getValue("token");
+        HttpUploads.PutResult result = uploads.put(id, filename, token, request.getLength(),
+                request.getHeaders().get(HttpHeader.CONTENT_TYPE), Content.Source.asInputStream(request));
+        if (result.status() == HttpStatus.CREATED_201) {
+            response.setStatus(HttpStatus.CREATED_201);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
+            response.write(true, null, callback);
+        } else {
+            Response.writeError(request, response, callback, result.status(), result.message());
+        }
+    }
+
+    private void get(Request request, Response response, Callback callback, String id, String filename,
+                     boolean head) {
+        Optional<FileStore.StoredFile> found;
+        InputStream content = null;
+        try {
+            found = uploads.find(id, filename);
+            if (found.isPresent() && !head) {
+                content = uploads.open(found.get());
+            }
+        } catch (IOException e) {
+            found = Optional.empty(); // deleted while we looked
+        }
+        if (found.isEmpty()) {
+            Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404, "no such file");
+            return;
+        }
+        FileStore.StoredFile file = found.get();
+        String etag = "\"" + file.id() + "\"";
+        var headers = response.getHeaders();
+        headers.put(HttpHeader.ETAG, etag);
+        headers.put(HttpHeader.CACHE_CONTROL, CACHE);
+        headers.put(HttpHeader.LAST_MODIFIED, DateGenerator.formatDate(file.created()));
+        headers.put("X-Content-Type-Options", "nosniff");
+        headers.put("Content-Security-Policy", CSP);
+        headers.put("Referrer-Policy", "no-referrer");
+        if (etag.equals(request.getHeaders().get(HttpHeader.IF_NONE_MATCH))) {
+            closeQuietly(content);
+            response.setStatus(HttpStatus.NOT_MODIFIED_304);
+            response.write(true, null, callback);
+            return;
+        }
+        headers.put(HttpHeader.CONTENT_TYPE, file.contentType());
+        headers.put(HttpHeader.CONTENT_LENGTH, file.size());
+        headers.put(new HttpField(HttpHeader.CONTENT_DISPOSITION,
+                (inline(file.contentType()) ? "inline" : "attachment") + "; " + dispositionFilename(file.filename())));
+        response.setStatus(HttpStatus.OK_200);
+        if (head) {
+            response.write(true, null, callback);
+            return;
+        }
+        ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), false,
+                64 * 1024);
+        Content.copy(Content.Source.from(buffers, content), response, callback);
+    }
+
+    /**
+     * Media a browser shows without running anything: images except SVG (a document that can hold script),
+     * audio, video and plain text. The rest is offered as a download.
+     */
+    static boolean inline(String contentType) {
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (type.equals("text/plain")) {
+            return true;
+        }
+        if (type.startsWith("image/")) {
+            return !type.contains("svg") && !type.contains("xml");
+        }
+        return type.startsWith("audio/") || type.startsWith("video/");
+    }
+
+    /** RFC 6266: an ASCII fallback and the exact name as RFC 8187 {@code filename*}. */
+    static String dispositionFilename(String name) {
+        StringBuilder ascii = new StringBuilder();
+        name.codePoints().forEach(c -> ascii.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char) c : '_'));
+        return "filename=\"" + ascii + "\"; filename*=UTF-8''"
+                + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A");
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // nothing was read
+            }
+        }
+    }
+}
