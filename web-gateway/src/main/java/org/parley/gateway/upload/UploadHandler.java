@@ -74,8 +74,11 @@ public final class UploadHandler extends Handler.Abstract.NonBlocking {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        String path = Request.getPathInContext(request);
-        // "/<id>/<filename>", decoded by Jetty; the filename has no '/' (the service replaces it).
+        // "/<id>/<filename>", percent-decoded (the filename was signed decoded); it has no '/' (the service
+        // replaces it), and Jetty refuses encoded slashes and dot segments before we get here.
+        String decoded = request.getHttpURI().getDecodedPath();
+        String context = request.getContext().getContextPath();
+        String path = decoded.startsWith(context) ? decoded.substring(context.length()) : decoded;
         int slash = path.indexOf('/', 1);
         if (!path.startsWith("/") || slash < 0 || slash == path.length() - 1 || path.indexOf('/', slash + 1) >= 0) {
             Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404, "no such file");
