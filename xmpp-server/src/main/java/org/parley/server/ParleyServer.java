@@ -25,7 +25,6 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.modules.Module;
 import org.apache.vysper.xmpp.modules.extension.xep0050_adhoc_commands.AdhocCommandsModule;
-import org.apache.vysper.xmpp.modules.extension.xep0092_software_version.SoftwareVersionModule;
 import org.apache.vysper.xmpp.modules.extension.xep0119_xmppping.XmppPingModule;
 import org.apache.vysper.xmpp.modules.extension.xep0133_service_administration.ServiceAdministrationModule;
 import org.apache.vysper.xmpp.modules.extension.xep0202_entity_time.EntityTimeModule;
@@ -37,9 +36,12 @@ import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.im.ContactAddressesModule;
+import org.parley.server.im.ExternalServicesModule;
 import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
+import org.parley.server.im.SoftwareVersionModule;
 import org.parley.server.im.VcardTempModule;
 import org.parley.server.carbons.Carbons;
 import org.parley.server.mam.ArchiveHook;
@@ -145,13 +147,17 @@ public final class ParleyServer implements AutoCloseable {
                 new RosterModule(new RosterService(storage.rosters(), rosterView, registry),
                         registry, user -> storage.accounts().exists(user.getNode()), domain),
                 new XmppPingModule(),
-                new SoftwareVersionModule(),
+                new SoftwareVersionModule(VERSION),
                 new EntityTimeModule(),
                 new VcardTempModule(storage.documents(), 64 * 1024),
                 new PrivateXmlModule(storage.documents()),
                 new AdhocCommandsModule(),
                 admin);
         runtime.addModules(modules);
+        runtime.addModule(new ContactAddressesModule(settings.contacts()));
+        if (!settings.externalServices().servers().isEmpty()) {
+            runtime.addModule(new ExternalServicesModule(settings.externalServices(), Clock.systemUTC()));
+        }
         MessageArchive archive = null;
         if (settings.mam().enabled()) {
             archive = new MessageArchive(storage.archive(), storage.documents(), Clock.systemUTC(),
@@ -472,8 +478,21 @@ public final class ParleyServer implements AutoCloseable {
         };
     }
 
+    /** From {@code parley-server.properties}, which Maven fills in; the jar manifest is the fallback. */
     private static String versionOf() {
+        try (java.io.InputStream in = ParleyServer.class.getResourceAsStream("parley-server.properties")) {
+            if (in != null) {
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                String v = p.getProperty("version", "").strip();
+                if (!v.isEmpty() && !v.startsWith("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException e) {
+            // fall through to the manifest
+        }
         String v = ParleyServer.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
+        return v == null ? "development" : v;
     }
 }
