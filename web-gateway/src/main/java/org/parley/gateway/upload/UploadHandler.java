@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * every response carries {@code X-Content-Type-Options: nosniff} and a sandboxing Content-Security-Policy,
  * and only images (not SVG), audio, video and plain text are shown inline; everything else (HTML, SVG,
  * XML, scripts, PDFs, ...) is a download ({@code Content-Disposition: attachment}). Files never change, so
- * they are cacheable for a year.
+ * they are cacheable for a year; single byte ranges are served (seeking in audio and video, resumed
+ * downloads).
  *
  * <p>File I/O blocks, so requests are handled on the server's thread pool, never on the selector; the
  * upload is streamed to disk with a 64 KiB buffer whatever its size.
@@ -64,7 +65,7 @@ public final class UploadHandler extends Handler.Abstract.NonBlocking {
         cors.setAllowCredentials(false);
         cors.setAllowedMethods(Set.of("GET", "HEAD", "PUT", "OPTIONS"));
         cors.setAllowedHeaders(Set.of("Content-Type", "Content-Length"));
-        cors.setExposedHeaders(Set.of("Content-Length", "Content-Disposition", "ETag"));
+        cors.setExposedHeaders(Set.of("Content-Length", "Content-Disposition", "Content-Range", "Accept-Ranges", "ETag"));
         cors.setPreflightMaxAge(Duration.ofDays(1));
         cors.setHandler(new UploadHandler(uploads));
         ContextHandler context = new ContextHandler(cors, HttpUploads.PATH);
@@ -159,17 +160,73 @@ public final class UploadHandler extends Handler.Abstract.NonBlocking {
             return;
         }
         headers.put(HttpHeader.CONTENT_TYPE, file.contentType());
-        headers.put(HttpHeader.CONTENT_LENGTH, file.size());
         headers.put(new HttpField(HttpHeader.CONTENT_DISPOSITION,
                 (inline(file.contentType()) ? "inline" : "attachment") + "; " + dispositionFilename(file.filename())));
-        response.setStatus(HttpStatus.OK_200);
+        headers.put(HttpHeader.ACCEPT_RANGES, "bytes");
+        long[] range = range(request.getHeaders().get(HttpHeader.RANGE), file.size());
+        if (range == UNSATISFIABLE) {
+            closeQuietly(content);
+            headers.put(HttpHeader.CONTENT_RANGE, "bytes */" + file.size());
+            Response.writeError(request, response, callback, HttpStatus.RANGE_NOT_SATISFIABLE_416, null);
+            return;
+        }
+        long offset = range == null ? 0 : range[0];
+        long length = range == null ? file.size() : range[1] - range[0] + 1;
+        if (range != null) {
+            response.setStatus(HttpStatus.PARTIAL_CONTENT_206);
+            headers.put(HttpHeader.CONTENT_RANGE, "bytes " + range[0] + "-" + range[1] + "/" + file.size());
+        } else {
+            response.setStatus(HttpStatus.OK_200);
+        }
+        headers.put(HttpHeader.CONTENT_LENGTH, length);
         if (head) {
             response.write(true, null, callback);
             return;
         }
         ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), false,
                 64 * 1024);
-        Content.copy(Content.Source.from(buffers, content), response, callback);
+        Content.copy(Content.Source.from(buffers, content, offset, length), response, callback);
+    }
+
+    private static final long[] UNSATISFIABLE = new long[0];
+
+    /**
+     * RFC 9110 §14.2 for one range ({@code bytes=a-b}, {@code bytes=a-}, {@code bytes=-n}), which is what media
+     * players and resumed downloads send: {first, last}, {@link #UNSATISFIABLE}, or null for the whole file
+     * (no Range header, several ranges or one we do not understand: §14.2 lets a server ignore it).
+     */
+    static long[] range(String header, long size) {
+        if (header == null || !header.startsWith("bytes=") || header.indexOf(',') >= 0) {
+            return null;
+        }
+        String spec = header.substring(6).strip();
+        int dash = spec.indexOf('-');
+        if (dash < 0) {
+            return null;
+        }
+        try {
+            String a = spec.substring(0, dash).strip();
+            String b = spec.substring(dash + 1).strip();
+            long first;
+            long last;
+            if (a.isEmpty()) {
+                long suffix = Long.parseLong(b);
+                if (suffix <= 0) {
+                    return UNSATISFIABLE;
+                }
+                first = Math.max(0, size - suffix);
+                last = size - 1;
+            } else {
+                first = Long.parseLong(a);
+                last = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
+                if (!b.isEmpty() && Long.parseLong(b) < first) {
+                    return null; // invalid: ignored
+                }
+            }
+            return first >= size || first < 0 ? UNSATISFIABLE : new long[] {first, last};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /**

@@ -127,6 +127,47 @@ class HttpFileUploadTest {
     }
 
     @Test
+    void headAndByteRangesForPlayersAndResumedDownloads_rfc9110_14() throws Exception {
+        XMPPTCPConnection alice = gateway.server().login("alice");
+        try {
+            HttpFileUploadManager manager = HttpFileUploadManager.getInstanceFor(alice);
+            manager.discoverUploadService();
+            byte[] content = random(10_000);
+            Slot slot = manager.requestSlot("clip.webm", content.length, "video/webm");
+            assertEquals(201, put(slot.getPutUrl(), "video/webm", content).statusCode());
+            URI url = slot.getGetUrl().toURI();
+
+            HttpResponse<byte[]> head = http.send(HttpRequest.newBuilder(url)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, head.statusCode());
+            assertEquals("10000", head.headers().firstValue("Content-Length").orElse(null));
+            assertEquals(0, head.body().length);
+
+            HttpResponse<byte[]> middle = http.send(HttpRequest.newBuilder(url).header("Range", "bytes=100-199").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(206, middle.statusCode());
+            assertEquals("bytes 100-199/10000", middle.headers().firstValue("Content-Range").orElse(null));
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 100, 200), middle.body());
+
+            HttpResponse<byte[]> tail = http.send(HttpRequest.newBuilder(url).header("Range", "bytes=-10").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(206, tail.statusCode());
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 9990, 10000), tail.body());
+
+            HttpResponse<byte[]> open = http.send(HttpRequest.newBuilder(url).header("Range", "bytes=9000-").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 9000, 10000), open.body());
+
+            HttpResponse<byte[]> beyond = http.send(HttpRequest.newBuilder(url).header("Range", "bytes=10000-").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(416, beyond.statusCode());
+            assertEquals("bytes */10000", beyond.headers().firstValue("Content-Range").orElse(null));
+        } finally {
+            alice.disconnect();
+        }
+    }
+
+    @Test
     void browsersMayUploadAndDownloadFromOtherOrigins_xep0363_11() throws Exception {
         URI any = gateway.httpUri("/upload/AAAAAAAAAAAAAAAAAAAAAA/x.png");
         HttpResponse<Void> preflight = http.send(HttpRequest.newBuilder(any)
