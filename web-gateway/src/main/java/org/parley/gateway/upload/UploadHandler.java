@@ -65,7 +65,8 @@ public final class UploadHandler extends Handler.Abstract.NonBlocking {
         cors.setAllowCredentials(false);
         cors.setAllowedMethods(Set.of("GET", "HEAD", "PUT", "OPTIONS"));
         cors.setAllowedHeaders(Set.of("Content-Type", "Content-Length"));
-        cors.setExposedHeaders(Set.of("Content-Length", "Content-Disposition", "Content-Range", "Accept-Ranges", "ETag"));
+        cors.setExposedHeaders(Set.of("Content-Length", "Content-Disposition", "Content-Range", "Accept-Ranges",
+                "ETag"));
         cors.setPreflightMaxAge(Duration.ofDays(1));
         cors.setHandler(new UploadHandler(uploads));
         ContextHandler context = new ContextHandler(cors, HttpUploads.PATH);

@@ -255,13 +255,13 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
 
     /** These settings with another upload service configuration (tests and embedding). */
     public ServerSettings withUpload(Upload u) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, sm,
-                u, contacts, externalServices);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
+                mam, sm, u, contacts, externalServices);
     }
 
     /** These settings with other contact addresses and external services (tests and embedding). */
     public ServerSettings withDiscovery(ContactAddresses c, ExternalServices e) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, sm,
-                upload, c, e);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
+                mam, sm, upload, c, e);
     }
 }

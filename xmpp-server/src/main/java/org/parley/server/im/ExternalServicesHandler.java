@@ -85,7 +85,8 @@ final class ExternalServicesHandler extends AccountIqHandler {
         XMLElement wanted = asked.get(0);
         String port = wanted.getAttributeValue("port");
         for (ServerSettings.ExternalServices.Service s : settings.servers()) {
-            if (s.type().equals(wanted.getAttributeValue("type")) && s.host().equalsIgnoreCase(wanted.getAttributeValue("host"))
+            if (s.type().equals(wanted.getAttributeValue("type"))
+                    && s.host().equalsIgnoreCase(wanted.getAttributeValue("host"))
                     && (port == null || port.equals(Integer.toString(s.port())))) {
                 reply.startInnerElement("credentials", NS);
                 service(reply, s, requester, expires);

@@ -9,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -86,7 +87,7 @@ public final class HttpUploads {
             new SecureRandom().nextBytes(key);
             Files.write(keyFile, key, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {
-                Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
             } catch (UnsupportedOperationException e) {
                 // not a POSIX file system
             }
@@ -141,7 +142,8 @@ public final class HttpUploads {
     public SlotResult requestSlot(String owner, String filename, String sizeText, String contentType) {
         URI base = baseUrl;
         if (base == null) {
-            return SlotResult.refused(Refusal.UNAVAILABLE, "no HTTP listener for uploads (http.port, upload.public-url)");
+            return SlotResult.refused(Refusal.UNAVAILABLE,
+                    "no HTTP listener for uploads (http.port, upload.public-url)");
         }
         String name = filename(filename);
         if (name == null) {
