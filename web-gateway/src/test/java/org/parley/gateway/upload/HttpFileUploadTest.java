@@ -215,11 +215,15 @@ class HttpFileUploadTest {
             Slot slot = manager.requestSlot("exact.txt", 5, "text/plain");
             URL put = slot.getPutUrl();
 
-            assertTrue(rawPut(put, "text/plain", 4, "abcd".getBytes(), true).startsWith("HTTP/1.1 400"));
-            assertTrue(rawPut(put, "text/plain", 6, "abcdef".getBytes(), true).startsWith("HTTP/1.1 413"));
-            assertTrue(rawPut(put, "text/html", 5, "abcde".getBytes(), true).startsWith("HTTP/1.1 415"));
+            assertTrue(rawPut(put, "text/plain", 4, "abcd".getBytes()).startsWith("HTTP/1.1 400"));
+            assertTrue(rawPut(put, "text/plain", 6, "abcdef".getBytes()).startsWith("HTTP/1.1 413"));
+            assertTrue(rawPut(put, "text/html", 5, "abcde".getBytes()).startsWith("HTTP/1.1 415"));
+            String chunked = "PUT " + put.getFile() + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n"
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nabcde\r\n0\r\n\r\n";
+            assertTrue(raw(put.getPort(), chunked.getBytes(StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 411"),
+                    "the size must be announced");
             URL forged = new URL(put.toString().replace("exact.txt", "other.txt"));
-            assertTrue(rawPut(forged, "text/plain", 5, "abcde".getBytes(), true).startsWith("HTTP/1.1 403"));
+            assertTrue(rawPut(forged, "text/plain", 5, "abcde".getBytes()).startsWith("HTTP/1.1 403"));
             assertEquals(404, get(slot.getGetUrl()).statusCode(), "nothing is stored by a refused PUT");
 
             assertEquals(201, put(put, "text/plain", "abcde".getBytes()).statusCode());
@@ -317,12 +321,19 @@ class HttpFileUploadTest {
     }
 
     /** A PUT with any Content-Length (HttpClient will not send a wrong one); returns the response head. */
-    static String rawPut(URL url, String type, long length, byte[] body, boolean wait) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", url.getPort())) {
+    static String rawPut(URL url, String type, long length, byte[] body) throws IOException {
+        byte[] head = head(url, type, length);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, request, head.length, body.length);
+        return raw(url.getPort(), request);
+    }
+
+    /** Sends the bytes as they are; returns the response head. */
+    static String raw(int port, byte[] request) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(head(url, type, length));
-            out.write(body);
+            out.write(request);
             out.flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream response = new ByteArrayOutputStream();
