@@ -125,7 +125,10 @@ public final class UploadHandler extends Handler.Abstract.NonBlocking {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
             response.write(true, null, callback);
         } else {
-            Response.writeError(request, response, callback, result.status(), result.message());
+            // Jetty's error pages are for GET, POST and HEAD only; a PUT's client gets the reason as one line.
+            response.setStatus(result.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            Content.Sink.write(response, true, result.message() + "\n", callback);
         }
     }
 
