@@ -35,6 +35,7 @@ import org.apache.vysper.xmpp.server.ServerFeatures;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
+import org.parley.server.bookmarks.BookmarkSync;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
@@ -135,6 +136,7 @@ public final class ParleyServer implements AutoCloseable {
 
         ServiceAdministrationModule admin = new ServiceAdministrationModule();
         admin.setAddAdmins(settings.admins());
+        PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(settings.registration().enabled()),
@@ -144,7 +146,7 @@ public final class ParleyServer implements AutoCloseable {
                 new SoftwareVersionModule(),
                 new EntityTimeModule(),
                 new VcardTempModule(storage.documents(), 64 * 1024),
-                new PrivateXmlModule(storage.documents()),
+                privateXml,
                 new AdhocCommandsModule(),
                 admin);
         runtime.addModules(modules);
@@ -185,6 +187,7 @@ public final class ParleyServer implements AutoCloseable {
                 PubSubLimits.DEFAULTS);
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
+        BookmarkSync.install(pep, privateXml.handler(), storage.documents());
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
                 storage.accounts()::exists, PubSubLimits.DEFAULTS));
         if (settings.muc().enabled()) {
