@@ -35,6 +35,7 @@ import org.apache.vysper.xmpp.server.ServerFeatures;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
+import org.parley.server.avatar.AvatarSync;
 import org.parley.server.bookmarks.BookmarkSync;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.PrivateXmlModule;
@@ -137,6 +138,9 @@ public final class ParleyServer implements AutoCloseable {
         ServiceAdministrationModule admin = new ServiceAdministrationModule();
         admin.setAddAdmins(settings.admins());
         PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
+        // A vCard holds the avatar (XEP-0153) as base64, 4/3 of the image, besides the rest of the card.
+        int avatarBytes = settings.limits().avatarBytes();
+        VcardTempModule vcards = new VcardTempModule(storage.documents(), Math.max(64 * 1024, avatarBytes / 3 * 4 + 16 * 1024));
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(settings.registration().enabled()),
@@ -145,7 +149,7 @@ public final class ParleyServer implements AutoCloseable {
                 new XmppPingModule(),
                 new SoftwareVersionModule(),
                 new EntityTimeModule(),
-                new VcardTempModule(storage.documents(), 64 * 1024),
+                vcards,
                 privateXml,
                 new AdhocCommandsModule(),
                 admin);
@@ -188,6 +192,7 @@ public final class ParleyServer implements AutoCloseable {
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
         BookmarkSync.install(pep, privateXml.handler(), storage.documents());
+        AvatarSync avatars = AvatarSync.install(pep, vcards.handler(), storage.documents(), avatarBytes);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
                 storage.accounts()::exists, PubSubLimits.DEFAULTS));
         if (settings.muc().enabled()) {
@@ -206,6 +211,7 @@ public final class ParleyServer implements AutoCloseable {
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);
         dispatcher.observeServerResponses(pep::response);
+        dispatcher.rewritePresence(avatars::withHash);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,

@@ -439,6 +439,9 @@ final class PubSubService {
         String name = nodeName(action);
         Map<String, List<String>> options = publishOptions == null ? Map.of()
                 : NodeConfig.formValues(PubSubXml.child(publishOptions, "x", PubSubXml.DATA));
+        if (pep) {
+            vet(name, action);
+        }
         PubSubNode node = nodes.get(name);
         if (node == null) {
             // Auto-create (XEP-0060 §7.1.4, XEP-0163 §3), configured by the publish-options (§7.1.5).
@@ -498,12 +501,6 @@ final class PubSubService {
         String id = item == null || item.getAttributeValue("id") == null || item.getAttributeValue("id").isEmpty()
                 ? UUID.randomUUID().toString() : item.getAttributeValue("id");
         XMLElement payload = payloads.isEmpty() ? null : payloads.get(0);
-        if (pep) {
-            PepHook.Refusal refusal = env.check(address, name, id, payload);
-            if (refusal != null) {
-                throw new Failure(refusal.condition(), refusal.pubsubCondition(), refusal.text());
-            }
-        }
         if (persistent) {
             env.store().publish(key, name, new StoredItem(id, bare.getFullQualifiedName(),
                     payload == null ? null : new Renderer(payload).getComplete()), config.maxItems());
@@ -518,6 +515,20 @@ final class PubSubService {
                 .startInnerElement("publish", PubSubXml.PUBSUB).addAttribute("node", name)
                 .startInnerElement("item", PubSubXml.PUBSUB).addAttribute("id", id).endInnerElement()
                 .endInnerElement().endInnerElement().build();
+    }
+
+    /** Lets the server's other features refuse an item before anything (even an auto-created node) is stored. */
+    private void vet(String node, XMLElement action) {
+        List<XMLElement> items = action.getInnerElementsNamed("item", PubSubXml.PUBSUB);
+        if (items.size() != 1 || items.get(0).getInnerElements().size() > 1) {
+            return; // refused below with the generic errors
+        }
+        XMLElement item = items.get(0);
+        XMLElement payload = item.getInnerElements().isEmpty() ? null : item.getInnerElements().get(0);
+        PepHook.Refusal refusal = env.check(address, node, item.getAttributeValue("id"), payload);
+        if (refusal != null) {
+            throw new Failure(refusal.condition(), refusal.pubsubCondition(), refusal.text());
+        }
     }
 
     private static Failure preconditionNotMet(String text) {
