@@ -19,6 +19,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.mam.MessageArchive;
+import org.parley.server.retract.Retraction;
 import org.parley.server.routing.ServiceComponent;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore;
@@ -246,6 +247,8 @@ public final class MucService extends ServiceComponent {
             case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq);
             case MucXml.PING -> set ? badRequest(iq) : StanzaErrors.result(iq).build();
             case MessageArchive.MAM2, MessageArchive.MAM1 -> room.archiveQuery(iq, query);
+            case Retraction.MODERATE_NS -> set && "moderate".equals(query.getName()) ? room.moderate(iq, query)
+                    : badRequest(iq);
             default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         };
         send(reply);
