@@ -202,6 +202,7 @@ public final class ParleyServer implements AutoCloseable {
                     archive);
             runtime.addModule(muc);
             registry.onDeparture(muc::departed);
+            muc.keepRoomVcards(storage.documents(), avatarBytes);
         } else {
             muc = null;
         }

@@ -158,16 +158,7 @@ public final class AvatarSync implements PepHook, VcardTempHandler.Hook {
 
     @Override
     public String refusal(Entity account, XMLElement vcard) {
-        String binval = binval(vcard);
-        if (binval == null) {
-            return null;
-        }
-        try {
-            AvatarImage.decode(binval, maxBytes);
-            return null;
-        } catch (AvatarImage.Refused r) {
-            return r.getMessage();
-        }
+        return photoRefusal(vcard, maxBytes);
     }
 
     /** XEP-0398 §3.2: a vCard PHOTO becomes the PEP avatar; a PHOTO removed disables it. */
@@ -206,6 +197,33 @@ public final class AvatarSync implements PepHook, VcardTempHandler.Hook {
             }
             metadata.endInnerElement();
             pep.publish(account, METADATA_NODE, image.sha1(), metadata.build(), Map.of());
+        }
+    }
+
+    /** Null when the vCard's PHOTO (if any) is an accepted image within {@code maxBytes}, else why not. */
+    public static String photoRefusal(XMLElement vcard, int maxBytes) {
+        String binval = binval(vcard);
+        if (binval == null) {
+            return null;
+        }
+        try {
+            AvatarImage.decode(binval, maxBytes);
+            return null;
+        } catch (AvatarImage.Refused r) {
+            return r.getMessage();
+        }
+    }
+
+    /** The SHA-1 of the vCard's PHOTO (XEP-0153 §3.1), or "" when it has none. */
+    public static String photoHash(XMLElement vcard) {
+        String binval = vcard == null ? null : binval(vcard);
+        if (binval == null) {
+            return "";
+        }
+        try {
+            return AvatarImage.decode(binval, Integer.MAX_VALUE / 2).sha1();
+        } catch (AvatarImage.Refused r) {
+            return "";
         }
     }
 

@@ -70,6 +70,11 @@ final class Room {
 
         /** The archive rooms with logging on write to (XEP-0313), or null when archiving is off. */
         MessageArchive archive();
+
+        /** Where rooms keep their vCards (avatars), or null when rooms have none. */
+        default RoomVcards vcards() {
+            return null;
+        }
     }
 
     private static final int PENDING_IQ_LIMIT = 1000;
@@ -561,6 +566,43 @@ final class Room {
             host.archive().archiveForRoom(jid, noticeId, jid, notice);
         }
         forget(id, by, reason);
+        return StanzaErrors.result(iq).build();
+    }
+
+    /**
+     * vcard-temp on the room's JID (XEP-0486): anyone reads it; only owners set it, and the occupants then
+     * get a presence from the room with the new avatar hash (XEP-0153 {@code vcard-temp:x:update}).
+     */
+    synchronized Stanza vcard(Stanza iq, XMLElement vcard, boolean set) {
+        RoomVcards vcards = host.vcards();
+        if (vcards == null) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+        }
+        if (!set) {
+            StanzaBuilder result = StanzaErrors.result(iq);
+            vcards.get(jid).ifPresentOrElse(result::addPreparedElement,
+                    () -> result.startInnerElement("vCard", RoomVcards.NS).endInnerElement());
+            return result.build();
+        }
+        if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may change the room's vCard");
+        }
+        String refusal = vcards.set(jid, vcard);
+        if (refusal != null) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.NOT_ACCEPTABLE, refusal);
+        }
+        String hash = vcards.hash(jid);
+        for (Occupant recipient : occupants.values()) {
+            for (Entity s : recipient.sessions()) {
+                StanzaBuilder p = new StanzaBuilder("presence", MucXml.CLIENT)
+                        .addAttribute("from", jid.getFullQualifiedName()).addAttribute("to", s.getFullQualifiedName())
+                        .startInnerElement("x", "vcard-temp:x:update").startInnerElement("photo", "vcard-temp:x:update");
+                if (!hash.isEmpty()) {
+                    p.addText(hash);
+                }
+                host.send(s, p.endInnerElement().endInnerElement().build());
+            }
+        }
         return StanzaErrors.result(iq).build();
     }
 
@@ -1112,6 +1154,10 @@ final class Room {
             features.add(MessageArchive.MAM2);
             features.add(MessageArchive.MAM1);
         }
+        String avatarHash = host.vcards() == null ? "" : host.vcards().hash(jid);
+        if (host.vcards() != null) {
+            features.add(RoomVcards.NS); // XEP-0486 §3
+        }
         for (String f : features) {
             result.startInnerElement("feature", MucXml.DISCO_INFO).addAttribute("var", f).endInnerElement();
         }
@@ -1123,6 +1169,8 @@ final class Room {
                 .field("muc#roominfo_logs", null, null, List.of())
                 .field("muc#roomconfig_changesubject", null, "Occupants may change the subject",
                         List.of(config.changeSubject() ? "1" : "0"))
+                .field("muc#roominfo_avatarhash", "text-multi", "Avatar hash",
+                        avatarHash.isEmpty() ? List.of() : List.of(avatarHash))
                 .end();
         return result.endInnerElement().build();
     }

@@ -211,4 +211,48 @@ class AvatarsTest {
         assertFalse(frank.isAnonymous());
         frank.disconnect();
     }
+
+    @Test
+    void xep0486_ownersSetARoomAvatarThatAnyoneReadsAndOccupantsAreTold() throws Exception {
+        String room = "pictures@conference.localhost";
+        byte[] image = png(12, false);
+        String hash = sha1(image);
+        String photo = "<vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE><BINVAL>"
+                + Base64.getEncoder().encodeToString(image) + "</BINVAL></PHOTO></vCard>";
+        try (RawClient owner = RawClient.loggedIn(server, "carol"); RawClient guest = RawClient.loggedIn(server, "erin");
+             RawClient outsider = RawClient.loggedIn(server, "bob")) {
+            owner.send("<presence to='" + room + "/carol'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+            owner.await("code=\"201\"");
+            owner.send("<iq type='set' id='cfg' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
+                    + "<x xmlns='jabber:x:data' type='submit'/></query></iq>");
+            owner.await("id=\"cfg\"");
+            guest.send("<presence to='" + room + "/erin'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+            guest.await("code=\"110\"");
+            guest.clear();
+            owner.clear();
+
+            guest.send("<iq type='set' id='g1' to='" + room + "'>" + photo + "</iq>");
+            String refused = guest.await("</iq>");
+            assertTrue(refused.contains("type=\"error\"") && refused.contains("<forbidden"), "only owners: " + refused);
+            guest.clear();
+            owner.send("<iq type='set' id='bad' to='" + room + "'><vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE>"
+                    + "<BINVAL>" + Base64.getEncoder().encodeToString("<svg onload='x'/>".getBytes()) + "</BINVAL></PHOTO></vCard></iq>");
+            assertTrue(owner.await("</iq>").contains("<not-acceptable"), owner.received());
+            owner.clear();
+
+            owner.send("<iq type='set' id='o1' to='" + room + "'>" + photo + "</iq>");
+            assertTrue(owner.await("id=\"o1\"").contains("type=\"result\""), owner.received());
+            String told = guest.await("<photo>" + hash + "</photo>");
+            assertTrue(told.contains("<presence") && told.contains("from=\"" + room + "\""), told);
+
+            outsider.send("<iq type='get' id='v' to='" + room + "'><vCard xmlns='vcard-temp'/></iq>");
+            String read = outsider.await("</iq>");
+            assertTrue(read.contains("<BINVAL>" + Base64.getEncoder().encodeToString(image) + "</BINVAL>"), read);
+            outsider.clear();
+            outsider.send("<iq type='get' id='i' to='" + room + "'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+            String info = outsider.await("</iq>");
+            assertTrue(info.contains("var=\"vcard-temp\"") && info.contains("muc#roominfo_avatarhash")
+                    && info.contains("<value>" + hash + "</value>"), info);
+        }
+    }
 }
