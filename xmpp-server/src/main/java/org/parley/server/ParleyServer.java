@@ -193,6 +193,7 @@ public final class ParleyServer implements AutoCloseable {
         registry.onDeparture(pep::departed);
         BookmarkSync.install(pep, privateXml.handler(), storage.documents());
         AvatarSync avatars = AvatarSync.install(pep, vcards.handler(), storage.documents(), avatarBytes);
+        accounts.onDeleted(avatars::forget);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
                 storage.accounts()::exists, PubSubLimits.DEFAULTS));
         if (settings.muc().enabled()) {

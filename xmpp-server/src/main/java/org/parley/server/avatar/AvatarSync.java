@@ -239,6 +239,11 @@ public final class AvatarSync implements PepHook, VcardTempHandler.Hook {
 
     // ------------------------------------------------------------------ presence (XEP-0398 §4)
 
+    /** The account is gone: forget its cached hash (a new account of that name starts without an avatar). */
+    public void forget(String user) {
+        hashes.remove(user);
+    }
+
     /** The account's current avatar hash, "" when it has none. */
     public String hash(Entity account) {
         return hashes.computeIfAbsent(account.getNode(), user -> documents.get(user, VcardTempHandler.KEY)
