@@ -140,7 +140,8 @@ public final class ParleyServer implements AutoCloseable {
         PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
         // A vCard holds the avatar (XEP-0153) as base64, 4/3 of the image, besides the rest of the card.
         int avatarBytes = settings.limits().avatarBytes();
-        VcardTempModule vcards = new VcardTempModule(storage.documents(), Math.max(64 * 1024, avatarBytes / 3 * 4 + 16 * 1024));
+        VcardTempModule vcards = new VcardTempModule(storage.documents(),
+                Math.max(64 * 1024, avatarBytes / 3 * 4 + 16 * 1024));
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(settings.registration().enabled()),

@@ -79,7 +79,12 @@ public final class StanzaDispatcher {
         Stanza stamped = toOwnAccount(fullJid, stampFrom(fullJid, stanza));
         if ("presence".equals(stamped.getName())) {
             for (BiFunction<Entity, Stanza, Stanza> rewriter : presenceRewriters) {
-                stamped = rewriter.apply(fullJid, stamped);
+                try {
+                    stamped = rewriter.apply(fullJid, stamped);
+                } catch (RuntimeException e) {
+                    // The presence still goes out as the client sent it; a rewrite is an extra.
+                    LOG.error("presence rewriter failed on presence from {}", fullJid, e);
+                }
             }
         }
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stamped);
