@@ -35,6 +35,8 @@ import org.apache.vysper.xmpp.server.ServerFeatures;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
+import org.parley.server.avatar.AvatarSync;
+import org.parley.server.bookmarks.BookmarkSync;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.ContactAddressesModule;
 import org.parley.server.im.ExternalServicesModule;
@@ -146,6 +148,11 @@ public final class ParleyServer implements AutoCloseable {
 
         ServiceAdministrationModule admin = new ServiceAdministrationModule();
         admin.setAddAdmins(settings.admins());
+        PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
+        // A vCard holds the avatar (XEP-0153) as base64, 4/3 of the image, besides the rest of the card.
+        int avatarBytes = settings.limits().avatarBytes();
+        VcardTempModule vcards = new VcardTempModule(storage.documents(),
+                Math.max(64 * 1024, avatarBytes / 3 * 4 + 16 * 1024));
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(settings.registration().enabled()),
@@ -154,8 +161,8 @@ public final class ParleyServer implements AutoCloseable {
                 new XmppPingModule(),
                 new SoftwareVersionModule(VERSION),
                 new EntityTimeModule(),
-                new VcardTempModule(storage.documents(), 64 * 1024),
-                new PrivateXmlModule(storage.documents()),
+                vcards,
+                privateXml,
                 new AdhocCommandsModule(),
                 admin);
         runtime.addModules(modules);
@@ -200,6 +207,9 @@ public final class ParleyServer implements AutoCloseable {
                 PubSubLimits.DEFAULTS);
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
+        BookmarkSync.install(pep, privateXml.handler(), storage.documents());
+        AvatarSync avatars = AvatarSync.install(pep, vcards.handler(), storage.documents(), avatarBytes);
+        accounts.onDeleted(avatars::forget);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
                 storage.accounts()::exists, PubSubLimits.DEFAULTS));
         uploads = startUploads(settings, domain);
@@ -210,6 +220,7 @@ public final class ParleyServer implements AutoCloseable {
                     archive);
             runtime.addModule(muc);
             registry.onDeparture(muc::departed);
+            muc.keepRoomVcards(storage.documents(), avatarBytes);
         } else {
             muc = null;
         }
@@ -219,6 +230,7 @@ public final class ParleyServer implements AutoCloseable {
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);
         dispatcher.observeServerResponses(pep::response);
+        dispatcher.rewritePresence(avatars::withHash);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,

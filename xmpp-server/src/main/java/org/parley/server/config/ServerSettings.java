@@ -70,9 +70,24 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param keepaliveInterval  whitespace keepalive sent after this much outbound silence
      * @param offlinePerUser     offline messages kept per user (XEP-0160)
      * @param scramIterations    PBKDF2 iterations for new SCRAM verifiers
+     * @param avatarBytes        largest avatar image accepted (XEP-0084 data, XEP-0153 vCard PHOTO), in bytes
      */
     public record Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
-                         int offlinePerUser, int scramIterations) {
+                         int offlinePerUser, int scramIterations, int avatarBytes) {
+
+        public static final int DEFAULT_AVATAR_BYTES = 128 * 1024;
+
+        /** Limits with the default avatar size. */
+        public Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
+                      int offlinePerUser, int scramIterations) {
+            this(stanzaBytes, preAuthStanzaBytes, idleTimeout, keepaliveInterval, offlinePerUser, scramIterations,
+                    Math.min(DEFAULT_AVATAR_BYTES, maxAvatarBytes(stanzaBytes)));
+        }
+
+        /** The largest avatar whose base64 form (4/3 of it) fits a stanza with 4 KiB left for the rest. */
+        public static int maxAvatarBytes(int stanzaBytes) {
+            return Math.max(1024, (stanzaBytes - 4096) / 4 * 3);
+        }
     }
 
     /**

@@ -241,7 +241,8 @@ public final class SettingsLoader {
                 c.duration("limits.idle-timeout", Duration.ofSeconds(30), Duration.ofDays(1)),
                 c.duration("limits.keepalive-interval", Duration.ofSeconds(5), Duration.ofHours(1)),
                 c.intInRange("limits.offline-per-user", 1, 1_000_000),
-                c.intInRange("limits.scram-iterations", 4096, 1_000_000));
+                c.intInRange("limits.scram-iterations", 4096, 1_000_000),
+                c.bytes("limits.avatar-size", 1024, ServerSettings.Limits.maxAvatarBytes(stanza)));
     }
 
     private static Config defaults() {

@@ -144,6 +144,15 @@ class SettingsLoaderTest {
                         "limits.stanza-size", "32KiB", "limits.pre-auth-stanza-size", "64KiB"))));
     }
 
+    /** The avatar cap defaults to 128 KiB and must leave its base64 form room in a stanza. */
+    @Test
+    void avatarSizeIsBoundedByTheStanzaSize() {
+        assertEquals(128 * 1024, loader().load().limits().avatarBytes());
+        assertEquals(64 * 1024, loader().overrides(Map.of("limits.avatar-size", "64KiB")).load().limits().avatarBytes());
+        assertEquals("limits.avatar-size: 200KiB is not allowed (expected a size from 1KiB to 189KiB, e.g. 256KiB),"
+                + " set on the command line", error(loader().overrides(Map.of("limits.avatar-size", "200KiB"))));
+    }
+
     @Test
     void booleanTypo() throws IOException {
         Path config = file("c2s {\n  starttls-required = ture\n}\n");
