@@ -140,7 +140,8 @@ public final class WebGateway implements AutoCloseable {
                         settings.limits().preAuthStanzaBytes()),
                 new HostMeta(settings.domain(), httpPort, httpsPort, BoshHandler.PATH, XmppWebSocketEndpoint.PATH),
                 new UpgradeRequired(),
-                new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH));
+                new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH,
+                        settings.limits().stanzaBytes()));
         WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(webSocket::configure);
         upgrade.setHandler(routes);
         jetty.setHandler(upgrade);

@@ -2,7 +2,8 @@
 // history from the archive (XEP-0313, with MUC history when a room keeps none), typing states (XEP-0085) and
 // the room directory (XEP-0030). Views subscribe to 'change' and read the state; they never see XML.
 import { xml, child, children, childText, bare, resource, local, newId } from '../xmpp/xml.js';
-import { stanzaError } from '../xmpp/errors.js';
+import { stanzaError, XmppError } from '../xmpp/errors.js';
+import { formatBytes } from '../xmpp/connection.js';
 
 export const NS_APP = Object.freeze({
     ROSTER: 'jabber:iq:roster',
@@ -18,16 +19,28 @@ export const NS_APP = Object.freeze({
     SID: 'urn:xmpp:sid:0',
     CHATSTATES: 'http://jabber.org/protocol/chatstates',
     DATA: 'jabber:x:data',
+    DEVICE_TOKENS: 'urn:parley:device-tokens:0',
 });
+
+/** A sent room message that has not come back from the room after this long is marked as failed. */
+const ECHO_TIMEOUT_MS = 20000;
 
 const PAGE = 30;
 const MAX_MESSAGES = 1000;
 
 export class ChatClient extends EventTarget {
-    constructor(connection, username) {
+    /**
+     * @param store {get(key), set(key, value), remove(key)} for what the page keeps per account in this
+     *              browser (joined rooms; the device token is kept by main.js through onToken)
+     */
+    constructor(connection, username, { store = null, onToken = null } = {}) {
         super();
         this.connection = connection;
         this.username = username;
+        this.store = store;
+        this.onToken = onToken;
+        this.serverFeatures = new Set();
+        this.devices = [];
         this.mucService = null;
         this.conversations = new Map(); // key: bare JID of the room or contact
         this.roster = new Map();
@@ -38,7 +51,12 @@ export class ChatClient extends EventTarget {
         this.changeScheduled = false;
         connection.addEventListener('stanza', e => this.stanza(e));
         connection.addEventListener('online', e => this.online(e.detail.resumed));
-        connection.addEventListener('status', () => this.changed());
+        connection.addEventListener('status', e => {
+            // The member lists say who is in the room *now*: while offline nobody is known to be.
+            if (e.detail.status !== 'online') this.offlineSince = this.offlineSince || Date.now();
+            else this.offlineSince = null;
+            this.changed();
+        });
     }
 
     get me() {
@@ -65,12 +83,20 @@ export class ChatClient extends EventTarget {
             return;
         }
         await this.loadRoster().catch(e => this.notify(`contacts could not be loaded: ${e.message}`));
-        this.connection.send(xml('presence'));
+        this.connection.send(this.presenceStanza());
         if (!this.mucService) this.mucService = await this.discoverMucService();
+        this.discoverServer().catch(() => {});
         const rooms = [...this.conversations.values()].filter(c => c.kind === 'room');
         if (rooms.length === 0 && !this.rejoined) {
             this.rejoined = true;
-            await this.joinRoom('lobby').catch(e => this.notify(e.message));
+            // The rooms this account was in, in this browser (the lobby the first time).
+            const remembered = this.rememberedRooms();
+            const activeKey = this.store && this.store.get('active');
+            for (const jid of remembered) {
+                this.joinRoom(jid, { rejoin: true }).then(c => {
+                    if (!this.active || c.key === activeKey) this.select(c.key);
+                }, e => this.notify(e.message));
+            }
         } else {
             for (const room of rooms) {
                 room.joined = false;
@@ -82,6 +108,83 @@ export class ChatClient extends EventTarget {
             }
         }
         this.refreshDirectory().catch(() => {});
+        this.changed();
+    }
+
+    rememberedRooms() {
+        let rooms = null;
+        try {
+            rooms = JSON.parse(this.store && this.store.get('rooms') || 'null');
+        } catch (e) { /* damaged: start over */ }
+        return Array.isArray(rooms) && rooms.length > 0 ? rooms.slice(0, 50) : ['lobby'];
+    }
+
+    rememberRooms() {
+        if (!this.store) return;
+        const rooms = [...this.conversations.values()].filter(c => c.kind === 'room').map(c => c.jid);
+        this.store.set('rooms', JSON.stringify(rooms));
+    }
+
+    /** The server's features (disco#info); asks for a device token when the server offers them. */
+    async discoverServer() {
+        const info = await this.connection.iq(xml('iq', { type: 'get', to: this.connection.options.domain },
+            xml('query', { xmlns: NS_APP.DISCO_INFO })));
+        this.serverFeatures = new Set(children(child(info, 'query', NS_APP.DISCO_INFO), 'feature').map(f => f.getAttribute('var')));
+        if (this.serverFeatures.has(NS_APP.DEVICE_TOKENS) && this.onToken) {
+            const credentials = this.connection.credentials;
+            if (credentials && !credentials.token) await this.issueToken();
+            this.loadDevices().catch(() => {});
+        }
+        this.changed();
+    }
+
+    // ---- staying signed in: per-device tokens (urn:parley:device-tokens:0) ----
+
+    async issueToken() {
+        const result = await this.connection.iq(xml('iq', { type: 'set' },
+            xml('issue', { xmlns: NS_APP.DEVICE_TOKENS, device: deviceName() })), { what: 'saving the sign-in' });
+        const t = child(result, 'token', NS_APP.DEVICE_TOKENS);
+        const token = { id: t.getAttribute('id'), secret: t.getAttribute('secret') };
+        this.connection.useToken(token); // reconnections use it too: the password is forgotten
+        this.onToken(token);
+    }
+
+    async loadDevices() {
+        const result = await this.connection.iq(xml('iq', { type: 'get' }, xml('list', { xmlns: NS_APP.DEVICE_TOKENS })));
+        const current = this.connection.credentials && this.connection.credentials.token;
+        this.devices = children(child(result, 'list', NS_APP.DEVICE_TOKENS), 'device').map(d => ({
+            id: d.getAttribute('id'), name: d.getAttribute('name'), lastUsed: new Date(d.getAttribute('last-used')),
+            current: !!current && current.id === d.getAttribute('id'),
+        }));
+        this.changed();
+    }
+
+    async revokeDevice(id) {
+        await this.connection.iq(xml('iq', { type: 'set' }, xml('revoke', { xmlns: NS_APP.DEVICE_TOKENS, id })),
+            { what: 'signing the device out', timeoutMs: 5000 });
+        await this.loadDevices();
+    }
+
+    // ---- own presence ----
+
+    presenceStanza() {
+        const me = this.myPresence || { show: 'available', status: '' };
+        return xml('presence', {}, me.show !== 'available' ? xml('show', {}, me.show) : null,
+            me.status ? xml('status', {}, me.status.substring(0, 200)) : null);
+    }
+
+    /** online / away / dnd and a status message, to contacts and rooms. */
+    setPresence(show, status = '') {
+        this.myPresence = { show, status };
+        if (this.store) this.store.set('presence', JSON.stringify(this.myPresence));
+        this.connection.send(this.presenceStanza());
+        for (const c of this.conversations.values()) {
+            if (c.kind === 'room' && c.joined) {
+                const p = this.presenceStanza();
+                p.attrs.to = `${c.jid}/${c.nick}`;
+                this.connection.send(p);
+            }
+        }
         this.changed();
     }
 
@@ -205,6 +308,7 @@ export class ChatClient extends EventTarget {
             entry.presence.delete(resource(from));
         } else if (!type) {
             entry.presence.set(resource(from), childText(p, 'show') || 'available');
+            entry.status = childText(p, 'status') || '';
         }
         this.changed();
     }
@@ -234,6 +338,7 @@ export class ChatClient extends EventTarget {
 
     select(key) {
         this.active = key;
+        if (this.store && key) this.store.set('active', key);
         const c = this.conversations.get(key);
         if (c) c.unread = 0;
         this.changed();
@@ -249,7 +354,21 @@ export class ChatClient extends EventTarget {
 
     addMessage(c, m, { history = false, prepend = false } = {}) {
         const ids = [m.archiveId, m.originId].filter(Boolean);
-        if (ids.some(id => c.ids.has(id))) return false;
+        if (ids.some(id => c.ids.has(id))) {
+            // Our own room message coming back: it is delivered now.
+            const own = m.originId && c.messages.find(x => x.pending !== undefined && x.originId === m.originId);
+            if (own && (own.pending || own.failed)) {
+                own.pending = false;
+                own.failed = null;
+                clearTimeout(own.timer);
+                if (m.archiveId) {
+                    own.archiveId = m.archiveId;
+                    c.ids.add(m.archiveId);
+                }
+                this.changed();
+            }
+            return false;
+        }
         ids.forEach(id => c.ids.add(id));
         if (prepend) {
             c.messages.unshift(m);
@@ -262,13 +381,17 @@ export class ChatClient extends EventTarget {
             c.messages.push(m);
         }
         if (c.messages.length > MAX_MESSAGES) c.messages.splice(0, c.messages.length - MAX_MESSAGES);
-        if (!history && !m.mine && m.kind === 'message' && this.active !== c.key) c.unread++;
+        if (!history && !m.mine && m.kind === 'message') {
+            if (this.active !== c.key) c.unread++;
+            m.mention = c.kind === 'room' && mentions(m.text, c.nick);
+            this.dispatchEvent(new CustomEvent('incoming', { detail: { conversation: c, message: m } }));
+        }
         this.changed();
         return true;
     }
 
-    systemLine(c, text, kind = 'notice') {
-        c.messages.push({ kind, text, time: new Date(), id: newId('n') });
+    systemLine(c, text, kind = 'notice', extra = {}) {
+        c.messages.push(Object.assign({ kind, text, time: new Date(), id: newId('n') }, extra));
         this.changed();
     }
 
@@ -280,13 +403,42 @@ export class ChatClient extends EventTarget {
         const type = c.kind === 'room' ? 'groupchat' : 'chat';
         const stanza = xml('message', { to: c.jid, type, id }, xml('body', {}, body),
             xml('active', { xmlns: NS_APP.CHATSTATES }), xml('origin-id', { xmlns: NS_APP.SID, id }));
+        if (!this.connection.fits(stanza)) {
+            // Refused here: the server would end the stream for it (RFC 6120 §13.12).
+            throw new XmppError('too-large', `This message is too long to send (${formatBytes(new TextEncoder().encode(body).length)}; `
+                + `the server takes at most ${formatBytes(this.connection.options.maxStanzaBytes)} at a time). Shorten it or split it.`);
+        }
         this.connection.send(stanza);
         c.typingSent = 'active';
         clearTimeout(c.pausedTimer);
-        if (c.kind === 'chat') {
-            this.addMessage(c, { kind: 'message', id, originId: id, from: this.me, nick: this.username, text: body, time: new Date(), mine: true });
-        }
-        // In a room the message comes back from the room (with its archive id); it is shown then.
+        // Shown at once; in a room it is pending until the room sends it back (with its archive id), and marked
+        // as failed (with a retry) when it does not, so nothing typed disappears silently.
+        const m = { kind: 'message', id, originId: id, from: this.me, nick: c.kind === 'room' ? c.nick : this.username,
+            text: body, time: new Date(), mine: true, pending: c.kind === 'room' };
+        this.addMessage(c, m);
+        if (m.pending) this.watchEcho(c, m);
+        return m;
+    }
+
+    watchEcho(c, m) {
+        m.timer = setTimeout(() => {
+            if (!m.pending) return;
+            if (this.connection.status !== 'online') {
+                this.watchEcho(c, m); // still queued for the reconnection: wait on
+                return;
+            }
+            m.pending = false;
+            m.failed = 'not confirmed by the room';
+            this.changed();
+        }, ECHO_TIMEOUT_MS);
+    }
+
+    /** Sends a failed message again (as a new message). */
+    retry(c, m) {
+        const i = c.messages.indexOf(m);
+        if (i >= 0) c.messages.splice(i, 1);
+        this.changed();
+        return this.sendMessage(c, m.text);
     }
 
     /** XEP-0085: 'composing' while typing, 'paused' after five quiet seconds. */
@@ -349,6 +501,7 @@ export class ChatClient extends EventTarget {
         const history = hasMam ? xml('history', { maxstanzas: 0 }) : xml('history', { maxstanzas: PAGE });
         this.connection.send(xml('presence', { to: `${jid}/${c.nick}` }, xml('x', { xmlns: NS_APP.MUC }, history)));
         const self = await joined;
+        this.rememberRooms();
         if (self.created) await this.configureNewRoom(c);
         if (hasMam || self.created) {
             c.hasMam = c.hasMam || self.created;
@@ -375,6 +528,7 @@ export class ChatClient extends EventTarget {
         this.connection.send(xml('presence', { to: `${c.jid}/${c.nick}`, type: 'unavailable' }));
         this.conversations.delete(c.key);
         if (this.active === c.key) this.active = null;
+        this.rememberRooms();
         this.changed();
     }
 
@@ -417,7 +571,8 @@ export class ChatClient extends EventTarget {
                 c.joined = false;
                 this.systemLine(c, codes.includes('307') ? 'you were removed from the room' : codes.includes('301') ? 'you were banned from the room' : 'you left the room');
             } else if (had && c.joined) {
-                this.systemLine(c, codes.includes('307') ? `${nick} was removed` : codes.includes('301') ? `${nick} was banned` : `${nick} has left`);
+                this.systemLine(c, codes.includes('307') ? `${nick} was removed` : codes.includes('301') ? `${nick} was banned` : `${nick} has left`,
+                    'notice', { presence: 'left', who: nick });
             }
             c.typing.delete(nick);
             this.changed();
@@ -429,6 +584,7 @@ export class ChatClient extends EventTarget {
             role: item ? item.getAttribute('role') || 'participant' : 'participant',
             affiliation: item ? item.getAttribute('affiliation') || 'none' : 'none',
             show: childText(p, 'show') || 'available',
+            status: childText(p, 'status') || '',
             jid: item && item.getAttribute('jid') ? bare(item.getAttribute('jid')) : null,
             self: isSelf,
         });
@@ -443,7 +599,7 @@ export class ChatClient extends EventTarget {
                 c.pendingJoin = null;
             }
         } else if (!known && c.joined) {
-            this.systemLine(c, `${nick} has joined`);
+            this.systemLine(c, `${nick} has joined`, 'notice', { presence: 'joined', who: nick });
         }
         this.changed();
     }
@@ -452,11 +608,26 @@ export class ChatClient extends EventTarget {
         if (!this.mucService) return Promise.resolve();
         return this.connection.iq(xml('iq', { type: 'get', to: this.mucService }, xml('query', { xmlns: NS_APP.DISCO_ITEMS })))
             .then(result => {
+                const known = new Map(this.directory.map(r => [r.jid, r]));
                 this.directory = children(child(result, 'query', NS_APP.DISCO_ITEMS), 'item')
-                    .map(i => ({ jid: bare(i.getAttribute('jid')), name: i.getAttribute('name') || local(i.getAttribute('jid')) }))
+                    .map(i => Object.assign({ occupants: null, description: '' }, known.get(bare(i.getAttribute('jid'))),
+                        { jid: bare(i.getAttribute('jid')), name: i.getAttribute('name') || local(i.getAttribute('jid')) }))
                     .sort((a, b) => a.name.localeCompare(b.name));
                 this.changed();
-            });
+                // Member counts and descriptions (XEP-0045 §6.4 muc#roominfo), for the first rooms only.
+                return Promise.all(this.directory.slice(0, 40).map(r => this.connection.iq(
+                    xml('iq', { type: 'get', to: r.jid }, xml('query', { xmlns: NS_APP.DISCO_INFO })), { timeoutMs: 8000 })
+                    .then(info => {
+                        const form = children(child(info, 'query', NS_APP.DISCO_INFO), 'x', NS_APP.DATA)[0];
+                        const field = v => {
+                            const f = form && children(form, 'field').find(x => x.getAttribute('var') === v);
+                            return f ? childText(f, 'value') : null;
+                        };
+                        const occupants = field('muc#roominfo_occupants');
+                        r.occupants = occupants === null ? null : Number.parseInt(occupants, 10);
+                        r.description = field('muc#roominfo_description') || '';
+                    }, () => {})));
+            }).then(() => this.changed());
     }
 
     // ---- history (XEP-0313) ----
@@ -563,7 +734,16 @@ export class ChatClient extends EventTarget {
         if (type === 'error') {
             const c = this.conversations.get(jid);
             const { condition, text } = stanzaError(s);
-            if (c) this.systemLine(c, `not delivered: ${text || condition}`, 'error');
+            const id = s.getAttribute('id');
+            const sent = c && id && c.messages.find(m => m.mine && m.id === id);
+            if (sent) {
+                sent.pending = false;
+                clearTimeout(sent.timer);
+                sent.failed = `not delivered: ${text || condition}`;
+                this.changed();
+            } else if (c) {
+                this.systemLine(c, `not delivered: ${text || condition}`, 'error');
+            }
             return;
         }
         if (type === 'groupchat') {
@@ -610,7 +790,31 @@ export class ChatClient extends EventTarget {
         this.changed();
     }
 
-    logout() {
+    /** Logs out: this device's token is revoked first (when online), so the sign-in cannot be reused. */
+    async logout() {
+        const credentials = this.connection.credentials;
+        const token = credentials && credentials.token;
+        if (token && this.connection.status === 'online') {
+            await this.connection.iq(xml('iq', { type: 'set' }, xml('revoke', { xmlns: NS_APP.DEVICE_TOKENS, id: token.id })),
+                { timeoutMs: 3000 }).catch(() => {});
+        }
         this.connection.close();
     }
+}
+
+/** Whether text mentions the nick: "@nick" or the nick as a word (case-insensitive). */
+export function mentions(text, nick) {
+    if (!nick || !text) return false;
+    const escaped = nick.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+}
+
+/** "Chrome on Linux": a label for the devices list. */
+export function deviceName() {
+    const ua = navigator.userAgent;
+    const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
+        : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+    const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows'
+        : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : 'unknown system';
+    return `${browser} on ${os}`;
 }

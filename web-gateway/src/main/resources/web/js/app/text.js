@@ -52,3 +52,53 @@ export function h(tag, attrs = {}, ...children) {
     }
     return el;
 }
+
+// XEP-0393 message styling: *strong*, _emphasis_, `preformatted`, ~strike~ spans and "> " block quotes. The
+// styling characters stay visible (§6 recommends it), so the text reads the same copied or unstyled.
+const SPAN = /(^|[\s(\["'])([*_~`])(?!\s)([^\n]*?[^\s])\2(?=$|[\s.,;:!?)\]"'])/g;
+const TAGS = { '*': 'strong', _: 'em', '~': 's', '`': 'code' };
+
+/** Appends `text` with XEP-0393 styling and safe links, as text nodes only. */
+export function appendStyled(parent, text) {
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+        const target = line.startsWith('>') ? parent.appendChild(h('q', { class: 'quote' })) : parent;
+        appendSpans(target, line);
+        if (i < lines.length - 1) parent.append(document.createTextNode('\n'));
+    });
+}
+
+function appendSpans(parent, line) {
+    let last = 0;
+    for (const m of line.matchAll(SPAN)) {
+        const start = m.index + m[1].length;
+        appendText(parent, line.substring(last, start));
+        const el = document.createElement(TAGS[m[2]]);
+        const mark = () => h('span', { class: 'styling' }, m[2]);
+        el.append(mark());
+        if (m[2] === '`') el.append(document.createTextNode(m[3]));
+        else appendText(el, m[3]);
+        el.append(mark());
+        parent.append(el);
+        last = start + m[2].length * 2 + m[3].length;
+    }
+    appendText(parent, line.substring(last));
+}
+
+/** Initials for an avatar: "ann" → "A", "Bob Smith" → "BS". */
+export function initials(name) {
+    const words = String(name || '?').replace(/@.*/, '').split(/[\s._-]+/).filter(Boolean);
+    const letters = words.length > 1 ? words[0][0] + words[1][0] : (words[0] || '?').substring(0, 1);
+    return letters.toUpperCase();
+}
+
+/** A stable hue for a name, so a person's avatar keeps its colour everywhere. */
+export function hue(name) {
+    let x = 0;
+    for (const ch of String(name)) x = (x * 31 + ch.codePointAt(0)) >>> 0;
+    return x % 360;
+}
+
+export function avatar(name, size = '') {
+    return h('span', { class: `avatar ${size}`, 'aria-hidden': 'true', style: `--hue:${hue(name)}` }, initials(name));
+}

@@ -7,7 +7,7 @@
 // Statuses: 'connecting', 'online', 'reconnecting', 'disconnected'.
 import { NS, xml, child, children, childText, newId, serialize } from './xml.js';
 import { XmppError, fromStanza } from './errors.js';
-import { MECHANISMS, mechanism, toBase64, fromBase64 } from './sasl.js';
+import { MECHANISMS, TOKEN_MECHANISM, mechanism, hashedToken, toBase64, fromBase64 } from './sasl.js';
 import { WebSocketTransport } from './websocket.js';
 import { BoshTransport } from './bosh.js';
 
@@ -34,7 +34,15 @@ export async function discover(configUrl = '/parley-client.json') {
     const base = new URL(location.href);
     const ws = new URL(config.websocket, base);
     ws.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
-    return { domain: config.domain, websocketUrl: ws.href, boshUrl: new URL(config.bosh, base).href };
+    return { domain: config.domain, websocketUrl: ws.href, boshUrl: new URL(config.bosh, base).href,
+        maxStanzaBytes: Number(config.maxStanzaBytes) || 0 };
+}
+
+/** 262144 → "256 KB". */
+export function formatBytes(n) {
+    if (n >= 1024 * 1024) return `${Math.round(n / 1024 / 1024 * 10) / 10} MB`;
+    if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+    return `${n} bytes`;
 }
 
 export class Connection extends EventTarget {
@@ -82,9 +90,10 @@ export class Connection extends EventTarget {
      * Connects and logs in (registering the account first when asked); resolves once online, rejects with an
      * XmppError whose kind says what went wrong.
      */
-    async connect({ username, password, register = false }) {
+    async connect({ username, password, token = null, register = false }) {
         this.userClosed = false;
-        this.credentials = { username, password };
+        // token: {id, secret} of a per-device token; then no password is known at all.
+        this.credentials = { username, password, token };
         this.setStatus('connecting');
         try {
             await this.session({ register });
@@ -296,8 +305,15 @@ export class Connection extends EventTarget {
                 ? 'the server offers no way to log in on this connection; use HTTPS'
                 : `no common login mechanism (server offers ${offered.join(', ')}); use HTTPS`);
         }
+        const { username, password, token } = this.credentials;
+        if (token) {
+            if (!offered.includes(TOKEN_MECHANISM)) {
+                throw new XmppError('token', 'this server does not accept saved sign-ins here; log in with your password');
+            }
+            await this.tokenAuthentication(username, token.secret);
+            return;
+        }
         const name = usable[0];
-        const { username, password } = this.credentials;
         let client;
         try {
             client = mechanism(name, username, password);
@@ -333,6 +349,33 @@ export class Connection extends EventTarget {
                 throw new XmppError('auth', e.message);
             }
         }
+    }
+
+    /** SASL HT-SHA-256-NONE with a stored device token; 'token' errors mean: forget it, ask for the password. */
+    async tokenAuthentication(username, secret) {
+        const { initial, responder } = await hashedToken(username, secret);
+        this.transport.send(xml('auth', { xmlns: NS.SASL, mechanism: TOKEN_MECHANISM }, toBase64(initial)));
+        const el = await this.next(['challenge', 'success', 'failure']);
+        if (el.localName === 'failure') {
+            const condition = children(el).find(c => c.localName !== 'text');
+            throw new XmppError('token', 'your saved sign-in has expired or was revoked; log in again',
+                condition ? condition.localName : 'not-authorized', childText(el, 'text', NS.SASL));
+        }
+        if (el.localName !== 'success' || el.textContent.trim() !== responder) {
+            throw new XmppError('token', 'the server could not prove it knows this sign-in; log in again');
+        }
+        this.mechanismUsed = TOKEN_MECHANISM;
+    }
+
+    /** From now on (reconnections included) log in with this device token instead of the password. */
+    useToken(token) {
+        if (this.credentials) this.credentials = { username: this.credentials.username, token };
+    }
+
+    /** Whether a stanza fits the server's limit (RFC 6120 §13.12): a bigger one would end the stream. */
+    fits(node) {
+        const limit = this.options.maxStanzaBytes;
+        return !limit || new TextEncoder().encode(node.toString()).length <= limit;
     }
 
     async bind(features) {
@@ -394,6 +437,9 @@ export class Connection extends EventTarget {
 
     /** Sends a stanza (an XmlNode); while not online it waits in order and goes out once online again. */
     send(node) {
+        if (!this.fits(node)) {
+            throw new XmppError('too-large', `too large to send: the server takes at most ${formatBytes(this.options.maxStanzaBytes)} at a time`);
+        }
         if (this.status !== 'online' || !this.transport) {
             if (this.status === 'disconnected' && !this.credentials) throw new XmppError('closed', 'not connected');
             this.outbox.push(node);
@@ -461,8 +507,9 @@ export class Connection extends EventTarget {
         }
         const reason = this.streamError || error;
         this.streamError = null;
-        // A newer login with the same resource, or an account removed: reconnecting would fight it.
-        if (reason && ['conflict', 'not-authorized', 'policy-violation'].includes(reason.condition)) {
+        // A newer login with the same resource, or an account removed: reconnecting would fight it. Every other
+        // stream error (policy-violation, system-shutdown, …) is followed by a reconnection.
+        if (reason && ['conflict', 'not-authorized'].includes(reason.condition)) {
             this.credentials = null;
             this.rejectPendingIqs(reason);
             this.setStatus('disconnected', { error: reason });
@@ -487,7 +534,7 @@ export class Connection extends EventTarget {
                 await this.session();
             } catch (e) {
                 this.teardown();
-                if (e.kind === 'auth') {
+                if (e.kind === 'auth' || e.kind === 'token') {
                     this.credentials = null;
                     this.setStatus('disconnected', { error: e });
                     return;

@@ -64,6 +64,24 @@ function parseAttributes(message) {
     return out;
 }
 
+/** XEP-0484's hashed-token mechanism, used with the per-device tokens of urn:parley:device-tokens:0. */
+export const TOKEN_MECHANISM = 'HT-SHA-256-NONE';
+
+/**
+ * HT-SHA-256-NONE: the initial response (authcid NUL HMAC(token, "Initiator")) and the value the server must
+ * answer with in its success (HMAC(token, "Responder")), so a server that never had the token is caught.
+ */
+export async function hashedToken(username, secret) {
+    const key = utf8(secret);
+    const initiator = await hmac('SHA-256', key, 'Initiator');
+    const responder = await hmac('SHA-256', key, 'Responder');
+    const name = utf8(username);
+    const initial = new Uint8Array(name.length + 1 + initiator.length);
+    initial.set(name, 0);
+    initial.set(initiator, name.length + 1);
+    return { initial, responder: toBase64(responder) };
+}
+
 /** The mechanisms this module implements, strongest first. */
 export const MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'];
 
