@@ -22,11 +22,11 @@ export function chatView(root, client, loggedOut) {
     const status = h('span', { id: 'status', role: 'status', 'aria-live': 'polite', class: 'status' });
     const menu = h('button', { id: 'menu-button', class: 'icon only-narrow', 'aria-controls': 'sidebar', 'aria-expanded': 'false' }, 'Chats');
     const membersButton = h('button', { id: 'members-button', class: 'icon only-narrow', 'aria-controls': 'members', 'aria-expanded': 'false' }, 'People');
-    const sound = h('button', { id: 'sound-toggle', class: 'secondary icon', 'aria-pressed': String(!notifier.muted), title: 'Sound for new messages' });
-    const alerts = h('button', { id: 'notify-toggle', class: 'secondary icon', title: 'Desktop notifications' });
+    const sound = h('button', { type: 'button', id: 'sound-toggle', class: 'secondary small', 'aria-pressed': String(!notifier.muted), title: 'Sound for new messages' });
+    const alerts = h('button', { type: 'button', id: 'notify-toggle', class: 'secondary small', title: 'Desktop notifications' });
     const logout = h('button', { id: 'logout', class: 'secondary' }, 'Log out');
     const top = h('header', { class: 'topbar' }, menu, h('strong', { class: 'brand' }, 'Parley'), status,
-        h('span', { class: 'me', id: 'me' }, client.connection.jid ? client.me : client.username), sound, alerts, membersButton, logout);
+        h('span', { class: 'me', id: 'me' }, client.connection.jid ? client.me : client.username), membersButton, logout);
 
     const notice = h('p', { id: 'notice', class: 'notice-bar', role: 'alert' });
 
@@ -35,7 +35,8 @@ export function chatView(root, client, loggedOut) {
         h('option', { value: 'available' }, 'Online'), h('option', { value: 'away' }, 'Away'), h('option', { value: 'dnd' }, 'Do not disturb'));
     const statusInput = h('input', { id: 'status-message', 'aria-label': 'Status message', placeholder: 'status message', maxlength: 200, autocomplete: 'off' });
     const profile = h('form', { id: 'profile', class: 'profile' },
-        avatar(client.username, 'large'), h('div', { class: 'who' }, h('strong', {}, client.username), presenceSelect, statusInput));
+        avatar(client.username, 'large'), h('div', { class: 'who' }, h('strong', {}, client.username), presenceSelect, statusInput,
+            h('div', { class: 'toggles' }, sound, alerts)));
     const roomsList = h('ul', { id: 'rooms', class: 'list', 'aria-label': 'Your rooms' });
     const roomInput = h('input', { id: 'room-name', 'aria-label': 'Room name', 'aria-describedby': 'room-hint', placeholder: 'room name', autocomplete: 'off', maxlength: 200 });
     const roomHint = h('p', { id: 'room-hint', class: 'hint' }, 'Letters, digits and dashes; spaces become dashes.');
@@ -71,7 +72,7 @@ export function chatView(root, client, loggedOut) {
     const text = h('textarea', { id: 'composer', 'aria-label': 'Message', 'aria-describedby': 'composer-info', rows: 2,
         placeholder: coarse ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line' });
     const composerInfo = h('p', { id: 'composer-info', class: 'composer-info', role: 'status', 'aria-live': 'polite' });
-    const emojiButton = h('button', { type: 'button', id: 'emoji-button', class: 'secondary icon', 'aria-label': 'Insert emoji', 'aria-expanded': 'false', 'aria-controls': 'emoji-picker' }, '🙂');
+    const emojiButton = h('button', { type: 'button', id: 'emoji-button', class: 'secondary icon', 'aria-label': 'Insert emoji', 'aria-expanded': 'false', 'aria-controls': 'emoji-picker' }, '☺');
     const emojiPicker = h('div', { id: 'emoji-picker', class: 'emoji-picker', role: 'group', 'aria-label': 'Emoji', hidden: true },
         EMOJI.map(e => h('button', { type: 'button', class: 'emoji', 'aria-label': e, 'data-emoji': e }, e)));
     const composer = h('form', { id: 'composer-form', class: 'composer' }, emojiButton, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
@@ -95,7 +96,7 @@ export function chatView(root, client, loggedOut) {
         const key = JSON.stringify(signature);
         if (shown.get(list) === key) return false;
         shown.set(list, key);
-        list.replaceChildren(...build());
+        list.replaceChildren(...build().filter(Boolean));
         return true;
     };
 
@@ -141,7 +142,7 @@ export function chatView(root, client, loggedOut) {
         loggedOut();
     });
     const renderToggles = () => {
-        sound.textContent = notifier.muted ? '🔕 Sound off' : '🔔 Sound on';
+        sound.textContent = notifier.muted ? 'Sound off' : 'Sound on';
         sound.setAttribute('aria-pressed', String(!notifier.muted));
         const p = notifier.permission;
         alerts.hidden = p === 'unsupported';
@@ -426,7 +427,7 @@ export function chatView(root, client, loggedOut) {
             h('li', { 'data-jid': r.jid },
                 h('button', { class: 'item room-entry', onclick: () => client.joinRoom(r.jid).then(c => { closePanels(); select(c.key); }, report) },
                     h('span', { class: 'name' }, '#' + r.name),
-                    r.occupants !== null && r.occupants !== undefined ? h('span', { class: 'count', 'aria-label': `${r.occupants} people` }, `👤 ${r.occupants}`) : null,
+                    r.occupants !== null && r.occupants !== undefined ? h('span', { class: 'count' }, `${r.occupants} ${r.occupants === 1 ? 'person' : 'people'}`) : null,
                     client.conversations.has(r.jid) ? h('span', { class: 'muted' }, ' (joined)') : null,
                     r.description ? h('span', { class: 'description' }, r.description) : null))));
 

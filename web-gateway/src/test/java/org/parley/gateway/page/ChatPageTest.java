@@ -376,4 +376,86 @@ class ChatPageTest {
         assertEquals(Presence.Type.unsubscribed, answer.get(30, TimeUnit.SECONDS).getType(), "RFC 6121 §3.2: denial");
         ann.browser.waitUntil("request gone", d -> d.findElements(By.cssSelector("#requests li")).isEmpty());
     }
+
+    @Test
+    @Order(11)
+    void anOversizedMessageIsRefusedBeforeSendingAndTheConnectionSurvives() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        int limit = gateway.server().settings().limits().stanzaBytes();
+        // RFC 6120 §13.12: the server would end the stream for it; the page refuses it and keeps the text.
+        ann.browser.script("const t = document.getElementById('composer'); t.value = 'x'.repeat(arguments[0]); "
+                + "t.dispatchEvent(new Event('input'));", limit + 1000);
+        ann.browser.driver().findElement(By.id("composer")).sendKeys(Keys.ENTER);
+        WebElement info = ann.browser.textAppears(By.id("composer-info"), "too long to send");
+        assertTrue(info.getText().contains("at most " + (limit / 1024) + " KB"), info.getText());
+        assertEquals(limit + 1000L, (Long) ann.browser.script("return document.getElementById('composer').value.length;"),
+                "the text stays in the composer");
+        ann.browser.screenshot("13-too-large");
+        ann.browser.script("document.getElementById('composer').value = '';");
+        assertEquals("online", ann.browser.script("return window.parley.connection.status;"));
+
+        // A 100 KB paste (under the limit) is sent whole, not cut.
+        String big = "y".repeat(100_000);
+        ann.browser.script("const t = document.getElementById('composer'); t.value = arguments[0]; "
+                + "t.dispatchEvent(new Event('input'));", big);
+        ann.browser.driver().findElement(By.id("composer")).sendKeys(Keys.ENTER);
+        assertEquals(big, carolHearsFrom("ann"), "carol receives the whole 100 KB message");
+        ann.say("still connected");
+        assertEquals("still connected", carolHearsFrom("ann"));
+    }
+
+    @Test
+    @Order(12)
+    void afterAStreamErrorThePageSaysSoAndReconnects() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        ann.browser.script("window.statusLog = []; window.parley.connection.addEventListener('status', "
+                + "e => window.statusLog.push(e.detail.status + ':' + (e.detail.error ? e.detail.error.condition : '')));");
+        // Forced: a stanza over the limit straight onto the transport, past the page's own check, so the server
+        // ends the stream with policy-violation (RFC 6120 §4.9.3.14).
+        ann.browser.script("const c = window.parley.connection; c.transport.send({ toString: () => "
+                + "'<message to=\"lobby@conference.localhost\" type=\"groupchat\"><body>' + 'z'.repeat(arguments[0]) + '</body></message>' });",
+                gateway.server().settings().limits().stanzaBytes() + 10);
+        ann.browser.waitUntil("policy-violation reported", d -> (Boolean) ann.browser.script(
+                "return window.statusLog.some(s => s.startsWith('reconnecting:policy-violation'));"));
+        ann.browser.textAppears(By.id("notice"), "Connection lost");
+        ann.browser.screenshot("14-stream-error-reconnecting");
+        ann.awaitOnline();
+        ann.awaitMember("lobby", "carol");
+        ann.say("back after a stream error");
+        assertEquals("back after a stream error", carolHearsFrom("ann"));
+    }
+
+    @Test
+    @Order(13)
+    void aHiddenTabCountsUnreadInTheTitleAndNotifiesMentionsAndDirectMessages() throws Exception {
+        ann.openRoom("lobby");
+        ann.browser.cdp("Browser.grantPermissions", java.util.Map.of("permissions", java.util.List.of("notifications"),
+                "origin", gateway.httpUri("/").toString().replaceAll("/$", "")));
+        assertEquals("granted", ann.browser.script("return Notification.permission;"));
+        // Headless Chromium is never hidden by itself: the page is told the tab went to the background.
+        ann.browser.script("Object.defineProperty(document, 'hidden', { configurable: true, get: () => true }); "
+                + "document.dispatchEvent(new Event('visibilitychange'));");
+        carolLobby.sendMessage("just chatting");
+        carolLobby.sendMessage("hey @ann, look");
+        ann.browser.waitUntil("title counts 2", d -> d.getTitle().startsWith("(2)"));
+        java.util.List<java.util.Map<String, Object>> shown = ann.browser.script("return window.parleyNotifications;");
+        assertEquals(1, shown.size(), "only the mention is notified in a room: " + shown);
+        assertEquals("carol in #Lobby", shown.get(0).get("title"));
+        assertEquals(Boolean.TRUE, shown.get(0).get("shown"), "shown through the Notification API");
+        WebElement mention = ann.awaitMessage("carol", "hey @ann, look");
+        assertTrue(mention.getAttribute("class").contains("mention"), "highlighted");
+
+        // A 1:1 message also notifies.
+        carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
+                .ofType(Message.Type.chat).setBody("a word in private").build());
+        ann.browser.waitUntil("1:1 notified", d -> ((Long) ann.browser.script("return window.parleyNotifications.length;")) == 2);
+        ann.browser.waitUntil("title counts 3", d -> d.getTitle().startsWith("(3)"));
+        ann.browser.screenshot("15-unread-in-title");
+
+        ann.browser.script("Object.defineProperty(document, 'hidden', { configurable: true, get: () => false }); "
+                + "document.dispatchEvent(new Event('visibilitychange'));");
+        ann.browser.waitUntil("only the 1:1 stays unread", d -> d.getTitle().startsWith("(1)"));
+    }
 }
