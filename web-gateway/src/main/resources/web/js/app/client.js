@@ -20,6 +20,13 @@ export const NS_APP = Object.freeze({
     CHATSTATES: 'http://jabber.org/protocol/chatstates',
     DATA: 'jabber:x:data',
     DEVICE_TOKENS: 'urn:parley:device-tokens:0',
+    REACTIONS: 'urn:xmpp:reactions:0',
+    REPLY: 'urn:xmpp:reply:0',
+    FALLBACK: 'urn:xmpp:fallback:0',
+    CORRECT: 'urn:xmpp:message-correct:0',
+    RETRACT: 'urn:xmpp:message-retract:1',
+    MODERATE: 'urn:xmpp:message-moderate:1',
+    HINTS: 'urn:xmpp:hints',
 });
 
 /** A sent room message that has not come back from the room after this long is marked as failed. */
@@ -353,6 +360,10 @@ export class ChatClient extends EventTarget {
     }
 
     addMessage(c, m, { history = false, prepend = false } = {}) {
+        if (m.kind === 'modifier') {
+            this.applyModifier(c, m);
+            return false;
+        }
         const ids = [m.archiveId, m.originId].filter(Boolean);
         if (ids.some(id => c.ids.has(id))) {
             // Our own room message coming back: it is delivered now.
@@ -396,12 +407,24 @@ export class ChatClient extends EventTarget {
     }
 
     /** Sends a message to the active conversation. */
-    sendMessage(c, text) {
-        const body = String(text);
+    sendMessage(c, text, { replyTo = null, correct = null } = {}) {
+        let body = String(text);
         if (!body.trim()) return;
         const id = newId('m');
         const type = c.kind === 'room' ? 'groupchat' : 'chat';
-        const stanza = xml('message', { to: c.jid, type, id }, xml('body', {}, body),
+        const extra = [];
+        let fallbackLength = 0;
+        if (replyTo && !correct) {
+            // XEP-0461 with a quoted fallback (XEP-0428) for clients without replies.
+            const quote = replyTo.text.split('\n').slice(0, 3).map(l => `> ${l}`).join('\n') + '\n';
+            fallbackLength = Array.from(quote).length;
+            body = quote + body;
+            extra.push(xml('reply', { xmlns: NS_APP.REPLY, id: this.refOf(c, replyTo),
+                to: c.kind === 'room' ? `${c.jid}/${replyTo.nick}` : replyTo.mine ? this.me : c.jid }),
+            xml('fallback', { xmlns: NS_APP.FALLBACK, for: NS_APP.REPLY }, xml('body', { start: 0, end: fallbackLength })));
+        }
+        if (correct) extra.push(xml('replace', { xmlns: NS_APP.CORRECT, id: correct.id }));
+        const stanza = xml('message', { to: c.jid, type, id }, xml('body', {}, body), ...extra,
             xml('active', { xmlns: NS_APP.CHATSTATES }), xml('origin-id', { xmlns: NS_APP.SID, id }));
         if (!this.connection.fits(stanza)) {
             // Refused here: the server would end the stream for it (RFC 6120 §13.12).
@@ -413,8 +436,14 @@ export class ChatClient extends EventTarget {
         clearTimeout(c.pausedTimer);
         // Shown at once; in a room it is pending until the room sends it back (with its archive id), and marked
         // as failed (with a retry) when it does not, so nothing typed disappears silently.
+        if (correct) {
+            // XEP-0308: a room sends the correction back to us; in a 1:1 we apply it ourselves.
+            if (c.kind === 'chat') this.applyModifier(c, { kind: 'modifier', type: 'replace', target: correct.id, who: this.me, mine: true, text: body });
+            return correct;
+        }
         const m = { kind: 'message', id, originId: id, from: this.me, nick: c.kind === 'room' ? c.nick : this.username,
-            text: body, time: new Date(), mine: true, pending: c.kind === 'room' };
+            text: Array.from(body).slice(fallbackLength).join(''), time: new Date(), mine: true, pending: c.kind === 'room',
+            replyTo: replyTo ? { id: this.refOf(c, replyTo), quote: replyTo.text.split('\n').slice(0, 3).join('\n') } : null };
         this.addMessage(c, m);
         if (m.pending) this.watchEcho(c, m);
         return m;
@@ -487,9 +516,11 @@ export class ChatClient extends EventTarget {
         if (info && create && !rejoin) throw new Error(`the room "${local(jid)}" already exists; use Join`);
         const query = info ? child(info, 'query', NS_APP.DISCO_INFO) : null;
         const hasMam = !!query && children(query, 'feature').some(f => f.getAttribute('var') === NS_APP.MAM);
+        const features = new Set(query ? children(query, 'feature').map(f => f.getAttribute('var')) : []);
         const identity = query ? child(query, 'identity') : null;
         const c = this.conversation(jid, 'room', identity && identity.getAttribute('name') || local(jid));
         c.hasMam = hasMam;
+        c.features = features;
         c.error = null;
         c.nick = c.nick || this.username;
         if (!rejoin) this.select(jid);
@@ -658,11 +689,14 @@ export class ChatClient extends EventTarget {
                 c.complete = !!fin && (fin.getAttribute('complete') === 'true' || collected.length === 0);
             }
             // Newest page first when prepending: keep the archive's (oldest-first) order in the list.
+            const plain = collected.filter(m => m.kind !== 'modifier');
             if (!latest) {
-                for (let i = collected.length - 1; i >= 0; i--) this.addMessage(c, collected[i], { history: true, prepend: true });
+                for (let i = plain.length - 1; i >= 0; i--) this.addMessage(c, plain[i], { history: true, prepend: true });
             } else {
-                for (const m of collected) this.addMessage(c, m, { history: true });
+                for (const m of plain) this.addMessage(c, m, { history: true });
             }
+            // Reactions, corrections and retractions once the messages they change are in.
+            for (const m of collected) if (m.kind === 'modifier') this.applyModifier(c, m);
         } finally {
             c.mamCollector = null;
             c.loadingEarlier = false;
@@ -685,9 +719,27 @@ export class ChatClient extends EventTarget {
     }
 
     parseMessage(c, message, time) {
-        const body = childText(message, 'body');
-        if (body === null) return null;
+        let body = childText(message, 'body');
         const from = message.getAttribute('from') || '';
+        const modifier = this.parseModifier(c, message, from, body);
+        if (modifier) return modifier;
+        if (body === null) return null;
+        // XEP-0461: the quoted part of the body is a fallback (XEP-0428) for clients without replies.
+        const reply = child(message, 'reply', NS_APP.REPLY);
+        let replyTo = null;
+        if (reply) {
+            const fallback = children(message, 'fallback', NS_APP.FALLBACK).find(f => f.getAttribute('for') === NS_APP.REPLY);
+            const range = fallback && child(fallback, 'body', NS_APP.FALLBACK);
+            const chars = Array.from(body);
+            const start = range ? Number(range.getAttribute('start')) : NaN;
+            const end = range ? Number(range.getAttribute('end')) : NaN;
+            let quote = '';
+            if (start >= 0 && end > start && end <= chars.length) {
+                quote = chars.slice(start, end).join('').replace(/^> ?/gm, '').trim();
+                body = chars.slice(0, start).concat(chars.slice(end)).join('');
+            }
+            replyTo = { id: reply.getAttribute('id'), to: reply.getAttribute('to'), quote };
+        }
         const originId = (child(message, 'origin-id', NS_APP.SID) || { getAttribute: () => null }).getAttribute('id');
         let nick;
         let mine;
@@ -698,7 +750,112 @@ export class ChatClient extends EventTarget {
             mine = bare(from) === this.me || !from;
             nick = mine ? this.username : (this.roster.get(bare(from)) || {}).name || local(from);
         }
-        return { kind: 'message', id: message.getAttribute('id') || newId('m'), originId, from, nick, text: body, time, mine };
+        return { kind: 'message', id: message.getAttribute('id') || newId('m'), originId, from, nick, text: body, time, mine, replyTo };
+    }
+
+    /** Reactions (XEP-0444), a correction (XEP-0308), a retraction (XEP-0424/0425): changes to an earlier message. */
+    parseModifier(c, message, from, body) {
+        const who = c.kind === 'room' ? resource(from) : bare(from) || this.me;
+        const mine = c.kind === 'room' ? who === c.nick : who === this.me;
+        const base = { kind: 'modifier', from, who, mine };
+        const reactions = child(message, 'reactions', NS_APP.REACTIONS);
+        if (reactions) {
+            const emojis = [...new Set(children(reactions, 'reaction').map(r => r.textContent.trim()).filter(e => e && e.length <= 40))].slice(0, 20);
+            return Object.assign(base, { type: 'reactions', target: reactions.getAttribute('id'), emojis });
+        }
+        const retract = child(message, 'retract', NS_APP.RETRACT);
+        if (retract) {
+            const moderated = child(retract, 'moderated', NS_APP.MODERATE);
+            return Object.assign(base, { type: 'retract', target: retract.getAttribute('id'),
+                moderated: !!moderated && c.kind === 'room' && !resource(from), reason: childText(retract, 'reason') });
+        }
+        const replace = child(message, 'replace', NS_APP.CORRECT);
+        if (replace && body !== null) return Object.assign(base, { type: 'replace', target: replace.getAttribute('id'), text: body });
+        return null;
+    }
+
+    target(c, id) {
+        if (!id) return null;
+        for (let i = c.messages.length - 1; i >= 0; i--) {
+            const m = c.messages[i];
+            if (m.kind === 'message' && (m.archiveId === id || m.id === id || m.originId === id)) return m;
+        }
+        return null;
+    }
+
+    /** Applies a modifier to its message; only the message's sender may change it (moderators may retract). */
+    applyModifier(c, mod) {
+        const m = this.target(c, mod.target);
+        if (!m) return;
+        const sameSender = c.kind === 'room' ? m.nick === mod.who : m.mine === mod.mine;
+        if (mod.type === 'reactions') {
+            m.reactions = m.reactions || new Map();
+            for (const [emoji, who] of m.reactions) {
+                who.delete(mod.who);
+                if (who.size === 0) m.reactions.delete(emoji);
+            }
+            for (const emoji of mod.emojis) {
+                if (!m.reactions.has(emoji)) m.reactions.set(emoji, new Set());
+                m.reactions.get(emoji).add(mod.who);
+            }
+        } else if (mod.type === 'replace' && sameSender && !m.retracted) {
+            m.text = mod.text;
+            m.edited = true;
+        } else if (mod.type === 'retract' && (sameSender || mod.moderated)) {
+            m.retracted = mod.moderated ? `removed by a moderator${mod.reason ? `: ${mod.reason}` : ''}` : 'message deleted';
+            m.text = '';
+            m.reactions = null;
+        }
+        m.rev = (m.rev || 0) + 1;
+        this.changed();
+    }
+
+    /** The id other clients use for a message: the room's stanza-id in rooms, the message id in 1:1 (XEP-0444 §4). */
+    refOf(c, m) {
+        return c.kind === 'room' ? m.archiveId || null : m.originId || m.id;
+    }
+
+    /** XEP-0444: toggles one of my reactions on a message. */
+    react(c, m, emoji) {
+        const ref = this.refOf(c, m);
+        if (!ref) throw new Error('this message cannot be reacted to yet');
+        const me = c.kind === 'room' ? c.nick : this.me;
+        const mine = new Set([...(m.reactions || new Map())].filter(([, who]) => who.has(me)).map(([e]) => e));
+        mine.has(emoji) ? mine.delete(emoji) : mine.add(emoji);
+        const stanza = xml('message', { to: c.jid, type: c.kind === 'room' ? 'groupchat' : 'chat', id: newId('r') },
+            xml('reactions', { xmlns: NS_APP.REACTIONS, id: ref }, [...mine].map(e => xml('reaction', {}, e))),
+            xml('store', { xmlns: NS_APP.HINTS }));
+        this.connection.send(stanza);
+        // A room sends it back to everyone, us included; in a 1:1 we apply it ourselves.
+        if (c.kind === 'chat') this.applyModifier(c, { kind: 'modifier', type: 'reactions', target: ref, who: me, mine: true, emojis: [...mine] });
+    }
+
+    /** XEP-0424: retracts one of my messages. */
+    retract(c, m) {
+        const ref = this.refOf(c, m);
+        if (!ref || !m.mine) throw new Error('only your own sent messages can be deleted');
+        this.connection.send(xml('message', { to: c.jid, type: c.kind === 'room' ? 'groupchat' : 'chat', id: newId('x') },
+            xml('retract', { xmlns: NS_APP.RETRACT, id: ref }),
+            xml('fallback', { xmlns: NS_APP.FALLBACK, for: NS_APP.RETRACT }),
+            xml('body', {}, 'This person attempted to retract a previous message, but it\'s unsupported by your client.'),
+            xml('store', { xmlns: NS_APP.HINTS })));
+        if (c.kind === 'chat') this.applyModifier(c, { kind: 'modifier', type: 'retract', target: ref, who: this.me, mine: true });
+    }
+
+    /** XEP-0425: a moderator removes someone's message from the room (when the room offers it). */
+    moderate(c, m, reason = '') {
+        return this.connection.iq(xml('iq', { type: 'set', to: c.jid },
+            xml('moderate', { xmlns: NS_APP.MODERATE, id: m.archiveId },
+                xml('retract', { xmlns: NS_APP.RETRACT }), reason ? xml('reason', {}, reason) : null)), { what: 'removing the message' });
+    }
+
+    /** My last message in the conversation that can still be corrected (XEP-0308 §4: the last one only). */
+    lastOwn(c) {
+        for (let i = c.messages.length - 1; i >= 0; i--) {
+            const m = c.messages[i];
+            if (m.kind === 'message' && m.mine) return m.retracted || m.failed ? null : m;
+        }
+        return null;
     }
 
     // ---- incoming stanzas ----
@@ -766,7 +923,8 @@ export class ChatClient extends EventTarget {
         }
         if (type === 'chat' || type === 'normal') {
             if (this.conversations.get(jid) && this.conversations.get(jid).kind === 'room') return; // private MUC messages: not supported
-            if (childText(s, 'body') === null && !children(s).some(x => x.namespaceURI === NS_APP.CHATSTATES)) return;
+            const modifies = !!(child(s, 'reactions', NS_APP.REACTIONS) || child(s, 'retract', NS_APP.RETRACT));
+            if (childText(s, 'body') === null && !modifies && !children(s).some(x => x.namespaceURI === NS_APP.CHATSTATES)) return;
             const existing = this.conversations.get(jid);
             if (childText(s, 'body') === null && !existing) return;
             const c = existing || this.conversation(jid, 'chat', (this.roster.get(jid) || {}).name);

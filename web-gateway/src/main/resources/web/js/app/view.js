@@ -15,6 +15,7 @@ const FOLD_LINES = 14;
 const GROUP_MS = 5 * 60 * 1000; // consecutive messages of one sender within this time share a header
 const EMOJI = ['😀', '😂', '😊', '😍', '🤔', '😮', '😢', '😡', '👍', '👎', '👏', '🙏', '🎉', '🔥', '❤️', '💯',
     '✅', '❌', '👀', '🚀', '☕', '🍕', '🌟', '💡', '🙂', '😉', '😅', '🤝', '👋', '🤷', '😴', '🥳'];
+const QUICK = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
 const coarse = matchMedia('(pointer: coarse)').matches;
 
 export function chatView(root, client, loggedOut) {
@@ -76,10 +77,13 @@ export function chatView(root, client, loggedOut) {
     const emojiPicker = h('div', { id: 'emoji-picker', class: 'emoji-picker', role: 'group', 'aria-label': 'Emoji', hidden: true },
         EMOJI.map(e => h('button', { type: 'button', class: 'emoji', 'aria-label': e, 'data-emoji': e }, e)));
     const composer = h('form', { id: 'composer-form', class: 'composer' }, emojiButton, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
+    const barText = h('span', { class: 'bar-text' });
+    const composerBar = h('div', { id: 'composer-bar', class: 'composer-bar', hidden: true }, barText,
+        h('button', { type: 'button', class: 'link', id: 'cancel-bar', onclick: () => setMode(null, null) }, 'Cancel'));
     const empty = h('p', { class: 'empty', id: 'empty' }, 'Pick a room or a friend on the left.');
     const chat = h('main', { class: 'chat', id: 'chat', 'aria-labelledby': 'chat-title' },
         h('header', { class: 'chat-header' }, h('div', { class: 'titles' }, title, subject), h('div', { class: 'tools' }, search, searchInfo, leave)),
-        earlier, messages, latest, typing, emojiPicker, composer, composerInfo, empty);
+        earlier, messages, latest, typing, emojiPicker, composerBar, composer, composerInfo, empty);
     const membersList = h('ul', { id: 'member-list', class: 'list', 'aria-label': 'People in this room' });
     const membersTitle = h('h2', { id: 'members-title' }, 'In this room');
     const contactCard = h('div', { id: 'contact-card', class: 'contact-card', hidden: true });
@@ -88,7 +92,18 @@ export function chatView(root, client, loggedOut) {
 
     const active = () => client.conversations.get(client.active) || null;
     let renderedKey = null;
-    const view = { window: WINDOW, unreadFrom: null, unfolded: new Set(), expanded: new Set(), query: '' };
+    const view = { window: WINDOW, unreadFrom: null, unfolded: new Set(), expanded: new Set(), query: '', replyTo: null, editing: null };
+    // Replying to (XEP-0461) or correcting (XEP-0308) a message: said above the composer, Escape cancels.
+    const setMode = (replyTo, editing) => {
+        view.replyTo = replyTo;
+        if (view.editing && !editing) text.value = '';
+        view.editing = editing;
+        const m = replyTo || editing;
+        composerBar.hidden = !m;
+        barText.textContent = !m ? '' : editing ? 'Editing your message' : `Replying to ${m.nick}: ${m.text.substring(0, 80)}`;
+        if (editing) text.value = editing.text;
+        if (m) text.focus();
+    };
     // A list is rebuilt only when what it shows changed, so that focus (keyboard users) and element identity
     // survive unrelated updates such as someone else's presence.
     const shown = new WeakMap();
@@ -256,7 +271,9 @@ export function chatView(root, client, loggedOut) {
             return;
         }
         try {
-            client.sendMessage(c, text.value);
+            client.sendMessage(c, text.value, { replyTo: view.replyTo, correct: view.editing });
+            view.editing = null;
+            setMode(null, null);
         } catch (err) {
             // Too large (or not connected at all): the text stays in the composer.
             showComposerInfo(err.message, true);
@@ -272,6 +289,18 @@ export function chatView(root, client, loggedOut) {
         }
     });
     text.addEventListener('keydown', e => {
+        if (e.key === 'ArrowUp' && !text.value && active()) {
+            const last = client.lastOwn(active());
+            if (last) {
+                e.preventDefault();
+                setMode(null, last);
+            }
+            return;
+        }
+        if (e.key === 'Escape' && (view.replyTo || view.editing)) {
+            setMode(null, null);
+            return;
+        }
         if (e.key === 'Tab' && !e.shiftKey && completeMention()) {
             e.preventDefault();
             return;
@@ -364,6 +393,18 @@ export function chatView(root, client, loggedOut) {
         } else if (action === 'expand' && id) {
             view.expanded.has(id) ? view.expanded.delete(id) : view.expanded.add(id);
             render();
+        } else if (c && id && ['react', 'reply', 'edit', 'delete', 'moderate'].includes(action)) {
+            const m = c.messages.find(x => x.id === id);
+            if (!m) return;
+            try {
+                if (action === 'react') client.react(c, m, button.dataset.emoji);
+                else if (action === 'reply') setMode(m, null);
+                else if (action === 'edit') setMode(null, m);
+                else if (action === 'delete' && confirm('Delete this message for everyone?')) client.retract(c, m);
+                else if (action === 'moderate' && confirm(`Remove ${m.nick}'s message for everyone?`)) client.moderate(c, m).catch(report);
+            } catch (err) {
+                report(err);
+            }
         } else if (action === 'retry' && c && id) {
             const m = c.messages.find(x => x.id === id);
             if (m) {
@@ -486,6 +527,7 @@ export function chatView(root, client, loggedOut) {
             view.query = '';
             search.value = '';
             stickToBottom = true;
+            if (renderedKey !== null) setMode(null, null);
         }
         c.unread = 0;
         title.textContent = c.kind === 'room' ? '#' + c.title : c.title;
@@ -500,7 +542,8 @@ export function chatView(root, client, loggedOut) {
         const from = Math.max(0, list.length - view.window);
         const windowed = list.slice(from);
         const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
-            windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0]), dayOf(new Date())];
+            windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
+            c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : ''];
         const rebuilt = update(messages, signature, () => renderMessages(c, windowed, from));
         if (rebuilt && (renderedKey !== c.key || stickToBottom)) messages.scrollTop = messages.scrollHeight;
         latest.hidden = stickToBottom;
@@ -595,21 +638,43 @@ export function chatView(root, client, loggedOut) {
     }
 
     function message(c, m, time, grouped) {
-        const body = h('div', { class: 'text' });
-        appendStyled(body, m.text);
+        const body = h('div', { class: m.retracted ? 'text retracted' : 'text' });
+        if (m.retracted) body.textContent = m.retracted;
+        else appendStyled(body, m.text);
         const long = m.text.length > FOLD_CHARS || m.text.split('\n').length > FOLD_LINES;
         const folded = long && !view.unfolded.has(m.id);
         const classes = ['message', m.mine ? 'mine' : '', grouped ? 'grouped' : '', m.mention ? 'mention' : '',
             m.pending ? 'pending' : '', m.failed ? 'failed' : '', folded ? 'folded' : ''].filter(Boolean).join(' ');
+        const me = c.kind === 'room' ? c.nick : client.me;
+        const ref = client.refOf(c, m);
+        const self = c.kind === 'room' ? c.members.get(c.nick) : null;
+        const canModerate = c.kind === 'room' && !m.mine && ref && self && self.role === 'moderator' && c.features && c.features.has('urn:xmpp:message-moderate:1');
+        const actions = m.retracted || m.pending || m.failed || !ref ? null : h('span', { class: 'actions', role: 'group', 'aria-label': `Actions for ${m.nick}'s message` },
+            QUICK.map(e => h('button', { class: 'act', 'data-action': 'react', 'data-emoji': e, 'aria-label': `React with ${e}` }, e)),
+            h('button', { class: 'act', 'data-action': 'reply' }, 'Reply'),
+            m.mine && client.lastOwn(c) === m ? h('button', { class: 'act', 'data-action': 'edit' }, 'Edit') : null,
+            m.mine ? h('button', { class: 'act', 'data-action': 'delete' }, 'Delete') : null,
+            canModerate ? h('button', { class: 'act', 'data-action': 'moderate' }, 'Remove') : null);
+        const target = m.replyTo && client.target(c, m.replyTo.id);
+        const quote = m.replyTo ? h('blockquote', { class: 'reply-quote' },
+            target ? h('span', { class: 'reply-nick' }, target.nick + ' ') : null,
+            (target && !target.retracted ? target.text : m.replyTo.quote || '').substring(0, 200)) : null;
+        const reactions = m.reactions && m.reactions.size ? h('div', { class: 'reactions' }, [...m.reactions].map(([emoji, who]) =>
+            h('button', { class: who.has(me) ? 'chip mine' : 'chip', 'data-action': 'react', 'data-emoji': emoji, 'aria-pressed': String(who.has(me)),
+                title: [...who].join(', '), 'aria-label': `${emoji} ${who.size}: ${[...who].join(', ')}` }, `${emoji} ${who.size}`))) : null;
         return h('li', { class: classes, 'data-from': m.nick, 'data-id': m.id },
             grouped ? h('span', { class: 'gutter' }, stamp(time, true)) : avatar(m.nick),
             h('div', { class: 'content' },
                 grouped ? null : h('div', { class: 'meta' }, h('span', { class: 'nick' }, m.nick), ' ', stamp(time)),
+                quote,
                 body,
+                m.edited && !m.retracted ? h('span', { class: 'edited' }, '(edited)') : null,
                 long ? h('button', { class: 'link', 'data-action': 'unfold', 'aria-expanded': String(!folded) }, folded ? 'Show more' : 'Show less') : null,
+                reactions,
                 m.pending ? h('span', { class: 'state' }, 'sending…') : null,
                 m.failed ? h('span', { class: 'state failed-note', role: 'alert' }, `Not sent: ${m.failed}. `,
-                    h('button', { class: 'link', 'data-action': 'retry' }, 'Retry')) : null));
+                    h('button', { class: 'link', 'data-action': 'retry' }, 'Retry')) : null),
+            actions);
     }
 
     let scheduled = false;

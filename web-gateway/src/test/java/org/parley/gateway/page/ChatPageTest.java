@@ -109,6 +109,40 @@ class ChatPageTest {
         throw new AssertionError("carol heard nothing from " + nick);
     }
 
+    /** The next message carol's lobby delivers that matches, within 30 s. */
+    private static Message carolHearsMessage(String what, java.util.function.Predicate<Message> match) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Message m = carolHears.poll(1, TimeUnit.SECONDS);
+            if (m != null && match.test(m)) {
+                return m;
+            }
+        }
+        throw new AssertionError("carol did not receive " + what);
+    }
+
+    private static String xmlOf(Message m) {
+        return m.toXML().toString();
+    }
+
+    /** The room's stanza-id (XEP-0359) of a message, which XEP-0444/0461/0424 reference in rooms. */
+    private static String stanzaId(Message m) {
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("<stanza-id[^>]*\\sid=['\"]([^'\"]+)['\"]").matcher(xmlOf(m));
+        assertTrue(id.find(), "a stanza-id on " + xmlOf(m));
+        return id.group(1);
+    }
+
+    private static void carolSends(String body, org.jivesoftware.smack.packet.XmlElement... extensions) throws Exception {
+        var message = carolLobby.buildMessage();
+        if (body != null) {
+            message.setBody(body);
+        }
+        for (var e : extensions) {
+            message.addExtension(e);
+        }
+        carolLobby.sendMessage(message);
+    }
+
     private static void awaitQueued(BlockingQueue<String> queue, String expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
@@ -457,5 +491,75 @@ class ChatPageTest {
         ann.browser.script("Object.defineProperty(document, 'hidden', { configurable: true, get: () => false }); "
                 + "document.dispatchEvent(new Event('visibilitychange'));");
         ann.browser.waitUntil("only the 1:1 stays unread", d -> d.getTitle().startsWith("(1)"));
+    }
+
+    @Test
+    @Order(14)
+    void reactionsRepliesCorrectionsAndRetractionsCrossBetweenThePageAndSmack() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        // XEP-0444: carol (Smack, raw elements) reacts to ann's message by its stanza-id; the page shows it.
+        ann.say("react to me");
+        Message annsMessage = carolHearsMessage("ann's message", m -> "react to me".equals(m.getBody()));
+        carolSends(null, org.jivesoftware.smack.packet.StandardExtensionElement.builder("reactions", "urn:xmpp:reactions:0")
+                .addAttribute("id", stanzaId(annsMessage)).addElement("reaction", "👍").build());
+        ann.browser.waitUntil("carol's reaction shown", d -> {
+            WebElement li = ann.awaitMessage("ann", "react to me");
+            return li.findElements(By.cssSelector(".chip")).stream()
+                    .anyMatch(c -> c.getText().endsWith("1") && "carol".equals(c.getAttribute("title")));
+        });
+
+        // The page reacts to carol's message: carol receives <reactions/> pointing at her message's stanza-id.
+        carolSends("hello reactions");
+        Message carolsMessage = carolHearsMessage("her own message back", m -> "hello reactions".equals(m.getBody()));
+        String carolsId = stanzaId(carolsMessage);
+        WebElement hers = ann.awaitMessage("carol", "hello reactions");
+        ann.browser.script("arguments[0].querySelector(\"button[data-action='react']\").click();", hers);
+        Message reaction = carolHearsMessage("ann's reaction", m -> xmlOf(m).contains("urn:xmpp:reactions:0"));
+        assertTrue(xmlOf(reaction).contains(carolsId), xmlOf(reaction));
+        assertTrue(xmlOf(reaction).contains("<reaction>👍</reaction>"), xmlOf(reaction));
+
+        // XEP-0461: the page replies to carol's message, with the quote as a fallback body.
+        hers = ann.awaitMessage("carol", "hello reactions");
+        ann.browser.script("arguments[0].querySelector(\"button[data-action='reply']\").click();", hers);
+        ann.browser.textAppears(By.id("composer-bar"), "Replying to carol");
+        ann.say("a reply");
+        Message reply = carolHearsMessage("ann's reply", m -> xmlOf(m).contains("urn:xmpp:reply:0"));
+        assertTrue(reply.getBody().startsWith("> hello reactions\n"), reply.getBody());
+        assertTrue(xmlOf(reply).contains(carolsId), xmlOf(reply));
+        WebElement replyLine = ann.awaitMessage("ann", "a reply");
+        assertTrue(replyLine.findElement(By.cssSelector(".reply-quote")).getText().contains("hello reactions"));
+
+        // XEP-0308: ArrowUp in the empty composer corrects the last message; carol gets <replace/>.
+        ann.say("teh typo");
+        Message typo = carolHearsMessage("the typo", m -> "teh typo".equals(m.getBody()));
+        WebElement composer = ann.browser.clickable(By.id("composer"));
+        composer.sendKeys(Keys.ARROW_UP);
+        ann.browser.textAppears(By.id("composer-bar"), "Editing");
+        composer.sendKeys(Keys.chord(Keys.CONTROL, "a"), "the fix", Keys.ENTER);
+        Message fix = carolHearsMessage("the correction", m -> xmlOf(m).contains("urn:xmpp:message-correct:0"));
+        assertEquals("the fix", fix.getBody());
+        assertTrue(xmlOf(fix).contains(typo.getStanzaId()), "replace names the original id: " + xmlOf(fix));
+        WebElement fixed = ann.awaitMessage("ann", "the fix");
+        assertEquals("(edited)", fixed.findElement(By.cssSelector(".edited")).getText());
+
+        // carol corrects and then retracts (XEP-0424) her own message; the page follows.
+        Message original = carolLobby.buildMessage().setBody("carol's draft").build();
+        String originalId = original.getStanzaId();
+        assertTrue(originalId != null, "Smack gave the message an id");
+        carol.sendStanza(original);
+        ann.awaitMessage("carol", "carol's draft");
+        carolSends("carol's final", org.jivesoftware.smack.packet.StandardExtensionElement.builder("replace",
+                "urn:xmpp:message-correct:0").addAttribute("id", originalId).build());
+        ann.awaitMessage("carol", "carol's final");
+        Message finalMessage = carolHearsMessage("her draft back", m -> "carol's draft".equals(m.getBody()));
+        carolSends("This person attempted to retract a previous message, but it's unsupported by your client.",
+                org.jivesoftware.smack.packet.StandardExtensionElement.builder("retract", "urn:xmpp:message-retract:1")
+                        .addAttribute("id", stanzaId(finalMessage)).build());
+        ann.browser.waitUntil("carol's message deleted", d -> d.findElements(By.cssSelector("#messages li.message .text.retracted"))
+                .stream().anyMatch(e -> e.getText().equals("message deleted")));
+        assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
+                .noneMatch(e -> e.getText().contains("This person attempted")), "the fallback body is not shown");
+        ann.browser.screenshot("16-reactions-replies-edits");
     }
 }
