@@ -48,6 +48,8 @@ export function loginView(root, submit, { username = '', notice = '' } = {}) {
       await submit({ username: name, password: password.value, register });
     } catch (err) {
       error.textContent = MESSAGES[err.kind] || capitalize(err.message || String(err));
+      // The per-address sign-up limit: say what it is (the server's text) and who can change it.
+      if (err.condition === 'resource-constraint') error.textContent += ' Failed attempts do not count. If many people sign up from one network, ask the server\'s operator to raise registration.per-address-per-hour.';
       (err.kind === 'auth' || err.kind === 'weak-password' ? password : user).focus();
     } finally {
       form.removeAttribute('aria-busy');

@@ -67,7 +67,9 @@ export function chatView(root, client, loggedOut) {
   const searchInfo = h('span', { id: 'search-info', class: 'muted small-text', 'aria-live': 'polite' });
   const leave = h('button', { id: 'leave-room', class: 'secondary', hidden: true }, 'Leave');
   const earlier = h('button', { id: 'load-earlier', class: 'secondary', hidden: true }, 'Load earlier messages');
-  const messages = h('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': 'Messages' });
+  // The log is the scrolling box; the messages inside are a real list (an <ol> directly under role=log is not).
+  const messageList = h('ol', { class: 'message-list' });
+  const messages = h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': 'Messages' }, messageList);
   const latest = h('button', { id: 'jump-latest', class: 'jump', hidden: true }, 'Jump to latest ↓');
   const typing = h('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' });
   const text = h('textarea', { id: 'composer', 'aria-label': 'Message', 'aria-describedby': 'composer-info', rows: 2,
@@ -513,7 +515,7 @@ export function chatView(root, client, loggedOut) {
     if (!c) {
       title.textContent = 'Parley';
       subject.textContent = '';
-      update(messages, null, () => []);
+      update(messageList, null, () => []);
       typing.textContent = '';
       earlier.hidden = true;
       latest.hidden = true;
@@ -544,7 +546,7 @@ export function chatView(root, client, loggedOut) {
     const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
       windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
       c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : ''];
-    const rebuilt = update(messages, signature, () => renderMessages(c, windowed, from));
+    const rebuilt = update(messageList, signature, () => renderMessages(c, windowed, from));
     if (rebuilt && (renderedKey !== c.key || stickToBottom)) messages.scrollTop = messages.scrollHeight;
     latest.hidden = stickToBottom;
     renderedKey = c.key;
@@ -593,11 +595,11 @@ export function chatView(root, client, loggedOut) {
       const time = validTime(m.time);
       if (dayOf(time) !== day) {
         day = dayOf(time);
-        out.push(h('li', { class: 'day', role: 'separator' }, h('span', {}, dayLabel(time))));
+        out.push(h('li', { class: 'day' }, h('span', {}, dayLabel(time))));
         previous = null;
       }
       if (m.id === view.unreadFrom) {
-        out.push(h('li', { class: 'unread-line', role: 'separator' }, h('span', {}, 'New messages')));
+        out.push(h('li', { class: 'unread-line' }, h('span', {}, 'New messages')));
         previous = null;
       }
       // Three or more joins/leaves in a row become one line that can be expanded.
@@ -709,25 +711,26 @@ function dayLabel(t) {
   const yesterday = new Date(today.getTime() - 86400000);
   if (dayOf(t) === dayOf(today)) return 'Today';
   if (dayOf(t) === dayOf(yesterday)) return 'Yesterday';
-  return t.toLocaleDateString([], { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+  return DAY.format(t);
 }
 
 /** The clock time, or "just now" / "5 min ago" within the hour; the full date and time on hover. */
+// Formatters are made once: creating one per message costs more than the rest of its rendering.
+const FULL = new Intl.DateTimeFormat([], { dateStyle: 'full', timeStyle: 'short' });
+const CLOCK = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+const DAY = new Intl.DateTimeFormat([], { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+
 function stamp(time, short = false) {
   const recent = Date.now() - time.getTime() < 3600000 && !short;
-  return h('time', { datetime: time.toISOString(), title: time.toLocaleString([], { dateStyle: 'full', timeStyle: 'short' }),
-    'data-relative': recent ? '' : null }, recent ? relative(time) : clock(time));
-}
-
-function clock(time) {
-  return time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return h('time', { datetime: time.toISOString(), title: FULL.format(time), 'data-relative': recent ? '' : null },
+    recent ? relative(time) : CLOCK.format(time));
 }
 
 function relative(time) {
   const minutes = Math.floor((Date.now() - time.getTime()) / 60000);
   if (minutes < 1) return 'just now';
   if (minutes < 60) return `${minutes} min ago`;
-  return clock(time);
+  return CLOCK.format(time);
 }
 
 function capitalize(s) {

@@ -245,6 +245,10 @@ class ChatPageTest {
         bob.reload();
         assertTrue(bob.browser.driver().findElements(By.id("password")).isEmpty(), "no sign-in form after a reload");
         System.out.printf("reload to online with a stored session: %d ms%n", (System.nanoTime() - reloadStarted) / 1_000_000);
+        // First paint of the conversation skeleton does not wait for the server (loopback budget: 1 s).
+        Number paint = bob.browser.script("const p = performance.getEntriesByName('first-contentful-paint')[0]; return p ? p.startTime : -1;");
+        System.out.printf("first contentful paint after reload: %.0f ms%n", paint.doubleValue());
+        assertTrue(paint.doubleValue() >= 0 && paint.doubleValue() < 1000, "first paint " + paint + " ms");
         assertFalse((Boolean) bob.browser.script("return localStorage.getItem('parley.session').includes('page-password');"),
                 "the password is not stored");
         bob.browser.click(By.cssSelector("#friends li[data-jid='ann@localhost'] button"));
@@ -480,6 +484,7 @@ class ChatPageTest {
         assertEquals(Boolean.TRUE, shown.get(0).get("shown"), "shown through the Notification API");
         WebElement mention = ann.awaitMessage("carol", "hey @ann, look");
         assertTrue(mention.getAttribute("class").contains("mention"), "highlighted");
+        assertTrue(mention.getSize().getHeight() < 40, "a grouped one-line message is one line high: " + mention.getSize());
 
         // A 1:1 message also notifies.
         carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
@@ -561,5 +566,82 @@ class ChatPageTest {
         assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
                 .noneMatch(e -> e.getText().contains("This person attempted")), "the fallback body is not shown");
         ann.browser.screenshot("16-reactions-replies-edits");
+    }
+
+    @Test
+    @Order(15)
+    void noSeriousAccessibilityViolationsAtDesktopAndPhoneWidthAndOnTheSignInForm() {
+        ann.openRoom("lobby");
+        List<String> desktop = Axe.seriousViolations(ann.browser);
+        assertTrue(desktop.isEmpty(), "axe-core, chat at desktop width: " + desktop);
+        Dimension size = ann.browser.driver().manage().window().getSize();
+        ann.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            ann.browser.visible(By.id("menu-button")).click();
+            ann.browser.waitUntil("sidebar opened", d -> d.findElement(By.id("sidebar")).isDisplayed());
+            List<String> phone = Axe.seriousViolations(ann.browser);
+            assertTrue(phone.isEmpty(), "axe-core, phone width with the sidebar open: " + phone);
+            // A tap outside the open drawer closes it.
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver())
+                    .moveToElement(ann.browser.driver().findElement(By.id("messages")), 180, 0).click().perform();
+            ann.browser.waitUntil("sidebar closed by an outside tap", d -> !d.findElement(By.id("sidebar")).isDisplayed());
+            ann.browser.screenshot("17-phone-chat");
+        } finally {
+            ann.browser.driver().manage().window().setSize(size);
+        }
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.script("localStorage.removeItem('parley.session');"); // signed in since the BOSH test
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.visible(By.id("username"));
+        List<String> form = Axe.seriousViolations(bob.browser);
+        assertTrue(form.isEmpty(), "axe-core, sign-in form: " + form);
+    }
+
+    @Test
+    @Order(16)
+    void fiveThousandLoadedMessagesRenderAndScrollWithoutLongFrames() {
+        ann.openRoom("lobby");
+        Map<String, Object> figures = ann.browser.asyncScript("""
+                const done = arguments[arguments.length - 1];
+                const parley = window.parley;
+                const c = parley.conversation('perf@conference.localhost', 'room', 'perf');
+                c.joined = true; c.nick = 'ann';
+                const now = Date.now();
+                for (let i = 0; i < 5000; i++) {
+                    c.messages.push({ kind: 'message', id: 'p' + i, from: '', nick: i % 3 ? 'carol' : 'dave',
+                        text: 'message number ' + i + (i % 10 ? '' : ' with a link https://example.org/' + i), time: new Date(now - (5000 - i) * 60000), mine: false });
+                }
+                const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+                (async () => {
+                    const t0 = performance.now();
+                    parley.select(c.key);
+                    await frame();
+                    const render = performance.now() - t0;
+                    const list = document.getElementById('messages');
+                    let worst = 0;
+                    for (let k = 0; k < 40; k++) {
+                        const s = performance.now();
+                        list.scrollTop = Math.max(0, list.scrollTop - 400);
+                        await frame();
+                        worst = Math.max(worst, performance.now() - s);
+                    }
+                    const more = document.querySelector("#messages button[data-action='more']");
+                    const t1 = performance.now();
+                    more.click();
+                    await frame();
+                    const grow = performance.now() - t1;
+                    const rows = list.querySelectorAll('li').length;
+                    parley.conversations.delete(c.key);
+                    parley.select('lobby@conference.localhost');
+                    done({ render, worst, grow, rows });
+                })();
+                """);
+        System.out.println("5 000 messages: " + figures);
+        assertTrue(((Number) figures.get("rows")).intValue() < 600, "the DOM holds a window, not all 5 000: " + figures);
+        // Time limits are loose because the test machine is shared (150 rows render in ~50 ms on an idle one);
+        // the window is what keeps it fast, and rendering all 5 000 rows would exceed them.
+        assertTrue(((Number) figures.get("render")).doubleValue() < 2000, "opening: " + figures);
+        assertTrue(((Number) figures.get("worst")).doubleValue() < 500, "scroll frames: " + figures);
+        assertTrue(((Number) figures.get("grow")).doubleValue() < 2000, "showing earlier ones: " + figures);
     }
 }
