@@ -371,6 +371,11 @@ export function chatView(root, client, loggedOut) {
     stickToBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
     latest.hidden = stickToBottom;
   }, { passive: true });
+  // A narrower window re-wraps the messages: stay at the newest one if we were there.
+  new ResizeObserver(() => {
+    if (stickToBottom) messages.scrollTop = messages.scrollHeight;
+    text.placeholder = coarse || narrow() ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line';
+  }).observe(messages);
   latest.addEventListener('click', () => {
     messages.scrollTop = messages.scrollHeight;
     stickToBottom = true;

@@ -430,6 +430,10 @@ class ChatPageTest {
         assertEquals(limit + 1000L, (Long) ann.browser.script("return document.getElementById('composer').value.length;"),
                 "the text stays in the composer");
         ann.browser.screenshot("13-too-large");
+        Dimension size = ann.browser.driver().manage().window().getSize();
+        ann.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        ann.browser.screenshot("13-phone-too-large");
+        ann.browser.driver().manage().window().setSize(size);
         ann.browser.script("document.getElementById('composer').value = '';");
         assertEquals("online", ann.browser.script("return window.parley.connection.status;"));
 
@@ -566,6 +570,17 @@ class ChatPageTest {
         assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
                 .noneMatch(e -> e.getText().contains("This person attempted")), "the fallback body is not shown");
         ann.browser.screenshot("16-reactions-replies-edits");
+        Dimension size = ann.browser.driver().manage().window().getSize();
+        ann.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            // "Jump to latest" (shown when the narrower layout left the newest message out of view) gets there.
+            ann.browser.script("const j = document.getElementById('jump-latest'); if (!j.hidden) j.click();");
+            ann.browser.waitUntil("newest message in view", d -> (Boolean) ann.browser.script(
+                    "const m = document.getElementById('messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 40;"));
+            ann.browser.screenshot("16-phone-reactions-replies-edits");
+        } finally {
+            ann.browser.driver().manage().window().setSize(size);
+        }
     }
 
     @Test
