@@ -27,6 +27,7 @@ export const NS_APP = Object.freeze({
   RETRACT: 'urn:xmpp:message-retract:1',
   MODERATE: 'urn:xmpp:message-moderate:1',
   HINTS: 'urn:xmpp:hints',
+  MARKERS: 'urn:xmpp:chat-markers:0',
 });
 
 /** A sent room message that has not come back from the room after this long is marked as failed. */
@@ -425,7 +426,8 @@ export class ChatClient extends EventTarget {
     }
     if (correct) extra.push(xml('replace', { xmlns: NS_APP.CORRECT, id: correct.id }));
     const stanza = xml('message', { to: c.jid, type, id }, xml('body', {}, body), ...extra,
-      xml('active', { xmlns: NS_APP.CHATSTATES }), xml('origin-id', { xmlns: NS_APP.SID, id }));
+      xml('active', { xmlns: NS_APP.CHATSTATES }), xml('origin-id', { xmlns: NS_APP.SID, id }),
+      c.kind === 'chat' ? xml('markable', { xmlns: NS_APP.MARKERS }) : null);
     if (!this.connection.fits(stanza)) {
       // Refused here: the server would end the stream for it (RFC 6120 §13.12).
       throw new XmppError('too-large', `This message is too long to send (${formatBytes(new TextEncoder().encode(body).length)}; `
@@ -750,7 +752,8 @@ export class ChatClient extends EventTarget {
       mine = bare(from) === this.me || !from;
       nick = mine ? this.username : (this.roster.get(bare(from)) || {}).name || local(from);
     }
-    return { kind: 'message', id: message.getAttribute('id') || newId('m'), originId, from, nick, text: body, time, mine, replyTo };
+    return { kind: 'message', id: message.getAttribute('id') || newId('m'), originId, from, nick, text: body, time, mine, replyTo,
+      markable: !!child(message, 'markable', NS_APP.MARKERS) };
   }
 
   /** Reactions (XEP-0444), a correction (XEP-0308), a retraction (XEP-0424/0425): changes to an earlier message. */
@@ -849,6 +852,16 @@ export class ChatClient extends EventTarget {
         xml('retract', { xmlns: NS_APP.RETRACT }), reason ? xml('reason', {}, reason) : null)), { what: 'removing the message' });
   }
 
+  /** XEP-0333: tells the contact the newest message they asked about has been seen (once per message). */
+  markDisplayed(c) {
+    if (c.kind !== 'chat' || this.connection.status !== 'online') return;
+    const m = [...c.messages].reverse().find(x => x.kind === 'message' && !x.mine);
+    if (!m || !m.markable || c.displayedSent === m.id || !m.id) return;
+    c.displayedSent = m.id;
+    this.connection.send(xml('message', { to: c.jid, type: 'chat', id: newId('d') },
+      xml('displayed', { xmlns: NS_APP.MARKERS, id: m.id }), xml('store', { xmlns: NS_APP.HINTS })));
+  }
+
   /** My last message in the conversation that can still be corrected (XEP-0308 §4: the last one only). */
   lastOwn(c) {
     for (let i = c.messages.length - 1; i >= 0; i--) {
@@ -923,6 +936,13 @@ export class ChatClient extends EventTarget {
     }
     if (type === 'chat' || type === 'normal') {
       if (this.conversations.get(jid) && this.conversations.get(jid).kind === 'room') return; // private MUC messages: not supported
+      // XEP-0333: the contact has seen our messages up to this one.
+      const displayed = child(s, 'displayed', NS_APP.MARKERS);
+      const seen = displayed && this.conversations.get(jid) && this.target(this.conversations.get(jid), displayed.getAttribute('id'));
+      if (seen && seen.mine) {
+        this.conversations.get(jid).seenId = seen.id;
+        this.changed();
+      }
       const modifies = !!(child(s, 'reactions', NS_APP.REACTIONS) || child(s, 'retract', NS_APP.RETRACT));
       if (childText(s, 'body') === null && !modifies && !children(s).some(x => x.namespaceURI === NS_APP.CHATSTATES)) return;
       const existing = this.conversations.get(jid);

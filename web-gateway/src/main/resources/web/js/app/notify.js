@@ -13,7 +13,10 @@ export class Notifier {
     client.addEventListener('incoming', e => this.incoming(e.detail.conversation, e.detail.message));
     client.addEventListener('change', () => this.title());
     document.addEventListener('visibilitychange', () => {
-      if (!document.hidden) this.hiddenUnread = 0;
+      if (!document.hidden) {
+        this.hiddenUnread = 0;
+        client.changed(); // the open conversation is seen now (read markers)
+      }
       this.title();
     });
   }

@@ -537,6 +537,7 @@ export function chatView(root, client, loggedOut) {
       if (renderedKey !== null) setMode(null, null);
     }
     c.unread = 0;
+    if (!document.hidden) client.markDisplayed(c);
     title.textContent = c.kind === 'room' ? '#' + c.title : c.title;
     subject.textContent = c.kind === 'room' ? c.subject || '' : c.jid;
     earlier.hidden = !c.hasMam || c.complete;
@@ -550,7 +551,7 @@ export function chatView(root, client, loggedOut) {
     const windowed = list.slice(from);
     const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
       windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
-      c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : ''];
+      c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : '', c.seenId];
     const rebuilt = update(messageList, signature, () => renderMessages(c, windowed, from));
     if (rebuilt && (renderedKey !== c.key || stickToBottom)) messages.scrollTop = messages.scrollHeight;
     latest.hidden = stickToBottom;
@@ -679,6 +680,7 @@ export function chatView(root, client, loggedOut) {
         long ? h('button', { class: 'link', 'data-action': 'unfold', 'aria-expanded': String(!folded) }, folded ? 'Show more' : 'Show less') : null,
         reactions,
         m.pending ? h('span', { class: 'state' }, 'sending…') : null,
+        m.id === c.seenId ? h('span', { class: 'state seen' }, 'Seen') : null,
         m.failed ? h('span', { class: 'state failed-note', role: 'alert' }, `Not sent: ${m.failed}. `,
           h('button', { class: 'link', 'data-action': 'retry' }, 'Retry')) : null),
       actions);

@@ -659,4 +659,45 @@ class ChatPageTest {
         assertTrue(((Number) figures.get("worst")).doubleValue() < 500, "scroll frames: " + figures);
         assertTrue(((Number) figures.get("grow")).doubleValue() < 2000, "showing earlier ones: " + figures);
     }
+
+    @Test
+    @Order(17)
+    void readMarkersInOneToOne() throws Exception {
+        BlockingQueue<Message> fromAnn = new LinkedBlockingQueue<>();
+        carol.addAsyncStanzaListener(p -> fromAnn.add((Message) p), p -> p instanceof Message m
+                && m.getType() == Message.Type.chat && m.getFrom() != null && "ann@localhost".equals(m.getFrom().asBareJid().toString()));
+        // XEP-0333 §4: carol's markable message, seen on the page, is answered with <displayed/> naming its id.
+        Message markable = carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
+                .ofType(Message.Type.chat).setBody("did you see this?")
+                .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("markable", "urn:xmpp:chat-markers:0").build())
+                .build();
+        carol.sendStanza(markable);
+        ann.browser.script("window.parley.select('carol@localhost');");
+        ann.awaitMessage("carol", "did you see this?");
+        Message displayed = poll(fromAnn, m -> m.toXML().toString().contains("<displayed"));
+        assertTrue(displayed.toXML().toString().contains(markable.getStanzaId()), displayed.toXML().toString());
+
+        // The page's own messages are markable; carol's <displayed/> shows "Seen" under it.
+        ann.say("yes, just now");
+        Message annsMessage = poll(fromAnn, m -> "yes, just now".equals(m.getBody()));
+        assertTrue(annsMessage.toXML().toString().contains("urn:xmpp:chat-markers:0"), annsMessage.toXML().toString());
+        carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
+                .ofType(Message.Type.chat).addExtension(org.jivesoftware.smack.packet.StandardExtensionElement
+                        .builder("displayed", "urn:xmpp:chat-markers:0").addAttribute("id", annsMessage.getStanzaId()).build())
+                .build());
+        ann.browser.waitUntil("Seen under ann's message", d -> ann.awaitMessage("ann", "yes, just now")
+                .findElements(By.cssSelector(".seen")).stream().anyMatch(e -> e.getText().equals("Seen")));
+        ann.browser.screenshot("18-read-marker");
+    }
+
+    private static Message poll(BlockingQueue<Message> queue, java.util.function.Predicate<Message> match) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Message m = queue.poll(1, TimeUnit.SECONDS);
+            if (m != null && match.test(m)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no matching message");
+    }
 }
