@@ -28,6 +28,10 @@ export const NS_APP = Object.freeze({
   MODERATE: 'urn:xmpp:message-moderate:1',
   HINTS: 'urn:xmpp:hints',
   MARKERS: 'urn:xmpp:chat-markers:0',
+  VCARD: 'vcard-temp',
+  AVATAR_DATA: 'urn:xmpp:avatar:data',
+  AVATAR_META: 'urn:xmpp:avatar:metadata',
+  PUBSUB: 'http://jabber.org/protocol/pubsub',
 });
 
 /** A sent room message that has not come back from the room after this long is marked as failed. */
@@ -48,6 +52,8 @@ export class ChatClient extends EventTarget {
     this.store = store;
     this.onToken = onToken;
     this.serverFeatures = new Set();
+    this.avatars = new Map(); // bare JID → data: URL, or null (none / loading)
+    this.avatarRev = 0;
     this.devices = [];
     this.mucService = null;
     this.conversations = new Map(); // key: bare JID of the room or contact
@@ -171,6 +177,50 @@ export class ChatClient extends EventTarget {
     await this.connection.iq(xml('iq', { type: 'set' }, xml('revoke', { xmlns: NS_APP.DEVICE_TOKENS, id })),
       { what: 'signing the device out', timeoutMs: 5000 });
     await this.loadDevices();
+  }
+
+  // ---- avatars: vCard PHOTO (XEP-0054/0153) for everyone; our own also published with PEP (XEP-0084) ----
+
+  /** The picture of a bare JID, loaded on first use; null while unknown or when there is none. */
+  avatarOf(jid) {
+    if (!jid) return null;
+    if (!this.avatars.has(jid) && this.avatars.size < 500 && this.connection.status === 'online') {
+      this.avatars.set(jid, null);
+      this.connection.iq(xml('iq', { type: 'get', to: jid === this.me ? undefined : jid }, xml('vCard', { xmlns: NS_APP.VCARD })),
+        { timeoutMs: 10000 }).then(r => {
+        const photo = child(child(r, 'vCard', NS_APP.VCARD), 'PHOTO', NS_APP.VCARD);
+        const type = childText(photo, 'TYPE', NS_APP.VCARD) || '';
+        const data = (childText(photo, 'BINVAL', NS_APP.VCARD) || '').replace(/\s+/g, '');
+        if (data && data.length < 300000 && /^image\/(png|jpeg|gif|webp)$/.test(type)) {
+          this.avatars.set(jid, `data:${type};base64,${data}`);
+          this.avatarRev++;
+          this.changed();
+        }
+      }, () => {});
+    }
+    return this.avatars.get(jid) || null;
+  }
+
+  /** Sets my picture (a data: URL of a small image): in my vCard, keeping its other fields, and in PEP. */
+  async setAvatar(dataUrl) {
+    const [, type, data] = dataUrl.match(/^data:([^;]+);base64,(.*)$/);
+    let fields = [];
+    try {
+      const r = await this.connection.iq(xml('iq', { type: 'get' }, xml('vCard', { xmlns: NS_APP.VCARD })));
+      fields = children(child(r, 'vCard', NS_APP.VCARD)).filter(e => e.localName !== 'PHOTO').map(toNode);
+    } catch (e) { /* no vCard yet */ }
+    await this.connection.iq(xml('iq', { type: 'set' }, xml('vCard', { xmlns: NS_APP.VCARD }, fields,
+      xml('PHOTO', {}, xml('TYPE', {}, type), xml('BINVAL', {}, data)))), { what: 'saving your picture' });
+    this.avatars.set(this.me, dataUrl);
+    this.avatarRev++;
+    this.changed();
+    const bytes = Uint8Array.from(atob(data), ch => ch.charCodeAt(0));
+    const id = [...new Uint8Array(await crypto.subtle.digest('SHA-1', bytes))].map(b => b.toString(16).padStart(2, '0')).join('');
+    const publish = (node, payload) => this.connection.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
+      xml('publish', { node }, xml('item', { id }, payload)))));
+    await publish(NS_APP.AVATAR_DATA, xml('data', { xmlns: NS_APP.AVATAR_DATA }, data)).then(() => publish(NS_APP.AVATAR_META,
+      xml('metadata', { xmlns: NS_APP.AVATAR_META }, xml('info', { id, type, bytes: bytes.length, width: 96, height: 96 }))))
+      .catch(() => {}); // PEP is a bonus: the vCard already has it
   }
 
   // ---- own presence ----
@@ -978,6 +1028,14 @@ export class ChatClient extends EventTarget {
     }
     this.connection.close();
   }
+}
+
+/** An incoming DOM element as an outgoing XmlNode (to send back what was read). */
+function toNode(el) {
+  const attrs = {};
+  for (const a of el.attributes) if (a.name !== 'xmlns') attrs[a.name] = a.value;
+  if (el.namespaceURI && (!el.parentNode || el.parentNode.namespaceURI !== el.namespaceURI)) attrs.xmlns = el.namespaceURI;
+  return xml(el.localName, attrs, [...el.childNodes].map(n => n.nodeType === 1 ? toNode(n) : n.nodeType === 3 ? n.data : null));
 }
 
 /** Whether text mentions the nick: "@nick" or the nick as a word (case-insensitive). */

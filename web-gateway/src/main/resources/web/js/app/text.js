@@ -99,6 +99,10 @@ export function hue(name) {
   return x % 360;
 }
 
-export function avatar(name, size = '') {
-  return h('span', { class: `avatar ${size}`, 'aria-hidden': 'true', style: `--hue:${hue(name)}` }, initials(name));
+/** A picture (data: URL) when there is one, else initials on a colour of the name's own. */
+export function avatar(name, size = '', url = null) {
+  if (url) return h('img', { class: `avatar ${size}`, src: url, alt: '', 'aria-hidden': 'true' });
+  const el = h('span', { class: `avatar ${size}`, 'aria-hidden': 'true' }, initials(name));
+  el.style.setProperty('--hue', hue(name)); // through the CSSOM: the CSP allows no inline style attribute
+  return el;
 }

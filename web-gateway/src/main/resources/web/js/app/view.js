@@ -35,8 +35,32 @@ export function chatView(root, client, loggedOut) {
   const presenceSelect = h('select', { id: 'presence', 'aria-label': 'Your status' },
     h('option', { value: 'available' }, 'Online'), h('option', { value: 'away' }, 'Away'), h('option', { value: 'dnd' }, 'Do not disturb'));
   const statusInput = h('input', { id: 'status-message', 'aria-label': 'Status message', placeholder: 'status message', maxlength: 200, autocomplete: 'off' });
+  // Own picture: chosen from a file, cropped to a centred square and scaled to 96 px in a canvas.
+  const picture = h('input', { type: 'file', id: 'avatar-file', accept: 'image/*', hidden: true });
+  const pictureButton = h('button', { type: 'button', id: 'avatar-button', class: 'avatar-button', 'aria-label': 'Change your picture', title: 'Change your picture' },
+    avatar(client.username, 'large'));
+  pictureButton.addEventListener('click', () => picture.click());
+  picture.addEventListener('change', () => {
+    const file = picture.files[0];
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const img = new Image();
+      img.onload = () => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 96;
+        const side = Math.min(img.width, img.height);
+        canvas.getContext('2d').drawImage(img, (img.width - side) / 2, (img.height - side) / 2, side, side, 0, 0, 96, 96);
+        client.setAvatar(canvas.toDataURL('image/png')).catch(report);
+      };
+      img.onerror = () => client.notify('that file is not a picture this browser can read');
+      img.src = reader.result;
+    };
+    reader.readAsDataURL(file);
+    picture.value = '';
+  });
   const profile = h('form', { id: 'profile', class: 'profile' },
-    avatar(client.username, 'large'), h('div', { class: 'who' }, h('strong', {}, client.username), presenceSelect, statusInput,
+    pictureButton, picture, h('div', { class: 'who' }, h('strong', {}, client.username), presenceSelect, statusInput,
       h('div', { class: 'toggles' }, sound, alerts)));
   const roomsList = h('ul', { id: 'rooms', class: 'list', 'aria-label': 'Your rooms' });
   const roomInput = h('input', { id: 'room-name', 'aria-label': 'Room name', 'aria-describedby': 'room-hint', placeholder: 'room name', autocomplete: 'off', maxlength: 200 });
@@ -457,6 +481,11 @@ export function chatView(root, client, loggedOut) {
     status.dataset.status = state;
     if (client.connection.jid) document.getElementById('me').textContent = client.me;
     const online = state === 'online';
+    const mine = client.avatarOf(client.connection.jid ? client.me : null);
+    if (pictureButton.dataset.rev !== String(client.avatarRev)) {
+      pictureButton.dataset.rev = String(client.avatarRev);
+      pictureButton.replaceChildren(avatar(client.username, 'large', mine));
+    }
 
     const rooms = [...client.conversations.values()].filter(c => c.kind === 'room');
     update(roomsList, [client.active, rooms.map(c => [c.jid, c.title, c.joined, c.unread])], () => rooms.map(c =>
@@ -488,14 +517,14 @@ export function chatView(root, client, loggedOut) {
 
     const contacts = [...client.roster.values()].sort((a, b) => a.name.localeCompare(b.name));
     const unreadOf = jid => (client.conversations.get(jid) || {}).unread || 0;
-    update(friendsList, [client.active, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
+    update(friendsList, [client.active, client.avatarRev, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
       () => contacts.length === 0 ? [h('li', { class: 'muted' }, 'no friends yet')] : contacts.map(entry => {
       const show = ChatClient.show(entry);
       const c = client.conversations.get(entry.jid);
       const pending = entry.ask || entry.subscription === 'none' || entry.subscription === 'from';
       return h('li', { 'data-jid': entry.jid, 'data-show': show, class: entry.jid === client.active ? 'current' : '' },
         h('button', { class: 'item', 'aria-current': entry.jid === client.active ? 'true' : null, onclick: () => { client.openChat(entry.jid); select(entry.jid); } },
-          h('span', { class: 'with-dot' }, avatar(entry.name, 'small'), h('span', { class: `dot ${show}`, 'aria-hidden': 'true' })),
+          h('span', { class: 'with-dot' }, avatar(entry.name, 'small', client.avatarOf(entry.jid)), h('span', { class: `dot ${show}`, 'aria-hidden': 'true' })),
           h('span', { class: 'name' }, entry.name),
           h('span', { class: 'presence' }, pending ? (entry.ask ? 'request sent' : 'not a friend yet') : SHOW_LABEL[show] || show),
           c && c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null));
@@ -551,7 +580,7 @@ export function chatView(root, client, loggedOut) {
     const windowed = list.slice(from);
     const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
       windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
-      c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : '', c.seenId];
+      c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : '', c.seenId, client.avatarRev];
     const rebuilt = update(messageList, signature, () => renderMessages(c, windowed, from));
     if (rebuilt && (renderedKey !== c.key || stickToBottom)) messages.scrollTop = messages.scrollHeight;
     latest.hidden = stickToBottom;
@@ -567,19 +596,19 @@ export function chatView(root, client, loggedOut) {
       const order = { moderator: 0, participant: 1, visitor: 2 };
       // Offline, nobody is known to be in the room: the list is emptied rather than shown stale.
       const people = online ? [...c.members.values()].sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.nick.localeCompare(b.nick)) : [];
-      update(membersList, [c.key, online, people.map(m => [m.nick, m.role, m.affiliation, m.show, m.status, m.self])], () => !online
+      update(membersList, [c.key, online, client.avatarRev, people.map(m => [m.nick, m.role, m.affiliation, m.show, m.status, m.self])], () => !online
         ? [h('li', { class: 'muted' }, 'offline — the list returns once reconnected')]
         : people.map(m =>
         h('li', { 'data-nick': m.nick, 'data-role': m.role, 'data-show': m.show, class: m.self ? 'self' : '', title: m.status || null },
-          h('span', { class: 'with-dot' }, avatar(m.nick, 'small'), h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' })),
+          h('span', { class: 'with-dot' }, avatar(m.nick, 'small', client.avatarOf(m.jid)), h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' })),
           h('span', { class: 'name' }, m.nick + (m.self ? ' (you)' : '')),
           h('span', { class: 'role' }, m.affiliation === 'owner' ? 'owner' : m.role === 'moderator' ? 'moderator' : m.role === 'visitor' ? 'visitor' : ''),
           h('span', { class: 'visually-hidden' }, `, ${SHOW_LABEL[m.show] || m.show}`))));
     } else {
       const entry = client.roster.get(c.jid);
       const show = entry ? ChatClient.show(entry) : 'offline';
-      update(contactCard, [c.jid, show, entry && entry.status, entry && entry.name], () => [
-        avatar(entry ? entry.name : c.title, 'huge'),
+      update(contactCard, [c.jid, show, entry && entry.status, entry && entry.name, client.avatarRev], () => [
+        avatar(entry ? entry.name : c.title, 'huge', client.avatarOf(c.jid)),
         h('p', { class: 'contact-name' }, entry ? entry.name : c.title),
         h('p', { class: 'muted' }, c.jid),
         h('p', { class: 'contact-presence' }, h('span', { class: `dot ${show}`, 'aria-hidden': 'true' }), ' ', SHOW_LABEL[show] || show),
@@ -671,7 +700,7 @@ export function chatView(root, client, loggedOut) {
       h('button', { class: who.has(me) ? 'chip mine' : 'chip', 'data-action': 'react', 'data-emoji': emoji, 'aria-pressed': String(who.has(me)),
         title: [...who].join(', '), 'aria-label': `${emoji} ${who.size}: ${[...who].join(', ')}` }, `${emoji} ${who.size}`))) : null;
     return h('li', { class: classes, 'data-from': m.nick, 'data-id': m.id },
-      grouped ? h('span', { class: 'gutter' }, stamp(time, true)) : avatar(m.nick),
+      grouped ? h('span', { class: 'gutter' }, stamp(time, true)) : avatar(m.nick, '', client.avatarOf(senderJid(c, m, client.me))),
       h('div', { class: 'content' },
         grouped ? null : h('div', { class: 'meta' }, h('span', { class: 'nick' }, m.nick), ' ', stamp(time)),
         quote,
@@ -703,6 +732,13 @@ export function chatView(root, client, loggedOut) {
   }, 60000);
   render();
   text.focus();
+}
+
+/** The bare JID behind a message, where known (rooms show real JIDs only to those allowed to see them). */
+function senderJid(c, m, me) {
+  if (c.kind !== 'room') return m.mine ? me : c.jid;
+  const member = c.members.get(m.nick);
+  return member ? member.jid : null;
 }
 
 function validTime(t) {

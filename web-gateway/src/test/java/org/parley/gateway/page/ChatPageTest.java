@@ -700,4 +700,33 @@ class ChatPageTest {
         }
         throw new AssertionError("no matching message");
     }
+
+    @Test
+    @Order(18)
+    void aPictureChosenOnThePageIsCroppedAndSeenByOthers() throws Exception {
+        ann.openRoom("lobby");
+        // A 300×200 picture: the page crops the centre square and scales it to 96×96 in a canvas.
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(300, 200, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(new java.awt.Color(200, 60, 40));
+        g.fillRect(0, 0, 300, 200);
+        g.dispose();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("avatar", ".png");
+        javax.imageio.ImageIO.write(image, "png", file.toFile());
+        ann.browser.script("document.getElementById('avatar-file').hidden = false;");
+        ann.browser.driver().findElement(By.id("avatar-file")).sendKeys(file.toString());
+        ann.browser.visible(By.cssSelector("#avatar-button img.avatar"));
+        ann.browser.waitUntil("ann's picture in the member list", d ->
+                !d.findElements(By.cssSelector("#member-list li[data-nick='ann'] img.avatar")).isEmpty());
+
+        // A desktop (Smack) user reads it from ann's vCard (XEP-0054 PHOTO): a 96×96 PNG.
+        var vcards = org.jivesoftware.smackx.vcardtemp.VCardManager.getInstanceFor(carol);
+        byte[] photo = vcards.loadVCard(JidCreate.entityBareFrom("ann@localhost")).getAvatar();
+        assertTrue(photo != null && photo.length > 0, "vCard PHOTO set");
+        java.awt.image.BufferedImage seen = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(photo));
+        assertEquals(96, seen.getWidth());
+        assertEquals(96, seen.getHeight());
+        ann.browser.screenshot("19-own-picture");
+        java.nio.file.Files.deleteIfExists(file);
+    }
 }
