@@ -716,6 +716,7 @@ class ChatPageTest {
         ann.browser.script("document.getElementById('avatar-file').hidden = false;");
         ann.browser.driver().findElement(By.id("avatar-file")).sendKeys(file.toString());
         ann.browser.visible(By.cssSelector("#avatar-button img.avatar"));
+        ann.browser.script("document.getElementById('avatar-file').hidden = true;");
         ann.browser.waitUntil("ann's picture in the member list", d ->
                 !d.findElements(By.cssSelector("#member-list li[data-nick='ann'] img.avatar")).isEmpty());
 
