@@ -32,6 +32,7 @@ export const NS_APP = Object.freeze({
   AVATAR_DATA: 'urn:xmpp:avatar:data',
   AVATAR_META: 'urn:xmpp:avatar:metadata',
   PUBSUB: 'http://jabber.org/protocol/pubsub',
+  BOOKMARKS: 'urn:xmpp:bookmarks:1',
 });
 
 /** A sent room message that has not come back from the room after this long is marked as failed. */
@@ -104,7 +105,9 @@ export class ChatClient extends EventTarget {
     if (rooms.length === 0 && !this.rejoined) {
       this.rejoined = true;
       // The rooms this account was in, in this browser (the lobby the first time).
-      const remembered = this.rememberedRooms();
+      // The account's bookmarks (XEP-0402) when it has some, so every device enters the same rooms.
+      const bookmarked = await this.loadBookmarks().catch(() => null);
+      const remembered = bookmarked && bookmarked.length ? bookmarked : this.rememberedRooms();
       const activeKey = this.store && this.store.get('active');
       for (const jid of remembered) {
         this.joinRoom(jid, { rejoin: true }).then(c => {
@@ -585,6 +588,7 @@ export class ChatClient extends EventTarget {
     this.connection.send(xml('presence', { to: `${jid}/${c.nick}` }, xml('x', { xmlns: NS_APP.MUC }, history)));
     const self = await joined;
     this.rememberRooms();
+    if (!this.bookmarks || !this.bookmarks.has(c.jid)) this.bookmark(c, true).catch(() => {});
     if (self.created) await this.configureNewRoom(c);
     if (hasMam || self.created) {
       c.hasMam = c.hasMam || self.created;
@@ -607,7 +611,39 @@ export class ChatClient extends EventTarget {
     this.refreshDirectory().catch(() => {});
   }
 
+  // ---- bookmarks (XEP-0402): joined rooms in a private PEP node, with autojoin ----
+
+  async loadBookmarks() {
+    const r = await this.connection.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
+      xml('items', { node: NS_APP.BOOKMARKS }))), { timeoutMs: 8000 });
+    const items = children(child(child(r, 'pubsub', NS_APP.PUBSUB), 'items', NS_APP.PUBSUB), 'item');
+    this.bookmarks = new Set(items.map(i => i.getAttribute('id')));
+    return items.filter(i => /^(true|1)$/.test((child(i, 'conference', NS_APP.BOOKMARKS) || { getAttribute: () => '' })
+      .getAttribute('autojoin') || '')).map(i => i.getAttribute('id')).slice(0, 50);
+  }
+
+  async bookmark(c, on) {
+    this.bookmarks = this.bookmarks || new Set();
+    if (!on) {
+      this.bookmarks.delete(c.jid);
+      await this.connection.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
+        xml('retract', { node: NS_APP.BOOKMARKS, notify: 'true' }, xml('item', { id: c.jid })))));
+      return;
+    }
+    this.bookmarks.add(c.jid);
+    const field = (v, value) => xml('field', { var: v }, xml('value', {}, value));
+    // §5: private, persistent and unbounded, as the XEP asks.
+    await this.connection.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
+      xml('publish', { node: NS_APP.BOOKMARKS }, xml('item', { id: c.jid },
+        xml('conference', { xmlns: NS_APP.BOOKMARKS, autojoin: 'true', name: c.title }, xml('nick', {}, c.nick)))),
+      xml('publish-options', {}, xml('x', { xmlns: NS_APP.DATA, type: 'submit' },
+        field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'), field('pubsub#persist_items', 'true'),
+        field('pubsub#max_items', 'max'), field('pubsub#send_last_published_item', 'never'),
+        field('pubsub#access_model', 'whitelist'))))));
+  }
+
   leaveRoom(c) {
+    this.bookmark(c, false).catch(() => {});
     this.connection.send(xml('presence', { to: `${c.jid}/${c.nick}`, type: 'unavailable' }));
     this.conversations.delete(c.key);
     if (this.active === c.key) this.active = null;

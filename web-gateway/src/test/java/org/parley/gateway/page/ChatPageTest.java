@@ -730,4 +730,20 @@ class ChatPageTest {
         ann.browser.screenshot("19-own-picture");
         java.nio.file.Files.deleteIfExists(file);
     }
+
+    @Test
+    @Order(19)
+    void joinedRoomsFollowTheAccountToAnotherBrowserAsBookmarks() {
+        // ann entered the lobby and created "projects" in her own browser; in another browser (bob's, with
+        // nothing of ann's stored) she finds both, from her XEP-0402 bookmarks.
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.script("localStorage.clear();");
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.fillAndSubmit("ann", PASSWORD, false);
+        bob.awaitOnline();
+        bob.browser.visible(By.cssSelector("#rooms li[data-jid='projects@conference.localhost']"));
+        bob.browser.visible(By.cssSelector("#rooms li[data-jid='lobby@conference.localhost']"));
+        bob.browser.screenshot("20-bookmarks-on-another-browser");
+        bob.logOut();
+    }
 }
