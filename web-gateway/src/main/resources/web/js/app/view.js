@@ -515,7 +515,10 @@ export function chatView(root, client, loggedOut) {
           h('button', { class: 'accept', onclick: () => client.acceptFriend(jid) }, 'Accept'),
           h('button', { class: 'deny secondary', onclick: () => client.denyFriend(jid) }, 'Deny')))));
 
-    const contacts = [...client.roster.values()].sort((a, b) => a.name.localeCompare(b.name));
+    // 1:1 chats with people who are not (yet) friends are listed too, so an incoming message is never hidden.
+    const strangers = [...client.conversations.values()].filter(c => c.kind === 'chat' && !client.roster.has(c.jid))
+      .map(c => ({ jid: c.jid, name: c.title, subscription: 'none', ask: false, presence: new Map() }));
+    const contacts = [...client.roster.values(), ...strangers].sort((a, b) => a.name.localeCompare(b.name));
     const unreadOf = jid => (client.conversations.get(jid) || {}).unread || 0;
     update(friendsList, [client.active, client.avatarRev, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
       () => contacts.length === 0 ? [h('li', { class: 'muted' }, 'no friends yet')] : contacts.map(entry => {

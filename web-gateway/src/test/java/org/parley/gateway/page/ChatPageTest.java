@@ -672,7 +672,8 @@ class ChatPageTest {
                 .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("markable", "urn:xmpp:chat-markers:0").build())
                 .build();
         carol.sendStanza(markable);
-        ann.browser.script("window.parley.select('carol@localhost');");
+        // Not a friend: the chat is listed anyway.
+        ann.browser.click(By.cssSelector("#friends li[data-jid='carol@localhost'] button"));
         ann.awaitMessage("carol", "did you see this?");
         Message displayed = poll(fromAnn, m -> m.toXML().toString().contains("<displayed"));
         assertTrue(displayed.toXML().toString().contains(markable.getStanzaId()), displayed.toXML().toString());
@@ -744,6 +745,11 @@ class ChatPageTest {
         bob.browser.visible(By.cssSelector("#rooms li[data-jid='projects@conference.localhost']"));
         bob.browser.visible(By.cssSelector("#rooms li[data-jid='lobby@conference.localhost']"));
         bob.browser.screenshot("20-bookmarks-on-another-browser");
-        bob.logOut();
+        String countDevices = "const done = arguments[arguments.length - 1];"
+                + "window.parley.loadDevices().then(() => done(window.parley.devices.length), e => done(-1));";
+        long before = ann.browser.<Number>asyncScript(countDevices).longValue();
+        bob.logOut(); // revokes this browser's token
+        assertEquals(before - 1, ann.browser.<Number>asyncScript(countDevices).longValue(), "Log out revoked the device token");
+        assertNull(bob.browser.script("return localStorage.getItem('parley.session');"));
     }
 }
