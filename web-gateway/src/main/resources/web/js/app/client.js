@@ -33,6 +33,8 @@ export const NS_APP = Object.freeze({
   AVATAR_META: 'urn:xmpp:avatar:metadata',
   PUBSUB: 'http://jabber.org/protocol/pubsub',
   BOOKMARKS: 'urn:xmpp:bookmarks:1',
+  UPLOAD: 'urn:xmpp:http:upload:0',
+  OOB: 'jabber:x:oob',
 });
 
 /** A sent room message that has not come back from the room after this long is marked as failed. */
@@ -251,19 +253,27 @@ export class ChatClient extends EventTarget {
 
   async discoverMucService() {
     const domain = this.connection.options.domain;
+    let found = null;
     try {
       const items = await this.connection.iq(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_APP.DISCO_ITEMS })));
       for (const item of children(child(items, 'query', NS_APP.DISCO_ITEMS), 'item')) {
         const jid = item.getAttribute('jid');
         const info = await this.connection.iq(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_APP.DISCO_INFO })))
           .catch(() => null);
-        const identities = info ? children(child(info, 'query', NS_APP.DISCO_INFO), 'identity') : [];
-        if (identities.some(i => i.getAttribute('category') === 'conference' && i.getAttribute('type') === 'text')) return jid;
+        const query = info ? child(info, 'query', NS_APP.DISCO_INFO) : null;
+        const identities = query ? children(query, 'identity') : [];
+        // XEP-0363 §2: an upload service, with its size limit from the extended info form.
+        if (query && children(query, 'feature').some(f => f.getAttribute('var') === NS_APP.UPLOAD)) {
+          const form = children(query, 'x', NS_APP.DATA).find(x => children(x, 'field').some(f => childText(f, 'value') === NS_APP.UPLOAD));
+          const max = form && children(form, 'field').find(f => f.getAttribute('var') === 'max-file-size');
+          this.upload = { jid, maxBytes: max ? Number(childText(max, 'value')) || 0 : 0 };
+        }
+        if (!found && identities.some(i => i.getAttribute('category') === 'conference' && i.getAttribute('type') === 'text')) found = jid;
       }
     } catch (e) {
       // fall through to the conventional name
     }
-    return `conference.${domain}`;
+    return found || `conference.${domain}`;
   }
 
   // ---- roster and subscriptions (RFC 6121) ----
@@ -461,7 +471,7 @@ export class ChatClient extends EventTarget {
   }
 
   /** Sends a message to the active conversation. */
-  sendMessage(c, text, { replyTo = null, correct = null } = {}) {
+  sendMessage(c, text, { replyTo = null, correct = null, file = null } = {}) {
     let body = String(text);
     if (!body.trim()) return;
     const id = newId('m');
@@ -478,6 +488,7 @@ export class ChatClient extends EventTarget {
       xml('fallback', { xmlns: NS_APP.FALLBACK, for: NS_APP.REPLY }, xml('body', { start: 0, end: fallbackLength })));
     }
     if (correct) extra.push(xml('replace', { xmlns: NS_APP.CORRECT, id: correct.id }));
+    if (file) extra.push(xml('x', { xmlns: NS_APP.OOB }, xml('url', {}, file)));
     const stanza = xml('message', { to: c.jid, type, id }, xml('body', {}, body), ...extra,
       xml('active', { xmlns: NS_APP.CHATSTATES }), xml('origin-id', { xmlns: NS_APP.SID, id }),
       c.kind === 'chat' ? xml('markable', { xmlns: NS_APP.MARKERS }) : null);
@@ -497,7 +508,7 @@ export class ChatClient extends EventTarget {
       return correct;
     }
     const m = { kind: 'message', id, originId: id, from: this.me, nick: c.kind === 'room' ? c.nick : this.username,
-      text: Array.from(body).slice(fallbackLength).join(''), time: new Date(), mine: true, pending: c.kind === 'room',
+      text: Array.from(body).slice(fallbackLength).join(''), time: new Date(), mine: true, pending: c.kind === 'room', file,
       replyTo: replyTo ? { id: this.refOf(c, replyTo), quote: replyTo.text.split('\n').slice(0, 3).join('\n') } : null };
     this.addMessage(c, m);
     if (m.pending) this.watchEcho(c, m);
@@ -609,6 +620,39 @@ export class ChatClient extends EventTarget {
         field('muc#roomconfig_persistentroom', '1'),
         field('muc#roomconfig_enablelogging', '1')))), { what: 'configuring the room' });
     this.refreshDirectory().catch(() => {});
+  }
+
+  // ---- files (XEP-0363 HTTP File Upload) ----
+
+  /** Uploads a file and shares its URL in the conversation (with XEP-0066 OOB); onProgress(0..1). */
+  async uploadFile(c, file, onProgress = () => {}) {
+    if (!this.upload) throw new Error('this server offers no file upload');
+    if (this.upload.maxBytes && file.size > this.upload.maxBytes) {
+      throw new Error(`${file.name} is too large (${formatBytes(file.size)}; at most ${formatBytes(this.upload.maxBytes)})`);
+    }
+    const type = file.type || 'application/octet-stream';
+    const r = await this.connection.iq(xml('iq', { type: 'get', to: this.upload.jid }, xml('request',
+      { xmlns: NS_APP.UPLOAD, filename: file.name.substring(0, 200), size: file.size, 'content-type': type })), { what: 'asking to upload' });
+    const slot = child(r, 'slot', NS_APP.UPLOAD);
+    const put = child(slot, 'put', NS_APP.UPLOAD);
+    const get = child(slot, 'get', NS_APP.UPLOAD);
+    if (!put || !get) throw new Error('the upload service gave no slot');
+    await new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PUT', put.getAttribute('url'));
+      xhr.setRequestHeader('Content-Type', type);
+      // §4.2: only these headers may be passed on from the slot.
+      for (const hd of children(put, 'header', NS_APP.UPLOAD)) {
+        const name = hd.getAttribute('name');
+        if (/^(authorization|cookie|expires)$/i.test(name)) xhr.setRequestHeader(name, hd.textContent.replace(/[\r\n]/g, ''));
+      }
+      xhr.upload.onprogress = e => e.lengthComputable && onProgress(e.loaded / e.total);
+      xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`upload refused (HTTP ${xhr.status})`)));
+      xhr.onerror = () => reject(new Error('the upload failed'));
+      xhr.send(file);
+    });
+    const url = get.getAttribute('url');
+    return this.sendMessage(c, url, { file: url });
   }
 
   // ---- bookmarks (XEP-0402): joined rooms in a private PEP node, with autojoin ----
@@ -838,7 +882,10 @@ export class ChatClient extends EventTarget {
       mine = bare(from) === this.me || !from;
       nick = mine ? this.username : (this.roster.get(bare(from)) || {}).name || local(from);
     }
+    // XEP-0066: a shared file's URL alongside the body (XEP-0363 uploads send both).
+    const oob = childText(child(message, 'x', NS_APP.OOB), 'url');
     return { kind: 'message', id: message.getAttribute('id') || newId('m'), originId, from, nick, text: body, time, mine, replyTo,
+      file: oob && /^https?:\/\//.test(oob) && body.trim() === oob ? oob : null,
       markable: !!child(message, 'markable', NS_APP.MARKERS) };
   }
 

@@ -102,7 +102,9 @@ export function chatView(root, client, loggedOut) {
   const emojiButton = h('button', { type: 'button', id: 'emoji-button', class: 'secondary icon', 'aria-label': 'Insert emoji', 'aria-expanded': 'false', 'aria-controls': 'emoji-picker' }, '☺');
   const emojiPicker = h('div', { id: 'emoji-picker', class: 'emoji-picker', role: 'group', 'aria-label': 'Emoji', hidden: true },
     EMOJI.map(e => h('button', { type: 'button', class: 'emoji', 'aria-label': e, 'data-emoji': e }, e)));
-  const composer = h('form', { id: 'composer-form', class: 'composer' }, emojiButton, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
+  const attachInput = h('input', { type: 'file', id: 'attach-file', multiple: true, hidden: true });
+  const attach = h('button', { type: 'button', id: 'attach-button', class: 'secondary icon', 'aria-label': 'Attach a file', title: 'Attach a file', hidden: true }, '+');
+  const composer = h('form', { id: 'composer-form', class: 'composer' }, attach, attachInput, emojiButton, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
   const barText = h('span', { class: 'bar-text' });
   const composerBar = h('div', { id: 'composer-bar', class: 'composer-bar', hidden: true }, barText,
     h('button', { type: 'button', class: 'link', id: 'cancel-bar', onclick: () => setMode(null, null) }, 'Cancel'));
@@ -389,6 +391,35 @@ export function chatView(root, client, loggedOut) {
     text.setSelectionRange(at + emoji.dataset.emoji.length, at + emoji.dataset.emoji.length);
   });
 
+  // ---- files: attach, drop or paste (XEP-0363, when the server has an upload service) ----
+  const send = files => {
+    const c = active();
+    if (!c || !client.upload) return;
+    for (const file of [...files].slice(0, 10)) {
+      client.uploadFile(c, file, p => showComposerInfo(`Uploading ${file.name}… ${Math.round(p * 100)} %`))
+        .then(() => showComposerInfo(''), e => showComposerInfo(e.message, true));
+    }
+  };
+  attach.addEventListener('click', () => attachInput.click());
+  attachInput.addEventListener('change', () => {
+    send(attachInput.files);
+    attachInput.value = '';
+  });
+  chat.addEventListener('dragover', e => {
+    if (client.upload && e.dataTransfer.types.includes('Files')) e.preventDefault();
+  });
+  chat.addEventListener('drop', e => {
+    if (!client.upload || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    send(e.dataTransfer.files);
+  });
+  text.addEventListener('paste', e => {
+    if (client.upload && e.clipboardData.files.length) {
+      e.preventDefault();
+      send(e.clipboardData.files);
+    }
+  });
+
   // ---- message list ----
   let stickToBottom = true;
   messages.addEventListener('scroll', () => {
@@ -544,6 +575,7 @@ export function chatView(root, client, loggedOut) {
     chat.dataset.kind = c ? c.kind : '';
     empty.hidden = !!c;
     composer.hidden = !c;
+    attach.hidden = !client.upload;
     leave.hidden = !c || c.kind !== 'room';
     search.hidden = !c;
     membersButton.hidden = !c;
@@ -680,6 +712,7 @@ export function chatView(root, client, loggedOut) {
   function message(c, m, time, grouped) {
     const body = h('div', { class: m.retracted ? 'text retracted' : 'text' });
     if (m.retracted) body.textContent = m.retracted;
+    else if (m.file) body.append(fileView(m.file));
     else appendStyled(body, m.text);
     const long = m.text.length > FOLD_CHARS || m.text.split('\n').length > FOLD_LINES;
     const folded = long && !view.unfolded.has(m.id);
@@ -735,6 +768,16 @@ export function chatView(root, client, loggedOut) {
   }, 60000);
   render();
   text.focus();
+}
+
+/** A shared file: images inline (sized, lazy), anything else as a download card. */
+function fileView(url) {
+  const name = decodeURIComponent(url.split('/').pop().split('?')[0]) || 'file';
+  if (/\.(png|jpe?g|gif|webp|avif)$/i.test(name)) {
+    return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' },
+      h('img', { src: url, alt: name, loading: 'lazy', class: 'preview' }));
+  }
+  return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', download: name, class: 'file-card' }, h('span', { 'aria-hidden': 'true' }, '📄 '), name);
 }
 
 /** The bare JID behind a message, where known (rooms show real JIDs only to those allowed to see them). */
