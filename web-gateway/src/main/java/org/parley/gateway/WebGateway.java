@@ -157,7 +157,8 @@ public final class WebGateway implements AutoCloseable {
                 new UpgradeRequired(),
                 new HealthEndpoint(server::readiness),
                 metricsEndpoint(server, jetty, http.metrics()),
-                new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH));
+                new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH,
+                        settings.limits().stanzaBytes()));
         WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(webSocket::configure);
         upgrade.setHandler(routes);
         jetty.setHandler(upgrade);

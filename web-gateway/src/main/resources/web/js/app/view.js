@@ -1,269 +1,827 @@
-// The chat screen: conversations (rooms, friends, requests, directory) on the left, the open conversation in
-// the middle, the room's members on the right. The skeleton and its forms are built once (so focus and typed
-// text survive updates); lists are re-rendered from the ChatClient's state on every change.
-import { h, appendText } from './text.js';
+// The chat screen: conversations (rooms, friends, requests, directory, devices) on the left, the open
+// conversation in the middle, the room's members (or, in a 1:1, the contact) on the right. The skeleton and its
+// forms are built once (so focus and typed text survive updates); lists are re-rendered from the ChatClient's
+// state when what they show changed. The message list renders a window of the newest messages (grown on
+// demand), so a conversation with thousands of loaded messages stays fast.
+import { h, appendStyled, avatar } from './text.js';
 import { ChatClient } from './client.js';
+import { Notifier } from './notify.js';
+import { formatBytes } from '../xmpp/connection.js';
 
-const SHOW_LABEL = { available: 'online', chat: 'online', away: 'away', xa: 'away', dnd: 'busy', offline: 'offline' };
+const SHOW_LABEL = { available: 'online', chat: 'online', away: 'away', xa: 'away', dnd: 'do not disturb', offline: 'offline' };
+const WINDOW = 150;            // messages rendered at first; "show earlier" adds as many again
+const FOLD_CHARS = 1200;       // longer messages are folded with "Show more"
+const FOLD_LINES = 14;
+const GROUP_MS = 5 * 60 * 1000; // consecutive messages of one sender within this time share a header
+const EMOJI = ['😀', '😂', '😊', '😍', '🤔', '😮', '😢', '😡', '👍', '👎', '👏', '🙏', '🎉', '🔥', '❤️', '💯',
+  '✅', '❌', '👀', '🚀', '☕', '🍕', '🌟', '💡', '🙂', '😉', '😅', '🤝', '👋', '🤷', '😴', '🥳'];
+const QUICK = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+const coarse = matchMedia('(pointer: coarse)').matches;
 
 export function chatView(root, client, loggedOut) {
-    const status = h('span', { id: 'status', role: 'status', 'aria-live': 'polite', class: 'status' });
-    const menu = h('button', { id: 'menu-button', class: 'icon only-narrow', 'aria-controls': 'sidebar', 'aria-expanded': 'false' }, 'Chats');
-    const membersButton = h('button', { id: 'members-button', class: 'icon only-narrow', 'aria-controls': 'members', 'aria-expanded': 'false' }, 'People');
-    const logout = h('button', { id: 'logout', class: 'secondary' }, 'Log out');
-    const top = h('header', { class: 'topbar' }, menu, h('strong', { class: 'brand' }, 'Parley'), status,
-        h('span', { class: 'me', id: 'me' }, client.connection.jid ? client.me : ''), membersButton, logout);
+  const notifier = new Notifier(client);
+  const status = h('span', { id: 'status', role: 'status', 'aria-live': 'polite', class: 'status' });
+  const menu = h('button', { id: 'menu-button', class: 'icon only-narrow', 'aria-controls': 'sidebar', 'aria-expanded': 'false' }, 'Chats');
+  const membersButton = h('button', { id: 'members-button', class: 'icon only-narrow', 'aria-controls': 'members', 'aria-expanded': 'false' }, 'People');
+  const sound = h('button', { type: 'button', id: 'sound-toggle', class: 'secondary small', 'aria-pressed': String(!notifier.muted), title: 'Sound for new messages' });
+  const alerts = h('button', { type: 'button', id: 'notify-toggle', class: 'secondary small', title: 'Desktop notifications' });
+  const logout = h('button', { id: 'logout', class: 'secondary' }, 'Log out');
+  const top = h('header', { class: 'topbar' }, menu, h('strong', { class: 'brand' }, 'Parley'), status,
+    h('span', { class: 'me', id: 'me' }, client.connection.jid ? client.me : client.username), membersButton, logout);
 
-    const notice = h('p', { id: 'notice', class: 'notice-bar', role: 'alert' });
-    const roomsList = h('ul', { id: 'rooms', class: 'list', 'aria-label': 'Your rooms' });
-    const roomInput = h('input', { id: 'room-name', 'aria-label': 'Room name', placeholder: 'room name', autocomplete: 'off', maxlength: 200 });
-    const roomForm = h('form', { id: 'room-form', class: 'inline-form' }, roomInput,
-        h('button', { type: 'submit', value: 'join', id: 'join-room' }, 'Join'),
-        h('button', { type: 'submit', value: 'create', id: 'create-room', class: 'secondary' }, 'Create'));
-    const directoryList = h('ul', { id: 'directory', class: 'list compact', 'aria-label': 'Public rooms' });
-    const friendsList = h('ul', { id: 'friends', class: 'list', 'aria-label': 'Friends' });
-    const requestsList = h('ul', { id: 'requests', class: 'list', 'aria-label': 'Friend requests' });
-    const friendInput = h('input', { id: 'friend-name', 'aria-label': 'Friend to add', placeholder: 'name or name@server', autocomplete: 'off', maxlength: 1023 });
-    const friendForm = h('form', { id: 'friend-form', class: 'inline-form' }, friendInput, h('button', { type: 'submit', id: 'add-friend' }, 'Add friend'));
-    const sidebar = h('nav', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' },
-        h('section', {}, h('h2', {}, 'Rooms'), roomsList, roomForm,
-            h('details', { id: 'directory-box', open: true }, h('summary', {}, 'Public rooms'), directoryList,
-                h('button', { id: 'refresh-directory', class: 'secondary small', onclick: () => client.refreshDirectory().catch(e => client.notify(e.message)) }, 'Refresh list'))),
-        h('section', {}, h('h2', {}, 'Friends'), requestsList, friendsList, friendForm));
+  const notice = h('p', { id: 'notice', class: 'notice-bar', role: 'alert' });
 
-    const title = h('h2', { id: 'chat-title' });
-    const subject = h('p', { id: 'chat-subject', class: 'subject' });
-    const leave = h('button', { id: 'leave-room', class: 'secondary', hidden: true }, 'Leave');
-    const earlier = h('button', { id: 'load-earlier', class: 'secondary', hidden: true }, 'Load earlier messages');
-    const messages = h('ol', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': 'Messages' });
-    const typing = h('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' });
-    const text = h('textarea', { id: 'composer', 'aria-label': 'Message', rows: 2, placeholder: 'Write a message — Enter sends, Shift+Enter for a new line', maxlength: 10000 });
-    const composer = h('form', { id: 'composer-form', class: 'composer' }, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
-    const empty = h('p', { class: 'empty', id: 'empty' }, 'Pick a room or a friend on the left.');
-    const chat = h('main', { class: 'chat', id: 'chat', 'aria-labelledby': 'chat-title' },
-        h('header', { class: 'chat-header' }, h('div', {}, title, subject), leave), earlier, messages, typing, composer, empty);
-    const membersList = h('ul', { id: 'member-list', class: 'list', 'aria-label': 'People in this room' });
-    const members = h('aside', { id: 'members', class: 'members', 'aria-labelledby': 'members-title' },
-        h('h2', { id: 'members-title' }, 'In this room'), membersList);
-    root.replaceChildren(h('div', { class: 'shell' }, top, notice, h('div', { class: 'panes' }, sidebar, chat, members)));
-
-    const active = () => client.conversations.get(client.active) || null;
-    let renderedKey = null;
-    // A list is rebuilt only when what it shows changed, so that focus (keyboard users) and element identity
-    // survive unrelated updates such as someone else's presence.
-    const shown = new WeakMap();
-    const update = (list, signature, build) => {
-        const key = JSON.stringify(signature);
-        if (shown.get(list) === key) return false;
-        shown.set(list, key);
-        const items = build();
-        list.replaceChildren(...items);
-        return true;
+  // ---- sidebar ----
+  const presenceSelect = h('select', { id: 'presence', 'aria-label': 'Your status' },
+    h('option', { value: 'available' }, 'Online'), h('option', { value: 'away' }, 'Away'), h('option', { value: 'dnd' }, 'Do not disturb'));
+  const statusInput = h('input', { id: 'status-message', 'aria-label': 'Status message', placeholder: 'status message', maxlength: 200, autocomplete: 'off' });
+  // Own picture: chosen from a file, cropped to a centred square and scaled to 96 px in a canvas.
+  const picture = h('input', { type: 'file', id: 'avatar-file', accept: 'image/*', hidden: true });
+  const pictureButton = h('button', { type: 'button', id: 'avatar-button', class: 'avatar-button', 'aria-label': 'Change your picture', title: 'Change your picture' },
+    avatar(client.username, 'large'));
+  pictureButton.addEventListener('click', () => picture.click());
+  picture.addEventListener('change', () => {
+    const file = picture.files[0];
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const img = new Image();
+      img.onload = () => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 96;
+        const side = Math.min(img.width, img.height);
+        canvas.getContext('2d').drawImage(img, (img.width - side) / 2, (img.height - side) / 2, side, side, 0, 0, 96, 96);
+        client.setAvatar(canvas.toDataURL('image/png')).catch(report);
+      };
+      img.onerror = () => client.notify('that file is not a picture this browser can read');
+      img.src = reader.result;
     };
+    reader.readAsDataURL(file);
+    picture.value = '';
+  });
+  const profile = h('form', { id: 'profile', class: 'profile' },
+    pictureButton, picture, h('div', { class: 'who' }, h('strong', {}, client.username), presenceSelect, statusInput,
+      h('div', { class: 'toggles' }, sound, alerts)));
+  const roomsList = h('ul', { id: 'rooms', class: 'list', 'aria-label': 'Your rooms' });
+  const roomInput = h('input', { id: 'room-name', 'aria-label': 'Room name', 'aria-describedby': 'room-hint', placeholder: 'room name', autocomplete: 'off', maxlength: 200 });
+  const roomHint = h('p', { id: 'room-hint', class: 'hint' }, 'Letters, digits and dashes; spaces become dashes.');
+  const roomForm = h('form', { id: 'room-form', class: 'inline-form' }, roomInput,
+    h('button', { type: 'submit', value: 'join', id: 'join-room' }, 'Join'),
+    h('button', { type: 'submit', value: 'create', id: 'create-room', class: 'secondary' }, 'Create'), roomHint);
+  const directoryFilter = h('input', { id: 'directory-filter', 'aria-label': 'Filter public rooms', placeholder: 'filter rooms', autocomplete: 'off', type: 'search' });
+  const directoryList = h('ul', { id: 'directory', class: 'list compact', 'aria-label': 'Public rooms' });
+  const friendsList = h('ul', { id: 'friends', class: 'list', 'aria-label': 'Friends' });
+  const requestsList = h('ul', { id: 'requests', class: 'list', 'aria-label': 'Friend requests' });
+  const friendInput = h('input', { id: 'friend-name', 'aria-label': 'Friend to add', placeholder: 'name or name@server', autocomplete: 'off', maxlength: 1023 });
+  const friendForm = h('form', { id: 'friend-form', class: 'inline-form' }, friendInput, h('button', { type: 'submit', id: 'add-friend' }, 'Add friend'));
+  const devicesList = h('ul', { id: 'devices', class: 'list compact', 'aria-label': 'Signed-in devices' });
+  const devicesBox = h('details', { id: 'devices-box', hidden: true }, h('summary', {}, 'Signed-in devices'), devicesList);
+  const sidebar = h('nav', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' },
+    profile,
+    h('section', {}, h('h2', {}, 'Rooms'), roomsList, roomForm,
+      h('details', { id: 'directory-box', open: true }, h('summary', {}, 'Public rooms'), directoryFilter, directoryList,
+        h('button', { id: 'refresh-directory', class: 'secondary small', onclick: () => client.refreshDirectory().catch(e => client.notify(e.message)) }, 'Refresh list'))),
+    h('section', {}, h('h2', {}, 'Friends'), requestsList, friendsList, friendForm),
+    devicesBox);
 
-    const toggle = (button, panel) => {
-        const open = !panel.classList.contains('open');
-        panel.classList.toggle('open', open);
-        button.setAttribute('aria-expanded', String(open));
-        if (open) {
-            const focusable = panel.querySelector('button, input, a');
-            if (focusable) focusable.focus();
-        }
-    };
-    menu.addEventListener('click', () => toggle(menu, sidebar));
-    membersButton.addEventListener('click', () => toggle(membersButton, members));
-    const closePanels = () => {
-        sidebar.classList.remove('open');
-        members.classList.remove('open');
-        menu.setAttribute('aria-expanded', 'false');
-        membersButton.setAttribute('aria-expanded', 'false');
-    };
-    document.addEventListener('keydown', e => {
-        if (e.key === 'Escape') closePanels();
-    });
+  // ---- conversation ----
+  const title = h('h2', { id: 'chat-title' });
+  const subject = h('p', { id: 'chat-subject', class: 'subject' });
+  const search = h('input', { id: 'search', type: 'search', 'aria-label': 'Search loaded messages', placeholder: 'Search', autocomplete: 'off' });
+  const searchInfo = h('span', { id: 'search-info', class: 'muted small-text', 'aria-live': 'polite' });
+  const leave = h('button', { id: 'leave-room', class: 'secondary', hidden: true }, 'Leave');
+  const earlier = h('button', { id: 'load-earlier', class: 'secondary', hidden: true }, 'Load earlier messages');
+  // The log is the scrolling box; the messages inside are a real list (an <ol> directly under role=log is not).
+  const messageList = h('ol', { class: 'message-list' });
+  const messages = h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': 'Messages' }, messageList);
+  const latest = h('button', { id: 'jump-latest', class: 'jump', hidden: true }, 'Jump to latest ↓');
+  const typing = h('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' });
+  const text = h('textarea', { id: 'composer', 'aria-label': 'Message', 'aria-describedby': 'composer-info', rows: 2,
+    placeholder: coarse ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line' });
+  const composerInfo = h('p', { id: 'composer-info', class: 'composer-info', role: 'status', 'aria-live': 'polite' });
+  const emojiButton = h('button', { type: 'button', id: 'emoji-button', class: 'secondary icon', 'aria-label': 'Insert emoji', 'aria-expanded': 'false', 'aria-controls': 'emoji-picker' }, '☺');
+  const emojiPicker = h('div', { id: 'emoji-picker', class: 'emoji-picker', role: 'group', 'aria-label': 'Emoji', hidden: true },
+    EMOJI.map(e => h('button', { type: 'button', class: 'emoji', 'aria-label': e, 'data-emoji': e }, e)));
+  const attachInput = h('input', { type: 'file', id: 'attach-file', multiple: true, hidden: true });
+  const attach = h('button', { type: 'button', id: 'attach-button', class: 'secondary icon', 'aria-label': 'Attach a file', title: 'Attach a file', hidden: true }, '+');
+  const composer = h('form', { id: 'composer-form', class: 'composer' }, attach, attachInput, emojiButton, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
+  const barText = h('span', { class: 'bar-text' });
+  const composerBar = h('div', { id: 'composer-bar', class: 'composer-bar', hidden: true }, barText,
+    h('button', { type: 'button', class: 'link', id: 'cancel-bar', onclick: () => setMode(null, null) }, 'Cancel'));
+  const empty = h('p', { class: 'empty', id: 'empty' }, 'Pick a room or a friend on the left.');
+  const chat = h('main', { class: 'chat', id: 'chat', 'aria-labelledby': 'chat-title' },
+    h('header', { class: 'chat-header' }, h('div', { class: 'titles' }, title, subject), h('div', { class: 'tools' }, search, searchInfo, leave)),
+    earlier, messages, latest, typing, emojiPicker, composerBar, composer, composerInfo, empty);
+  const membersList = h('ul', { id: 'member-list', class: 'list', 'aria-label': 'People in this room' });
+  const membersTitle = h('h2', { id: 'members-title' }, 'In this room');
+  const contactCard = h('div', { id: 'contact-card', class: 'contact-card', hidden: true });
+  const members = h('aside', { id: 'members', class: 'members', 'aria-labelledby': 'members-title' }, membersTitle, membersList, contactCard);
+  root.replaceChildren(h('div', { class: 'shell' }, top, notice, h('div', { class: 'panes' }, sidebar, chat, members)));
 
-    logout.addEventListener('click', () => {
-        client.logout();
-        loggedOut();
-    });
-    client.addEventListener('notice', e => {
-        notice.textContent = e.detail.text;
-        clearTimeout(notice.timer);
-        notice.timer = setTimeout(() => { notice.textContent = ''; }, 8000);
-    });
-    const report = e => client.notify(e.message || String(e));
+  const active = () => client.conversations.get(client.active) || null;
+  let renderedKey = null;
+  const view = { window: WINDOW, unreadFrom: null, unfolded: new Set(), expanded: new Set(), query: '', replyTo: null, editing: null };
+  // Replying to (XEP-0461) or correcting (XEP-0308) a message: said above the composer, Escape cancels.
+  const setMode = (replyTo, editing) => {
+    view.replyTo = replyTo;
+    if (view.editing && !editing) text.value = '';
+    view.editing = editing;
+    const m = replyTo || editing;
+    composerBar.hidden = !m;
+    barText.textContent = !m ? '' : editing ? 'Editing your message' : `Replying to ${m.nick}: ${m.text.substring(0, 80)}`;
+    if (editing) text.value = editing.text;
+    if (m) text.focus();
+  };
+  // A list is rebuilt only when what it shows changed, so that focus (keyboard users) and element identity
+  // survive unrelated updates such as someone else's presence.
+  const shown = new WeakMap();
+  const update = (list, signature, build) => {
+    const key = JSON.stringify(signature);
+    if (shown.get(list) === key) return false;
+    shown.set(list, key);
+    list.replaceChildren(...build().filter(Boolean));
+    return true;
+  };
 
-    roomForm.addEventListener('submit', e => {
-        e.preventDefault();
-        const name = roomInput.value.trim();
-        if (!name) {
-            roomInput.focus();
-            return;
-        }
-        const create = e.submitter && e.submitter.value === 'create';
-        client.joinRoom(name, { create }).then(() => {
-            roomInput.value = '';
-            closePanels();
-            text.focus();
-        }, report);
-    });
-    friendForm.addEventListener('submit', e => {
-        e.preventDefault();
-        client.addFriend(friendInput.value).then(jid => {
-            friendInput.value = '';
-            client.notify(`friend request sent to ${jid}`);
-        }, report);
-    });
-    composer.addEventListener('submit', e => {
-        e.preventDefault();
-        const c = active();
-        if (!c || !text.value.trim()) return;
-        if (c.kind === 'room' && !c.joined) {
-            client.notify('you are not in this room right now');
-            return;
-        }
-        client.sendMessage(c, text.value);
-        text.value = '';
-    });
-    text.addEventListener('keydown', e => {
-        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-            e.preventDefault();
-            composer.requestSubmit();
-        }
-    });
-    text.addEventListener('input', () => {
-        if (text.value) client.typing(active());
-    });
-    earlier.addEventListener('click', () => {
-        const c = active();
-        if (!c) return;
-        const before = messages.scrollHeight - messages.scrollTop;
-        client.loadHistory(c).then(() => requestAnimationFrame(() => {
-            messages.scrollTop = messages.scrollHeight - before;
-        }), report);
-    });
-    leave.addEventListener('click', () => {
-        const c = active();
-        if (c && c.kind === 'room') client.leaveRoom(c);
-    });
-
-    const select = key => {
-        client.select(key);
-        closePanels();
-        text.focus();
-    };
-
-    function render() {
-        const state = client.connection.status;
-        const labels = { online: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…', disconnected: 'offline' };
-        status.textContent = labels[state] || state;
-        status.dataset.status = state;
-        if (client.connection.jid) document.getElementById('me').textContent = client.me;
-
-        const rooms = [...client.conversations.values()].filter(c => c.kind === 'room');
-        update(roomsList, [client.active, rooms.map(c => [c.jid, c.title, c.joined, c.unread])], () => rooms.map(c =>
-            h('li', { 'data-jid': c.jid, class: c.key === client.active ? 'current' : '' },
-                h('button', { class: 'item', 'aria-current': c.key === client.active ? 'true' : null, onclick: () => select(c.key) },
-                    h('span', { class: 'name' }, '#' + c.title),
-                    c.joined ? null : h('span', { class: 'muted' }, ' (not in)'),
-                    c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
-
-        update(directoryList, [client.directory, [...client.conversations.keys()]], () => client.directory.length === 0
-            ? [h('li', { class: 'muted' }, 'no public rooms')]
-            : client.directory.map(r =>
-            h('li', { 'data-jid': r.jid },
-                h('button', { class: 'item', onclick: () => client.joinRoom(r.jid).then(closePanels, report) },
-                    h('span', { class: 'name' }, '#' + r.name),
-                    client.conversations.has(r.jid) ? h('span', { class: 'muted' }, ' (joined)') : null))));
-
-        update(requestsList, [...client.requests], () => [...client.requests].map(jid =>
-            h('li', { class: 'request', 'data-jid': jid },
-                h('span', {}, `${jid} wants to be friends`),
-                h('span', { class: 'actions' },
-                    h('button', { class: 'accept', onclick: () => client.acceptFriend(jid) }, 'Accept'),
-                    h('button', { class: 'deny secondary', onclick: () => client.denyFriend(jid) }, 'Deny')))));
-
-        const contacts = [...client.roster.values()].sort((a, b) => a.name.localeCompare(b.name));
-        const unreadOf = jid => (client.conversations.get(jid) || {}).unread || 0;
-        update(friendsList, [client.active, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
-            () => contacts.length === 0 ? [h('li', { class: 'muted' }, 'no friends yet')] : contacts.map(entry => {
-            const show = ChatClient.show(entry);
-            const c = client.conversations.get(entry.jid);
-            const pending = entry.ask || entry.subscription === 'none' || entry.subscription === 'from';
-            return h('li', { 'data-jid': entry.jid, 'data-show': show, class: entry.jid === client.active ? 'current' : '' },
-                h('button', { class: 'item', 'aria-current': entry.jid === client.active ? 'true' : null, onclick: () => { client.openChat(entry.jid); select(entry.jid); } },
-                    h('span', { class: `dot ${show}`, 'aria-hidden': 'true' }),
-                    h('span', { class: 'name' }, entry.name),
-                    h('span', { class: 'presence' }, pending ? (entry.ask ? 'request sent' : 'not a friend yet') : SHOW_LABEL[show] || show),
-                    c && c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null));
-        }));
-
-        const c = active();
-        chat.dataset.kind = c ? c.kind : '';
-        empty.hidden = !!c;
-        composer.hidden = !c;
-        leave.hidden = !c || c.kind !== 'room';
-        membersButton.hidden = !c || c.kind !== 'room';
-        members.hidden = !c || c.kind !== 'room';
-        if (!c) {
-            title.textContent = 'Parley';
-            subject.textContent = '';
-            update(messages, null, () => []);
-            typing.textContent = '';
-            earlier.hidden = true;
-            renderedKey = null;
-            return;
-        }
-        c.unread = 0;
-        title.textContent = c.kind === 'room' ? '#' + c.title : c.title;
-        subject.textContent = c.kind === 'room' ? c.subject || '' : c.jid;
-        earlier.hidden = !c.hasMam || c.complete;
-        earlier.disabled = c.loadingEarlier;
-        earlier.textContent = c.loadingEarlier ? 'Loading…' : 'Load earlier messages';
-
-        const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-        const last = c.messages[c.messages.length - 1];
-        update(messages, [c.key, c.messages.length, c.messages[0] && c.messages[0].id, last && last.id], () => c.messages.map(m => message(m)));
-        if (renderedKey !== c.key || atBottom) messages.scrollTop = messages.scrollHeight;
-        renderedKey = c.key;
-
-        const typers = [...c.typing.keys()];
-        typing.textContent = typers.length === 0 ? '' : `${typers.join(', ')} ${typers.length === 1 ? 'is' : 'are'} typing…`;
-
-        if (c.kind === 'room') {
-            const order = { moderator: 0, participant: 1, visitor: 2 };
-            const list = [...c.members.values()].sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.nick.localeCompare(b.nick));
-            update(membersList, [c.key, list.map(m => [m.nick, m.role, m.affiliation, m.show, m.self])], () => list.map(m =>
-                h('li', { 'data-nick': m.nick, 'data-role': m.role, 'data-show': m.show, class: m.self ? 'self' : '' },
-                    h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' }),
-                    h('span', { class: 'name' }, m.nick + (m.self ? ' (you)' : '')),
-                    h('span', { class: 'role' }, m.affiliation === 'owner' ? 'owner' : m.role === 'moderator' ? 'moderator' : m.role === 'visitor' ? 'visitor' : ''),
-                    h('span', { class: 'visually-hidden' }, `, ${SHOW_LABEL[m.show] || m.show}`))));
-        }
+  // ---- panels (phone width) ----
+  const toggle = (button, panel) => {
+    const open = !panel.classList.contains('open');
+    panel.classList.toggle('open', open);
+    button.setAttribute('aria-expanded', String(open));
+    if (open) {
+      const focusable = panel.querySelector('button, input, a');
+      if (focusable) focusable.focus();
     }
-
-    function message(m) {
-        const time = m.time instanceof Date && !Number.isNaN(m.time.getTime()) ? m.time : new Date();
-        const stamp = h('time', { datetime: time.toISOString(), title: time.toLocaleString() },
-            time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
-        if (m.kind !== 'message') {
-            return h('li', { class: `notice ${m.kind}` }, stamp, ' ', h('span', { class: 'text' }, m.text));
-        }
-        const body = h('span', { class: 'text' });
-        appendText(body, m.text);
-        return h('li', { class: m.mine ? 'message mine' : 'message', 'data-from': m.nick },
-            stamp, ' ', h('span', { class: 'nick' }, m.nick), ' ', body);
+  };
+  menu.addEventListener('click', () => toggle(menu, sidebar));
+  membersButton.addEventListener('click', () => toggle(membersButton, members));
+  const closePanels = () => {
+    sidebar.classList.remove('open');
+    members.classList.remove('open');
+    menu.setAttribute('aria-expanded', 'false');
+    membersButton.setAttribute('aria-expanded', 'false');
+  };
+  // A tap outside an open drawer closes it.
+  chat.addEventListener('pointerdown', () => {
+    if (sidebar.classList.contains('open') || members.classList.contains('open')) closePanels();
+  });
+  document.addEventListener('keydown', e => {
+    if (e.key === 'Escape') {
+      closePanels();
+      emojiPicker.hidden = true;
+      emojiButton.setAttribute('aria-expanded', 'false');
     }
+  });
+  // Phone: the browser's back button goes from a conversation back to the list.
+  const narrow = () => matchMedia('(max-width: 760px)').matches;
+  window.addEventListener('popstate', () => {
+    if (narrow() && !sidebar.classList.contains('open')) toggle(menu, sidebar);
+  });
 
-    let scheduled = false;
-    client.addEventListener('change', () => {
-        if (scheduled) return;
-        scheduled = true;
-        requestAnimationFrame(() => {
-            scheduled = false;
-            render();
-        });
-    });
-    render();
+  // ---- top bar ----
+  logout.addEventListener('click', async () => {
+    logout.disabled = true;
+    await client.logout();
+    loggedOut();
+  });
+  const renderToggles = () => {
+    sound.textContent = notifier.muted ? 'Sound off' : 'Sound on';
+    sound.setAttribute('aria-pressed', String(!notifier.muted));
+    const p = notifier.permission;
+    alerts.hidden = p === 'unsupported';
+    alerts.textContent = p === 'granted' ? 'Alerts on' : p === 'denied' ? 'Alerts blocked' : 'Enable alerts';
+    alerts.disabled = p !== 'default';
+  };
+  sound.addEventListener('click', () => {
+    notifier.setMuted(!notifier.muted);
+    renderToggles();
+  });
+  alerts.addEventListener('click', () => notifier.ask().then(renderToggles));
+  renderToggles();
+
+  client.addEventListener('notice', e => {
+    notice.textContent = e.detail.text;
+    clearTimeout(notice.timer);
+    notice.timer = setTimeout(() => { notice.textContent = ''; }, 8000);
+  });
+  // Connection trouble is said in words, with what happens next.
+  client.connection.addEventListener('status', e => {
+    const { status: s, error, delay } = e.detail;
+    if (s === 'reconnecting') {
+      notice.textContent = `Connection lost${error ? ` (${error.message})` : ''}. Reconnecting in ${Math.ceil((delay || 0) / 1000)} s…`;
+      clearTimeout(notice.timer);
+    } else if (s === 'online' && notice.textContent.startsWith('Connection lost')) {
+      notice.textContent = '';
+    } else if (s === 'disconnected' && error && !client.connection.userClosed) {
+      if (error.kind === 'token' || error.kind === 'auth') {
+        loggedOut(capitalize(error.message));
+        return;
+      }
+      clearTimeout(notice.timer);
+      notice.textContent = `Disconnected: ${error.message}. Reload the page to connect again.`;
+    }
+  });
+  const report = e => client.notify(e.message || String(e));
+
+  // ---- profile ----
+  try {
+    const saved = JSON.parse(client.store && client.store.get('presence') || 'null');
+    if (saved) {
+      client.myPresence = saved;
+      presenceSelect.value = saved.show;
+      statusInput.value = saved.status || '';
+    }
+  } catch (e) { /* none saved */ }
+  presenceSelect.addEventListener('change', () => client.setPresence(presenceSelect.value, statusInput.value.trim()));
+  profile.addEventListener('submit', e => {
+    e.preventDefault();
+    client.setPresence(presenceSelect.value, statusInput.value.trim());
+    statusInput.blur();
+  });
+
+  // ---- rooms and friends ----
+  const slug = name => name.trim().toLowerCase().replace(/\s+/g, '-').replace(/[^\p{L}\p{N}._-]/gu, '').replace(/^[-.]+|[-.]+$/g, '');
+  roomInput.addEventListener('input', () => {
+    const s = slug(roomInput.value);
+    roomHint.textContent = roomInput.value.trim() && s !== roomInput.value.trim()
+      ? `Will be #${s || '…'} (letters, digits and dashes).` : 'Letters, digits and dashes; spaces become dashes.';
+  });
+  roomForm.addEventListener('submit', e => {
+    e.preventDefault();
+    const name = roomInput.value.includes('@') ? roomInput.value.trim() : slug(roomInput.value);
+    if (!name) {
+      roomInput.focus();
+      return;
+    }
+    const create = e.submitter && e.submitter.value === 'create';
+    client.joinRoom(name, { create }).then(() => {
+      roomInput.value = '';
+      closePanels();
+      text.focus();
+    }, report);
+  });
+  directoryFilter.addEventListener('input', () => render());
+  friendForm.addEventListener('submit', e => {
+    e.preventDefault();
+    client.addFriend(friendInput.value).then(jid => {
+      friendInput.value = '';
+      client.notify(`friend request sent to ${jid}`);
+    }, report);
+  });
+  // The directory follows rooms being created and emptied while the page is open.
+  const directoryTimer = setInterval(() => {
+    if (client.connection.status === 'online' && !document.hidden) client.refreshDirectory().catch(() => {});
+  }, 30000);
+  client.connection.addEventListener('status', e => {
+    if (e.detail.status === 'disconnected' && client.connection.userClosed) clearInterval(directoryTimer);
+  });
+
+  // ---- composer ----
+  const limit = () => client.connection.options.maxStanzaBytes || 0;
+  const showComposerInfo = (message = '', error = false) => {
+    composerInfo.textContent = message;
+    composerInfo.classList.toggle('error', error);
+  };
+  const measure = () => {
+    const max = limit();
+    if (!max) return;
+    const bytes = new TextEncoder().encode(text.value).length;
+    // Shown from 80 % of the limit, so a long paste is never cut or refused without warning.
+    if (bytes > max * 0.8) showComposerInfo(`${formatBytes(bytes)} of at most ${formatBytes(max)} per message`, bytes > max * 0.98);
+    else if (composerInfo.dataset.kind !== 'mention') showComposerInfo('');
+  };
+  composer.addEventListener('submit', e => {
+    e.preventDefault();
+    const c = active();
+    if (!c || !text.value.trim()) return;
+    if (c.kind === 'room' && !c.joined) {
+      showComposerInfo('You are not in this room right now; your text is kept until you are.', true);
+      return;
+    }
+    try {
+      client.sendMessage(c, text.value, { replyTo: view.replyTo, correct: view.editing });
+      view.editing = null;
+      setMode(null, null);
+    } catch (err) {
+      // Too large (or not connected at all): the text stays in the composer.
+      showComposerInfo(err.message, true);
+      return;
+    }
+    text.value = '';
+    showComposerInfo('');
+    stickToBottom = true;
+    // A sensible moment to offer desktop notifications: the user is taking part, with a click/keypress.
+    if (notifier.permission === 'default' && !client.store?.get('asked-notifications')) {
+      client.store?.set('asked-notifications', '1');
+      notifier.ask().then(renderToggles);
+    }
+  });
+  text.addEventListener('keydown', e => {
+    if (e.key === 'ArrowUp' && !text.value && active()) {
+      const last = client.lastOwn(active());
+      if (last) {
+        e.preventDefault();
+        setMode(null, last);
+      }
+      return;
+    }
+    if (e.key === 'Escape' && (view.replyTo || view.editing)) {
+      setMode(null, null);
+      return;
+    }
+    if (e.key === 'Tab' && !e.shiftKey && completeMention()) {
+      e.preventDefault();
+      return;
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !coarse) {
+      e.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  text.addEventListener('input', () => {
+    if (text.value) client.typing(active());
+    measure();
+    suggestMention();
+  });
+  // @-mention completion from the room's members: Tab completes the word before the cursor.
+  const mentionCandidates = () => {
+    const c = active();
+    const before = text.value.substring(0, text.selectionStart);
+    const m = before.match(/(^|\s)@?([\p{L}\p{N}._-]{1,})$/u);
+    if (!c || c.kind !== 'room' || !m || (!before.endsWith('@' + m[2]) && m[2].length < 2)) return null;
+    const prefix = m[2].toLowerCase();
+    const nicks = [...c.members.keys()].filter(n => n !== c.nick && n.toLowerCase().startsWith(prefix));
+    return nicks.length ? { nicks, start: before.length - m[2].length - (before.endsWith('@' + m[2]) ? 1 : 0) } : null;
+  };
+  const suggestMention = () => {
+    const found = mentionCandidates();
+    if (found && text.value.substring(found.start).startsWith('@')) {
+      composerInfo.dataset.kind = 'mention';
+      showComposerInfo(`Tab: ${found.nicks.slice(0, 5).map(n => '@' + n).join(', ')}`);
+    } else if (composerInfo.dataset.kind === 'mention') {
+      delete composerInfo.dataset.kind;
+      showComposerInfo('');
+    }
+  };
+  const completeMention = () => {
+    const found = mentionCandidates();
+    if (!found) return false;
+    const nick = found.nicks[0];
+    const after = text.value.substring(text.selectionStart);
+    text.value = text.value.substring(0, found.start) + '@' + nick + ' ' + after;
+    const pos = found.start + nick.length + 2;
+    text.setSelectionRange(pos, pos);
+    delete composerInfo.dataset.kind;
+    showComposerInfo('');
+    return true;
+  };
+  emojiButton.addEventListener('click', () => {
+    emojiPicker.hidden = !emojiPicker.hidden;
+    emojiButton.setAttribute('aria-expanded', String(!emojiPicker.hidden));
+    if (!emojiPicker.hidden) emojiPicker.querySelector('button').focus();
+  });
+  emojiPicker.addEventListener('click', e => {
+    const emoji = e.target.closest('[data-emoji]');
+    if (!emoji) return;
+    const at = text.selectionStart ?? text.value.length;
+    text.value = text.value.substring(0, at) + emoji.dataset.emoji + text.value.substring(text.selectionEnd ?? at);
+    emojiPicker.hidden = true;
+    emojiButton.setAttribute('aria-expanded', 'false');
     text.focus();
+    text.setSelectionRange(at + emoji.dataset.emoji.length, at + emoji.dataset.emoji.length);
+  });
+
+  // ---- files: attach, drop or paste (XEP-0363, when the server has an upload service) ----
+  const send = files => {
+    const c = active();
+    if (!c || !client.upload) return;
+    for (const file of [...files].slice(0, 10)) {
+      client.uploadFile(c, file, p => showComposerInfo(`Uploading ${file.name}… ${Math.round(p * 100)} %`))
+        .then(() => showComposerInfo(''), e => showComposerInfo(e.message, true));
+    }
+  };
+  attach.addEventListener('click', () => attachInput.click());
+  attachInput.addEventListener('change', () => {
+    send(attachInput.files);
+    attachInput.value = '';
+  });
+  chat.addEventListener('dragover', e => {
+    if (client.upload && e.dataTransfer.types.includes('Files')) e.preventDefault();
+  });
+  chat.addEventListener('drop', e => {
+    if (!client.upload || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    send(e.dataTransfer.files);
+  });
+  text.addEventListener('paste', e => {
+    if (client.upload && e.clipboardData.files.length) {
+      e.preventDefault();
+      send(e.clipboardData.files);
+    }
+  });
+
+  // ---- message list ----
+  let stickToBottom = true;
+  messages.addEventListener('scroll', () => {
+    stickToBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    latest.hidden = stickToBottom;
+  }, { passive: true });
+  // A narrower window re-wraps the messages: stay at the newest one if we were there.
+  new ResizeObserver(() => {
+    if (stickToBottom) messages.scrollTop = messages.scrollHeight;
+    text.placeholder = coarse || narrow() ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line';
+  }).observe(messages);
+  latest.addEventListener('click', () => {
+    messages.scrollTop = messages.scrollHeight;
+    stickToBottom = true;
+    latest.hidden = true;
+    messages.focus();
+  });
+  messages.addEventListener('click', e => {
+    const button = e.target.closest('button[data-action]');
+    if (!button) return;
+    const c = active();
+    const li = button.closest('li');
+    const id = li && li.dataset.id;
+    const action = button.dataset.action;
+    if (action === 'more') {
+      const before = messages.scrollHeight - messages.scrollTop;
+      view.window += WINDOW;
+      render();
+      messages.scrollTop = messages.scrollHeight - before;
+    } else if (action === 'unfold' && id) {
+      view.unfolded.has(id) ? view.unfolded.delete(id) : view.unfolded.add(id);
+      render();
+    } else if (action === 'expand' && id) {
+      view.expanded.has(id) ? view.expanded.delete(id) : view.expanded.add(id);
+      render();
+    } else if (c && id && ['react', 'reply', 'edit', 'delete', 'moderate'].includes(action)) {
+      const m = c.messages.find(x => x.id === id);
+      if (!m) return;
+      try {
+        if (action === 'react') client.react(c, m, button.dataset.emoji);
+        else if (action === 'reply') setMode(m, null);
+        else if (action === 'edit') setMode(null, m);
+        else if (action === 'delete' && confirm('Delete this message for everyone?')) client.retract(c, m);
+        else if (action === 'moderate' && confirm(`Remove ${m.nick}'s message for everyone?`)) client.moderate(c, m).catch(report);
+      } catch (err) {
+        report(err);
+      }
+    } else if (action === 'retry' && c && id) {
+      const m = c.messages.find(x => x.id === id);
+      if (m) {
+        try {
+          client.retry(c, m);
+        } catch (err) {
+          showComposerInfo(err.message, true);
+        }
+      }
+    }
+  });
+  search.addEventListener('input', () => {
+    view.query = search.value.trim().toLowerCase();
+    render();
+  });
+  earlier.addEventListener('click', () => {
+    const c = active();
+    if (!c) return;
+    const before = messages.scrollHeight - messages.scrollTop;
+    client.loadHistory(c).then(() => requestAnimationFrame(() => {
+      view.window += 30;
+      render();
+      messages.scrollTop = messages.scrollHeight - before;
+    }), report);
+  });
+  leave.addEventListener('click', () => {
+    const c = active();
+    if (c && c.kind === 'room') client.leaveRoom(c);
+  });
+
+  const select = key => {
+    const wasNarrowList = narrow();
+    client.select(key);
+    closePanels();
+    text.focus();
+    if (wasNarrowList) history.pushState({ conversation: key }, '');
+  };
+
+  function render() {
+    const state = client.connection.status;
+    const labels = { online: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…', disconnected: 'offline' };
+    status.textContent = labels[state] || state;
+    status.dataset.status = state;
+    if (client.connection.jid) document.getElementById('me').textContent = client.me;
+    const online = state === 'online';
+    const mine = client.avatarOf(client.connection.jid ? client.me : null);
+    if (pictureButton.dataset.rev !== String(client.avatarRev)) {
+      pictureButton.dataset.rev = String(client.avatarRev);
+      pictureButton.replaceChildren(avatar(client.username, 'large', mine));
+    }
+
+    const rooms = [...client.conversations.values()].filter(c => c.kind === 'room');
+    update(roomsList, [client.active, rooms.map(c => [c.jid, c.title, c.joined, c.unread])], () => rooms.map(c =>
+      h('li', { 'data-jid': c.jid, class: c.key === client.active ? 'current' : '' },
+        h('button', { class: 'item', 'aria-current': c.key === client.active ? 'true' : null, onclick: () => select(c.key) },
+          h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'),
+          h('span', { class: 'name' }, c.title),
+          c.joined ? null : h('span', { class: 'muted' }, ' (not in)'),
+          c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
+
+    const filter = directoryFilter.value.trim().toLowerCase();
+    const dir = client.directory.filter(r => !filter || r.name.toLowerCase().includes(filter) || r.description.toLowerCase().includes(filter));
+    update(directoryList, [dir, filter, [...client.conversations.keys()]], () => dir.length === 0
+      ? [h('li', { class: 'muted' }, filter ? 'no room matches' : 'no public rooms')]
+      : dir.map(r =>
+      h('li', { 'data-jid': r.jid },
+        h('button', { class: 'item room-entry', onclick: () => client.joinRoom(r.jid).then(c => { closePanels(); select(c.key); }, report) },
+          h('span', { class: 'name' }, '#' + r.name),
+          r.occupants !== null && r.occupants !== undefined ? h('span', { class: 'count' }, `${r.occupants} ${r.occupants === 1 ? 'person' : 'people'}`) : null,
+          client.conversations.has(r.jid) ? h('span', { class: 'muted' }, ' (joined)') : null,
+          r.description ? h('span', { class: 'description' }, r.description) : null))));
+
+    update(requestsList, [...client.requests], () => [...client.requests].map(jid =>
+      h('li', { class: 'request', 'data-jid': jid },
+        h('span', {}, `${jid} wants to be friends`),
+        h('span', { class: 'actions' },
+          h('button', { class: 'accept', onclick: () => client.acceptFriend(jid) }, 'Accept'),
+          h('button', { class: 'deny secondary', onclick: () => client.denyFriend(jid) }, 'Deny')))));
+
+    // 1:1 chats with people who are not (yet) friends are listed too, so an incoming message is never hidden.
+    const strangers = [...client.conversations.values()].filter(c => c.kind === 'chat' && !client.roster.has(c.jid))
+      .map(c => ({ jid: c.jid, name: c.title, subscription: 'none', ask: false, presence: new Map() }));
+    const contacts = [...client.roster.values(), ...strangers].sort((a, b) => a.name.localeCompare(b.name));
+    const unreadOf = jid => (client.conversations.get(jid) || {}).unread || 0;
+    update(friendsList, [client.active, client.avatarRev, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
+      () => contacts.length === 0 ? [h('li', { class: 'muted' }, 'no friends yet')] : contacts.map(entry => {
+      const show = ChatClient.show(entry);
+      const c = client.conversations.get(entry.jid);
+      const pending = entry.ask || entry.subscription === 'none' || entry.subscription === 'from';
+      return h('li', { 'data-jid': entry.jid, 'data-show': show, class: entry.jid === client.active ? 'current' : '' },
+        h('button', { class: 'item', 'aria-current': entry.jid === client.active ? 'true' : null, onclick: () => { client.openChat(entry.jid); select(entry.jid); } },
+          h('span', { class: 'with-dot' }, avatar(entry.name, 'small', client.avatarOf(entry.jid)), h('span', { class: `dot ${show}`, 'aria-hidden': 'true' })),
+          h('span', { class: 'name' }, entry.name),
+          h('span', { class: 'presence' }, pending ? (entry.ask ? 'request sent' : 'not a friend yet') : SHOW_LABEL[show] || show),
+          c && c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null));
+    }));
+
+    devicesBox.hidden = !client.serverFeatures.has('urn:parley:device-tokens:0');
+    update(devicesList, client.devices.map(d => [d.id, d.name, d.current, d.lastUsed.getTime()]), () => client.devices.length === 0
+      ? [h('li', { class: 'muted' }, 'no saved sign-ins')]
+      : client.devices.map(d => h('li', { 'data-id': d.id },
+        h('span', { class: 'name', title: `last used ${d.lastUsed.toLocaleString()}` }, d.name + (d.current ? ' (this browser)' : '')),
+        d.current ? null : h('button', { class: 'secondary small', onclick: () => client.revokeDevice(d.id).catch(report) }, 'Sign out'))));
+
+    const c = active();
+    chat.dataset.kind = c ? c.kind : '';
+    empty.hidden = !!c;
+    composer.hidden = !c;
+    attach.hidden = !client.upload;
+    leave.hidden = !c || c.kind !== 'room';
+    search.hidden = !c;
+    membersButton.hidden = !c;
+    membersButton.textContent = c && c.kind === 'chat' ? 'Contact' : 'People';
+    members.hidden = !c;
+    if (!c) {
+      title.textContent = 'Parley';
+      subject.textContent = '';
+      update(messageList, null, () => []);
+      typing.textContent = '';
+      earlier.hidden = true;
+      latest.hidden = true;
+      renderedKey = null;
+      return;
+    }
+    if (renderedKey !== c.key) {
+      // A conversation just opened: remember where the unread part starts (the "new messages" line).
+      view.window = WINDOW;
+      view.unreadFrom = c.unread > 0 ? c.messages[Math.max(0, c.messages.length - c.unread)]?.id : null;
+      view.query = '';
+      search.value = '';
+      stickToBottom = true;
+      if (renderedKey !== null) setMode(null, null);
+    }
+    c.unread = 0;
+    if (!document.hidden) client.markDisplayed(c);
+    title.textContent = c.kind === 'room' ? '#' + c.title : c.title;
+    subject.textContent = c.kind === 'room' ? c.subject || '' : c.jid;
+    earlier.hidden = !c.hasMam || c.complete;
+    earlier.disabled = c.loadingEarlier || !online;
+    earlier.textContent = c.loadingEarlier ? 'Loading…' : 'Load earlier messages';
+
+    let list = c.messages;
+    if (view.query) list = list.filter(m => m.kind === 'message' && m.text.toLowerCase().includes(view.query));
+    searchInfo.textContent = view.query ? `${list.length} found` : '';
+    const from = Math.max(0, list.length - view.window);
+    const windowed = list.slice(from);
+    const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
+      windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
+      c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : '', c.seenId, client.avatarRev];
+    const rebuilt = update(messageList, signature, () => renderMessages(c, windowed, from));
+    if (rebuilt && (renderedKey !== c.key || stickToBottom)) messages.scrollTop = messages.scrollHeight;
+    latest.hidden = stickToBottom;
+    renderedKey = c.key;
+
+    const typers = [...c.typing.keys()];
+    typing.textContent = typers.length === 0 ? '' : `${typers.join(', ')} ${typers.length === 1 ? 'is' : 'are'} typing…`;
+
+    contactCard.hidden = c.kind !== 'chat';
+    membersList.hidden = c.kind !== 'room';
+    membersTitle.textContent = c.kind === 'room' ? 'In this room' : 'Contact';
+    if (c.kind === 'room') {
+      const order = { moderator: 0, participant: 1, visitor: 2 };
+      // Offline, nobody is known to be in the room: the list is emptied rather than shown stale.
+      const people = online ? [...c.members.values()].sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.nick.localeCompare(b.nick)) : [];
+      update(membersList, [c.key, online, client.avatarRev, people.map(m => [m.nick, m.role, m.affiliation, m.show, m.status, m.self])], () => !online
+        ? [h('li', { class: 'muted' }, 'offline — the list returns once reconnected')]
+        : people.map(m =>
+        h('li', { 'data-nick': m.nick, 'data-role': m.role, 'data-show': m.show, class: m.self ? 'self' : '', title: m.status || null },
+          h('span', { class: 'with-dot' }, avatar(m.nick, 'small', client.avatarOf(m.jid)), h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' })),
+          h('span', { class: 'name' }, m.nick + (m.self ? ' (you)' : '')),
+          h('span', { class: 'role' }, m.affiliation === 'owner' ? 'owner' : m.role === 'moderator' ? 'moderator' : m.role === 'visitor' ? 'visitor' : ''),
+          h('span', { class: 'visually-hidden' }, `, ${SHOW_LABEL[m.show] || m.show}`))));
+    } else {
+      const entry = client.roster.get(c.jid);
+      const show = entry ? ChatClient.show(entry) : 'offline';
+      update(contactCard, [c.jid, show, entry && entry.status, entry && entry.name, client.avatarRev], () => [
+        avatar(entry ? entry.name : c.title, 'huge', client.avatarOf(c.jid)),
+        h('p', { class: 'contact-name' }, entry ? entry.name : c.title),
+        h('p', { class: 'muted' }, c.jid),
+        h('p', { class: 'contact-presence' }, h('span', { class: `dot ${show}`, 'aria-hidden': 'true' }), ' ', SHOW_LABEL[show] || show),
+        entry && entry.status ? h('p', { class: 'contact-status' }, entry.status) : null,
+      ]);
+    }
+  }
+
+  function renderMessages(c, list, hiddenBefore) {
+    const out = [];
+    if (hiddenBefore > 0) {
+      out.push(h('li', { class: 'window-more' }, h('button', { class: 'secondary small', 'data-action': 'more' },
+        `Show ${Math.min(WINDOW, hiddenBefore)} earlier messages (${hiddenBefore} not shown)`)));
+    }
+    let previous = null;
+    let day = null;
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
+      const time = validTime(m.time);
+      if (dayOf(time) !== day) {
+        day = dayOf(time);
+        out.push(h('li', { class: 'day' }, h('span', {}, dayLabel(time))));
+        previous = null;
+      }
+      if (m.id === view.unreadFrom) {
+        out.push(h('li', { class: 'unread-line' }, h('span', {}, 'New messages')));
+        previous = null;
+      }
+      // Three or more joins/leaves in a row become one line that can be expanded.
+      if (m.presence) {
+        let j = i;
+        while (j < list.length && list[j].presence && dayOf(validTime(list[j].time)) === day) j++;
+        if (j - i >= 3) {
+          out.push(presenceRun(list.slice(i, j)));
+          i = j - 1;
+          previous = null;
+          continue;
+        }
+      }
+      if (m.kind !== 'message') {
+        out.push(h('li', { class: `notice ${m.kind}`, 'data-id': m.id }, stamp(time), ' ', h('span', { class: 'text' }, m.text)));
+        previous = null;
+        continue;
+      }
+      const grouped = previous && previous.nick === m.nick && previous.mine === m.mine && time - validTime(previous.time) < GROUP_MS;
+      out.push(message(c, m, time, grouped));
+      previous = m;
+    }
+    return out;
+  }
+
+  function presenceRun(run) {
+    const first = run[0];
+    const joined = new Set(run.filter(m => m.presence === 'joined').map(m => m.who));
+    const left = new Set(run.filter(m => m.presence === 'left').map(m => m.who));
+    const parts = [];
+    if (joined.size) parts.push(`${joined.size} ${joined.size === 1 ? 'person' : 'people'} joined`);
+    if (left.size) parts.push(`${left.size} left`);
+    const open = view.expanded.has(first.id);
+    return h('li', { class: 'notice collapsed', 'data-id': first.id },
+      h('button', { class: 'link', 'data-action': 'expand', 'aria-expanded': String(open) }, parts.join(', ')),
+      open ? h('span', { class: 'run' }, run.map(m => h('span', { class: 'line' }, stamp(validTime(m.time)), ' ', m.text))) : null,
+      h('span', { class: 'visually-hidden' }, run.map(m => m.text).join('; ')));
+  }
+
+  function message(c, m, time, grouped) {
+    const body = h('div', { class: m.retracted ? 'text retracted' : 'text' });
+    if (m.retracted) body.textContent = m.retracted;
+    else if (m.file) body.append(fileView(m.file));
+    else appendStyled(body, m.text);
+    const long = m.text.length > FOLD_CHARS || m.text.split('\n').length > FOLD_LINES;
+    const folded = long && !view.unfolded.has(m.id);
+    const classes = ['message', m.mine ? 'mine' : '', grouped ? 'grouped' : '', m.mention ? 'mention' : '',
+      m.pending ? 'pending' : '', m.failed ? 'failed' : '', folded ? 'folded' : ''].filter(Boolean).join(' ');
+    const me = c.kind === 'room' ? c.nick : client.me;
+    const ref = client.refOf(c, m);
+    const self = c.kind === 'room' ? c.members.get(c.nick) : null;
+    const canModerate = c.kind === 'room' && !m.mine && ref && self && self.role === 'moderator' && c.features && c.features.has('urn:xmpp:message-moderate:1');
+    const actions = m.retracted || m.pending || m.failed || !ref ? null : h('span', { class: 'actions', role: 'group', 'aria-label': `Actions for ${m.nick}'s message` },
+      QUICK.map(e => h('button', { class: 'act', 'data-action': 'react', 'data-emoji': e, 'aria-label': `React with ${e}` }, e)),
+      h('button', { class: 'act', 'data-action': 'reply' }, 'Reply'),
+      m.mine && client.lastOwn(c) === m ? h('button', { class: 'act', 'data-action': 'edit' }, 'Edit') : null,
+      m.mine ? h('button', { class: 'act', 'data-action': 'delete' }, 'Delete') : null,
+      canModerate ? h('button', { class: 'act', 'data-action': 'moderate' }, 'Remove') : null);
+    const target = m.replyTo && client.target(c, m.replyTo.id);
+    const quote = m.replyTo ? h('blockquote', { class: 'reply-quote' },
+      target ? h('span', { class: 'reply-nick' }, target.nick + ' ') : null,
+      (target && !target.retracted ? target.text : m.replyTo.quote || '').substring(0, 200)) : null;
+    const reactions = m.reactions && m.reactions.size ? h('div', { class: 'reactions' }, [...m.reactions].map(([emoji, who]) =>
+      h('button', { class: who.has(me) ? 'chip mine' : 'chip', 'data-action': 'react', 'data-emoji': emoji, 'aria-pressed': String(who.has(me)),
+        title: [...who].join(', '), 'aria-label': `${emoji} ${who.size}: ${[...who].join(', ')}` }, `${emoji} ${who.size}`))) : null;
+    return h('li', { class: classes, 'data-from': m.nick, 'data-id': m.id },
+      grouped ? h('span', { class: 'gutter' }, stamp(time, true)) : avatar(m.nick, '', client.avatarOf(senderJid(c, m, client.me))),
+      h('div', { class: 'content' },
+        grouped ? null : h('div', { class: 'meta' }, h('span', { class: 'nick' }, m.nick), ' ', stamp(time)),
+        quote,
+        body,
+        m.edited && !m.retracted ? h('span', { class: 'edited' }, '(edited)') : null,
+        long ? h('button', { class: 'link', 'data-action': 'unfold', 'aria-expanded': String(!folded) }, folded ? 'Show more' : 'Show less') : null,
+        reactions,
+        m.pending ? h('span', { class: 'state' }, 'sending…') : null,
+        m.id === c.seenId ? h('span', { class: 'state seen' }, 'Seen') : null,
+        m.failed ? h('span', { class: 'state failed-note', role: 'alert' }, `Not sent: ${m.failed}. `,
+          h('button', { class: 'link', 'data-action': 'retry' }, 'Retry')) : null),
+      actions);
+  }
+
+  let scheduled = false;
+  client.addEventListener('change', () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(() => {
+      scheduled = false;
+      render();
+    });
+  });
+  // Relative times ("5 min ago") move on.
+  setInterval(() => {
+    if (!document.hidden) {
+      for (const t of messages.querySelectorAll('time[data-relative]')) t.textContent = relative(new Date(t.getAttribute('datetime')));
+    }
+  }, 60000);
+  render();
+  text.focus();
+}
+
+/** A shared file: images inline (sized, lazy), anything else as a download card. */
+function fileView(url) {
+  const name = decodeURIComponent(url.split('/').pop().split('?')[0]) || 'file';
+  if (/\.(png|jpe?g|gif|webp|avif)$/i.test(name)) {
+    return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' },
+      h('img', { src: url, alt: name, loading: 'lazy', class: 'preview' }));
+  }
+  return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', download: name, class: 'file-card' }, h('span', { 'aria-hidden': 'true' }, '📄 '), name);
+}
+
+/** The bare JID behind a message, where known (rooms show real JIDs only to those allowed to see them). */
+function senderJid(c, m, me) {
+  if (c.kind !== 'room') return m.mine ? me : c.jid;
+  const member = c.members.get(m.nick);
+  return member ? member.jid : null;
+}
+
+function validTime(t) {
+  return t instanceof Date && !Number.isNaN(t.getTime()) ? t : new Date();
+}
+
+function dayOf(t) {
+  return `${t.getFullYear()}-${t.getMonth()}-${t.getDate()}`;
+}
+
+function dayLabel(t) {
+  const today = new Date();
+  const yesterday = new Date(today.getTime() - 86400000);
+  if (dayOf(t) === dayOf(today)) return 'Today';
+  if (dayOf(t) === dayOf(yesterday)) return 'Yesterday';
+  return DAY.format(t);
+}
+
+/** The clock time, or "just now" / "5 min ago" within the hour; the full date and time on hover. */
+// Formatters are made once: creating one per message costs more than the rest of its rendering.
+const FULL = new Intl.DateTimeFormat([], { dateStyle: 'full', timeStyle: 'short' });
+const CLOCK = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+const DAY = new Intl.DateTimeFormat([], { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+
+function stamp(time, short = false) {
+  const recent = Date.now() - time.getTime() < 3600000 && !short;
+  return h('time', { datetime: time.toISOString(), title: FULL.format(time), 'data-relative': recent ? '' : null },
+    recent ? relative(time) : CLOCK.format(time));
+}
+
+function relative(time) {
+  const minutes = Math.floor((Date.now() - time.getTime()) / 60000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  return CLOCK.format(time);
+}
+
+function capitalize(s) {
+  return s ? s[0].toUpperCase() + s.substring(1) + (/[.!?]$/.test(s) ? '' : '.') : s;
 }

@@ -62,6 +62,8 @@ import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.sasl.SaslMechanisms;
+import org.parley.server.devicetokens.DeviceTokenModule;
+import org.parley.server.devicetokens.DeviceTokens;
 import org.parley.server.session.ParleySession;
 import org.parley.server.sm.Resumption;
 import org.parley.server.storage.Storage;
@@ -227,12 +229,15 @@ public final class ParleyServer implements AutoCloseable {
 
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
+        DeviceTokens deviceTokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
+        runtime.addModule(new DeviceTokenModule(deviceTokens));
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);
         dispatcher.observeServerResponses(pep::response);
         dispatcher.rewritePresence(avatars::withHash);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
-                new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
+                new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations(),
+                        deviceTokens::use),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
                 new Resumption(housekeeping, settings.sm().resumptionTimeout()),
                 archive != null ? archive : DurableWrites.NONE, metrics);

@@ -47,8 +47,17 @@ public final class ChatPage extends Handler.Wrapper {
      * @param boshPath       path of the BOSH endpoint
      */
     public ChatPage(String domain, String webSocketPath, String boshPath) {
+        this(domain, webSocketPath, boshPath, 0);
+    }
+
+    /**
+     * @param maxStanzaBytes the server's stanza limit (limits.stanza-size), so the page refuses a too-large
+     *                       message itself instead of being disconnected for it; 0 when unknown
+     */
+    public ChatPage(String domain, String webSocketPath, String boshPath, int maxStanzaBytes) {
         this.config = ("{\"domain\":\"" + jsonEscape(domain) + "\",\"websocket\":\"" + jsonEscape(webSocketPath)
-                + "\",\"bosh\":\"" + jsonEscape(boshPath) + "\"}").getBytes(StandardCharsets.UTF_8);
+                + "\",\"bosh\":\"" + jsonEscape(boshPath) + "\",\"maxStanzaBytes\":" + Math.max(0, maxStanzaBytes)
+                + "}").getBytes(StandardCharsets.UTF_8);
         ResourceHandler files = new ResourceHandler();
         Resource base = ResourceFactory.of(files).newClassLoaderResource("web/");
         if (base == null) {

@@ -64,6 +64,11 @@ public final class Browser implements AutoCloseable {
         return driver;
     }
 
+    /** A Chrome DevTools Protocol command (e.g. Browser.grantPermissions), for what WebDriver cannot do. */
+    public java.util.Map<String, Object> cdp(String command, java.util.Map<String, Object> parameters) {
+        return driver.executeCdpCommand(command, parameters);
+    }
+
     /** Navigates and waits for the load event. */
     public Browser get(String url) {
         driver.get(url);

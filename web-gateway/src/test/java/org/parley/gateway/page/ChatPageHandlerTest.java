@@ -68,10 +68,11 @@ class ChatPageHandlerTest {
     }
 
     @Test
-    void configTellsTheDomainAndTransportPaths() throws Exception {
+    void configTellsTheDomainTransportPathsAndStanzaLimit() throws Exception {
         HttpResponse<String> config = get("/parley-client.json");
         assertEquals(200, config.statusCode());
         assertEquals("application/json", config.headers().firstValue("Content-Type").orElseThrow());
-        assertEquals("{\"domain\":\"localhost\",\"websocket\":\"/xmpp-websocket\",\"bosh\":\"/http-bind\"}", config.body());
+        assertEquals("{\"domain\":\"localhost\",\"websocket\":\"/xmpp-websocket\",\"bosh\":\"/http-bind\",\"maxStanzaBytes\":"
+                + gateway.server().settings().limits().stanzaBytes() + "}", config.body());
     }
 }

@@ -109,6 +109,40 @@ class ChatPageTest {
         throw new AssertionError("carol heard nothing from " + nick);
     }
 
+    /** The next message carol's lobby delivers that matches, within 30 s. */
+    private static Message carolHearsMessage(String what, java.util.function.Predicate<Message> match) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Message m = carolHears.poll(1, TimeUnit.SECONDS);
+            if (m != null && match.test(m)) {
+                return m;
+            }
+        }
+        throw new AssertionError("carol did not receive " + what);
+    }
+
+    private static String xmlOf(Message m) {
+        return m.toXML().toString();
+    }
+
+    /** The room's stanza-id (XEP-0359) of a message, which XEP-0444/0461/0424 reference in rooms. */
+    private static String stanzaId(Message m) {
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("<stanza-id[^>]*\\sid=['\"]([^'\"]+)['\"]").matcher(xmlOf(m));
+        assertTrue(id.find(), "a stanza-id on " + xmlOf(m));
+        return id.group(1);
+    }
+
+    private static void carolSends(String body, org.jivesoftware.smack.packet.XmlElement... extensions) throws Exception {
+        var message = carolLobby.buildMessage();
+        if (body != null) {
+            message.setBody(body);
+        }
+        for (var e : extensions) {
+            message.addExtension(e);
+        }
+        carolLobby.sendMessage(message);
+    }
+
     private static void awaitQueued(BlockingQueue<String> queue, String expected) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
@@ -205,9 +239,18 @@ class ChatPageTest {
         ann.awaitMessage("bob", "typing a reply");
         ann.browser.screenshot("4-one-to-one");
 
-        // Reload: log in again and find the conversation in the archive (XEP-0313).
-        bob.submit(PASSWORD, false);
-        bob.awaitOnline();
+        // Reload: still signed in (device token, no password kept) and the conversation is back from the
+        // archive (XEP-0313).
+        long reloadStarted = System.nanoTime();
+        bob.reload();
+        assertTrue(bob.browser.driver().findElements(By.id("password")).isEmpty(), "no sign-in form after a reload");
+        System.out.printf("reload to online with a stored session: %d ms%n", (System.nanoTime() - reloadStarted) / 1_000_000);
+        // First paint of the conversation skeleton does not wait for the server (loopback budget: 1 s).
+        Number paint = bob.browser.script("const p = performance.getEntriesByName('first-contentful-paint')[0]; return p ? p.startTime : -1;");
+        System.out.printf("first contentful paint after reload: %.0f ms%n", paint.doubleValue());
+        assertTrue(paint.doubleValue() >= 0 && paint.doubleValue() < 1000, "first paint " + paint + " ms");
+        assertFalse((Boolean) bob.browser.script("return localStorage.getItem('parley.session').includes('page-password');"),
+                "the password is not stored");
         bob.browser.click(By.cssSelector("#friends li[data-jid='ann@localhost'] button"));
         bob.awaitMessage("ann", "psst, bob");
         bob.awaitMessage("bob", "typing a reply");
@@ -370,5 +413,343 @@ class ChatPageTest {
         ann.browser.click(By.cssSelector("#requests li[data-jid='carol@localhost'] button.deny"));
         assertEquals(Presence.Type.unsubscribed, answer.get(30, TimeUnit.SECONDS).getType(), "RFC 6121 §3.2: denial");
         ann.browser.waitUntil("request gone", d -> d.findElements(By.cssSelector("#requests li")).isEmpty());
+    }
+
+    @Test
+    @Order(11)
+    void anOversizedMessageIsRefusedBeforeSendingAndTheConnectionSurvives() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        int limit = gateway.server().settings().limits().stanzaBytes();
+        // RFC 6120 §13.12: the server would end the stream for it; the page refuses it and keeps the text.
+        ann.browser.script("const t = document.getElementById('composer'); t.value = 'x'.repeat(arguments[0]); "
+                + "t.dispatchEvent(new Event('input'));", limit + 1000);
+        ann.browser.driver().findElement(By.id("composer")).sendKeys(Keys.ENTER);
+        WebElement info = ann.browser.textAppears(By.id("composer-info"), "too long to send");
+        assertTrue(info.getText().contains("at most " + (limit / 1024) + " KB"), info.getText());
+        assertEquals(limit + 1000L, (Long) ann.browser.script("return document.getElementById('composer').value.length;"),
+                "the text stays in the composer");
+        ann.browser.screenshot("13-too-large");
+        Dimension size = ann.browser.driver().manage().window().getSize();
+        ann.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        ann.browser.screenshot("13-phone-too-large");
+        ann.browser.driver().manage().window().setSize(size);
+        ann.browser.script("document.getElementById('composer').value = '';");
+        assertEquals("online", ann.browser.script("return window.parley.connection.status;"));
+
+        // A 100 KB paste (under the limit) is sent whole, not cut.
+        String big = "y".repeat(100_000);
+        ann.browser.script("const t = document.getElementById('composer'); t.value = arguments[0]; "
+                + "t.dispatchEvent(new Event('input'));", big);
+        ann.browser.driver().findElement(By.id("composer")).sendKeys(Keys.ENTER);
+        assertEquals(big, carolHearsFrom("ann"), "carol receives the whole 100 KB message");
+        ann.say("still connected");
+        assertEquals("still connected", carolHearsFrom("ann"));
+    }
+
+    @Test
+    @Order(12)
+    void afterAStreamErrorThePageSaysSoAndReconnects() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        ann.browser.script("window.statusLog = []; window.parley.connection.addEventListener('status', "
+                + "e => window.statusLog.push(e.detail.status + ':' + (e.detail.error ? e.detail.error.condition : '')));");
+        // Forced: a stanza over the limit straight onto the transport, past the page's own check, so the server
+        // ends the stream with policy-violation (RFC 6120 §4.9.3.14).
+        ann.browser.script("const c = window.parley.connection; c.transport.send({ toString: () => "
+                + "'<message to=\"lobby@conference.localhost\" type=\"groupchat\"><body>' + 'z'.repeat(arguments[0]) + '</body></message>' });",
+                gateway.server().settings().limits().stanzaBytes() + 10);
+        ann.browser.waitUntil("policy-violation reported", d -> (Boolean) ann.browser.script(
+                "return window.statusLog.some(s => s.startsWith('reconnecting:policy-violation'));"));
+        ann.browser.textAppears(By.id("notice"), "Connection lost");
+        ann.browser.screenshot("14-stream-error-reconnecting");
+        ann.awaitOnline();
+        ann.awaitMember("lobby", "carol");
+        ann.say("back after a stream error");
+        assertEquals("back after a stream error", carolHearsFrom("ann"));
+    }
+
+    @Test
+    @Order(13)
+    void aHiddenTabCountsUnreadInTheTitleAndNotifiesMentionsAndDirectMessages() throws Exception {
+        ann.openRoom("lobby");
+        ann.browser.cdp("Browser.grantPermissions", java.util.Map.of("permissions", java.util.List.of("notifications"),
+                "origin", gateway.httpUri("/").toString().replaceAll("/$", "")));
+        assertEquals("granted", ann.browser.script("return Notification.permission;"));
+        // Headless Chromium is never hidden by itself: the page is told the tab went to the background.
+        ann.browser.script("Object.defineProperty(document, 'hidden', { configurable: true, get: () => true }); "
+                + "document.dispatchEvent(new Event('visibilitychange'));");
+        carolLobby.sendMessage("just chatting");
+        carolLobby.sendMessage("hey @ann, look");
+        ann.browser.waitUntil("title counts 2", d -> d.getTitle().startsWith("(2)"));
+        java.util.List<java.util.Map<String, Object>> shown = ann.browser.script("return window.parleyNotifications;");
+        assertEquals(1, shown.size(), "only the mention is notified in a room: " + shown);
+        assertEquals("carol in #Lobby", shown.get(0).get("title"));
+        assertEquals(Boolean.TRUE, shown.get(0).get("shown"), "shown through the Notification API");
+        WebElement mention = ann.awaitMessage("carol", "hey @ann, look");
+        assertTrue(mention.getAttribute("class").contains("mention"), "highlighted");
+        assertTrue(mention.getSize().getHeight() < 40, "a grouped one-line message is one line high: " + mention.getSize());
+
+        // A 1:1 message also notifies.
+        carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
+                .ofType(Message.Type.chat).setBody("a word in private").build());
+        ann.browser.waitUntil("1:1 notified", d -> ((Long) ann.browser.script("return window.parleyNotifications.length;")) == 2);
+        ann.browser.waitUntil("title counts 3", d -> d.getTitle().startsWith("(3)"));
+        ann.browser.screenshot("15-unread-in-title");
+
+        ann.browser.script("Object.defineProperty(document, 'hidden', { configurable: true, get: () => false }); "
+                + "document.dispatchEvent(new Event('visibilitychange'));");
+        ann.browser.waitUntil("only the 1:1 stays unread", d -> d.getTitle().startsWith("(1)"));
+    }
+
+    @Test
+    @Order(14)
+    void reactionsRepliesCorrectionsAndRetractionsCrossBetweenThePageAndSmack() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        // XEP-0444: carol (Smack, raw elements) reacts to ann's message by its stanza-id; the page shows it.
+        ann.say("react to me");
+        Message annsMessage = carolHearsMessage("ann's message", m -> "react to me".equals(m.getBody()));
+        carolSends(null, org.jivesoftware.smack.packet.StandardExtensionElement.builder("reactions", "urn:xmpp:reactions:0")
+                .addAttribute("id", stanzaId(annsMessage)).addElement("reaction", "👍").build());
+        ann.browser.waitUntil("carol's reaction shown", d -> {
+            WebElement li = ann.awaitMessage("ann", "react to me");
+            return li.findElements(By.cssSelector(".chip")).stream()
+                    .anyMatch(c -> c.getText().endsWith("1") && "carol".equals(c.getAttribute("title")));
+        });
+
+        // The page reacts to carol's message: carol receives <reactions/> pointing at her message's stanza-id.
+        carolSends("hello reactions");
+        Message carolsMessage = carolHearsMessage("her own message back", m -> "hello reactions".equals(m.getBody()));
+        String carolsId = stanzaId(carolsMessage);
+        WebElement hers = ann.awaitMessage("carol", "hello reactions");
+        ann.browser.script("arguments[0].querySelector(\"button[data-action='react']\").click();", hers);
+        Message reaction = carolHearsMessage("ann's reaction", m -> xmlOf(m).contains("urn:xmpp:reactions:0"));
+        assertTrue(xmlOf(reaction).contains(carolsId), xmlOf(reaction));
+        assertTrue(xmlOf(reaction).contains("<reaction>👍</reaction>"), xmlOf(reaction));
+
+        // XEP-0461: the page replies to carol's message, with the quote as a fallback body.
+        hers = ann.awaitMessage("carol", "hello reactions");
+        ann.browser.script("arguments[0].querySelector(\"button[data-action='reply']\").click();", hers);
+        ann.browser.textAppears(By.id("composer-bar"), "Replying to carol");
+        ann.say("a reply");
+        Message reply = carolHearsMessage("ann's reply", m -> xmlOf(m).contains("urn:xmpp:reply:0"));
+        assertTrue(reply.getBody().startsWith("> hello reactions\n"), reply.getBody());
+        assertTrue(xmlOf(reply).contains(carolsId), xmlOf(reply));
+        WebElement replyLine = ann.awaitMessage("ann", "a reply");
+        assertTrue(replyLine.findElement(By.cssSelector(".reply-quote")).getText().contains("hello reactions"));
+
+        // XEP-0308: ArrowUp in the empty composer corrects the last message; carol gets <replace/>.
+        ann.say("teh typo");
+        Message typo = carolHearsMessage("the typo", m -> "teh typo".equals(m.getBody()));
+        WebElement composer = ann.browser.clickable(By.id("composer"));
+        composer.sendKeys(Keys.ARROW_UP);
+        ann.browser.textAppears(By.id("composer-bar"), "Editing");
+        composer.sendKeys(Keys.chord(Keys.CONTROL, "a"), "the fix", Keys.ENTER);
+        Message fix = carolHearsMessage("the correction", m -> xmlOf(m).contains("urn:xmpp:message-correct:0"));
+        assertEquals("the fix", fix.getBody());
+        assertTrue(xmlOf(fix).contains(typo.getStanzaId()), "replace names the original id: " + xmlOf(fix));
+        WebElement fixed = ann.awaitMessage("ann", "the fix");
+        assertEquals("(edited)", fixed.findElement(By.cssSelector(".edited")).getText());
+
+        // carol corrects and then retracts (XEP-0424) her own message; the page follows.
+        Message original = carolLobby.buildMessage().setBody("carol's draft").build();
+        String originalId = original.getStanzaId();
+        assertTrue(originalId != null, "Smack gave the message an id");
+        carol.sendStanza(original);
+        ann.awaitMessage("carol", "carol's draft");
+        carolSends("carol's final", org.jivesoftware.smack.packet.StandardExtensionElement.builder("replace",
+                "urn:xmpp:message-correct:0").addAttribute("id", originalId).build());
+        ann.awaitMessage("carol", "carol's final");
+        Message finalMessage = carolHearsMessage("her draft back", m -> "carol's draft".equals(m.getBody()));
+        carolSends("This person attempted to retract a previous message, but it's unsupported by your client.",
+                org.jivesoftware.smack.packet.StandardExtensionElement.builder("retract", "urn:xmpp:message-retract:1")
+                        .addAttribute("id", stanzaId(finalMessage)).build());
+        ann.browser.waitUntil("carol's message deleted", d -> d.findElements(By.cssSelector("#messages li.message .text.retracted"))
+                .stream().anyMatch(e -> e.getText().equals("message deleted")));
+        assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.message .text")).stream()
+                .noneMatch(e -> e.getText().contains("This person attempted")), "the fallback body is not shown");
+        ann.browser.screenshot("16-reactions-replies-edits");
+        Dimension size = ann.browser.driver().manage().window().getSize();
+        ann.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            // "Jump to latest" (shown when the narrower layout left the newest message out of view) gets there.
+            ann.browser.script("const j = document.getElementById('jump-latest'); if (!j.hidden) j.click();");
+            ann.browser.waitUntil("newest message in view", d -> (Boolean) ann.browser.script(
+                    "const m = document.getElementById('messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 40;"));
+            ann.browser.screenshot("16-phone-reactions-replies-edits");
+        } finally {
+            ann.browser.driver().manage().window().setSize(size);
+        }
+    }
+
+    @Test
+    @Order(15)
+    void noSeriousAccessibilityViolationsAtDesktopAndPhoneWidthAndOnTheSignInForm() {
+        ann.openRoom("lobby");
+        List<String> desktop = Axe.seriousViolations(ann.browser);
+        assertTrue(desktop.isEmpty(), "axe-core, chat at desktop width: " + desktop);
+        Dimension size = ann.browser.driver().manage().window().getSize();
+        ann.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            ann.browser.visible(By.id("menu-button")).click();
+            ann.browser.waitUntil("sidebar opened", d -> d.findElement(By.id("sidebar")).isDisplayed());
+            List<String> phone = Axe.seriousViolations(ann.browser);
+            assertTrue(phone.isEmpty(), "axe-core, phone width with the sidebar open: " + phone);
+            // A tap outside the open drawer closes it.
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver())
+                    .moveToElement(ann.browser.driver().findElement(By.id("messages")), 180, 0).click().perform();
+            ann.browser.waitUntil("sidebar closed by an outside tap", d -> !d.findElement(By.id("sidebar")).isDisplayed());
+            ann.browser.screenshot("17-phone-chat");
+        } finally {
+            ann.browser.driver().manage().window().setSize(size);
+        }
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.script("localStorage.removeItem('parley.session');"); // signed in since the BOSH test
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.visible(By.id("username"));
+        List<String> form = Axe.seriousViolations(bob.browser);
+        assertTrue(form.isEmpty(), "axe-core, sign-in form: " + form);
+    }
+
+    @Test
+    @Order(16)
+    void fiveThousandLoadedMessagesRenderAndScrollWithoutLongFrames() {
+        ann.openRoom("lobby");
+        Map<String, Object> figures = ann.browser.asyncScript("""
+                const done = arguments[arguments.length - 1];
+                const parley = window.parley;
+                const c = parley.conversation('perf@conference.localhost', 'room', 'perf');
+                c.joined = true; c.nick = 'ann';
+                const now = Date.now();
+                for (let i = 0; i < 5000; i++) {
+                    c.messages.push({ kind: 'message', id: 'p' + i, from: '', nick: i % 3 ? 'carol' : 'dave',
+                        text: 'message number ' + i + (i % 10 ? '' : ' with a link https://example.org/' + i), time: new Date(now - (5000 - i) * 60000), mine: false });
+                }
+                const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+                (async () => {
+                    const t0 = performance.now();
+                    parley.select(c.key);
+                    await frame();
+                    const render = performance.now() - t0;
+                    const list = document.getElementById('messages');
+                    let worst = 0;
+                    for (let k = 0; k < 40; k++) {
+                        const s = performance.now();
+                        list.scrollTop = Math.max(0, list.scrollTop - 400);
+                        await frame();
+                        worst = Math.max(worst, performance.now() - s);
+                    }
+                    const more = document.querySelector("#messages button[data-action='more']");
+                    const t1 = performance.now();
+                    more.click();
+                    await frame();
+                    const grow = performance.now() - t1;
+                    const rows = list.querySelectorAll('li').length;
+                    parley.conversations.delete(c.key);
+                    parley.select('lobby@conference.localhost');
+                    done({ render, worst, grow, rows });
+                })();
+                """);
+        System.out.println("5 000 messages: " + figures);
+        assertTrue(((Number) figures.get("rows")).intValue() < 600, "the DOM holds a window, not all 5 000: " + figures);
+        // Time limits are loose because the test machine is shared (150 rows render in ~50 ms on an idle one);
+        // the window is what keeps it fast, and rendering all 5 000 rows would exceed them.
+        assertTrue(((Number) figures.get("render")).doubleValue() < 2000, "opening: " + figures);
+        assertTrue(((Number) figures.get("worst")).doubleValue() < 500, "scroll frames: " + figures);
+        assertTrue(((Number) figures.get("grow")).doubleValue() < 2000, "showing earlier ones: " + figures);
+    }
+
+    @Test
+    @Order(17)
+    void readMarkersInOneToOne() throws Exception {
+        BlockingQueue<Message> fromAnn = new LinkedBlockingQueue<>();
+        carol.addAsyncStanzaListener(p -> fromAnn.add((Message) p), p -> p instanceof Message m
+                && m.getType() == Message.Type.chat && m.getFrom() != null && "ann@localhost".equals(m.getFrom().asBareJid().toString()));
+        // XEP-0333 §4: carol's markable message, seen on the page, is answered with <displayed/> naming its id.
+        Message markable = carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
+                .ofType(Message.Type.chat).setBody("did you see this?")
+                .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("markable", "urn:xmpp:chat-markers:0").build())
+                .build();
+        carol.sendStanza(markable);
+        // Not a friend: the chat is listed anyway.
+        ann.browser.click(By.cssSelector("#friends li[data-jid='carol@localhost'] button"));
+        ann.awaitMessage("carol", "did you see this?");
+        Message displayed = poll(fromAnn, m -> m.toXML().toString().contains("<displayed"));
+        assertTrue(displayed.toXML().toString().contains(markable.getStanzaId()), displayed.toXML().toString());
+
+        // The page's own messages are markable; carol's <displayed/> shows "Seen" under it.
+        ann.say("yes, just now");
+        Message annsMessage = poll(fromAnn, m -> "yes, just now".equals(m.getBody()));
+        assertTrue(annsMessage.toXML().toString().contains("urn:xmpp:chat-markers:0"), annsMessage.toXML().toString());
+        carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom("ann@localhost"))
+                .ofType(Message.Type.chat).addExtension(org.jivesoftware.smack.packet.StandardExtensionElement
+                        .builder("displayed", "urn:xmpp:chat-markers:0").addAttribute("id", annsMessage.getStanzaId()).build())
+                .build());
+        ann.browser.waitUntil("Seen under ann's message", d -> ann.awaitMessage("ann", "yes, just now")
+                .findElements(By.cssSelector(".seen")).stream().anyMatch(e -> e.getText().equals("Seen")));
+        ann.browser.screenshot("18-read-marker");
+    }
+
+    private static Message poll(BlockingQueue<Message> queue, java.util.function.Predicate<Message> match) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Message m = queue.poll(1, TimeUnit.SECONDS);
+            if (m != null && match.test(m)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no matching message");
+    }
+
+    @Test
+    @Order(18)
+    void aPictureChosenOnThePageIsCroppedAndSeenByOthers() throws Exception {
+        ann.openRoom("lobby");
+        // A 300×200 picture: the page crops the centre square and scales it to 96×96 in a canvas.
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(300, 200, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(new java.awt.Color(200, 60, 40));
+        g.fillRect(0, 0, 300, 200);
+        g.dispose();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("avatar", ".png");
+        javax.imageio.ImageIO.write(image, "png", file.toFile());
+        ann.browser.script("document.getElementById('avatar-file').hidden = false;");
+        ann.browser.driver().findElement(By.id("avatar-file")).sendKeys(file.toString());
+        ann.browser.visible(By.cssSelector("#avatar-button img.avatar"));
+        ann.browser.script("document.getElementById('avatar-file').hidden = true;");
+        ann.browser.waitUntil("ann's picture in the member list", d ->
+                !d.findElements(By.cssSelector("#member-list li[data-nick='ann'] img.avatar")).isEmpty());
+
+        // A desktop (Smack) user reads it from ann's vCard (XEP-0054 PHOTO): a 96×96 PNG.
+        var vcards = org.jivesoftware.smackx.vcardtemp.VCardManager.getInstanceFor(carol);
+        byte[] photo = vcards.loadVCard(JidCreate.entityBareFrom("ann@localhost")).getAvatar();
+        assertTrue(photo != null && photo.length > 0, "vCard PHOTO set");
+        java.awt.image.BufferedImage seen = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(photo));
+        assertEquals(96, seen.getWidth());
+        assertEquals(96, seen.getHeight());
+        ann.browser.screenshot("19-own-picture");
+        java.nio.file.Files.deleteIfExists(file);
+    }
+
+    @Test
+    @Order(19)
+    void joinedRoomsFollowTheAccountToAnotherBrowserAsBookmarks() {
+        // ann entered the lobby and created "projects" in her own browser; in another browser (bob's, with
+        // nothing of ann's stored) she finds both, from her XEP-0402 bookmarks.
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.script("localStorage.clear();");
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.fillAndSubmit("ann", PASSWORD, false);
+        bob.awaitOnline();
+        bob.browser.visible(By.cssSelector("#rooms li[data-jid='projects@conference.localhost']"));
+        bob.browser.visible(By.cssSelector("#rooms li[data-jid='lobby@conference.localhost']"));
+        bob.browser.screenshot("20-bookmarks-on-another-browser");
+        String countDevices = "const done = arguments[arguments.length - 1];"
+                + "window.parley.loadDevices().then(() => done(window.parley.devices.length), e => done(-1));";
+        long before = ann.browser.<Number>asyncScript(countDevices).longValue();
+        bob.logOut(); // revokes this browser's token
+        assertEquals(before - 1, ann.browser.<Number>asyncScript(countDevices).longValue(), "Log out revoked the device token");
+        assertNull(bob.browser.script("return localStorage.getItem('parley.session');"));
     }
 }

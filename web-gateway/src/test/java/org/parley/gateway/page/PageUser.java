@@ -83,8 +83,27 @@ public final class PageUser {
         });
     }
 
+    /** A notice line, also inside a collapsed run of joins and leaves (whose lines are in its text content). */
     public void awaitNotice(String text) {
-        browser.textAppears(By.cssSelector("#messages li.notice"), text);
+        browser.waitUntil("notice '" + text + "'", d -> {
+            for (WebElement e : d.findElements(By.cssSelector("#messages li.notice"))) {
+                try {
+                    String content = e.getAttribute("textContent");
+                    if (content != null && content.contains(text)) {
+                        return e;
+                    }
+                } catch (org.openqa.selenium.StaleElementReferenceException ignored) {
+                    // re-rendered while reading
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Reloads the page: with the device token saved, it signs in again without the form. */
+    public void reload() {
+        browser.driver().navigate().refresh();
+        awaitOnline();
     }
 
     public void awaitMember(String room, String nick) {

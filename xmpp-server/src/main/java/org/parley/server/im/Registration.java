@@ -107,18 +107,25 @@ public final class Registration {
             return StanzaErrors.error(iq, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY,
                     "username and password are required");
         }
-        if (!admit(remoteAddress)) {
+        Long admitted = admit(remoteAddress);
+        if (admitted == null) {
             LOG.info("registration from {} throttled", remoteAddress);
+            // Says the limit, so the person (and the page) can tell waiting from a mistake.
             return StanzaErrors.error(iq, StanzaErrorCondition.RESOURCE_CONSTRAINT, StanzaErrorType.WAIT,
-                    "too many registrations from your address; try again later");
+                    "too many new accounts from your address (at most " + perAddressPerHour
+                            + " an hour); try again later");
         }
         try {
             if (accounts.exists(username)) {
+                release(remoteAddress, admitted);
                 return StanzaErrors.error(iq, StanzaErrorCondition.CONFLICT, StanzaErrorType.CANCEL,
                         "that username is taken");
             }
             accounts.create(username, password);
         } catch (AccountException e) {
+            // Only created accounts count against the limit: a taken name or a weak password is a first-time
+            // user's ordinary mistake, and must not lock them out for an hour.
+            release(remoteAddress, admitted);
             StanzaErrorCondition condition = e.getMessage() != null && e.getMessage().contains("taken")
                     ? StanzaErrorCondition.CONFLICT : StanzaErrorCondition.NOT_ACCEPTABLE;
             return StanzaErrors.error(iq, condition, StanzaErrorCondition.CONFLICT == condition
@@ -155,8 +162,22 @@ public final class Registration {
         return StanzaBuilder.createIQStanza(null, iq.getFrom(), IQStanzaType.RESULT, iq.getID()).build();
     }
 
-    /** Sliding one-hour window per address; addresses with no recent registration are forgotten. */
-    private boolean admit(String address) {
+    /** Gives back a slot taken by {@link #admit} for an attempt that created no account. */
+    private void release(String address, long admitted) {
+        Deque<Long> times = recent.get(address == null ? "?" : address);
+        if (times != null) {
+            synchronized (times) {
+                times.removeLastOccurrence(admitted);
+            }
+        }
+    }
+
+    /**
+     * Sliding one-hour window per address; addresses with no recent registration are forgotten.
+     *
+     * @return the slot's time (to {@link #release} it when the attempt fails), or null when over the limit
+     */
+    private Long admit(String address) {
         long now = clock.millis();
         long windowStart = now - Duration.ofHours(1).toMillis();
         if (++admissions % 256 == 0) {
@@ -173,10 +194,10 @@ public final class Registration {
                 times.pollFirst();
             }
             if (times.size() >= perAddressPerHour) {
-                return false;
+                return null;
             }
             times.addLast(now);
-            return true;
+            return now;
         }
     }
 

@@ -15,19 +15,27 @@ public final class SaslMechanisms {
     private final CredentialLookup lookup;
     private final String domain;
     private final int iterations;
+    private final TokenLookup tokens;
 
     /**
      * @param lookup     where verifiers come from
      * @param domain     the served XMPP domain
      * @param iterations the iteration count new accounts get; shown to unknown users so they look real
+     * @param tokens     per-device tokens for {@link TokenMechanism}; {@link TokenLookup#NONE} to not offer it
      */
-    public SaslMechanisms(CredentialLookup lookup, String domain, int iterations) {
+    public SaslMechanisms(CredentialLookup lookup, String domain, int iterations, TokenLookup tokens) {
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.domain = Objects.requireNonNull(domain, "domain");
         if (iterations < 1) {
             throw new IllegalArgumentException("iterations must be positive");
         }
         this.iterations = iterations;
+    }
+
+    /** Without device tokens. */
+    public SaslMechanisms(CredentialLookup lookup, String domain, int iterations) {
+        this(lookup, domain, iterations, TokenLookup.NONE);
     }
 
     /** With {@link Scram#DEFAULT_ITERATIONS}. */
@@ -38,6 +46,9 @@ public final class SaslMechanisms {
     /** The names to advertise in {@code <mechanisms/>}, strongest first. */
     public List<String> names(boolean plainAllowed) {
         List<String> names = new ArrayList<>(List.of(ScramHash.SHA_256.mechanism(), ScramHash.SHA_1.mechanism()));
+        if (plainAllowed && tokens != TokenLookup.NONE) {
+            names.add(TokenMechanism.NAME);
+        }
         if (plainAllowed) {
             names.add(PlainMechanism.NAME);
         }
@@ -54,6 +65,9 @@ public final class SaslMechanisms {
         }
         if (ScramHash.SHA_1.mechanism().equals(name)) {
             return Optional.of(new ScramMechanism(ScramHash.SHA_1, lookup, domain, iterations));
+        }
+        if (TokenMechanism.NAME.equals(name) && plainAllowed && tokens != TokenLookup.NONE) {
+            return Optional.of(new TokenMechanism(tokens));
         }
         if (PlainMechanism.NAME.equals(name) && plainAllowed) {
             return Optional.of(new PlainMechanism(lookup, domain, iterations));

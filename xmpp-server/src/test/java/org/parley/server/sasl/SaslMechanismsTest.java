@@ -19,6 +19,16 @@ class SaslMechanismsTest {
     }
 
     @Test
+    void theTokenMechanismIsOfferedWithTokensAndOnlyWherePlainIs() {
+        SaslMechanisms withTokens = new SaslMechanisms(name -> Optional.empty(), "example.org", 4096,
+                (user, initiator) -> Optional.empty());
+        assertEquals(List.of("SCRAM-SHA-256", "SCRAM-SHA-1"), withTokens.names(false));
+        assertEquals(List.of("SCRAM-SHA-256", "SCRAM-SHA-1", "HT-SHA-256-NONE", "PLAIN"), withTokens.names(true));
+        assertTrue(withTokens.create("HT-SHA-256-NONE", false).isEmpty());
+        assertTrue(mechanisms.create("HT-SHA-256-NONE", true).isEmpty());
+    }
+
+    @Test
     void createsByName() {
         for (String name : mechanisms.names(true)) {
             assertEquals(name, mechanisms.create(name, true).orElseThrow().name());
