@@ -232,6 +232,10 @@ final class JdbcArchiveStore implements ArchiveStore {
     @Override
     public void deleteArchive(String archive) {
         db.run(c -> {
+            String lock = db.dialect().lockCountersForArchiveDeletion();
+            if (lock != null) {
+                Sql.update(c, lock);
+            }
             // Counters first: this waits for a writer transaction that is adding to them, and the DELETE that
             // follows (a new statement) then sees that writer's rows; a writer that comes later finds no
             // counter row and starts one for its own rows.
