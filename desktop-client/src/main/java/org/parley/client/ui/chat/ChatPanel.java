@@ -28,10 +28,12 @@ public final class ChatPanel extends JPanel {
     private final JTextArea transcript = named("chat.transcript", new JTextArea());
     private final JLabel typing = named("chat.typing", new JLabel(" "));
     private final JTextField input = named("chat.input", new JTextField());
+    private final transient ChatsModel model;
 
     public ChatPanel(ChatsModel model, String jid, Consumer<String> showError) {
         super(new BorderLayout());
         this.jid = jid;
+        this.model = model;
         setName("chat:" + jid);
         transcript.setEditable(false);
         transcript.setLineWrap(true);
@@ -72,17 +74,18 @@ public final class ChatPanel extends JPanel {
 
     /** Shows the conversation as it is now. */
     public void show(Conversation conversation) {
+        ChatsModel model = this.model;
         StringBuilder text = new StringBuilder();
         for (ChatMessage m : conversation.messages()) {
             text.append('[').append(TIME.format(m.time())).append("] ")
-                    .append(m.outgoing() ? "me" : m.from()).append(": ").append(m.body()).append('\n');
+                    .append(m.outgoing() ? "me" : model.displayName(m.from())).append(": ").append(m.body()).append('\n');
         }
         if (!text.toString().equals(transcript.getText())) {
             transcript.setText(text.toString());
             transcript.setCaretPosition(transcript.getDocument().getLength());
         }
         String notice = conversation.typingNotice();
-        typing.setText(notice.isEmpty() ? " " : notice);
+        typing.setText(notice.isEmpty() ? " " : notice.replace(jid, model.displayName(jid)));
     }
 
     public void focusInput() {

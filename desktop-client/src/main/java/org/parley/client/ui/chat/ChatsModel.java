@@ -44,6 +44,11 @@ public final class ChatsModel {
     private String focused;
     private boolean windowActive = true;
 
+    /** How a contact is shown: their roster name, else the address's local part ({@code bob}, not bob@example.org). */
+    public String displayName(String jid) {
+        return client.displayName(jid);
+    }
+
     public ChatsModel(ParleyClient client, UiDispatch dispatch, Notifier notifier) {
         this.client = client;
         this.dispatch = dispatch;
@@ -176,7 +181,7 @@ public final class ChatsModel {
             c.unread(c.unread() + 1);
         }
         if (!inFront && !message.delayed()) {
-            notifier.notify(key, message.body());
+            notifier.notify(client.displayName(key), message.body());
         }
         changed(c);
     }

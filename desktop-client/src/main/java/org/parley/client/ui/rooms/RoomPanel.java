@@ -118,7 +118,9 @@ public final class RoomPanel extends JPanel {
         }
         occupants.clear();
         for (Occupant o : session.occupants()) {
-            occupants.addElement(o.nick() + " (" + o.role() + ")");
+            // Only the roles that matter to others are shown: "(participant)" on everyone says nothing.
+            occupants.addElement("moderator".equals(o.role()) ? o.nick() + " (moderator)"
+                    : "visitor".equals(o.role()) ? o.nick() + " (visitor, cannot speak)" : o.nick());
         }
     }
 

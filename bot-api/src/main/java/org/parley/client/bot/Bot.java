@@ -113,11 +113,31 @@ public final class Bot implements AutoCloseable {
                 }
             });
         }
-        client.login(config.password);
+        logIn();
         for (Map.Entry<String, String> entry : config.rooms.entrySet()) {
             joinRoom(entry.getKey(), entry.getValue());
         }
-        LOG.info("bot {} online in {}", client.jid(), rooms);
+        LOG.debug("bot {} online in {}", client.jid(), rooms);
+    }
+
+    /**
+     * Logs in; with {@link Builder#createAccountIfMissing} the account is registered first (XEP-0077), and an
+     * account that exists already is the usual case on every later start, not a failure: nothing is said then.
+     */
+    private void logIn() throws Exception {
+        if (config.createAccount) {
+            try {
+                client.register(config.password); // logs in too
+                LOG.info("created the account {}", config.username + "@" + config.domain);
+                return;
+            } catch (org.jivesoftware.smack.XMPPException.XMPPErrorException e) {
+                if (e.getStanzaError().getCondition() != org.jivesoftware.smack.packet.StanzaError.Condition.conflict) {
+                    throw e;
+                }
+                LOG.debug("account {} exists already, logging in", config.username);
+            }
+        }
+        client.login(config.password);
     }
 
     /** Joins another room (no history, so nothing old is answered). */
@@ -317,6 +337,7 @@ public final class Bot implements AutoCloseable {
         private Duration refill = Duration.ofSeconds(1);
         private int queueLimit = 20;
         private boolean acceptSubscriptions = true;
+        private boolean createAccount;
         private int reconnectDelaySeconds = 5;
 
         private Builder() {
@@ -404,6 +425,16 @@ public final class Bot implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Creates the account by in-band registration (XEP-0077) on start when it does not exist yet; an existing
+         * account is simply logged in to. Needs a server that allows registration.
+         */
+        public Builder createAccountIfMissing(boolean create) {
+            this.createAccount = create;
+            return this;
+        }
+
+        /** Whether subscription requests are accepted (default: yes, so that people can add the bot). */
         public Builder acceptSubscriptions(boolean accept) {
             this.acceptSubscriptions = accept;
             return this;

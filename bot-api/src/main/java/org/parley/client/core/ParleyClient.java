@@ -30,6 +30,7 @@ import org.jivesoftware.smack.packet.PresenceBuilder;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.RosterGroup;
+import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.carbons.CarbonManager;
@@ -285,6 +286,14 @@ public final class ParleyClient implements AutoCloseable {
         Roster roster = Roster.getInstanceFor(c);
         roster.setSubscriptionMode(Roster.SubscriptionMode.manual);
         roster.addSubscribeListener((from, presence) -> {
+            // One step, like the web page: a request from someone we asked ourselves (we are subscribed to them, or
+            // our request is still pending) is the answer to ours, so it is approved at once (RFC 6121 §3.1.3:
+            // the usual client behaviour for "mutual" subscriptions). Servers with pre-approval (§3.4) answer
+            // such requests themselves after addContact, this covers the others.
+            RosterEntry entry = roster.getEntry(from.asBareJid());
+            if (entry != null && (entry.isSubscriptionPending() || entry.getType() == RosterPacket.ItemType.to)) {
+                return org.jivesoftware.smack.roster.SubscribeListener.SubscribeAnswer.Approve;
+            }
             rosterListeners.forEach(l -> l.subscriptionRequested(from.asBareJid().toString()));
             return null; // answered later through accept/denySubscription
         });
@@ -479,9 +488,40 @@ public final class ParleyClient implements AutoCloseable {
                 entry.isSubscriptionPending(), Availability.of(presence), presence == null ? null : presence.getStatus());
     }
 
-    /** Adds {@code jid} to the roster and asks to see its presence. */
+    /**
+     * Adds {@code jid} to the roster and asks to see its presence. Where the server supports subscription
+     * pre-approval (RFC 6121 §3.4) the contact is pre-approved first, so that their request back (the usual
+     * answer) is approved by the server without asking us again.
+     */
     public void addContact(String jid, String name, String... groups) throws Exception {
-        Roster.getInstanceFor(online()).createItemAndRequestSubscription(bare(jid), name, groups);
+        Roster roster = Roster.getInstanceFor(online());
+        EntityBareJid contact = bare(jid);
+        if (roster.isSubscriptionPreApprovalSupported() && !roster.isSubscribedToMyPresence(contact)) {
+            roster.preApprove(contact);
+        }
+        roster.createItemAndRequestSubscription(contact, name, groups);
+    }
+
+    /** A contact's name for display: the roster name, else the address's local part, else the address. */
+    public String displayName(String jid) {
+        XMPPTCPConnection c = connection;
+        String bareJid = jid;
+        int slash = jid.indexOf('/');
+        if (slash > 0) {
+            bareJid = jid.substring(0, slash);
+        }
+        if (c != null) {
+            try {
+                RosterEntry entry = Roster.getInstanceFor(c).getEntry(JidCreate.bareFrom(bareJid));
+                if (entry != null && entry.getName() != null && !entry.getName().isBlank()) {
+                    return entry.getName();
+                }
+            } catch (XmppStringprepException e) {
+                return jid;
+            }
+        }
+        int at = bareJid.indexOf('@');
+        return at > 0 ? bareJid.substring(0, at) : bareJid;
     }
 
     /** Removes {@code jid} from the roster (and cancels both subscriptions). */
@@ -612,6 +652,52 @@ public final class ParleyClient implements AutoCloseable {
         }
         result.sort(Comparator.comparing(PublicRoom::jid));
         return result;
+    }
+
+    // ---------------------------------------------------------------- bookmarks (XEP-0402 / XEP-0048)
+
+    private volatile Bookmarks bookmarks;
+
+    private Bookmarks bookmarkStore() {
+        XMPPTCPConnection c = online();
+        Bookmarks b = bookmarks;
+        if (b == null || b.connection() != c) {
+            b = new Bookmarks(c);
+            bookmarks = b;
+        }
+        return b;
+    }
+
+    /** The account's bookmarked rooms (shared with its other clients, e.g. the web page). */
+    public List<Bookmark> bookmarks() throws Exception {
+        return bookmarkStore().list();
+    }
+
+    /** Bookmarks a room for the account (replacing an earlier bookmark of the same room). */
+    public void addBookmark(Bookmark bookmark) throws Exception {
+        Bookmarks store = bookmarkStore();
+        store.list(); // decides where the account keeps its bookmarks
+        store.add(bookmark);
+    }
+
+    /**
+     * The rooms to enter at login: the bookmarks marked autojoin. An account without any bookmark (the first
+     * login) gets {@code firstRoom} (e.g. {@code lobby}) bookmarked with autojoin, so the web page and the
+     * account's other clients see it too; null for none. A failure to bookmark is logged, the room still
+     * returned.
+     */
+    public List<Bookmark> autojoinRooms(String firstRoom) throws Exception {
+        List<Bookmark> all = bookmarks();
+        if (all.isEmpty() && firstRoom != null) {
+            Bookmark first = new Bookmark(roomAddress(firstRoom), null, true, null, null);
+            try {
+                bookmarkStore().add(first);
+            } catch (Exception e) {
+                LoggerFactory.getLogger(ParleyClient.class).info("could not bookmark {}: {}", first.jid(), e.toString());
+            }
+            return List.of(first);
+        }
+        return all.stream().filter(Bookmark::autojoin).toList();
     }
 
     // ---------------------------------------------------------------- history
