@@ -206,9 +206,24 @@ public final class Bot implements AutoCloseable {
         return config.prefix;
     }
 
-    /** Sends to a room through the rate limit. */
-    public void sendToRoom(Room room, String text) {
-        limiter.submit(room.jid() + ": " + text, () -> room.send(text));
+    /** Sends to a room through the rate limit; false when the limit dropped it (too many waiting). */
+    public boolean sendToRoom(Room room, String text) {
+        return limiter.submit(room.jid() + ": " + text, () -> room.send(text));
+    }
+
+    /**
+     * Uploads a file (XEP-0363) and sends it to a contact or one of the bot's rooms (by address); blocks until
+     * the upload is done. Throws {@link UnsupportedOperationException} when the server has no upload service.
+     *
+     * @return the file's download address
+     */
+    public java.net.URL sendFile(String to, java.nio.file.Path file) throws Exception {
+        return client.sendFile(to, file, null);
+    }
+
+    /** Reacts to a message (XEP-0444) of a contact or in one of the bot's rooms with one emoji. */
+    public void react(String to, String messageId, String emoji) {
+        limiter.submit(to + ": reaction " + emoji, () -> client.react(to, messageId, Set.of(emoji)));
     }
 
     /** Sends a 1:1 message through the rate limit. */
@@ -221,7 +236,7 @@ public final class Bot implements AutoCloseable {
         if (text.startsWith(config.prefix)) {
             text = text.substring(config.prefix.length());
         }
-        dispatch(text, message.from(), null, true);
+        dispatch(text, message.from(), null, true, message.id());
     }
 
     private void onRoomMessage(Room room, ChatMessage message) {
@@ -232,9 +247,9 @@ public final class Bot implements AutoCloseable {
             if (rest.startsWith(config.prefix)) {
                 rest = rest.substring(config.prefix.length());
             }
-            dispatch(rest, message.from(), room, true);
+            dispatch(rest, message.from(), room, true, message.id());
         } else if (text.startsWith(config.prefix) && text.length() > config.prefix.length()) {
-            dispatch(text.substring(config.prefix.length()), message.from(), room, false);
+            dispatch(text.substring(config.prefix.length()), message.from(), room, false, message.id());
         }
     }
 
@@ -260,11 +275,11 @@ public final class Bot implements AutoCloseable {
         return null;
     }
 
-    private void dispatch(String text, String sender, Room room, boolean addressed) {
+    private void dispatch(String text, String sender, Room room, boolean addressed, String messageId) {
         String[] parts = text.strip().split("\\s+", 2);
         String name = parts[0].toLowerCase(Locale.ROOT);
         String arguments = parts.length > 1 ? parts[1].strip() : "";
-        CommandContext context = new CommandContext(this, name, arguments, sender, room);
+        CommandContext context = new CommandContext(this, name, arguments, sender, room, text.strip(), messageId);
         Command command = commands.get(name);
         if (command == null && addressed) {
             // "hey @helper, who is here?": the first word that names a command.
@@ -278,9 +293,12 @@ public final class Bot implements AutoCloseable {
                 if (command != null) {
                     name = word;
                     arguments = String.join(" ", java.util.Arrays.copyOfRange(words, i + 1, words.length));
-                    context = new CommandContext(this, name, arguments, sender, room);
+                    context = new CommandContext(this, name, arguments, sender, room, text.strip(), messageId);
                 }
             }
+        }
+        if (command == null && addressed && config.otherwise != null) {
+            command = new Command(null, config.otherwise);
         }
         if (command == null) {
             if (addressed) {
@@ -332,6 +350,7 @@ public final class Bot implements AutoCloseable {
         private final Map<String, String> rooms = new LinkedHashMap<>();
         private final Map<String, Command> commands = new LinkedHashMap<>();
         private JoinHandler joinHandler;
+        private CommandHandler otherwise;
         private String prefix = "!";
         private int burst = 5;
         private Duration refill = Duration.ofSeconds(1);
@@ -400,6 +419,16 @@ public final class Bot implements AutoCloseable {
 
         public Builder command(String name, CommandHandler handler) {
             return command(name, null, handler);
+        }
+
+        /**
+         * Handles what is addressed to the bot but names no command: every such 1:1 message and, in rooms, a
+         * message that mentions the bot. {@link CommandContext#text()} is the whole message. Without it the bot
+         * answers with a hint to use help.
+         */
+        public Builder otherwise(CommandHandler handler) {
+            this.otherwise = handler;
+            return this;
         }
 
         /** Called when someone joins one of the bot's rooms. */

@@ -326,7 +326,8 @@ public final class ParleyClient implements AutoCloseable {
         ChatManager.getInstanceFor(c).addIncomingListener((from, message, chat) -> {
             DelayInformation delay = DelayInformation.from(message);
             ChatMessage m = new ChatMessage(from.toString(), from.toString(), message.getBody(),
-                    delay == null ? Instant.now() : delay.getStamp().toInstant(), delay != null, false);
+                    delay == null ? Instant.now() : delay.getStamp().toInstant(), delay != null, false,
+                    message.getStanzaId());
             chatListeners.forEach(l -> l.messageReceived(m));
         });
         ChatStateManager.getInstance(c).addChatStateListener((chat, chatState, message) -> {
@@ -652,6 +653,81 @@ public final class ParleyClient implements AutoCloseable {
         }
         result.sort(Comparator.comparing(PublicRoom::jid));
         return result;
+    }
+
+    // ---------------------------------------------------------------- files (XEP-0363) and reactions (XEP-0444)
+
+    /** Told how much of an upload went out. */
+    @FunctionalInterface
+    public interface UploadProgress {
+        void uploaded(long bytes, long total);
+    }
+
+    /** Whether the server offers HTTP File Upload (XEP-0363), found by service discovery. */
+    public boolean canUploadFiles() throws Exception {
+        org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager uploads =
+                org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager.getInstanceFor(online());
+        return uploads.isUploadServiceDiscovered() || uploads.discoverUploadService();
+    }
+
+    /**
+     * Uploads a file to the server's upload service (XEP-0363) and returns its download address. The HTTPS
+     * upload trusts what the XMPP connection trusts (the same pinned certificate for a self-signed server).
+     * Throws {@link UnsupportedOperationException} when the server has no upload service.
+     */
+    public java.net.URL upload(java.nio.file.Path file, UploadProgress progress) throws Exception {
+        XMPPTCPConnection c = online();
+        if (!canUploadFiles()) {
+            throw new UnsupportedOperationException("the server does not offer file upload (XEP-0363)");
+        }
+        org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager uploads =
+                org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager.getInstanceFor(c);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {trust.checkerFor(settings.domain())}, null);
+        uploads.setTlsContext(tls);
+        return uploads.uploadFile(file.toFile(), progress == null ? null : progress::uploaded);
+    }
+
+    /**
+     * Uploads {@code file} and sends its address to a contact or a joined room, with an out-of-band data
+     * element (XEP-0066) so that clients show it as a file or picture rather than a link.
+     */
+    public java.net.URL sendFile(String to, java.nio.file.Path file, UploadProgress progress) throws Exception {
+        java.net.URL url = upload(file, progress);
+        XMPPTCPConnection c = online();
+        Room room = rooms.get(bare(to).toString());
+        Message message = c.getStanzaFactory().buildMessageStanza()
+                .to(room != null ? room.bareJid() : bare(to))
+                .ofType(room != null ? Message.Type.groupchat : Message.Type.chat)
+                .setBody(url.toString())
+                .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("x", "jabber:x:oob")
+                        .addElement("url", url.toString()).build())
+                .build();
+        c.sendStanza(message);
+        return url;
+    }
+
+    /**
+     * Reacts to a message (XEP-0444) with these emojis, replacing our earlier reactions to it (an empty set takes
+     * them back). {@code to} is the contact or the joined room, {@code messageId} the message's
+     * {@link ChatMessage#id()}.
+     */
+    public void react(String to, String messageId, Set<String> emojis) throws Exception {
+        XMPPTCPConnection c = online();
+        Room room = rooms.get(bare(to).toString());
+        org.jivesoftware.smack.packet.StandardExtensionElement.Builder reactions =
+                org.jivesoftware.smack.packet.StandardExtensionElement.builder("reactions", "urn:xmpp:reactions:0")
+                        .addAttribute("id", messageId);
+        for (String emoji : emojis) {
+            reactions.addElement("reaction", emoji);
+        }
+        c.sendStanza(c.getStanzaFactory().buildMessageStanza()
+                .to(room != null ? room.bareJid() : bare(to))
+                .ofType(room != null ? Message.Type.groupchat : Message.Type.chat)
+                .addExtension(reactions.build())
+                .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("store", "urn:xmpp:hints")
+                        .build()) // XEP-0334: archive it although it has no body
+                .build());
     }
 
     // ---------------------------------------------------------------- bookmarks (XEP-0402 / XEP-0048)
