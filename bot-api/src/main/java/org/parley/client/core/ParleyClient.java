@@ -328,8 +328,22 @@ public final class ParleyClient implements AutoCloseable {
             ChatMessage m = new ChatMessage(from.toString(), from.toString(), message.getBody(),
                     delay == null ? Instant.now() : delay.getStamp().toInstant(), delay != null, false,
                     message.getStanzaId());
-            chatListeners.forEach(l -> l.messageReceived(m));
+            String replaced = MessageExtras.replaced(message);
+            if (replaced != null) {
+                chatListeners.forEach(l -> l.messageCorrected(from.toString(), replaced, m));
+            } else {
+                chatListeners.forEach(l -> l.messageReceived(m));
+            }
         });
+        // Reactions carry no body, so the chat manager above never sees them (XEP-0444).
+        c.addAsyncStanzaListener(stanza -> {
+            Message message = (Message) stanza;
+            String target = MessageExtras.reactionTarget(message);
+            String from = message.getFrom().asBareJid().toString();
+            java.util.Set<String> emojis = MessageExtras.reactions(message);
+            chatListeners.forEach(l -> l.reactionsChanged(from, target, emojis));
+        }, stanza -> stanza instanceof Message m && m.getFrom() != null && m.getType() != Message.Type.groupchat
+                && m.getType() != Message.Type.error && MessageExtras.reactionTarget(m) != null);
         ChatStateManager.getInstance(c).addChatStateListener((chat, chatState, message) -> {
             String from = chat.getXmppAddressOfChatPartner().toString();
             chatListeners.forEach(l -> l.chatStateChanged(from, TypingState.of(chatState)));
@@ -557,8 +571,12 @@ public final class ParleyClient implements AutoCloseable {
     // ---------------------------------------------------------------- 1:1 chats
 
     /** Sends a chat message to {@code jid}. */
-    public void sendMessage(String jid, String body) throws SmackException.NotConnectedException, InterruptedException {
-        ChatManager.getInstanceFor(online()).chatWith(bare(jid)).send(body);
+    /** Sends a chat message to {@code jid}; returns its id (what reactions and corrections of others name). */
+    public String sendMessage(String jid, String body) throws SmackException.NotConnectedException, InterruptedException {
+        XMPPTCPConnection c = online();
+        Message message = c.getStanzaFactory().buildMessageStanza().setBody(body).build();
+        ChatManager.getInstanceFor(c).chatWith(bare(jid)).send(message);
+        return message.getStanzaId();
     }
 
     /** Sends a typing state (XEP-0085) to {@code jid}. */
@@ -810,7 +828,9 @@ public final class ParleyClient implements AutoCloseable {
                 outgoing = message.getFrom() != null && message.getFrom().asBareJid().equals(me);
                 from = outgoing ? me.toString() : with.toString();
             }
-            result.add(new ChatMessage(with.toString(), from, message.getBody(), time, true, outgoing));
+            // The archive's id of a room message is the room's stanza-id (XEP-0313 §5.1.2), what reactions name.
+            result.add(new ChatMessage(with.toString(), from, message.getBody(), time, true, outgoing,
+                    room != null ? result1.getId() : message.getStanzaId()));
         }
         return result;
     }

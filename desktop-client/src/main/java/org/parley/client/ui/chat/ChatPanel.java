@@ -63,7 +63,11 @@ public final class ChatPanel extends JPanel {
         JPanel bottom = new JPanel(new BorderLayout(4, 0));
         bottom.add(typing, BorderLayout.NORTH);
         bottom.add(input, BorderLayout.CENTER);
-        bottom.add(send, BorderLayout.EAST);
+        JPanel sending = new JPanel(new BorderLayout(4, 0));
+        sending.add(send, BorderLayout.WEST);
+        sending.add(new org.parley.client.ui.FileSendPanel("chat", (file, progress, failed) ->
+                model.sendFile(jid, file, progress, failed), showError), BorderLayout.EAST);
+        bottom.add(sending, BorderLayout.EAST);
         add(new JScrollPane(transcript), BorderLayout.CENTER);
         add(bottom, BorderLayout.SOUTH);
     }
@@ -78,7 +82,14 @@ public final class ChatPanel extends JPanel {
         StringBuilder text = new StringBuilder();
         for (ChatMessage m : conversation.messages()) {
             text.append('[').append(TIME.format(m.time())).append("] ")
-                    .append(m.outgoing() ? "me" : model.displayName(m.from())).append(": ").append(m.body()).append('\n');
+                    .append(m.outgoing() ? "me" : model.displayName(m.from())).append(": ").append(m.body());
+            if (conversation.edited(m)) {
+                text.append(" (edited)");
+            }
+            if (!conversation.reactions(m).isEmpty()) {
+                text.append("   [").append(String.join(" ", conversation.reactions(m))).append(']');
+            }
+            text.append('\n');
         }
         if (!text.toString().equals(transcript.getText())) {
             transcript.setText(text.toString());

@@ -85,7 +85,11 @@ public final class RoomPanel extends JPanel {
 
         JPanel bottom = new JPanel(new BorderLayout(4, 0));
         bottom.add(input, BorderLayout.CENTER);
-        bottom.add(send, BorderLayout.EAST);
+        JPanel sending = new JPanel(new BorderLayout(4, 0));
+        sending.add(send, BorderLayout.WEST);
+        sending.add(new org.parley.client.ui.FileSendPanel("room", (file, progress, failed) ->
+                model.sendFile(jid, file, progress, failed), showError), BorderLayout.EAST);
+        bottom.add(sending, BorderLayout.EAST);
 
         JSplitPane split = new JSplitPane(JSplitPane.HORIZONTAL_SPLIT, new JScrollPane(transcript), occupantScroll);
         split.setResizeWeight(1.0);
@@ -109,6 +113,13 @@ public final class RoomPanel extends JPanel {
                 text.append("* ").append(line.text());
             } else {
                 text.append(line.from()).append(": ").append(line.text());
+                if (line.edited()) {
+                    text.append(" (edited)");
+                }
+                String reactions = line.reactionSummary();
+                if (!reactions.isEmpty()) {
+                    text.append("   [").append(reactions).append(']');
+                }
             }
             text.append('\n');
         }

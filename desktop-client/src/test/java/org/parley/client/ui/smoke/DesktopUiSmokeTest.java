@@ -88,11 +88,12 @@ class DesktopUiSmokeTest {
             JFrame login = await(JFrame.class, "login.window", "the login window");
             screenshot(login, SCREENSHOTS.resolve("0-login-empty.png"));
             // ---- a long error (nothing listens on the port) is shown whole: wrapped in the window, not cut off
+            int closed = closedPort();
             run(() -> {
                 find(JTextField.class, "login.jid", login).setText("alice@localhost");
                 find(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
                 find(javax.swing.JCheckBox.class, "login.advanced", login).doClick(); // shows the server field
-                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + closedPort());
+                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + closed);
                 find(JButton.class, "login.submit", login).doClick();
             });
             JTextArea error = await(JTextArea.class, "login.error", login,
