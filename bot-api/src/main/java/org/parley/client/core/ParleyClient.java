@@ -748,6 +748,22 @@ public final class ParleyClient implements AutoCloseable {
                 .build());
     }
 
+    // ---------------------------------------------------------------- avatar (XEP-0084)
+
+    /**
+     * Publishes a PNG picture (at most 64 KiB; 96×96 is usual) as the account's avatar over PEP (XEP-0084),
+     * where contacts' clients (the web page among them) pick it up. Returns its id (SHA-1, hex). Throws
+     * {@link UnsupportedOperationException} when the server has no PEP.
+     */
+    public String setAvatar(byte[] png, int width, int height) throws Exception {
+        return Avatars.publish(online(), png, width, height);
+    }
+
+    /** The id of someone's current avatar (XEP-0084 metadata), or null when they have none we may see. */
+    public String avatarId(String jid) throws Exception {
+        return Avatars.currentId(online(), bare(jid));
+    }
+
     // ---------------------------------------------------------------- bookmarks (XEP-0402 / XEP-0048)
 
     private volatile Bookmarks bookmarks;

@@ -14,7 +14,7 @@ import org.jxmpp.jid.parts.Resourcepart;
 import org.parley.server.testing.TestServer;
 
 /**
- * Autojoin at login from the account's bookmarks (XEP-0402 where the server has it, XEP-0048 private storage
+ * What the account keeps on the server for all its clients. Autojoin at login from the account's bookmarks (XEP-0402 where the server has it, XEP-0048 private storage
  * otherwise), against a real Parley: the first login bookmarks the lobby for every client of the account, and a
  * room another client bookmarked with autojoin is entered too.
  */
@@ -63,6 +63,27 @@ class BookmarksTest {
             assertEquals("ally", entered.nickname());
         } finally {
             again.close();
+        }
+    }
+
+    /** XEP-0084: a published avatar is the account's current one; nothing else is accepted as one. */
+    @Test
+    void anAvatarIsPublishedOverPep() throws Exception {
+        ParleyClient bob = Clients.login(server, "bob");
+        try {
+            assertNull(bob.avatarId("bob@localhost"), "none yet");
+            java.awt.image.BufferedImage picture = new java.awt.image.BufferedImage(96, 96,
+                    java.awt.image.BufferedImage.TYPE_INT_ARGB);
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(picture, "png", png);
+            String id = bob.setAvatar(png.toByteArray(), 96, 96);
+            assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(png.toByteArray())), id, "the id is the SHA-1 of the bytes (XEP-0084 §4.2)");
+            assertEquals(id, bob.avatarId("bob@localhost"));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> bob.setAvatar(new byte[64 * 1024 + 1], 96, 96), "too large");
+        } finally {
+            bob.close();
         }
     }
 

@@ -94,6 +94,9 @@ public final class MainWindow extends JFrame {
             Themes.apply(next);
             themeLabel.run();
         });
+        JButton avatar = named("avatar.set", new JButton("Your picture…"));
+        avatar.setToolTipText("Choose a picture your contacts see next to your name (XEP-0084)");
+        avatar.addActionListener(e -> chooseAvatar(client, dispatch));
         JButton logout = named("logout", new JButton("Log out"));
         logout.addActionListener(e -> {
             dispose();
@@ -103,6 +106,7 @@ public final class MainWindow extends JFrame {
         top.add(availability);
         top.add(status);
         top.add(browse);
+        top.add(avatar);
         top.add(theme);
         top.add(logout);
 
@@ -227,6 +231,21 @@ public final class MainWindow extends JFrame {
                 }, showError);
             }
         }, e -> showError.accept("Your bookmarked rooms could not be read: " + Errors.describe(e)));
+    }
+
+    /** Lets the user pick a picture, scales it to 96×96 (XEP-0084's usual size) and publishes it. */
+    private void chooseAvatar(ParleyClient client, UiDispatch dispatch) {
+        javax.swing.JFileChooser chooser = new javax.swing.JFileChooser();
+        chooser.setFileFilter(new javax.swing.filechooser.FileNameExtensionFilter("Pictures", "png", "jpg", "jpeg", "gif", "bmp"));
+        if (chooser.showOpenDialog(this) != javax.swing.JFileChooser.APPROVE_OPTION) {
+            return;
+        }
+        java.io.File file = chooser.getSelectedFile();
+        dispatch.background(() -> {
+            byte[] png = AvatarImages.squarePng(file.toPath(), 96);
+            return client.setAvatar(png, 96, 96);
+        }, id -> showError.accept("Your picture is set."), e -> showError.accept(e instanceof UnsupportedOperationException
+                ? "Your server cannot keep a picture (it offers no PEP)." : "Picture not set: " + Errors.describe(e)));
     }
 
     /** What the centre shows while no chat or room is open: what this window is for and what to do next. */
