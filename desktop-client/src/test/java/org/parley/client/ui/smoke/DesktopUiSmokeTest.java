@@ -99,7 +99,8 @@ class DesktopUiSmokeTest {
             JTextArea error = await(JTextArea.class, "login.error", login,
                     t -> t.getText().startsWith("Cannot reach the server"), "the connection error");
             String errorText = onEdt(error::getText);
-            assertTrue(errorText.length() > 60 && !errorText.contains("…"), errorText);
+            assertTrue(errorText.length() > 60 && !errorText.contains("…")
+                    && errorText.contains("127.0.0.1:" + closed + " (connection refused)"), errorText);
             assertTrue(onEdt(() -> fullyVisible(error)), "the whole error is visible: " + errorText);
             assertTrue(onEdt(error::getLineCount) >= 1 && onEdt(() -> error.getWidth() <= login.getContentPane().getWidth()),
                     "wrapped within the window");
