@@ -42,6 +42,7 @@ import org.parley.client.core.Room;
 import org.parley.client.core.RoomListener;
 import org.parley.client.core.RosterListener;
 import org.parley.client.ui.DesktopApp;
+import org.parley.client.ui.Transcript;
 import org.parley.client.ui.settings.DesktopSettings;
 import org.parley.server.testing.TestServer;
 
@@ -186,13 +187,13 @@ class DesktopUiSmokeTest {
                 }
             });
             await(JList.class, "room.occupants", room, l -> listEquals(l, "bob"), "bob in the occupants, without a role");
-            await(JTextArea.class, "room.transcript", room, t -> t.getText().contains("* bob joined"), "bob's join notice");
+            await(Transcript.class, "room.transcript", room, t -> t.text().contains("bob joined"), "bob's join notice");
             run(() -> {
                 find(JTextField.class, "room.input", room).setText("hello from the desktop");
                 find(JButton.class, "room.send", room).doClick();
             });
-            await(JTextArea.class, "room.transcript", room, t -> t.getText().contains("alice: hello from the desktop")
-                    && t.getText().contains("bob: hi alice, bob here"), "the reply from bob");
+            await(Transcript.class, "room.transcript", room, t -> t.text().matches("(?s).*alice \\d\\d:\\d\\d\\s+hello from the desktop.*")
+                    && t.text().matches("(?s).*bob \\d\\d:\\d\\d\\s+hi alice, bob here.*"), "the reply from bob, each under their name");
             screenshot(main, SCREENSHOTS.resolve("5-room.png"));
 
             // ---- a 1:1 message from bob opens a chat tab with an unread badge; alice answers there
@@ -215,8 +216,8 @@ class DesktopUiSmokeTest {
                 find(JButton.class, "chat.send", chat).doClick();
             });
             assertEquals("hi bob, in private", bobInbox.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            await(JTextArea.class, "chat.transcript", chat, t -> t.getText().contains("Bob: psst, alice")
-                    && t.getText().contains("me: hi bob, in private"), "the chat transcript");
+            await(Transcript.class, "chat.transcript", chat, t -> t.text().matches("(?s).*Bob \\d\\d:\\d\\d\\s+psst, alice.*")
+                    && t.text().matches("(?s).*me \\d\\d:\\d\\d\\s+hi bob, in private.*"), "the chat transcript, by name");
             screenshot(main, SCREENSHOTS.resolve("6-chat.png"));
 
             // ---- the dark theme, remembered
