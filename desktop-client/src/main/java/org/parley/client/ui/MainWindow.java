@@ -145,6 +145,11 @@ public final class MainWindow extends JFrame {
                 ChatPanel panel = new ChatPanel(chats, conversation.jid(), showError);
                 tabs.addTab(client.displayName(conversation.jid()), panel);
                 tabs.setToolTipTextAt(tabs.getTabCount() - 1, conversation.jid());
+                panel.onClose(() -> {
+                    chats.close(conversation.jid());
+                    tabs.remove(panel);
+                    badges();
+                });
                 panel.show(conversation);
                 badges();
             }
@@ -174,7 +179,7 @@ public final class MainWindow extends JFrame {
                 if (panel != null) {
                     tabs.remove(panel);
                 }
-                badges();
+                badges(); // also shows the welcome text again when this was the last tab
             }
         });
         tabs.addChangeListener(e -> focusSelected());

@@ -96,11 +96,11 @@ public final class Transcript extends JEditorPane {
             boolean sameGroup = previous != null && previous.from().equals(line.from())
                     && Duration.between(previous.time(), line.time()).compareTo(GROUP) < 0;
             if (!sameGroup) {
-                html.append("<p style='margin-top:6px'><b").append(line.outgoing() ? " style='color:#2e7d32'" : "")
+                html.append("<p style='margin-top:6px;margin-bottom:0'><b").append(line.outgoing() ? " style='color:#2e7d32'" : "")
                         .append('>').append(escape(line.from())).append("</b> <span style='color:gray'>")
                         .append(TIME.format(line.time())).append("</span></p>");
             }
-            html.append("<p style='margin-left:10px'>").append(linked(line.text()));
+            html.append("<p style='margin-left:10px;margin-top:0;margin-bottom:0'>").append(linked(line.text()));
             if (line.extra() != null && !line.extra().isEmpty()) {
                 html.append(" <span style='color:gray'>").append(escape(line.extra())).append("</span>");
             }

@@ -25,6 +25,7 @@ public final class ChatPanel extends JPanel {
     private final JLabel typing = named("chat.typing", new JLabel(" "));
     private final JTextField input = named("chat.input", new JTextField());
     private final transient ChatsModel model;
+    private transient Runnable onClose = () -> { };
 
     public ChatPanel(ChatsModel model, String jid, Consumer<String> showError) {
         super(new BorderLayout());
@@ -56,13 +57,22 @@ public final class ChatPanel extends JPanel {
         JPanel bottom = new JPanel(new BorderLayout(4, 0));
         bottom.add(typing, BorderLayout.NORTH);
         bottom.add(input, BorderLayout.CENTER);
+        JButton close = named("chat.close", new JButton("Close"));
+        close.setToolTipText("Close this chat (its history stays on the server)");
+        close.addActionListener(e -> onClose.run());
         JPanel sending = new JPanel(new BorderLayout(4, 0));
         sending.add(send, BorderLayout.WEST);
+        sending.add(close, BorderLayout.CENTER);
         sending.add(new org.parley.client.ui.FileSendPanel("chat", (file, progress, failed) ->
                 model.sendFile(jid, file, progress, failed), showError), BorderLayout.EAST);
         bottom.add(sending, BorderLayout.EAST);
         add(new JScrollPane(transcript), BorderLayout.CENTER);
         add(bottom, BorderLayout.SOUTH);
+    }
+
+    /** What the Close button does (the main window removes the tab). */
+    public void onClose(Runnable action) {
+        this.onClose = action;
     }
 
     public String jid() {

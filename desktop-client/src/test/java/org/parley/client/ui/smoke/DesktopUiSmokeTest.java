@@ -224,6 +224,13 @@ class DesktopUiSmokeTest {
             run(() -> find(JButton.class, "theme.toggle", main).doClick());
             assertEquals(DesktopSettings.Theme.DARK, new DesktopSettings(config).theme());
             screenshot(main, SCREENSHOTS.resolve("7-chat-dark.png"));
+
+            // ---- nothing open any more: the welcome text says what to do
+            run(() -> find(JButton.class, "chat.close", chat).doClick());
+            run(() -> find(JButton.class, "room.leave", room).doClick());
+            JLabel welcome = await(JLabel.class, "welcome", main, l -> true, "the welcome text once no tab is open");
+            assertTrue(onEdt(welcome::getText).contains("Rooms…"), "it points at the Rooms… button");
+            screenshot(main, SCREENSHOTS.resolve("8-welcome.png"));
             assertTrue(Files.size(SCREENSHOTS.resolve("5-room.png")) > 0);
         } finally {
             run(() -> {
