@@ -1,5 +1,6 @@
 package org.parley.conformance;
 
+import org.parley.app.check.JdkStaxParserFactory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

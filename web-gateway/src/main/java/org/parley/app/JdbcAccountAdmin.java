@@ -10,7 +10,7 @@ import org.parley.server.storage.jdbc.JdbcStorage;
 
 /**
  * {@link AccountAdmin} on the configured database via {@link JdbcStorage} and {@link AccountService}: the
- * same storage and password hashing the server uses. With the embedded H2 database only one process can
+ * same storage and password hashing the server uses. With the embedded database only one process can
  * have it open, so the server must be stopped while these commands run.
  */
 final class JdbcAccountAdmin implements AccountAdmin {

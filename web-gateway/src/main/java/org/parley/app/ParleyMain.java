@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * The {@code parley} command: {@code run} (the default), {@code user ...} and {@code version}. One entry
+ * The {@code parley} command: {@code run} (the default), {@code user ...}, {@code check} and {@code version}. One entry
  * point so that operators start the server and administer accounts with the same settings and options.
  * Exit codes: 0 success, 1 error (one line on standard error), 2 usage error.
  */
@@ -44,6 +44,7 @@ public final class ParleyMain implements Callable<Integer> {
         CommandLine commandLine = new CommandLine(new ParleyMain())
                 .addSubcommand(new RunCommand(context))
                 .addSubcommand(UserCommand.create(context))
+                .addSubcommand(new CheckCommand(context))
                 .addSubcommand(new VersionCommand())
                 .addSubcommand(new CommandLine.HelpCommand());
         commandLine.setExecutionExceptionHandler(new ErrorHandler());

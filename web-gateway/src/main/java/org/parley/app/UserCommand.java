@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code parley user ...}: account administration straight on the database, so an operator can create
  * the first (admin) account before the server ever runs. With the embedded database stop the server
- * first: H2 lets only one process open the file.
+ * first: the embedded database belongs to one process at a time (its lock file, see EmbeddedDatabase).
  */
 @Command(name = "user", mixinStandardHelpOptions = true, versionProvider = ParleyVersion.class,
         synopsisSubcommandLabel = "COMMAND",

@@ -10,6 +10,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics;
+import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -28,6 +33,8 @@ import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 import org.parley.gateway.bosh.BoshHandler;
 import org.parley.gateway.bosh.BoshSessions;
 import org.parley.gateway.discovery.HostMeta;
+import org.parley.gateway.monitoring.HealthEndpoint;
+import org.parley.gateway.monitoring.MetricsEndpoint;
 import org.parley.gateway.page.ChatPage;
 import org.parley.gateway.websocket.XmppWebSocketEndpoint;
 import org.parley.server.ParleyServer;
@@ -136,10 +143,15 @@ public final class WebGateway implements AutoCloseable {
         XmppWebSocketEndpoint webSocket = new XmppWebSocketEndpoint(server, origins, settings.limits());
         // Each handler answers its own paths; anything else falls through to Jetty's 404.
         Handler routes = new Handler.Sequence(
-                new BoshHandler(bosh, origins, settings.limits().stanzaBytes() + BODY_OVERHEAD,
-                        settings.limits().preAuthStanzaBytes()),
-                new HostMeta(settings.domain(), httpPort, httpsPort, BoshHandler.PATH, XmppWebSocketEndpoint.PATH),
+                http.bosh().enabled()
+                        ? new BoshHandler(bosh, origins, settings.limits().stanzaBytes() + BODY_OVERHEAD,
+                                settings.limits().preAuthStanzaBytes())
+                        : declineAll(),
+                new HostMeta(settings.domain(), httpPort, httpsPort, http.bosh().enabled() ? BoshHandler.PATH : null,
+                        XmppWebSocketEndpoint.PATH),
                 new UpgradeRequired(),
+                new HealthEndpoint(server::readiness),
+                metricsEndpoint(server, jetty, http.metrics()),
                 new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH));
         WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(webSocket::configure);
         upgrade.setHandler(routes);
@@ -155,6 +167,32 @@ public final class WebGateway implements AutoCloseable {
         LOG.info("web gateway: http {}, https {}", httpPort < 0 ? "off" : http.bindAddress() + ":" + httpPort,
                 httpsPort < 0 ? "off" : http.bindAddress() + ":" + httpsPort);
         return new WebGateway(jetty, timers, bosh, webSocket, httpPort, httpsPort);
+    }
+
+    /**
+     * {@code /metrics} over the server's meters plus Jetty's thread pool and connections, or a handler that
+     * declines every request when metrics are off (the path then falls through to 404).
+     */
+    private static Handler metricsEndpoint(ParleyServer server, Server jetty, ServerSettings.Metrics settings) {
+        if (!settings.enabled()) {
+            return declineAll();
+        }
+        MeterRegistry meters = server.metrics().registry();
+        new JettyServerThreadPoolMetrics(jetty.getThreadPool(), Tags.empty()).bindTo(meters);
+        JettyConnectionMetrics.addToAllConnectors(jetty, meters);
+        PrometheusMeterRegistry prometheus = MetricsEndpoint.newRegistry();
+        server.metrics().registry().add(prometheus);
+        return new MetricsEndpoint(prometheus, settings);
+    }
+
+    /** A handler for a switched-off endpoint: its path falls through to 404. */
+    private static Handler declineAll() {
+        return new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                return false;
+            }
+        };
     }
 
     private static void open(ServerConnector connector, String key, String host, int port, Duration idle) {

@@ -44,6 +44,7 @@ import org.parley.server.carbons.Carbons;
 import org.parley.server.mam.ArchiveHook;
 import org.parley.server.mam.MamModule;
 import org.parley.server.mam.MessageArchive;
+import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.muc.MucService;
 import org.parley.server.offline.OfflineMessages;
 import org.parley.server.pubsub.PepService;
@@ -104,6 +105,10 @@ public final class ParleyServer implements AutoCloseable {
     private final MucService muc;
     private final MessageArchive archive;
     private final ScheduledExecutorService housekeeping;
+    private final ServerMetrics metrics = new ServerMetrics();
+    /** Runs readiness queries against the database, one at a time. */
+    private final ExecutorService probes = Executors.newSingleThreadExecutor(named("parley-health"));
+    private java.util.concurrent.CompletableFuture<Boolean> storageProbe;
     private TcpListener c2s;
     private TcpListener directTls;
     private volatile boolean closed;
@@ -207,7 +212,14 @@ public final class ParleyServer implements AutoCloseable {
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
                 new Resumption(housekeeping, settings.sm().resumptionTimeout()),
-                archive != null ? archive : DurableWrites.NONE);
+                archive != null ? archive : DurableWrites.NONE, metrics);
+        metrics.streams(streams, s -> s.session().transport().kind(),
+                s -> s.session().getInitiatingEntity() != null);
+        if (muc != null) {
+            metrics.gauge("parley.muc.rooms", "Chat rooms that exist", muc, MucService::roomCount);
+            metrics.gauge("parley.muc.occupants", "Occupancies: sessions in rooms, counted per room", muc,
+                    MucService::occupancyCount);
+        }
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));
@@ -284,7 +296,7 @@ public final class ParleyServer implements AutoCloseable {
     /** A new stream over any transport (TCP registers it through its {@link ConnectionTracker}). */
     public XmppStream newStream(StreamTransport transport) {
         ParleySession session = new ParleySession(runtime, new SessionStateHolder(), transport,
-                new SerialExecutor(workers));
+                new SerialExecutor(workers), metrics);
         return new XmppStream(environment, session, transport);
     }
 
@@ -381,6 +393,56 @@ public final class ParleyServer implements AutoCloseable {
         return certificate.sha256Fingerprint();
     }
 
+    /** The server's meters (logins, stanzas, sessions, rooms, JVM), for exporters such as the gateway's /metrics. */
+    public ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * What a load balancer or orchestrator asks before sending users here: each check's name with null when it
+     * passes, or a one-line reason. Ready means the client listeners accept connections and the database answers
+     * a query within {@code timeout}.
+     */
+    public java.util.Map<String, String> readiness(Duration timeout) {
+        java.util.Map<String, String> checks = new java.util.LinkedHashMap<>();
+        checks.put("c2s", closed ? "server stopped" : listeners.stream().allMatch(TcpListener::isOpen) ? null
+                : "a client listener is closed");
+        checks.put("storage", storageCheck(timeout));
+        return checks;
+    }
+
+    /** One query on the database, bounded by {@code timeout} (a pool waiting for a dead server waits longer). */
+    private String storageCheck(Duration timeout) {
+        if (closed) {
+            return "server stopped";
+        }
+        java.util.concurrent.CompletableFuture<Boolean> probe;
+        synchronized (probes) { // not this: close() holds this for seconds
+            // Probes that arrive while one is still running share it: a hung database costs one thread, not one
+            // per health request.
+            probe = storageProbe;
+            if (probe == null || probe.isDone()) {
+                probe = java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> storage.accounts().exists("health-probe"), probes);
+                storageProbe = probe;
+            }
+        }
+        try {
+            probe.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "the database did not answer within " + timeout.toMillis() + " ms";
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            return "the database failed: " + cause.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return "server stopping";
+        }
+    }
+
     /** Streams currently open over any transport. */
     public int openStreams() {
         return streams.size();
@@ -399,6 +461,7 @@ public final class ParleyServer implements AutoCloseable {
         closed = true;
         listeners.forEach(TcpListener::close);
         housekeeping.shutdownNow();
+        probes.shutdownNow();
         List<XmppStream> open = List.copyOf(streams); // streams leave the set while this runs
         CountDownLatch ended = new CountDownLatch(open.size());
         for (XmppStream stream : open) {
@@ -423,6 +486,7 @@ public final class ParleyServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         storage.close();
+        metrics.close();
         LOG.info("Parley stopped");
     }
 

@@ -631,6 +631,11 @@ final class BoshSession implements StreamTransport {
     }
 
     @Override
+    public String kind() {
+        return "bosh";
+    }
+
+    @Override
     public boolean isSecure() {
         return secure;
     }

@@ -39,6 +39,7 @@ public final class HostMeta extends Handler.Abstract.NonBlocking {
     /**
      * @param httpPort  the bound HTTP port, -1 when off
      * @param httpsPort the bound HTTPS port, -1 when off
+     * @param boshPath  null when BOSH is off
      */
     public HostMeta(String domain, int httpPort, int httpsPort, String boshPath, String webSocketPath) {
         this.domain = domain;
@@ -96,12 +97,16 @@ public final class HostMeta extends Handler.Abstract.NonBlocking {
         if (httpsPort >= 0) {
             String base = host + ":" + (overTls && requestPort > 0 ? requestPort : httpsPort);
             links.add(new Link(REL_WEBSOCKET, "wss://" + base + webSocketPath));
-            links.add(new Link(REL_BOSH, "https://" + base + boshPath));
+            if (boshPath != null) {
+                links.add(new Link(REL_BOSH, "https://" + base + boshPath));
+            }
         }
         if (httpPort >= 0) {
             String base = host + ":" + (!overTls && requestPort > 0 ? requestPort : httpPort);
             links.add(new Link(REL_WEBSOCKET, "ws://" + base + webSocketPath));
-            links.add(new Link(REL_BOSH, "http://" + base + boshPath));
+            if (boshPath != null) {
+                links.add(new Link(REL_BOSH, "http://" + base + boshPath));
+            }
         }
         return links;
     }

@@ -264,6 +264,11 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     }
 
     @Override
+    public String kind() {
+        return "websocket";
+    }
+
+    @Override
     public boolean isSecure() {
         return secure;
     }

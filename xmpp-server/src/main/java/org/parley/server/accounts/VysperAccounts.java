@@ -1,5 +1,7 @@
 package org.parley.server.accounts;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.authorization.AccountCreationException;
 import org.apache.vysper.xmpp.authorization.AccountManagement;
@@ -10,6 +12,12 @@ import org.apache.vysper.xmpp.authorization.UserAuthorization;
  * so that every account change goes through the same validation and SCRAM hashing.
  */
 public final class VysperAccounts implements AccountManagement, UserAuthorization {
+
+    /**
+     * One INFO line per admin action, on its own logger so that operators can route it to an audit file. Who did
+     * it is the stream's {@code user} in the logging context (the admin whose command this is).
+     */
+    private static final Logger AUDIT = LoggerFactory.getLogger("org.parley.audit");
 
     private final AccountService accounts;
     private final String domain;
@@ -24,7 +32,9 @@ public final class VysperAccounts implements AccountManagement, UserAuthorizatio
         requireLocal(username);
         try {
             accounts.create(username.getNode(), password);
+            AUDIT.info("admin action=add-user target={}", username.getBareJID());
         } catch (AccountException e) {
+            AUDIT.info("admin action=add-user target={} refused={}", username.getBareJID(), e.getMessage());
             throw new AccountCreationException(e.getMessage());
         }
     }
@@ -34,7 +44,9 @@ public final class VysperAccounts implements AccountManagement, UserAuthorizatio
         requireLocal(username);
         try {
             accounts.setPassword(username.getNode(), password);
+            AUDIT.info("admin action=change-user-password target={}", username.getBareJID());
         } catch (AccountException e) {
+            AUDIT.info("admin action=change-user-password target={} refused={}", username.getBareJID(), e.getMessage());
             throw new AccountCreationException(e.getMessage());
         }
     }

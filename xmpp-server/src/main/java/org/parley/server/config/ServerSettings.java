@@ -80,12 +80,18 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      *                       [::1], any port), {@code *} (any), or explicit {@code scheme://host[:port]} origins
      * @param bosh           BOSH session limits (XEP-0124)
      */
-    public record Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh) {
+    public record Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh,
+                       Metrics metrics) {
 
         public static final List<String> DEFAULT_ORIGINS = List.of("self", "loopback");
 
         public Http {
             allowedOrigins = List.copyOf(allowedOrigins);
+        }
+
+        /** These listeners with the default metrics endpoint. */
+        public Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh) {
+            this(bindAddress, port, tlsPort, allowedOrigins, bosh, Metrics.DEFAULTS);
         }
 
         /** The given listener, everything else at its default. */
@@ -95,13 +101,40 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     }
 
     /**
+     * The Prometheus endpoint {@code /metrics} of the web gateway.
+     *
+     * @param enabled whether {@code /metrics} is served at all
+     * @param token   null: only clients on the loopback interface may read it; otherwise every request must carry
+     *                {@code Authorization: Bearer <token>}, from any address
+     */
+    public record Metrics(boolean enabled, String token) {
+        public static final Metrics DEFAULTS = new Metrics(true, null);
+
+        @Override
+        public String toString() {
+            return "Metrics[enabled=" + enabled + ", token=" + (token == null ? "none" : "***") + "]";
+        }
+    }
+
+    /**
      * @param maxWait    longest a request is held waiting for data; a client's larger 'wait' is lowered to it
      * @param inactivity a session with no request for this long (and none held) ends
      * @param maxPause   longest pause a client may ask for ('maxpause')
+     * @param enabled    false: {@code /http-bind} is not served (404), e.g. where only WebSocket is wanted
      */
-    public record Bosh(Duration maxWait, Duration inactivity, Duration maxPause) {
+    public record Bosh(Duration maxWait, Duration inactivity, Duration maxPause, boolean enabled) {
         public static final Bosh DEFAULTS = new Bosh(Duration.ofSeconds(60), Duration.ofSeconds(30),
                 Duration.ofSeconds(120));
+
+        /** Served, with these terms. */
+        public Bosh(Duration maxWait, Duration inactivity, Duration maxPause) {
+            this(maxWait, inactivity, maxPause, true);
+        }
+
+        /** These terms with BOSH on or off. */
+        public Bosh withEnabled(boolean on) {
+            return new Bosh(maxWait, inactivity, maxPause, on);
+        }
     }
 
     /**

@@ -117,7 +117,7 @@ public final class SettingsLoader {
         var registration = new ServerSettings.Registration(c.bool("registration.enabled"),
                 c.intInRange("registration.per-address-per-hour", 1, 100_000));
         var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true),
-                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c));
+                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c), metrics(c));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c),
                 new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
@@ -143,11 +143,20 @@ public final class SettingsLoader {
                 history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000));
     }
 
+    private static ServerSettings.Metrics metrics(TypedConfig c) {
+        String token = c.optionalString("http.metrics.token");
+        if (token != null && token.length() < 16) {
+            throw c.invalid("http.metrics.token", "at least 16 characters (a guessable token protects nothing)");
+        }
+        return new ServerSettings.Metrics(c.bool("http.metrics.enabled"), token);
+    }
+
     private static ServerSettings.Bosh bosh(TypedConfig c) {
         return new ServerSettings.Bosh(
                 c.duration("http.bosh.max-wait", Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 c.duration("http.bosh.inactivity", Duration.ofSeconds(1), Duration.ofHours(1)),
-                c.duration("http.bosh.max-pause", Duration.ofSeconds(1), Duration.ofHours(1)));
+                c.duration("http.bosh.max-pause", Duration.ofSeconds(1), Duration.ofHours(1)),
+                c.bool("http.bosh.enabled"));
     }
 
     private static ServerSettings.Tls tls(TypedConfig c) {

@@ -86,6 +86,20 @@ public final class MucService extends ServiceComponent {
         }
     }
 
+    /** Rooms that exist now (metrics). */
+    public int roomCount() {
+        return rooms.size();
+    }
+
+    /** Occupancies now: one per room a session is in (metrics). */
+    public int occupancyCount() {
+        int n = 0;
+        for (Set<Room> joined : roomsBySession.values()) {
+            n += joined.size();
+        }
+        return n;
+    }
+
     private void loadRooms() {
         RoomConfig defaults = defaultConfig();
         int restored = 0;

@@ -87,7 +87,10 @@ public final class RosterModule extends DefaultModule {
         }
     }
 
-    /** Vysper's availability handling, plus pending subscription requests on initial presence. */
+    /**
+     * Vysper's availability handling, plus pending subscription requests on initial presence and Parley's
+     * answer to presence probes (RFC 6121 §4.3.2).
+     */
     private static final class AvailabilityHandler implements StanzaHandler {
         private final PresenceHandler vysper = new PresenceHandler();
         private final SessionRegistry registry;
@@ -117,6 +120,10 @@ public final class RosterModule extends DefaultModule {
         public ResponseStanzaContainer execute(Stanza stanza, ServerRuntimeContext runtime, boolean outbound,
                                                SessionContext session, SessionStateHolder state)
                 throws ProtocolException {
+            if (!outbound && "probe".equals(stanza.getAttributeValue("type"))) {
+                subscriptions.answerProbe(session.getInitiatingEntity().getBareJID(), session, stanza.getFrom());
+                return null;
+            }
             boolean initial = outbound && stanza.getAttributeValue("to") == null
                     && stanza.getAttributeValue("type") == null
                     && registry.bindingOf(session).map(b -> !ResourceState.isAvailable(b.state())).orElse(false);

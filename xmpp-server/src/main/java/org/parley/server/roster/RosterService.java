@@ -89,7 +89,7 @@ public final class RosterService {
     /** Roster push to every resource that asked for the roster (RFC 6121 §2.1.6). */
     private void push(Entity user, RosterEntry entry, long version) {
         for (SessionRegistry.Binding binding : registry.bindingsOf(user)) {
-            if (org.apache.vysper.xmpp.state.resourcebinding.ResourceState.isInterested(binding.state())) {
+            if (binding.interested()) {
                 StanzaBuilder iq = StanzaBuilder.createIQStanza(null, binding.fullJid(), IQStanzaType.SET,
                         "push-" + version + "-" + Long.toHexString(System.nanoTime()));
                 iq.startInnerElement("query", NS).addAttribute("ver", Long.toString(version));

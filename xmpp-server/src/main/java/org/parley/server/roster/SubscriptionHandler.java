@@ -23,6 +23,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
 import org.apache.vysper.xmpp.state.presence.PresenceCachingException;
+import org.apache.vysper.xmpp.state.resourcebinding.ResourceState;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.storage.RosterEntry;
 
@@ -346,21 +347,52 @@ final class SubscriptionHandler implements StanzaHandler {
     /** §3.1.5: after approval, the contact gets the user's current presence from every available resource. */
     private void sendAvailablePresence(Entity user, Entity contact) {
         for (SessionRegistry.Binding binding : registry.availableBindingsOf(user)) {
-            PresenceStanza latest;
-            try {
-                latest = runtime.getPresenceCache().get(binding.fullJid());
-            } catch (PresenceCachingException e) {
-                latest = null;
+            sendCurrentPresence(binding, contact);
+        }
+    }
+
+    /** The last presence a resource broadcast, from its full JID, to {@code to}. */
+    private void sendCurrentPresence(SessionRegistry.Binding binding, Entity to) {
+        PresenceStanza latest;
+        try {
+            latest = runtime.getPresenceCache().get(binding.fullJid());
+        } catch (PresenceCachingException e) {
+            latest = null;
+        }
+        StanzaBuilder presence = new StanzaBuilder("presence", "jabber:client")
+                .addAttribute("from", binding.fullJid().getFullQualifiedName())
+                .addAttribute("to", to.getFullQualifiedName());
+        if (latest != null) {
+            for (XMLElement child : latest.getInnerElements()) {
+                presence.addPreparedElement(child);
             }
-            StanzaBuilder presence = new StanzaBuilder("presence", "jabber:client")
-                    .addAttribute("from", binding.fullJid().getFullQualifiedName())
-                    .addAttribute("to", contact.getFullQualifiedName());
-            if (latest != null) {
-                for (XMLElement child : latest.getInnerElements()) {
-                    presence.addPreparedElement(child);
-                }
+        }
+        relay(to, presence.build(), IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+    }
+
+    /**
+     * RFC 6121 §4.3.2: a probe for {@code user}, delivered to one of its sessions. A subscribed prober gets
+     * the last presence of this resource from its full JID, if it is available; an unsubscribed one gets
+     * 'unsubscribed', once. (Vysper answered from the bare JID, once per session, with the bare JID's
+     * latest presence, so the prober got copies without the resource.)
+     */
+    void answerProbe(Entity user, SessionContext session, Entity prober) {
+        Optional<SessionRegistry.Binding> binding = registry.bindingOf(session);
+        if (prober == null || binding.isEmpty()) {
+            return;
+        }
+        boolean subscribed = rosters.entry(user, prober).map(e -> Subscription.of(e.subscription()).from())
+                .orElse(false);
+        if (!subscribed) {
+            List<SessionRegistry.Binding> all = registry.bindingsOf(user);
+            if (!all.isEmpty() && all.get(0) == binding.get()) {
+                relay(prober, presence(user.getBareJID(), prober, PresenceStanzaType.UNSUBSCRIBED),
+                        IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
             }
-            relay(contact, presence.build(), IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+            return;
+        }
+        if (ResourceState.isAvailable(binding.get().state())) {
+            sendCurrentPresence(binding.get(), prober);
         }
     }
 

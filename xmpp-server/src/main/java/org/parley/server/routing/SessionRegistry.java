@@ -46,6 +46,8 @@ public class SessionRegistry extends ResourceRegistry {
         private final SessionContext session;
         private final Entity fullJid;
         private volatile ResourceState state = ResourceState.CONNECTED;
+        /** Asked for the roster in this session (RFC 6121 §2.1.6); never reset while the session lasts. */
+        private volatile boolean interested;
         private volatile int priority;
 
         Binding(SessionContext session, Entity fullJid) {
@@ -69,20 +71,39 @@ public class SessionRegistry extends ResourceRegistry {
             return priority;
         }
 
+        /** An interested resource (RFC 6121 §2.1.6): it asked for the roster, so it gets roster pushes. */
+        public boolean interested() {
+            return interested;
+        }
+
         /** Available (sent initial presence) and not of negative priority (RFC 6121 §8.5.2.1.1). */
         public boolean receivesBareJidMessages() {
             return ResourceState.isAvailable(state) && priority >= 0;
         }
     }
 
-    /** The session asked for its roster, so it gets roster pushes from now on (RFC 6121 §2.1.6). */
+    /**
+     * The session asked for its roster, so it gets roster pushes from now on (RFC 6121 §2.1.6). Only adds
+     * interest: a roster get never changes availability. (Vysper's {@code ResourceState.makeInterested}
+     * maps every state but AVAILABLE to CONNECTED_INTERESTED, so a second get turned an available resource
+     * into a merely connected one, which then missed subscription requests and presence, RFC 6121 §3.1.3.)
+     */
     public void markInterested(SessionContext session) {
         Binding binding = bySession.get(session);
         if (binding != null) {
             synchronized (binding) {
-                binding.state = ResourceState.makeInterested(binding.state);
+                binding.interested = true;
+                binding.state = withInterest(binding.state, true);
             }
         }
+    }
+
+    /** {@code state} with the interested flag set as given; UNAVAILABLE has no interested variant. */
+    private static ResourceState withInterest(ResourceState state, boolean interested) {
+        if (!interested || state == null || state == ResourceState.UNAVAILABLE) {
+            return state;
+        }
+        return ResourceState.isAvailable(state) ? ResourceState.AVAILABLE_INTERESTED : ResourceState.CONNECTED_INTERESTED;
     }
 
     /** Available resources of a user: those that sent initial presence and not yet unavailable. */
@@ -148,6 +169,7 @@ public class SessionRegistry extends ResourceRegistry {
         Binding old = found.get();
         Binding moved = new Binding(newSession, old.fullJid);
         moved.state = old.state;
+        moved.interested = old.interested;
         moved.priority = old.priority;
         bySession.remove(old.session, old);
         bySession.put(newSession, moved);
@@ -374,8 +396,11 @@ public class SessionRegistry extends ResourceRegistry {
         }
         boolean changed;
         synchronized (binding) {
-            changed = binding.state != state;
-            binding.state = state;
+            // Vysper derives the new state from the old one (makeAvailable after unavailable drops the
+            // interest); interest lasts as long as the session, whatever the presence does.
+            ResourceState next = withInterest(state, binding.interested);
+            changed = binding.state != next;
+            binding.state = next;
         }
         if (changed && state == ResourceState.UNAVAILABLE) {
             departed(binding.fullJid);
@@ -401,7 +426,7 @@ public class SessionRegistry extends ResourceRegistry {
     public List<String> getInterestedResources(Entity entity) {
         List<String> result = new ArrayList<>();
         for (Binding b : bindingsOf(entity)) {
-            if (ResourceState.isInterested(b.state)) {
+            if (b.interested) {
                 result.add(b.fullJid.getResource());
             }
         }

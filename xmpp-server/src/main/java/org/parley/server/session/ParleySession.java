@@ -7,6 +7,7 @@ import org.apache.vysper.xmpp.server.ServerRuntimeContext;
 import org.apache.vysper.xmpp.server.SessionState;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
+import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.stream.StreamTransport;
 
@@ -23,12 +24,20 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     private volatile boolean closed;
     private volatile java.util.function.Predicate<Stanza> recorder;
     private volatile ParleySession successor;
+    private final ServerMetrics metrics;
     private final Object outputLock = new Object();
     private java.util.List<Stanza> held;
 
     public ParleySession(ServerRuntimeContext runtime, SessionStateHolder state, StreamTransport transport,
                          SerialExecutor executor) {
+        this(runtime, state, transport, executor, null);
+    }
+
+    /** @param metrics counts every stanza written to the client; null counts nothing */
+    public ParleySession(ServerRuntimeContext runtime, SessionStateHolder state, StreamTransport transport,
+                         SerialExecutor executor, ServerMetrics metrics) {
         super(runtime, state);
+        this.metrics = metrics;
         this.state = state;
         this.transport = transport;
         this.executor = executor;
@@ -84,6 +93,9 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
         }
         if (!closed) {
             transport.send(new Renderer(stanza).getComplete());
+            if (metrics != null) {
+                metrics.stanzaOut(stanza.getName());
+            }
         }
     }
 

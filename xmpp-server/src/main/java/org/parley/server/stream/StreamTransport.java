@@ -27,6 +27,11 @@ public interface StreamTransport {
     /** The peer's IP address, for throttling and logs. */
     String remoteAddress();
 
+    /** The transport's name in metrics: {@code tcp}, {@code websocket} or {@code bosh}. */
+    default String kind() {
+        return "tcp";
+    }
+
     /** How stream-level elements are written on this transport; {@link StreamFraming#TCP} unless overridden. */
     default StreamFraming framing() {
         return StreamFraming.TCP;

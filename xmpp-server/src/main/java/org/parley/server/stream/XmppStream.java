@@ -343,6 +343,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         // Whatever this worker thread queued for storage outside a stream's stanza is not this stanza's: drop it,
         // so the mark taken below spans this stanza's writes only.
         env.durableWrites().takeMark();
+        env.metrics().stanzaIn(element.getName());
         if (isSessionRequest(element) && addressedToServer(element)) {
             // RFC 3921 §3 session establishment is advertised as <optional/> (RFC 6121 Appendix E), but clients
             // such as Strophe.js still send it after binding, and fail the login unless it succeeds.
@@ -595,6 +596,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         if (step instanceof SaslStep.Challenge challenge) {
             transport.send("<challenge xmlns='" + NS_SASL + "'>" + base64(challenge.data()) + "</challenge>");
         } else if (step instanceof SaslStep.Success success) {
+            env.metrics().login(true, sasl.name());
             sasl = null;
             Entity user = new EntityImpl(success.username(), env.domain(), null);
             session.setInitiatingEntity(user);
@@ -605,6 +607,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             transport.send(extra == null || extra.length == 0 ? "<success xmlns='" + NS_SASL + "'/>"
                     : "<success xmlns='" + NS_SASL + "'>" + base64(extra) + "</success>");
         } else if (step instanceof SaslStep.Failure failure) {
+            env.metrics().login(false, sasl.name());
             sasl = null;
             saslFailure(failure.condition().elementName(), failure.text());
         }

@@ -53,9 +53,10 @@ class CrashDurabilityTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"h2", "postgresql"})
+    @ValueSource(strings = {"embedded", "postgresql"})
     void everyAcknowledgedMessageSurvivesKill9(String backend) throws Exception {
-        StorageSettings database = backend.equals("h2") ? null : TestPostgres.newDatabase();
+        // embedded: SQLite in WAL mode with synchronous=NORMAL (see EmbeddedDatabase)
+        StorageSettings database = backend.equals("embedded") ? null : TestPostgres.newDatabase();
         String url = database == null ? null : database.jdbcUrl();
         String user = database == null ? null : database.user();
         Path data = Files.createDirectories(temp.resolve("data"));

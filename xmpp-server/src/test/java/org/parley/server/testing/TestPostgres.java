@@ -93,6 +93,23 @@ public final class TestPostgres {
         return new StorageSettings(url(name), USER, "", 4);
     }
 
+    /**
+     * Drops a database made by {@link #createDatabase()} while clients may still be connected (their connections
+     * are terminated): the database server is there, the database is gone.
+     */
+    public void dropDatabase(StorageSettings database) {
+        String name = database.jdbcUrl().substring(database.jdbcUrl().lastIndexOf('/') + 1);
+        if (!name.matches("parley_test_[0-9]+")) {
+            throw new IllegalArgumentException("not a test database: " + name);
+        }
+        try (Connection c = DriverManager.getConnection(url("postgres"), USER, "");
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop test database " + name, e);
+        }
+    }
+
     public String url(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }

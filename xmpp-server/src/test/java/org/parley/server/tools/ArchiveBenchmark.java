@@ -42,7 +42,9 @@ import org.parley.server.testing.TestPostgres;
  *       (XEP-0198, when the sender asks for an acknowledgement after every message), four senders at once;</li>
  *   <li>the retention purge of the oldest tenth, and one plain DELETE of the next tenth for comparison;</li>
  * </ul>
- * and prints the query plans. Usage: {@code ArchiveBenchmark [h2|postgresql|both] [messages]}; see
+ * and prints the query plans. Usage: {@code ArchiveBenchmark [sqlite|h2|postgresql|all] [messages]} (sqlite: the
+ * embedded default; h2: an H2 file as the embedded database of earlier versions; all, or both as before: the
+ * three); see
  * {@code benchmarks/archive/README.md}.
  */
 public final class ArchiveBenchmark {
@@ -58,18 +60,35 @@ public final class ArchiveBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        String which = args.length > 0 ? args[0] : "both";
+        String which = args.length > 0 ? args[0] : "all";
+        boolean all = which.equals("all") || which.equals("both");
         int messages = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
         System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"));
-        if (which.equals("h2") || which.equals("both")) {
+        if (which.equals("sqlite") || all) {
+            Path data = Files.createTempDirectory("parley-archive-bench-");
+            FileSize file = new FileSize(data.resolve("db").resolve("parley.db"));
+            try {
+                try (Storage storage = JdbcStorage.open(new StorageSettings(null, null, null, 4), data)) {
+                    String url = "jdbc:sqlite:" + data.resolve("db").resolve("parley.db").toAbsolutePath();
+                    run("SQLite (embedded, WAL, synchronous=NORMAL)", storage, messages,
+                            () -> DriverManager.getConnection(url), false, file);
+                    file.print("before close");
+                }
+                file.print("after close");
+            } finally {
+                file.stop();
+                delete(data);
+            }
+        }
+        if (which.equals("h2") || all) {
             Path data = Files.createTempDirectory("parley-archive-bench-");
             FileSize file = new FileSize(data.resolve("db").resolve("parley.mv.db"));
             try {
-                try (Storage storage = JdbcStorage.open(new StorageSettings(null, null, null, 4), data)) {
-                    String url = "jdbc:h2:file:" + data.resolve("db").resolve("parley").toAbsolutePath()
-                            + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
-                    run("H2 (embedded, WRITE_DELAY=0)", storage, messages, () -> DriverManager.getConnection(url, "sa", ""),
+                String url = "jdbc:h2:file:" + data.resolve("db").resolve("parley").toAbsolutePath()
+                        + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+                try (Storage storage = JdbcStorage.open(new StorageSettings(url, null, null, 4), data)) {
+                    run("H2 (file, WRITE_DELAY=0)", storage, messages, () -> DriverManager.getConnection(url, "sa", ""),
                             false, file);
                     file.print("before close");
                 }
@@ -79,7 +98,7 @@ public final class ArchiveBenchmark {
                 delete(data);
             }
         }
-        if (which.equals("postgresql") || which.equals("both")) {
+        if (which.equals("postgresql") || all) {
             StorageSettings database = TestPostgres.newDatabase();
             try (Connection c = DriverManager.getConnection(database.jdbcUrl(), database.user(), "");
                  Statement s = c.createStatement()) {
@@ -269,11 +288,13 @@ public final class ArchiveBenchmark {
         String count = "SELECT COUNT(*) FROM archive_messages WHERE archive = '" + HOT_OWNER + "' AND with_bare = '"
                 + HOT_WITH + "'";
         try (Connection c = sql.connect(); Statement s = c.createStatement()) {
+            boolean sqlite = c.getMetaData().getDatabaseProductName().equals("SQLite");
             for (String query : List.of(page, counter, count, archivePage)) {
                 System.out.println("plan: " + query);
-                try (ResultSet rs = s.executeQuery((postgres ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ANALYZE ") + query)) {
+                String explain = postgres ? "EXPLAIN (ANALYZE, BUFFERS) " : sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ANALYZE ";
+                try (ResultSet rs = s.executeQuery(explain + query)) {
                     while (rs.next()) {
-                        System.out.println("  " + rs.getString(1).replace("\n", "\n  "));
+                        System.out.println("  " + rs.getString(sqlite ? 4 : 1).replace("\n", "\n  "));
                     }
                 }
             }

@@ -17,7 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Compacts the embedded H2 file while the server runs, which H2 itself does not do with {@code WRITE_DELAY=0}.
+ * Compacts an H2 file database while the server runs, which H2 itself does not do with {@code WRITE_DELAY=0}.
+ * (H2 was the embedded database before SQLite and stays an option by URL, see config/parley.conf; this
+ * runs for every {@code jdbc:h2:file:} URL.)
  *
  * <p>An MVStore never overwrites data in place: every commit appends a chunk holding the B-tree pages it
  * changed, and an older chunk's space is reused only once none of its pages is live any more. Pages of a
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * without compaction the file grows with the number of commits rather than with the data (19 GB for well
  * under 1 GB of archive). H2 rewrites such sparse chunks in its background writer thread, but that thread
  * only runs with a write delay, and {@code WRITE_DELAY=0} is what makes every commit reach the file before it
- * is acknowledged (see {@link JdbcStorage}). This task does the same housekeeping on its own daemon thread:
+ * is acknowledged (an acknowledged message must survive a killed process). This task does the same housekeeping on its own daemon thread:
  * {@link MVStore#compact(int, int)} copies the live pages of sparse chunks into a new chunk (a normal
  * commit), after which the old chunks are dead and their space is reused, and the file is truncated when
  * its tail is free.

@@ -110,7 +110,7 @@ final class JdbcAccountStore implements AccountStore {
 
     @Override
     public Optional<Map<ScramHash, ScramCredential>> credentials(String username) {
-        return db.run(c -> {
+        return db.read(c -> {
             try (PreparedStatement select = c.prepareStatement(
                     "SELECT c.mechanism, c.salt, c.iterations, c.stored_key, c.server_key FROM accounts a"
                             + " LEFT JOIN account_credentials c ON c.username = a.username WHERE a.username = ?")) {
@@ -147,7 +147,7 @@ final class JdbcAccountStore implements AccountStore {
     @Override
     public boolean updateCredentials(String username, Map<ScramHash, ScramCredential> credentials) {
         return db.run(c -> {
-            if (!Sql.exists(c, "SELECT username FROM accounts WHERE username = ? FOR UPDATE", username)) {
+            if (!Sql.exists(c, "SELECT username FROM accounts WHERE username = ?" + db.dialect().forUpdate(), username)) {
                 return false;
             }
             Sql.update(c, "DELETE FROM account_credentials WHERE username = ?", username);
@@ -161,7 +161,7 @@ final class JdbcAccountStore implements AccountStore {
 
     @Override
     public boolean exists(String username) {
-        return db.run(c -> Sql.exists(c, "SELECT 1 FROM accounts WHERE username = ?", username));
+        return db.read(c -> Sql.exists(c, "SELECT 1 FROM accounts WHERE username = ?", username));
     }
 
     /**
@@ -183,7 +183,7 @@ final class JdbcAccountStore implements AccountStore {
     /** Sorted here rather than by the database, whose collation differs between backends and locales. */
     @Override
     public List<String> list() {
-        return db.run(c -> {
+        return db.read(c -> {
             List<String> usernames = new ArrayList<>();
             try (PreparedStatement select = c.prepareStatement("SELECT username FROM accounts");
                  ResultSet rs = select.executeQuery()) {
@@ -198,6 +198,6 @@ final class JdbcAccountStore implements AccountStore {
 
     @Override
     public long count() {
-        return db.run(c -> Sql.number(c, 0, "SELECT COUNT(*) FROM accounts"));
+        return db.read(c -> Sql.number(c, 0, "SELECT COUNT(*) FROM accounts"));
     }
 }

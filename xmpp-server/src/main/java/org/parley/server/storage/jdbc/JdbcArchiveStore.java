@@ -5,8 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -54,7 +52,7 @@ final class JdbcArchiveStore implements ArchiveStore {
     @Override
     public void append(String archive, Entry e) {
         db.run(c -> {
-            Sql.update(c, INSERT, archive, e.id(), e.with(), bare(e.with()), utc(e.sent()), e.stanza());
+            Sql.update(c, INSERT, archive, e.id(), e.with(), bare(e.with()), db.dialect().timestamp(e.sent()), e.stanza());
             Map<Key, Long> added = new TreeMap<>();
             count(added, archive, bare(e.with()));
             addToCounts(c, added);
@@ -74,7 +72,7 @@ final class JdbcArchiveStore implements ArchiveStore {
                     insert.setString(2, a.entry().id());
                     insert.setString(3, a.entry().with());
                     insert.setString(4, bare(a.entry().with()));
-                    insert.setObject(5, utc(a.entry().sent()));
+                    insert.setObject(5, db.dialect().timestamp(a.entry().sent()));
                     insert.setString(6, a.entry().stanza());
                     insert.addBatch();
                 }
@@ -92,7 +90,7 @@ final class JdbcArchiveStore implements ArchiveStore {
 
     @Override
     public Page page(Filter filter, Paging paging) {
-        return db.run(c -> {
+        return db.read(c -> {
             StringBuilder where = new StringBuilder(" WHERE archive = ?");
             List<Object> parameters = new ArrayList<>();
             parameters.add(filter.archive());
@@ -112,11 +110,11 @@ final class JdbcArchiveStore implements ArchiveStore {
             }
             if (filter.start() != null) {
                 where.append(" AND sent_at >= ?");
-                parameters.add(utc(filter.start()));
+                parameters.add(db.dialect().timestamp(filter.start()));
             }
             if (filter.end() != null) {
                 where.append(" AND sent_at <= ?");
-                parameters.add(utc(filter.end()));
+                parameters.add(db.dialect().timestamp(filter.end()));
             }
             // Without a time filter, and with no partner or a bare one, the count is the counter row's.
             String counter = filter.start() != null || filter.end() != null ? null
@@ -153,7 +151,7 @@ final class JdbcArchiveStore implements ArchiveStore {
                 while (rs.next()) {
                     seqs.add(rs.getLong(1));
                     entries.add(new Entry(rs.getString(2), rs.getString(3),
-                            rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5)));
+                            db.dialect().instant(rs, 4), rs.getString(5)));
                 }
             }
             boolean complete = entries.size() <= paging.max();
@@ -200,7 +198,7 @@ final class JdbcArchiveStore implements ArchiveStore {
                          "SELECT seq, archive, with_bare FROM archive_messages WHERE sent_at < ?");
                  PreparedStatement delete = c.prepareStatement("DELETE FROM archive_messages WHERE seq = ?")) {
                 select.setFetchSize(PURGE_CHUNK);
-                select.setObject(1, utc(cutoff));
+                select.setObject(1, db.dialect().timestamp(cutoff));
                 List<Key> chunk = new ArrayList<>(PURGE_CHUNK);
                 try (ResultSet rs = select.executeQuery()) {
                     boolean more = true;
@@ -304,10 +302,6 @@ final class JdbcArchiveStore implements ArchiveStore {
                 empty.executeBatch();
             }
         }
-    }
-
-    private static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
     }
 
     /** The JID without its resource (RFC 7622 §3.1: a resource starts at the first slash). */

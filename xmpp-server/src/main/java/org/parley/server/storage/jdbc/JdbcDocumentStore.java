@@ -17,7 +17,7 @@ final class JdbcDocumentStore implements DocumentStore {
 
     @Override
     public Optional<String> get(String username, String key) {
-        return db.run(c -> {
+        return db.read(c -> {
             try (PreparedStatement select = Sql.prepare(c,
                     "SELECT xml FROM documents WHERE username = ? AND doc_key = ?", username, key);
                  ResultSet rs = select.executeQuery()) {

@@ -26,7 +26,7 @@ final class JdbcOfflineStore implements OfflineStore {
     @Override
     public boolean store(String username, String stanzaXml, int maxPerUser) {
         return db.run(c -> {
-            Sql.exists(c, "SELECT username FROM accounts WHERE username = ? FOR UPDATE", username);
+            Sql.exists(c, "SELECT username FROM accounts WHERE username = ?" + db.dialect().forUpdate(), username);
             if (Sql.number(c, 0, "SELECT COUNT(*) FROM offline_messages WHERE username = ?", username)
                     >= maxPerUser) {
                 return false;
@@ -70,7 +70,7 @@ final class JdbcOfflineStore implements OfflineStore {
 
     @Override
     public int count(String username) {
-        return db.run(c -> (int) Sql.number(c, 0, "SELECT COUNT(*) FROM offline_messages WHERE username = ?",
+        return db.read(c -> (int) Sql.number(c, 0, "SELECT COUNT(*) FROM offline_messages WHERE username = ?",
                 username));
     }
 }

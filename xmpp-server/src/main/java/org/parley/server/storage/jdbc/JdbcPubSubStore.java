@@ -29,7 +29,7 @@ final class JdbcPubSubStore implements PubSubStore {
 
     @Override
     public List<StoredNode> nodes(String service) {
-        return db.run(c -> {
+        return db.read(c -> {
             List<String> names = new ArrayList<>();
             try (PreparedStatement s = Sql.prepare(c, "SELECT node FROM pubsub_nodes WHERE service = ? ORDER BY node",
                     service); ResultSet rs = s.executeQuery()) {
@@ -163,7 +163,7 @@ final class JdbcPubSubStore implements PubSubStore {
 
     @Override
     public List<StoredItem> items(String service, String node, int max) {
-        return db.run(c -> {
+        return db.read(c -> {
             List<StoredItem> items = new ArrayList<>();
             try (PreparedStatement s = Sql.prepare(c, "SELECT item_id, publisher, payload FROM pubsub_items "
                     + "WHERE service = ? AND node = ? ORDER BY seq DESC", service, node)) {

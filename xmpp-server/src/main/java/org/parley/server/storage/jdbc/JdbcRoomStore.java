@@ -23,7 +23,7 @@ final class JdbcRoomStore implements RoomStore {
 
     @Override
     public List<StoredRoom> loadAll() {
-        return db.run(c -> {
+        return db.read(c -> {
             Map<String, String[]> rooms = new LinkedHashMap<>();
             try (PreparedStatement select = Sql.prepare(c, "SELECT room, subject, subject_by FROM muc_rooms ORDER BY room");
                  ResultSet rs = select.executeQuery()) {

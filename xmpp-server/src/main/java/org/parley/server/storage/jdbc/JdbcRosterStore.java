@@ -31,12 +31,12 @@ final class JdbcRosterStore implements RosterStore {
 
     @Override
     public List<RosterEntry> roster(String username) {
-        return db.run(c -> read(c, SELECT_ITEMS + ORDER, username));
+        return db.read(c -> read(c, SELECT_ITEMS + ORDER, username));
     }
 
     @Override
     public Optional<RosterEntry> entry(String username, String contact) {
-        return db.run(c -> read(c, SELECT_ITEMS + " AND i.contact = ?" + ORDER, username, contact))
+        return db.read(c -> read(c, SELECT_ITEMS + " AND i.contact = ?" + ORDER, username, contact))
                 .stream().findFirst();
     }
 
@@ -114,7 +114,7 @@ final class JdbcRosterStore implements RosterStore {
 
     @Override
     public long version(String username) {
-        return db.run(c -> Sql.number(c, 0, "SELECT version FROM roster_versions WHERE username = ?", username));
+        return db.read(c -> Sql.number(c, 0, "SELECT version FROM roster_versions WHERE username = ?", username));
     }
 
     /**

@@ -1,7 +1,5 @@
 package org.parley.server.storage.jdbc;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -25,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Storage} on a relational database: by default an embedded H2 file in the data directory, so a
- * fresh install needs no database server, or any JDBC database the settings name (PostgreSQL). One
+ * {@link Storage} on a relational database: by default an embedded SQLite file in the data directory
+ * ({@link EmbeddedDatabase}), so a fresh install needs no database server, or the JDBC database the settings
+ * name (PostgreSQL, or H2, the embedded database of earlier versions). One
  * connection pool serves all stores, and Flyway creates or upgrades the schema at open, so a new server
  * version brings its own tables without a manual step.
  */
@@ -43,13 +42,17 @@ public final class JdbcStorage implements Storage {
     private final RoomStore rooms;
     private final ArchiveStore archive;
     private final PubSubStore pubsub;
-    /** The embedded database's file compaction; null on a database server, which does its own. */
+    /** An H2 file database's compaction (see {@link H2Maintenance}); null on other databases. */
     private final H2Maintenance maintenance;
+    /** The embedded SQLite file's lock and compaction at stop; null on a configured database. */
+    private final EmbeddedDatabase embedded;
 
-    private JdbcStorage(HikariDataSource dataSource, H2Maintenance maintenance) {
+    private JdbcStorage(HikariDataSource dataSource, Dialect dialect, H2Maintenance maintenance,
+                        EmbeddedDatabase embedded) {
         this.dataSource = dataSource;
         this.maintenance = maintenance;
-        Transactions db = new Transactions(dataSource);
+        this.embedded = embedded;
+        Transactions db = new Transactions(dataSource, dialect);
         this.accounts = new JdbcAccountStore(db);
         this.rosters = new JdbcRosterStore(db);
         this.offline = new JdbcOfflineStore(db);
@@ -62,7 +65,7 @@ public final class JdbcStorage implements Storage {
     /**
      * Connects and migrates the schema.
      *
-     * @param settings      {@code jdbcUrl} null selects the embedded H2 file {@code <dataDirectory>/db/parley}
+     * @param settings      {@code jdbcUrl} null selects the embedded SQLite file {@code <dataDirectory>/db/parley.db}
      * @param dataDirectory the server's data directory
      * @throws StorageException when the database cannot be reached or migrated
      */
@@ -70,10 +73,23 @@ public final class JdbcStorage implements Storage {
         return open(settings, dataDirectory, H2Maintenance.Schedule.DEFAULT);
     }
 
-    /** {@link #open(StorageSettings, Path)} with the embedded database's maintenance schedule (tests). */
+    /** {@link #open(StorageSettings, Path)} with an H2 file database's maintenance schedule (tests). */
     static JdbcStorage open(StorageSettings settings, Path dataDirectory, H2Maintenance.Schedule schedule) {
-        boolean embedded = settings.jdbcUrl() == null;
-        String url = embedded ? embeddedUrl(dataDirectory) : settings.jdbcUrl();
+        EmbeddedDatabase embedded = settings.jdbcUrl() == null ? EmbeddedDatabase.open(dataDirectory) : null;
+        try {
+            return open(settings, embedded, schedule);
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+    }
+
+    private static JdbcStorage open(StorageSettings settings, EmbeddedDatabase embedded,
+                                    H2Maintenance.Schedule schedule) {
+        String url = embedded != null ? embedded.url() : settings.jdbcUrl();
+        Dialect dialect = Dialect.of(url);
         String shownUrl = redact(url);
 
         HikariDataSource dataSource;
@@ -81,9 +97,15 @@ public final class JdbcStorage implements Storage {
             HikariConfig config = new HikariConfig();
             config.setPoolName("parley-storage");
             config.setJdbcUrl(url);
-            boolean defaultUser = embedded && settings.user() == null;
-            config.setUsername(defaultUser ? "sa" : settings.user());
-            config.setPassword(defaultUser && settings.password() == null ? "" : settings.password());
+            if (dialect == Dialect.SQLITE) {
+                // Pragmas for every connection; no user or password (SQLite has none, and the driver would
+                // take a password as an encryption key).
+                config.setDataSourceProperties(EmbeddedDatabase.connectionProperties());
+            } else {
+                boolean defaultUser = dialect == Dialect.H2 && settings.user() == null;
+                config.setUsername(defaultUser ? "sa" : settings.user());
+                config.setPassword(defaultUser && settings.password() == null ? "" : settings.password());
+            }
             config.setMaximumPoolSize(Math.max(1, settings.poolSize()));
             config.setAutoCommit(false);
             dataSource = new HikariDataSource(config);
@@ -94,7 +116,7 @@ public final class JdbcStorage implements Storage {
         try {
             Flyway.configure(JdbcStorage.class.getClassLoader())
                     .dataSource(dataSource)
-                    .locations("classpath:db/migration")
+                    .locations(dialect == Dialect.SQLITE ? "classpath:db/sqlite" : "classpath:db/migration")
                     .load()
                     .migrate();
             LOG.info("Storage: {} at {}", product(dataSource), shownUrl);
@@ -103,7 +125,7 @@ public final class JdbcStorage implements Storage {
             throw new StorageException("cannot migrate database " + shownUrl + ": " + Transactions.describe(e), e);
         }
         H2Maintenance maintenance = null;
-        if (embedded) {
+        if (dialect == Dialect.H2 && url.startsWith("jdbc:h2:file:")) {
             try {
                 maintenance = H2Maintenance.start(dataSource, schedule);
             } catch (RuntimeException e) {
@@ -111,28 +133,7 @@ public final class JdbcStorage implements Storage {
                 throw new StorageException("cannot open database " + shownUrl + ": " + Transactions.describe(e), e);
             }
         }
-        return new JdbcStorage(dataSource, maintenance);
-    }
-
-    /**
-     * The embedded database. H2's MVStore never leaves a torn file (append-only, checksummed chunks);
-     * {@code WRITE_DELAY=0} writes each commit out at once instead of within H2's default half second, so an
-     * acknowledged registration or offline message survives a killed process. That setting also leaves H2
-     * without its background writer, which is what compacts the file, so {@link H2Maintenance} does that. The
-     * file is locked to this
-     * process, and stays open until {@link #close()} rather than until JVM exit hooks run, so the server
-     * decides the shutdown order.
-     */
-    private static String embeddedUrl(Path dataDirectory) {
-        Path directory = dataDirectory.resolve("db").toAbsolutePath();
-        String url = "jdbc:h2:file:" + directory.resolve("parley");
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new StorageException("cannot open database " + url + ": cannot create directory " + directory
-                    + ": " + Transactions.describe(e), e);
-        }
-        return url + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0";
+        return new JdbcStorage(dataSource, dialect, maintenance, embedded);
     }
 
     private static String product(HikariDataSource dataSource) throws SQLException {
@@ -182,7 +183,10 @@ public final class JdbcStorage implements Storage {
         return pubsub;
     }
 
-    /** Closes the pool; the embedded H2 file closes (and compacts briefly) with its last connection. */
+    /**
+     * Closes the pool; then the embedded file is compacted and unlocked (an H2 file closes, and compacts
+     * briefly, with its last connection).
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
@@ -190,6 +194,9 @@ public final class JdbcStorage implements Storage {
                 maintenance.close();
             }
             dataSource.close();
+            if (embedded != null) {
+                embedded.close();
+            }
         }
     }
 }

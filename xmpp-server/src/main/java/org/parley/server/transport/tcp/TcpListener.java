@@ -68,6 +68,11 @@ public final class TcpListener implements AutoCloseable {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** Whether the listener still accepts connections (readiness). */
+    public boolean isOpen() {
+        return serverChannel.isActive();
+    }
+
     /** Stops accepting; open connections are ended by the server separately. */
     @Override
     public void close() {

@@ -58,7 +58,10 @@ abstract class JdbcStorageContractTest {
     /** Opens the storage under test; a second call after {@code close()} reopens the same data. */
     protected abstract Storage openStorage();
 
-    /** Another, empty database of the same backend (with a JDBC URL, user and password), for migration tests. */
+    /**
+     * Another, empty database of the same backend (with a JDBC URL, user and password), for tests of the
+     * step-by-step migrations in db/migration; null for the embedded SQLite, whose schema starts at V7.
+     */
     protected abstract StorageSettings otherDatabase();
 
     @BeforeEach
@@ -702,6 +705,7 @@ abstract class JdbcStorageContractTest {
     @Test
     void archiveCountsAreBackfilledForMessagesFromBeforeTheCounters() throws Exception {
         StorageSettings other = otherDatabase();
+        org.junit.jupiter.api.Assumptions.assumeTrue(other != null, "no databases from before V7 on this backend");
         org.flywaydb.core.Flyway.configure().dataSource(other.jdbcUrl(), other.user(), other.password())
                 .locations("classpath:db/migration").target("6").load().migrate();
         try (Connection c = DriverManager.getConnection(other.jdbcUrl(), other.user(), other.password());

@@ -24,17 +24,24 @@ import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.StorageException;
 
-/** The storage contract on the embedded H2 file database, plus what is specific to the embedded mode. */
+/**
+ * The storage contract on an H2 file database, the embedded database of earlier versions and still an option
+ * ({@code storage.jdbc-url = "jdbc:h2:file:..."}), opened with the settings the embedded one had.
+ */
 class JdbcStorageH2Test extends JdbcStorageContractTest {
-
-    private static final StorageSettings EMBEDDED = new StorageSettings(null, null, null, 4);
 
     @TempDir
     Path dataDirectory;
 
+    /** The H2 database in {@code <directory>/db/parley}, as the embedded H2 of earlier versions was. */
+    static StorageSettings h2(Path directory) {
+        return new StorageSettings("jdbc:h2:file:" + directory.resolve("db").resolve("parley").toAbsolutePath()
+                + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;WRITE_DELAY=0", null, null, 4);
+    }
+
     @Override
     protected Storage openStorage() {
-        return JdbcStorage.open(EMBEDDED, dataDirectory);
+        return JdbcStorage.open(h2(dataDirectory), dataDirectory);
     }
 
     @Override
@@ -45,11 +52,6 @@ class JdbcStorageH2Test extends JdbcStorageContractTest {
 
     private Path databaseFile() {
         return dataDirectory.resolve("db").resolve("parley.mv.db");
-    }
-
-    @Test
-    void embeddedDatabaseLivesInTheDataDirectory() {
-        assertTrue(Files.isRegularFile(databaseFile()));
     }
 
     /** Holding the file lock would make a restart in the same JVM (or another process) fail. */
@@ -86,8 +88,9 @@ class JdbcStorageH2Test extends JdbcStorageContractTest {
              Statement s = c.createStatement()) {
             s.execute("CREATE TABLE accounts (id INT)");
         }
-        StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.open(EMBEDDED, other));
+        StorageException e = assertThrows(StorageException.class, () -> JdbcStorage.open(h2(other), other));
         assertTrue(e.getMessage().startsWith("cannot migrate database " + url + ";"), e.getMessage());
+        assertTrue(Files.isRegularFile(databaseFile()));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
 
@@ -104,7 +107,7 @@ class JdbcStorageH2Test extends JdbcStorageContractTest {
                     + "('room@conference.example.org', 'a', 'room@conference.example.org/nick/x', CURRENT_TIMESTAMP, '<m/>'), "
                     + "('alice@example.org', 'b', 'bob@example.org', CURRENT_TIMESTAMP, '<m/>')");
         }
-        try (Storage migrated = JdbcStorage.open(EMBEDDED, old)) {
+        try (Storage migrated = JdbcStorage.open(h2(old), old)) {
             ArchiveStore.Paging all = new ArchiveStore.Paging(null, null, false, 10);
             assertEquals(1, migrated.archive().page(new ArchiveStore.Filter("room@conference.example.org",
                     "room@conference.example.org", null, null), all).count());

@@ -1,4 +1,4 @@
-package org.parley.conformance;
+package org.parley.app.check;
 
 import java.io.Reader;
 import java.lang.reflect.Constructor;
@@ -15,9 +15,11 @@ import org.jivesoftware.smack.xml.XmlPullParserFactory;
 import org.jivesoftware.smack.xml.stax.StaxXmlPullParser;
 
 /**
- * Makes the SINT clients parse with the JDK's own StAX implementation, as a standalone Smack client does.
+ * Makes Smack clients parse with the JDK's own StAX implementation, as a standalone Smack client does: the
+ * self-check ({@code parley check}) and the conformance suite's clients, which run where Parley's jars are on the
+ * class path.
  *
- * <p>The clients share the test JVM with Parley, whose Aalto XML registers itself as the JVM-wide StAX
+ * <p>Such clients share the JVM with Parley's jars, whose Aalto XML registers itself as the JVM-wide StAX
  * provider; Smack's {@code StaxXmlPullParserFactory} ({@code XMLInputFactory.newInstance()}) would then parse
  * with Aalto. Aalto reports the prefix of a default namespace declaration as "" where StAX specifies
  * {@code null}, and Smack asserts the latter ({@code StandardExtensionElementProvider}, line 59): with
@@ -25,7 +27,7 @@ import org.jivesoftware.smack.xml.stax.StaxXmlPullParser;
  * {@code xmlns} (e.g. a PEP payload) lost its reader thread to an {@link AssertionError} and timed out. The
  * server keeps using Aalto; only the clients' factory changes, with Smack's own parser settings.
  */
-final class JdkStaxParserFactory implements XmlPullParserFactory {
+public final class JdkStaxParserFactory implements XmlPullParserFactory {
 
     private final XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
     private final Constructor<StaxXmlPullParser> constructor;
@@ -45,7 +47,7 @@ final class JdkStaxParserFactory implements XmlPullParserFactory {
     }
 
     /** Installs the factory for every Smack connection created afterwards. */
-    static void install() {
+    public static void install() {
         SmackXmlParser.setXmlPullParserFactory(new JdkStaxParserFactory());
     }
 

@@ -1,0 +1,94 @@
+package org.parley.gateway.monitoring;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.parley.gateway.Peers;
+import org.parley.server.config.ServerSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@value #PATH}: the server's meters in the Prometheus text exposition format (version 0.0.4), for a
+ * Prometheus scrape. Readable from loopback only, unless a bearer token is configured, which every request must
+ * then carry: the figures (who is online how much, memory) are for the operator, and there is no second,
+ * weaker way in (no cookie, no query-string token, no proxy header trusted for the address).
+ */
+public final class MetricsEndpoint extends Handler.Abstract.NonBlocking {
+
+    public static final String PATH = "/metrics";
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
+
+    private final PrometheusMeterRegistry registry;
+    private final byte[] token;
+
+    /** @param registry filled by whoever added it to the server's composite registry */
+    public MetricsEndpoint(PrometheusMeterRegistry registry, ServerSettings.Metrics settings) {
+        this.registry = registry;
+        this.token = settings.token() == null ? null : settings.token().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A Prometheus registry with Parley's naming (Micrometer turns {@code parley.logins} into {@code parley_logins_total}). */
+    public static PrometheusMeterRegistry newRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        if (!PATH.equals(Request.getPathInContext(request))) {
+            return false;
+        }
+        if (!HttpMethod.GET.is(request.getMethod()) && !HttpMethod.HEAD.is(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
+            Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "read metrics with GET");
+            return true;
+        }
+        String refusal = refusal(request);
+        if (refusal != null) {
+            LOG.info("metrics refused: ip={} reason={}", Peers.address(request), refusal);
+            if (token != null) {
+                response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"parley-metrics\"");
+                Response.writeError(request, response, callback, HttpStatus.UNAUTHORIZED_401, refusal);
+            } else {
+                Response.writeError(request, response, callback, HttpStatus.FORBIDDEN_403, refusal);
+            }
+            return true;
+        }
+        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        if (HttpMethod.HEAD.is(request.getMethod())) {
+            callback.succeeded();
+        } else {
+            response.write(true, ByteBuffer.wrap(body), callback);
+        }
+        return true;
+    }
+
+    /** Null when the request may read the metrics, else why not (one line, safe to show). */
+    private String refusal(Request request) {
+        if (token == null) {
+            return Peers.isLoopback(Peers.address(request)) ? null
+                    : "metrics are readable from this machine only (set http.metrics.token to allow others)";
+        }
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return "a bearer token is required";
+        }
+        byte[] offered = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        // Constant time: the comparison must not tell how much of a guess was right.
+        return MessageDigest.isEqual(offered, token) ? null : "wrong bearer token";
+    }
+}

@@ -1,0 +1,137 @@
+package org.parley.server.metrics;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+
+/**
+ * Parley's own meters and the JVM's, in one Micrometer registry that exporters join later (the web gateway adds
+ * its Prometheus registry to {@link #registry()}; a composite hands meters registered before that to it too).
+ *
+ * <p>Labels are bounded sets chosen here (transport, stanza kind, outcome, SASL mechanism), never user names or
+ * addresses: a label value per user would grow the exposition without bound and leak who is online.
+ */
+public final class ServerMetrics implements AutoCloseable {
+
+    /** The transports a stream can run over; {@code StreamTransport#kind()} gives one of these. */
+    public static final List<String> TRANSPORTS = List.of("tcp", "websocket", "bosh");
+    private static final List<String> KINDS = List.of("message", "presence", "iq");
+
+    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    private final Map<String, Counter> stanzasIn = new ConcurrentHashMap<>();
+    private final Map<String, Counter> stanzasOut = new ConcurrentHashMap<>();
+    private final Map<String, Counter> logins = new ConcurrentHashMap<>();
+    private final Counter otherIn;
+    private final Counter otherOut;
+    /** Listens to the JVM's GC notifications until closed: one listener per server, not one per server ever started. */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public ServerMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        for (String kind : KINDS) {
+            stanzasIn.put(kind, stanzaCounter("in", kind));
+            stanzasOut.put(kind, stanzaCounter("out", kind));
+        }
+        otherIn = stanzaCounter("in", "other");
+        otherOut = stanzaCounter("out", "other");
+    }
+
+    private Counter stanzaCounter(String direction, String kind) {
+        return Counter.builder("parley.stanzas").description("Stanzas read from clients (in) and written to them (out)")
+                .tags("direction", direction, "kind", kind).register(registry);
+    }
+
+    /** Stops the GC listener and closes the registry (and the exporters added to it). */
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+
+    /** The registry every meter lives in; add an exporter's registry to it. */
+    public CompositeMeterRegistry registry() {
+        return registry;
+    }
+
+    /** A stanza read from a client, by its element name. */
+    public void stanzaIn(String element) {
+        stanzasIn.getOrDefault(element, otherIn).increment();
+    }
+
+    /** A stanza written to a client, by its element name. */
+    public void stanzaOut(String element) {
+        stanzasOut.getOrDefault(element, otherOut).increment();
+    }
+
+    /**
+     * A finished SASL authentication (RFC 6120 §6.4.5/§6.4.6).
+     *
+     * @param mechanism the mechanism the client chose (one of the few the server offers)
+     */
+    public void login(boolean success, String mechanism) {
+        String outcome = success ? "success" : "failure";
+        String m = mechanism == null ? "none" : mechanism;
+        logins.computeIfAbsent(outcome + " " + m, k -> Counter.builder("parley.logins")
+                .description("SASL authentications by outcome and mechanism")
+                .tags("outcome", outcome, "mechanism", m).register(registry)).increment();
+    }
+
+    /**
+     * Gauges over the live streams, by transport: those open and those authenticated.
+     *
+     * @param streams     the server's open streams
+     * @param transport   a stream's transport kind (one of {@link #TRANSPORTS})
+     * @param authenticated whether a stream's client has logged in
+     */
+    public <S> void streams(Collection<S> streams, java.util.function.Function<S, String> transport,
+                            java.util.function.Predicate<S> authenticated) {
+        for (String kind : TRANSPORTS) {
+            Gauge.builder("parley.connections", streams, s -> count(s, transport, kind, x -> true))
+                    .description("Open client connections (streams), logged in or not").tags("transport", kind)
+                    .register(registry);
+            Gauge.builder("parley.sessions", streams, s -> count(s, transport, kind, authenticated))
+                    .description("Authenticated client sessions").tags("transport", kind).register(registry);
+        }
+    }
+
+    private static <S> double count(Collection<S> streams, java.util.function.Function<S, String> transport,
+                                    String kind, java.util.function.Predicate<S> filter) {
+        int n = 0;
+        for (S s : streams) {
+            if (kind.equals(transport.apply(s)) && filter.test(s)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** A gauge read from {@code source} at each scrape. */
+    public <T> void gauge(String name, String description, T source, ToIntFunction<T> value) {
+        Gauge.builder(name, source, s -> value.applyAsInt(s)).description(description).register(registry);
+    }
+
+    /** A gauge read from a supplier at each scrape, with fixed tags. */
+    public void gauge(String name, String description, Tags tags, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).tags(tags).register(registry);
+    }
+}
