@@ -35,7 +35,11 @@ final class NotifySendNotifier implements Notifier {
 
     /** A notifier when {@code notify-send} is on the PATH, otherwise null. */
     static Notifier ifAvailable() {
-        String path = System.getenv("PATH");
+        return onPath(System.getenv("PATH"));
+    }
+
+    /** A notifier when {@code notify-send} is in one of these directories (a PATH value), otherwise null. */
+    static NotifySendNotifier onPath(String path) {
         if (path == null) {
             return null;
         }
@@ -46,6 +50,13 @@ final class NotifySendNotifier implements Notifier {
             }
         }
         return null;
+    }
+
+    /** Waits until the notifications handed over so far have been run (tests). */
+    void drain() throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        runner.execute(done::countDown);
+        done.await(10, TimeUnit.SECONDS);
     }
 
     @Override
