@@ -1,5 +1,6 @@
 package org.parley.gateway;
 
+import java.net.URI;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -36,9 +37,11 @@ import org.parley.gateway.discovery.HostMeta;
 import org.parley.gateway.monitoring.HealthEndpoint;
 import org.parley.gateway.monitoring.MetricsEndpoint;
 import org.parley.gateway.page.ChatPage;
+import org.parley.gateway.upload.UploadHandler;
 import org.parley.gateway.websocket.XmppWebSocketEndpoint;
 import org.parley.server.ParleyServer;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.upload.HttpUploads;
 import org.parley.server.tls.ServerCertificate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +54,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value XmppWebSocketEndpoint#PATH}: XMPP over WebSocket (RFC 7395);</li>
  *   <li>{@value BoshHandler#PATH}: BOSH (XEP-0124, XEP-0206);</li>
  *   <li>{@value HostMeta#XRD_PATH} and {@value HostMeta#JSON_PATH}: discovery (XEP-0156);</li>
+ *   <li>{@value HttpUploads#PATH}: HTTP file upload (XEP-0363, {@link UploadHandler});</li>
  *   <li>everything else: the browser chat page ({@link ChatPage}).</li>
  * </ul>
  *
@@ -143,6 +147,7 @@ public final class WebGateway implements AutoCloseable {
         XmppWebSocketEndpoint webSocket = new XmppWebSocketEndpoint(server, origins, settings.limits());
         // Each handler answers its own paths; anything else falls through to Jetty's 404.
         Handler routes = new Handler.Sequence(
+                uploads(server, settings, httpPort, httpsPort),
                 http.bosh().enabled()
                         ? new BoshHandler(bosh, origins, settings.limits().stanzaBytes() + BODY_OVERHEAD,
                                 settings.limits().preAuthStanzaBytes())
@@ -193,6 +198,20 @@ public final class WebGateway implements AutoCloseable {
                 return false;
             }
         };
+    }
+
+    /**
+     * XEP-0363 PUT/GET below {@value HttpUploads#PATH} when the upload service runs (else a handler that
+     * declines); tells the service this gateway's address unless {@code upload.public-url} names another.
+     */
+    private static Handler uploads(ParleyServer server, ServerSettings settings, int httpPort, int httpsPort) {
+        HttpUploads uploads = server.uploads();
+        if (uploads == null) {
+            return new Handler.Sequence();
+        }
+        uploads.gatewayAt(URI.create(httpPort >= 0 ? "http://" + settings.domain() + ":" + httpPort + HttpUploads.PATH
+                : "https://" + settings.domain() + ":" + httpsPort + HttpUploads.PATH));
+        return UploadHandler.mounted(uploads);
     }
 
     private static void open(ServerConnector connector, String key, String host, int port, Duration idle) {

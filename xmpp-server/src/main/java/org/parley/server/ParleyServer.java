@@ -1,5 +1,6 @@
 package org.parley.server;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -24,7 +25,6 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.modules.Module;
 import org.apache.vysper.xmpp.modules.extension.xep0050_adhoc_commands.AdhocCommandsModule;
-import org.apache.vysper.xmpp.modules.extension.xep0092_software_version.SoftwareVersionModule;
 import org.apache.vysper.xmpp.modules.extension.xep0119_xmppping.XmppPingModule;
 import org.apache.vysper.xmpp.modules.extension.xep0133_service_administration.ServiceAdministrationModule;
 import org.apache.vysper.xmpp.modules.extension.xep0202_entity_time.EntityTimeModule;
@@ -35,10 +35,15 @@ import org.apache.vysper.xmpp.server.ServerFeatures;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
+import org.parley.server.avatar.AvatarSync;
+import org.parley.server.bookmarks.BookmarkSync;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.im.ContactAddressesModule;
+import org.parley.server.im.ExternalServicesModule;
 import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
+import org.parley.server.im.SoftwareVersionModule;
 import org.parley.server.im.VcardTempModule;
 import org.parley.server.carbons.Carbons;
 import org.parley.server.mam.ArchiveHook;
@@ -72,6 +77,8 @@ import org.parley.server.tls.ServerCertificate;
 import org.parley.server.tls.ServerTls;
 import org.parley.server.transport.tcp.ConnectionTracker;
 import org.parley.server.transport.tcp.TcpListener;
+import org.parley.server.upload.HttpUploads;
+import org.parley.server.upload.UploadComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +111,7 @@ public final class ParleyServer implements AutoCloseable {
     private final AccountService accounts;
     private final MucService muc;
     private final MessageArchive archive;
+    private final HttpUploads uploads;
     private final ScheduledExecutorService housekeeping;
     private final ServerMetrics metrics = new ServerMetrics();
     /** Runs readiness queries against the database, one at a time. */
@@ -114,7 +122,7 @@ public final class ParleyServer implements AutoCloseable {
     private volatile boolean closed;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
-            throws GeneralSecurityException {
+            throws GeneralSecurityException, IOException {
         this.settings = settings;
         this.storage = storage;
         this.certificate = certificate;
@@ -140,19 +148,28 @@ public final class ParleyServer implements AutoCloseable {
 
         ServiceAdministrationModule admin = new ServiceAdministrationModule();
         admin.setAddAdmins(settings.admins());
+        PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
+        // A vCard holds the avatar (XEP-0153) as base64, 4/3 of the image, besides the rest of the card.
+        int avatarBytes = settings.limits().avatarBytes();
+        VcardTempModule vcards = new VcardTempModule(storage.documents(),
+                Math.max(64 * 1024, avatarBytes / 3 * 4 + 16 * 1024));
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(settings.registration().enabled()),
                 new RosterModule(new RosterService(storage.rosters(), rosterView, registry),
                         registry, user -> storage.accounts().exists(user.getNode()), domain),
                 new XmppPingModule(),
-                new SoftwareVersionModule(),
+                new SoftwareVersionModule(VERSION),
                 new EntityTimeModule(),
-                new VcardTempModule(storage.documents(), 64 * 1024),
-                new PrivateXmlModule(storage.documents()),
+                vcards,
+                privateXml,
                 new AdhocCommandsModule(),
                 admin);
         runtime.addModules(modules);
+        runtime.addModule(new ContactAddressesModule(settings.contacts()));
+        if (!settings.externalServices().servers().isEmpty()) {
+            runtime.addModule(new ExternalServicesModule(settings.externalServices(), Clock.systemUTC()));
+        }
         MessageArchive archive = null;
         if (settings.mam().enabled()) {
             archive = new MessageArchive(storage.archive(), storage.documents(), Clock.systemUTC(),
@@ -190,8 +207,12 @@ public final class ParleyServer implements AutoCloseable {
                 PubSubLimits.DEFAULTS);
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
+        BookmarkSync.install(pep, privateXml.handler(), storage.documents());
+        AvatarSync avatars = AvatarSync.install(pep, vcards.handler(), storage.documents(), avatarBytes);
+        accounts.onDeleted(avatars::forget);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
                 storage.accounts()::exists, PubSubLimits.DEFAULTS));
+        uploads = startUploads(settings, domain);
         if (settings.muc().enabled()) {
             Set<String> admins = Set.copyOf(settings.admins());
             muc = new MucService(settings.muc(), storage.rooms(),
@@ -199,6 +220,7 @@ public final class ParleyServer implements AutoCloseable {
                     archive);
             runtime.addModule(muc);
             registry.onDeparture(muc::departed);
+            muc.keepRoomVcards(storage.documents(), avatarBytes);
         } else {
             muc = null;
         }
@@ -208,6 +230,7 @@ public final class ParleyServer implements AutoCloseable {
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);
         dispatcher.observeServerResponses(pep::response);
+        dispatcher.rewritePresence(avatars::withHash);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
@@ -226,6 +249,33 @@ public final class ParleyServer implements AutoCloseable {
         boss = new NioEventLoopGroup(1, named("parley-accept"));
         ioWorkers = new NioEventLoopGroup(Math.max(2, cores), named("parley-io"));
         sslContext = ServerTls.nettyServerContext(certificate);
+    }
+
+    /**
+     * XEP-0363 at {@code upload.<domain>}: files under {@code <data-directory>/uploads}, deleted with their
+     * account and, with {@code upload.retention}, when they are older than it (checked hourly).
+     */
+    private HttpUploads startUploads(ServerSettings settings, String domain) throws IOException {
+        ServerSettings.Upload u = settings.upload();
+        if (!u.enabled()) {
+            return null;
+        }
+        HttpUploads files = HttpUploads.inDirectory(u, settings.dataDirectory().resolve("uploads"), Clock.systemUTC());
+        runtime.addModule(new UploadComponent(u.subdomain(), files));
+        accounts.onDeleted(user -> files.deleteFilesOf(user + "@" + domain));
+        if (!u.retention().isZero()) {
+            housekeeping.scheduleWithFixedDelay(() -> {
+                try {
+                    int n = files.purgeOlderThan(u.retention());
+                    if (n > 0) {
+                        LOG.info("upload retention: {} files older than {} deleted", n, u.retention());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("upload retention run failed: {}", e.toString());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
+        }
+        return files;
     }
 
     /** Opens storage, loads or generates the certificate, binds the listeners and starts serving. */
@@ -378,6 +428,11 @@ public final class ParleyServer implements AutoCloseable {
         return muc;
     }
 
+    /** The HTTP file upload service (XEP-0363) for the web gateway, or null when {@code upload.enabled} is off. */
+    public HttpUploads uploads() {
+        return uploads;
+    }
+
     /** The certificate presented to clients. */
     public X509Certificate certificate() {
         return certificate.chain()[0];
@@ -499,8 +554,21 @@ public final class ParleyServer implements AutoCloseable {
         };
     }
 
+    /** From {@code parley-server.properties}, which Maven fills in; the jar manifest is the fallback. */
     private static String versionOf() {
+        try (java.io.InputStream in = ParleyServer.class.getResourceAsStream("parley-server.properties")) {
+            if (in != null) {
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                String v = p.getProperty("version", "").strip();
+                if (!v.isEmpty() && !v.startsWith("${")) {
+                    return v;
+                }
+            }
+        } catch (IOException e) {
+            // fall through to the manifest
+        }
         String v = ParleyServer.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
+        return v == null ? "development" : v;
     }
 }

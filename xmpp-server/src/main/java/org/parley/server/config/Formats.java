@@ -21,6 +21,9 @@ final class Formats {
     }
 
     static String bytes(long bytes) {
+        if (bytes != 0 && bytes % (1024L * 1024 * 1024) == 0) {
+            return bytes / (1024L * 1024 * 1024) + "GiB";
+        }
         if (bytes != 0 && bytes % (1024 * 1024) == 0) {
             return bytes / (1024 * 1024) + "MiB";
         }

@@ -21,10 +21,14 @@ import java.util.List;
  * @param muc          the multi-user chat service (XEP-0045)
  * @param mam          the message archive (XEP-0313)
  * @param sm           stream management (XEP-0198)
+ * @param upload       HTTP file upload (XEP-0363)
+ * @param contacts     contact addresses in the server's disco#info (XEP-0157)
+ * @param externalServices STUN/TURN servers announced to clients (XEP-0215)
  */
 public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls, StorageSettings storage,
                              Registration registration, Limits limits, List<String> admins, Http http, Muc muc,
-                             Mam mam, Sm sm) {
+                             Mam mam, Sm sm, Upload upload, ContactAddresses contacts,
+                             ExternalServices externalServices) {
 
     /**
      * @param bindAddress     address both TCP listeners bind to
@@ -66,9 +70,24 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param keepaliveInterval  whitespace keepalive sent after this much outbound silence
      * @param offlinePerUser     offline messages kept per user (XEP-0160)
      * @param scramIterations    PBKDF2 iterations for new SCRAM verifiers
+     * @param avatarBytes        largest avatar image accepted (XEP-0084 data, XEP-0153 vCard PHOTO), in bytes
      */
     public record Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
-                         int offlinePerUser, int scramIterations) {
+                         int offlinePerUser, int scramIterations, int avatarBytes) {
+
+        public static final int DEFAULT_AVATAR_BYTES = 128 * 1024;
+
+        /** Limits with the default avatar size. */
+        public Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
+                      int offlinePerUser, int scramIterations) {
+            this(stanzaBytes, preAuthStanzaBytes, idleTimeout, keepaliveInterval, offlinePerUser, scramIterations,
+                    Math.min(DEFAULT_AVATAR_BYTES, maxAvatarBytes(stanzaBytes)));
+        }
+
+        /** The largest avatar whose base64 form (4/3 of it) fits a stanza with 4 KiB left for the rest. */
+        public static int maxAvatarBytes(int stanzaBytes) {
+            return Math.max(1024, (stanzaBytes - 4096) / 4 * 3);
+        }
     }
 
     /**
@@ -162,27 +181,32 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
 
     /** These settings with other registration rules (tests and embedding). */
     public ServerSettings withRegistration(Registration r) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam, sm);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam, sm,
+                upload, contacts, externalServices);
     }
 
     /** These settings with another database (tests and embedding). */
     public ServerSettings withStorage(StorageSettings s) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, s, registration, limits, admins, http, muc, mam, sm);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, s, registration, limits, admins, http, muc, mam, sm,
+                upload, contacts, externalServices);
     }
 
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam, sm);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam, sm,
+                upload, contacts, externalServices);
     }
 
     /** These settings with another web gateway configuration (tests and embedding). */
     public ServerSettings withHttp(Http h) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam, sm);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam, sm,
+                upload, contacts, externalServices);
     }
 
     /** These settings with other client listeners (tests and embedding). */
     public ServerSettings withC2s(C2s c) {
-        return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam, sm);
+        return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam, sm,
+                upload, contacts, externalServices);
     }
 
     /**
@@ -193,17 +217,20 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
 
     /** These settings with other stream management limits (tests and embedding). */
     public ServerSettings withSm(Sm s) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, s);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, s,
+                upload, contacts, externalServices);
     }
 
     /** These settings with another archive configuration (tests and embedding). */
     public ServerSettings withMam(Mam m) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m, sm);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m, sm,
+                upload, contacts, externalServices);
     }
 
     /** These settings with another chat service configuration (tests and embedding). */
     public ServerSettings withMuc(Muc m) {
-        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam, sm);
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam, sm,
+                upload, contacts, externalServices);
     }
 
     /** Settings for tests and embedding: the given domain and data directory, free ports, defaults elsewhere. */
@@ -218,6 +245,71 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 new Http("127.0.0.1", 0),
                 new Muc(true, "conference", List.of("lobby"), true, 20, 200, 200),
                 new Mam(true, Mam.Mode.ALWAYS, Duration.ZERO),
-                new Sm(Duration.ofMinutes(5)));
+                new Sm(Duration.ofMinutes(5)),
+                Upload.DEFAULTS,
+                ContactAddresses.NONE,
+                ExternalServices.NONE);
+    }
+
+    /**
+     * @param enabled     whether the upload service runs at {@code <subdomain>.<domain>}
+     * @param subdomain   the service's address below the domain
+     * @param maxFileSize largest file a slot is given for (advertised as {@code max-file-size})
+     * @param quota       bytes one user may keep stored; 0 for no limit
+     * @param slotExpiry  how long after the slot request its PUT may start
+     * @param retention   files older than this are deleted; {@link Duration#ZERO} keeps them
+     * @param publicUrl   the URL under which the web gateway's {@code /upload} path is reached by clients;
+     *                    null for the gateway's own address ({@code http://<domain>:<http.port>/upload})
+     */
+    public record Upload(boolean enabled, String subdomain, long maxFileSize, long quota, Duration slotExpiry,
+                         Duration retention, java.net.URI publicUrl) {
+        public static final Upload DEFAULTS = new Upload(true, "upload", 100L * 1024 * 1024, 1024L * 1024 * 1024,
+                Duration.ofMinutes(5), Duration.ZERO, null);
+    }
+
+    /**
+     * XEP-0157 contact addresses (URIs such as {@code mailto:} or {@code xmpp:}) by kind: {@code abuse},
+     * {@code admin}, {@code feedback}, {@code sales}, {@code security}, {@code status}, {@code support}.
+     */
+    public record ContactAddresses(java.util.Map<String, List<String>> byKind) {
+        public static final List<String> KINDS = List.of("abuse", "admin", "feedback", "sales", "security", "status",
+                "support");
+        public static final ContactAddresses NONE = new ContactAddresses(java.util.Map.of());
+
+        public ContactAddresses {
+            byKind = java.util.Map.copyOf(byKind);
+        }
+    }
+
+    /**
+     * XEP-0215 external services.
+     *
+     * @param servers            STUN/TURN servers, in the order configured
+     * @param secret             the TURN server's shared secret (coturn's {@code static-auth-secret}); null for
+     *                           none, and then TURN entries carry no credentials
+     * @param credentialLifetime how long a TURN credential handed out stays valid
+     */
+    public record ExternalServices(List<Service> servers, String secret, Duration credentialLifetime) {
+        public static final ExternalServices NONE = new ExternalServices(List.of(), null, Duration.ofDays(1));
+
+        public ExternalServices {
+            servers = List.copyOf(servers);
+        }
+
+        /** One server from an RFC 7064/7065 URI: type stun, stuns, turn or turns; transport udp, tcp or null. */
+        public record Service(String type, String host, int port, String transport) {
+        }
+    }
+
+    /** These settings with another upload service configuration (tests and embedding). */
+    public ServerSettings withUpload(Upload u) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
+                mam, sm, u, contacts, externalServices);
+    }
+
+    /** These settings with other contact addresses and external services (tests and embedding). */
+    public ServerSettings withDiscovery(ContactAddresses c, ExternalServices e) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
+                mam, sm, upload, c, e);
     }
 }

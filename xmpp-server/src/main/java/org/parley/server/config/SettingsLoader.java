@@ -40,6 +40,7 @@ public final class SettingsLoader {
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
     private static final Set<String> FORMATS = Set.of("text", "json");
     private static final int MIB = 1024 * 1024;
+    private static final Set<String> CONTACT_SCHEMES = Set.of("mailto", "xmpp", "http", "https", "tel", "sip");
 
     private Path configFile;
     private Map<String, String> environment = Map.of();
@@ -121,7 +122,57 @@ public final class SettingsLoader {
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c),
                 new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
-                        Duration.ofDays(1))));
+                        Duration.ofDays(1))),
+                upload(c), contacts(c), externalServices(c));
+    }
+
+    private static ServerSettings.Upload upload(TypedConfig c) {
+        long maxFileSize = c.largeBytes("upload.max-file-size", 1, 64L * 1024 * MIB);
+        long quota = c.largeBytes("upload.quota", 0, 1024L * 1024 * MIB);
+        if (quota != 0 && quota < maxFileSize) {
+            throw c.invalid("upload.quota", "0 (no quota) or at least upload.max-file-size, "
+                    + Formats.bytes(maxFileSize));
+        }
+        Duration retention = c.optionalString("upload.retention") == null
+                || c.optionalString("upload.retention").equals("0") ? Duration.ZERO
+                : c.duration("upload.retention", Duration.ofHours(1), Duration.ofDays(36_500));
+        return new ServerSettings.Upload(c.bool("upload.enabled"), c.subdomain("upload.subdomain"), maxFileSize, quota,
+                c.duration("upload.slot-expiry", Duration.ofSeconds(10), Duration.ofDays(1)), retention,
+                c.optionalHttpUrl("upload.public-url"));
+    }
+
+    private static ServerSettings.ContactAddresses contacts(TypedConfig c) {
+        Map<String, List<String>> byKind = new LinkedHashMap<>();
+        for (String kind : ServerSettings.ContactAddresses.KINDS) {
+            List<String> uris = c.uris("contact-addresses." + kind, CONTACT_SCHEMES);
+            if (!uris.isEmpty()) {
+                byKind.put(kind, uris);
+            }
+        }
+        return new ServerSettings.ContactAddresses(byKind);
+    }
+
+    /** RFC 7064 (STUN) and RFC 7065 (TURN) URIs: {@code turn:host[:port][?transport=udp|tcp]}. */
+    private static final java.util.regex.Pattern SERVICE_URI = java.util.regex.Pattern.compile(
+            "(stuns?|turns?):([A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:\\?transport=(udp|tcp))?");
+
+    private static ServerSettings.ExternalServices externalServices(TypedConfig c) {
+        List<ServerSettings.ExternalServices.Service> services = new ArrayList<>();
+        for (String uri : c.matching("external-services.servers", SERVICE_URI,
+                "STUN/TURN URIs such as stun:stun.example.org or turn:turn.example.org:3478?transport=udp")) {
+            java.util.regex.Matcher m = SERVICE_URI.matcher(uri);
+            m.matches();
+            String type = m.group(1);
+            int port = m.group(3) != null ? Integer.parseInt(m.group(3)) : type.endsWith("s") ? 5349 : 3478;
+            if (port < 1 || port > 65535) {
+                throw c.invalid("external-services.servers", "ports 1-65535 in " + uri);
+            }
+            String host = m.group(2).startsWith("[") ? m.group(2).substring(1, m.group(2).length() - 1) : m.group(2);
+            services.add(new ServerSettings.ExternalServices.Service(type, host.toLowerCase(Locale.ROOT), port,
+                    m.group(4)));
+        }
+        return new ServerSettings.ExternalServices(services, c.optionalString("external-services.secret"),
+                c.duration("external-services.credential-lifetime", Duration.ofMinutes(1), Duration.ofDays(30)));
     }
 
     private static ServerSettings.Mam mam(TypedConfig c) {
@@ -190,7 +241,8 @@ public final class SettingsLoader {
                 c.duration("limits.idle-timeout", Duration.ofSeconds(30), Duration.ofDays(1)),
                 c.duration("limits.keepalive-interval", Duration.ofSeconds(5), Duration.ofHours(1)),
                 c.intInRange("limits.offline-per-user", 1, 1_000_000),
-                c.intInRange("limits.scram-iterations", 4096, 1_000_000));
+                c.intInRange("limits.scram-iterations", 4096, 1_000_000),
+                c.bytes("limits.avatar-size", 1024, ServerSettings.Limits.maxAvatarBytes(stanza)));
     }
 
     private static Config defaults() {

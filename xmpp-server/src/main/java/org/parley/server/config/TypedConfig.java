@@ -109,6 +109,11 @@ final class TypedConfig {
 
     /** A size such as {@code 256KiB} or {@code 10000B} within {@code [min, max]} bytes. */
     int bytes(String key, int min, int max) {
+        return (int) largeBytes(key, min, max);
+    }
+
+    /** {@link #bytes} for sizes beyond 2 GiB, e.g. an upload quota of {@code 10GiB}. */
+    long largeBytes(String key, long min, long max) {
         String expected = "a size from " + Formats.bytes(min) + " to " + Formats.bytes(max) + ", e.g. 256KiB";
         long bytes;
         try {
@@ -119,7 +124,68 @@ final class TypedConfig {
         if (bytes < min || bytes > max) {
             throw invalid(key, expected);
         }
-        return (int) bytes;
+        return bytes;
+    }
+
+    /**
+     * An absolute http(s) URL without query or fragment and without a trailing slash (one is removed), or
+     * null when the value is null or empty, e.g. {@code https://files.example.org/upload}.
+     */
+    java.net.URI optionalHttpUrl(String key) {
+        String text = optionalString(key);
+        if (text == null) {
+            return null;
+        }
+        String expected = "an http:// or https:// URL such as https://files.example.org/upload";
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        } catch (java.net.URISyntaxException e) {
+            throw invalid(key, expected);
+        }
+        if (uri.getScheme() == null || !uri.getScheme().matches("(?i)https?") || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw invalid(key, expected);
+        }
+        return uri;
+    }
+
+    /**
+     * A list of absolute URIs with one of {@code schemes} (e.g. {@code mailto:abuse@example.org},
+     * {@code xmpp:admin@example.org}, {@code https://example.org/support}); read like {@link #bareJids}.
+     */
+    List<String> uris(String key, Set<String> schemes) {
+        String expected = "URIs such as mailto:abuse@example.org or xmpp:admin@example.org (schemes "
+                + String.join(", ", new java.util.TreeSet<>(schemes)) + ")";
+        List<String> uris = new ArrayList<>();
+        for (String item : items(key, expected, "a list of URIs such as [\"mailto:abuse@example.org\"]")) {
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(item);
+            } catch (java.net.URISyntaxException e) {
+                throw notAllowed(key, item, expected);
+            }
+            if (uri.getScheme() == null || !schemes.contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                    || uri.getRawSchemeSpecificPart().isEmpty()) {
+                throw notAllowed(key, item, expected);
+            }
+            if (!uris.contains(item)) {
+                uris.add(item);
+            }
+        }
+        return List.copyOf(uris);
+    }
+
+    /** A list of strings, each matched against {@code pattern}; read like {@link #bareJids}. */
+    List<String> matching(String key, Pattern pattern, String expected) {
+        List<String> result = new ArrayList<>();
+        for (String item : items(key, expected, "a list such as [\"...\"]")) {
+            if (!pattern.matcher(item).matches()) {
+                throw notAllowed(key, item, expected);
+            }
+            result.add(item);
+        }
+        return List.copyOf(result);
     }
 
     /** A path resolved against the base directory and normalised. */

@@ -34,8 +34,14 @@ public final class PrivateXmlHandler extends AccountIqHandler {
     private static final Set<String> RESERVED = Set.of(NamespaceURIs.JABBER_CLIENT, NamespaceURIs.JABBER_SERVER,
             NamespaceURIs.PRIVATE_DATA);
 
+    /** Told of each fragment a client stored, after it was stored (XEP-0411 mirrors bookmarks to PEP). */
+    public interface Listener {
+        void stored(Entity account, XMLElement fragment);
+    }
+
     private final DocumentStore store;
     private final int maxBytes;
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @param maxBytes the largest fragment accepted, in bytes of its UTF-8 XML text */
     public PrivateXmlHandler(DocumentStore store, int maxBytes) {
@@ -45,6 +51,10 @@ public final class PrivateXmlHandler extends AccountIqHandler {
         }
         this.store = store;
         this.maxBytes = maxBytes;
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
     }
 
     /** The {@link DocumentStore} key of a fragment: its element name and namespace. */
@@ -95,6 +105,7 @@ public final class PrivateXmlHandler extends AccountIqHandler {
         }
         // Check everything before storing anything: a refused set changes nothing.
         Map<String, String> toStore = new LinkedHashMap<>();
+        List<XMLElement> stored = new java.util.ArrayList<>();
         for (XMLElement child : children) {
             if (!acceptableNamespace(child)) {
                 return error(stanza, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY);
@@ -104,8 +115,14 @@ public final class PrivateXmlHandler extends AccountIqHandler {
                 return error(stanza, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY);
             }
             toStore.put(key(child.getName(), child.getNamespaceURI()), xml);
+            stored.add(child);
         }
         toStore.forEach((key, xml) -> store.put(requester.getNode(), key, xml));
+        for (XMLElement child : stored) {
+            for (Listener listener : listeners) {
+                listener.stored(requester.getBareJID(), child);
+            }
+        }
         return result(stanza, sessionContext).build();
     }
 

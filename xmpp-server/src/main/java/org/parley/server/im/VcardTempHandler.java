@@ -1,7 +1,9 @@
 package org.parley.server.im;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xml.fragment.XMLElement;
@@ -14,6 +16,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.StanzaErrorType;
+import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.DocumentStore;
 
 /**
@@ -28,8 +31,21 @@ public final class VcardTempHandler extends AccountIqHandler {
     static final String ELEMENT = "vCard";
     static final String NS = NamespaceURIs.VCARD_TEMP;
 
+    /** Another feature's view of vCard changes (XEP-0398 converts the PHOTO to a PEP avatar). */
+    public interface Hook {
+        /** Null to accept the vCard {@code account} stores, else a one-line reason to refuse it (not-acceptable). */
+        default String refusal(Entity account, XMLElement vcard) {
+            return null;
+        }
+
+        /** After a client stored its vCard; {@code before} and {@code after} are null when there was or is none. */
+        default void stored(Entity account, XMLElement before, XMLElement after) {
+        }
+    }
+
     private final DocumentStore store;
     private final int maxBytes;
+    private final List<Hook> hooks = new CopyOnWriteArrayList<>();
 
     /**
      * @param maxBytes the largest vCard accepted, in bytes of its UTF-8 XML text; larger ones are refused
@@ -42,6 +58,10 @@ public final class VcardTempHandler extends AccountIqHandler {
         }
         this.store = store;
         this.maxBytes = maxBytes;
+    }
+
+    public void addHook(Hook hook) {
+        hooks.add(hook);
     }
 
     @Override
@@ -76,17 +96,28 @@ public final class VcardTempHandler extends AccountIqHandler {
             return error(stanza, StanzaErrorCondition.FORBIDDEN, StanzaErrorType.AUTH);
         }
         XMLElement vcard = stanza.getFirstInnerElement();
+        String user = requester.getNode();
+        XMLElement before = hooks.isEmpty() ? null
+                : store.get(user, KEY).flatMap(xml -> parseStored(xml, ELEMENT, NS, user)).orElse(null);
         if (vcard.getInnerElements().isEmpty() && vcard.getInnerTexts().stream()
                 .allMatch(t -> t.getText().isBlank())) {
             // An empty vCard reads back exactly as no vCard at all.
-            store.delete(requester.getNode(), KEY);
+            store.delete(user, KEY);
+            hooks.forEach(h -> h.stored(requester.getBareJID(), before, null));
             return result(stanza, sessionContext).build();
         }
         String xml = new Renderer(vcard).getComplete();
         if (xml.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
             return error(stanza, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY);
         }
-        store.put(requester.getNode(), KEY, xml);
+        for (Hook hook : hooks) {
+            String refusal = hook.refusal(requester.getBareJID(), vcard);
+            if (refusal != null) {
+                return StanzaErrors.error(stanza, StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY, refusal);
+            }
+        }
+        store.put(user, KEY, xml);
+        hooks.forEach(h -> h.stored(requester.getBareJID(), before, vcard));
         return result(stanza, sessionContext).build();
     }
 

@@ -2,6 +2,7 @@ package org.parley.server.mam;
 
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.stanza.Stanza;
+import org.parley.server.retract.Retraction;
 import org.parley.server.routing.DeliveryHook;
 
 /**
@@ -23,6 +24,10 @@ public final class ArchiveHook implements DeliveryHook {
     public Stanza sent(Entity sender, Entity recipient, Stanza message) {
         if (MessageArchive.archivable(message)) {
             archive.archiveForUser(sender.getBareJID(), recipient.getBareJID(), message);
+            String retracted = Retraction.retractedId(message);
+            if (retracted != null) {
+                archive.retractForUser(sender, sender, recipient, retracted);
+            }
         }
         return message;
     }
@@ -35,6 +40,11 @@ public final class ArchiveHook implements DeliveryHook {
         }
         Stanza clean = MessageArchive.stamped(message, recipientBare, null);
         String id = archive.archiveForUser(recipientBare, message.getFrom().getBareJID(), clean);
+        String retracted = Retraction.retractedId(message);
+        if (retracted != null) {
+            // XEP-0424 §7: only the author's own message is retracted (the 'from' is the sender's, stamped).
+            archive.retractForUser(recipientBare, message.getFrom(), message.getFrom(), retracted);
+        }
         return id == null ? clean : MessageArchive.stamped(clean, recipientBare, id);
     }
 }

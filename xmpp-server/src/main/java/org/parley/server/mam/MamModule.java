@@ -6,6 +6,7 @@ import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.modules.DefaultDiscoAwareModule;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.Feature;
+import org.parley.server.retract.Retraction;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoElement;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequest;
 import org.apache.vysper.xmpp.modules.servicediscovery.management.InfoRequestListener;
@@ -57,7 +58,9 @@ public final class MamModule extends DefaultDiscoAwareModule implements InfoRequ
             return null;
         }
         // The account identity itself (account/registered) comes from the PEP service's listener.
-        return List.of(new Feature(MessageArchive.MAM2), new Feature(MessageArchive.MAM1));
+        // XEP-0424 §5-6: retractions are archived and retracted messages become tombstones.
+        return List.of(new Feature(MessageArchive.MAM2), new Feature(MessageArchive.MAM1),
+                new Feature(Retraction.NS), new Feature(Retraction.TOMBSTONE_FEATURE));
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings.Mam.Mode;
+import org.parley.server.retract.Retraction;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.ArchiveStore;
 import org.parley.server.storage.StorageException;
@@ -76,6 +77,23 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         this.inRoster = inRoster;
     }
 
+    /** How far back in a conversation a 1:1 retraction looks for the message it names. */
+    static final int RETRACT_LOOKBACK = 1000;
+    /** Tombstones waiting to be written; beyond this a retraction is relayed but not applied to the archive. */
+    static final int RETRACT_QUEUE = 10_000;
+
+    /**
+     * Turns retracted messages into tombstones (XEP-0424 §6) off the routing path: after the writer has
+     * stored the original, on one thread, so a query that waits for it sees them all.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor tombstones = new java.util.concurrent.ThreadPoolExecutor(
+            1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(RETRACT_QUEUE), r -> {
+                Thread t = new Thread(r, "parley-archive-retractions");
+                t.setDaemon(true);
+                return t;
+            }, (r, pool) -> LOG.warn("retraction queue full; a retracted message stays in the archive"));
+
     /** A fresh XEP-0359 stanza id: unique, unpredictable, stable once stored. */
     public static String newId() {
         return UUID.randomUUID().toString();
@@ -87,7 +105,10 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         if (type != null && !type.equals("chat") && !type.equals("normal")) {
             return false;
         }
-        return !message.getInnerElementsNamed("body", NamespaceURIs.JABBER_CLIENT).isEmpty()
+        // A retraction is archived even without a fallback body: clients that were offline learn of it
+        // from the archive (XEP-0424 §7).
+        return (!message.getInnerElementsNamed("body", NamespaceURIs.JABBER_CLIENT).isEmpty()
+                || Retraction.retractedId(message) != null)
                 && message.getInnerElementsNamed("no-store", "urn:xmpp:hints").isEmpty();
     }
 
@@ -123,6 +144,97 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         String id = newId();
         append(owner.getBareJID().getFullQualifiedName(), id, with.getBareJID().getFullQualifiedName(), message);
         return id;
+    }
+
+    /**
+     * XEP-0424 in a 1:1 conversation: in {@code owner}'s archive, the message {@code author} sent with this
+     * origin-id (or id), among the newest {@link #RETRACT_LOOKBACK} of the conversation with {@code with},
+     * becomes a tombstone. Applied asynchronously, in order with the archive writes.
+     */
+    void retractForUser(Entity owner, Entity author, Entity with, String id) {
+        String archive = owner.getBareJID().getFullQualifiedName();
+        String authorBare = author.getBareJID().getFullQualifiedName();
+        String withBare = with.getBareJID().getFullQualifiedName();
+        Instant stamp = clock.instant();
+        tombstones.execute(() -> {
+            awaitWriter();
+            String before = null;
+            for (int seen = 0; seen < RETRACT_LOOKBACK; ) {
+                ArchiveStore.Page page = store.page(new ArchiveStore.Filter(archive, withBare, null, null),
+                        new ArchiveStore.Paging(null, before, before == null, MAX_PAGE));
+                List<ArchiveStore.Entry> entries = page.entries();
+                for (int i = entries.size() - 1; i >= 0; i--) {
+                    ArchiveStore.Entry entry = entries.get(i);
+                    Stanza stored = parseQuietly(entry.stanza());
+                    Entity from = stored == null ? null : stored.getFrom();
+                    if (stored != null && from != null && authorBare.equals(from.getBareJID().getFullQualifiedName())
+                            && Retraction.retractedId(stored) == null && !Retraction.isTombstone(stored)
+                            && Retraction.isNamedBy(stored, id)) {
+                        store.replace(archive, entry.id(),
+                                new Renderer(Retraction.tombstone(stored, stamp, null, null)).getComplete());
+                        return;
+                    }
+                }
+                seen += entries.size();
+                if (entries.isEmpty() || page.complete()) {
+                    return;
+                }
+                before = entries.get(0).id();
+            }
+        });
+    }
+
+    /**
+     * XEP-0424/0425 in a room: the room message with this stanza-id becomes a tombstone, naming the
+     * moderator and reason when a moderator retracted it. Asynchronous like {@link #retractForUser}.
+     */
+    public void retractInRoom(Entity room, String id, String moderatedBy, String reason) {
+        String archive = room.getBareJID().getFullQualifiedName();
+        Instant stamp = clock.instant();
+        tombstones.execute(() -> {
+            awaitWriter();
+            store.entry(archive, id).ifPresent(entry -> {
+                Stanza stored = parseQuietly(entry.stanza());
+                if (stored != null && !Retraction.isTombstone(stored)) {
+                    store.replace(archive, id,
+                            new Renderer(Retraction.tombstone(stored, stamp, moderatedBy, reason)).getComplete());
+                }
+            });
+        });
+    }
+
+    /** The archived room message with this stanza-id, once what was queued before is written. */
+    public java.util.Optional<Stanza> roomMessage(Entity room, String id) {
+        awaitWriter();
+        return store.entry(room.getBareJID().getFullQualifiedName(), id).map(e -> parseQuietly(e.stanza()));
+    }
+
+    private void awaitWriter() {
+        try {
+            writer.awaitWritten();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits (bounded) until the retractions queued so far are applied: a query then never shows a retracted body. */
+    private void awaitRetractions() {
+        try {
+            tombstones.submit(() -> { }).get(ArchiveWriter.WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            LOG.warn("archive query answered before the retractions queued were applied: {}", e.toString());
+        }
+    }
+
+    private static Stanza parseQuietly(String xml) {
+        try {
+            return StanzaParsing.parse(xml);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Archives a room message under the room's JID, with the id already stamped on what was broadcast. */
@@ -365,6 +477,7 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
             }
         }
         ArchiveStore.Page page;
+        awaitRetractions();
         try {
             if (!writer.awaitWritten()) {
                 // The query still answers from what is stored: failing it would hide the rest of the archive.
@@ -455,6 +568,12 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
     /** Writes the messages still queued for the archive. */
     @Override
     public void close() {
+        tombstones.shutdown();
+        try {
+            tombstones.awaitTermination(ArchiveWriter.WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         writer.close();
     }
 

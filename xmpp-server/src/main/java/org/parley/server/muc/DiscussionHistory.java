@@ -56,6 +56,11 @@ final class DiscussionHistory {
         trim();
     }
 
+    /** Forgets the messages {@code retracted} matches (XEP-0424 §7: not replayed to newcomers). */
+    void removeIf(java.util.function.Predicate<Stanza> retracted) {
+        entries.removeIf(e -> retracted.test(e.message()));
+    }
+
     private void trim() {
         while (entries.size() > capacity) {
             entries.removeFirst();

@@ -19,6 +19,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.mam.MessageArchive;
+import org.parley.server.retract.Retraction;
 import org.parley.server.routing.ServiceComponent;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore;
@@ -260,6 +261,9 @@ public final class MucService extends ServiceComponent {
             case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq);
             case MucXml.PING -> set ? badRequest(iq) : StanzaErrors.result(iq).build();
             case MessageArchive.MAM2, MessageArchive.MAM1 -> room.archiveQuery(iq, query);
+            case RoomVcards.NS -> "vCard".equals(query.getName()) ? room.vcard(iq, query, set) : badRequest(iq);
+            case Retraction.MODERATE_NS -> set && "moderate".equals(query.getName()) ? room.moderate(iq, query)
+                    : badRequest(iq);
             default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         };
         send(reply);
@@ -270,7 +274,22 @@ public final class MucService extends ServiceComponent {
     }
 
     /** What the rooms get from the service. */
+    private volatile RoomVcards vcards;
+
+    /**
+     * Lets rooms have a vCard (their avatar, XEP-0486) kept in {@code documents}, with avatar images up to
+     * {@code maxPhotoBytes}.
+     */
+    public void keepRoomVcards(org.parley.server.storage.DocumentStore documents, int maxPhotoBytes) {
+        this.vcards = new RoomVcards(documents, maxPhotoBytes);
+    }
+
     private final class RoomHost implements Room.Host {
+        @Override
+        public RoomVcards vcards() {
+            return vcards;
+        }
+
         @Override
         public Entity serviceJid() {
             return MucService.this.serviceJid();
@@ -317,6 +336,9 @@ public final class MucService extends ServiceComponent {
             if (archive != null) {
                 // A room created later under the same name starts with an empty archive (XEP-0045 §10.9).
                 archive.deleteArchiveOf(room.jid());
+            }
+            if (vcards != null) {
+                vcards.delete(room.jid()); // and its avatar
             }
             if (room.stored()) {
                 try {

@@ -25,6 +25,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.mam.MessageArchive;
+import org.parley.server.retract.Retraction;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
 
@@ -69,6 +70,11 @@ final class Room {
 
         /** The archive rooms with logging on write to (XEP-0313), or null when archiving is off. */
         MessageArchive archive();
+
+        /** Where rooms keep their vCards (avatars), or null when rooms have none. */
+        default RoomVcards vcards() {
+            return null;
+        }
     }
 
     private static final int PENDING_IQ_LIMIT = 1000;
@@ -85,6 +91,14 @@ final class Room {
     private final LinkedHashMap<String, Occupant> occupants = new LinkedHashMap<>();
     private final Map<Entity, Occupant> bySession = new HashMap<>();
     private final DiscussionHistory history;
+    /** Who said the recent messages, by stanza-id: whom XEP-0424 lets retract them. Bounded. */
+    private final LinkedHashMap<String, Entity> authors = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Entity> eldest) {
+            return size() > RECENT_AUTHORS;
+        }
+    };
+    static final int RECENT_AUTHORS = 1000;
     private String subject = "";
     private String subjectBy;
     /** IQs forwarded to an occupant: "forwardee id" → the requesting session, to route the answer back. */
@@ -484,24 +498,121 @@ final class Room {
             subjectBy = sender.nick();
             host.save(this);
         }
+        String retracted = Retraction.retractedId(message);
+        Entity author = retracted == null ? null : authors.get(retracted);
+        if (author != null && !author.equals(sender.user())) {
+            // XEP-0424 §7: only the author retracts (moderators use XEP-0425).
+            reply(StanzaErrors.error(message, StanzaErrorCondition.FORBIDDEN, "only its author may retract a message"));
+            return;
+        }
         Entity fromOccupant = occupantJid(sender.nick());
         // XEP-0359 §4: no stanza-id an occupant claims survives; only the room's own is added below.
         Stanza reflected = MessageArchive.withoutStanzaIds(StanzaBuilder.createClone(message, true,
                 List.of(new Attribute("from", fromOccupant.getFullQualifiedName()))).build());
-        boolean archived = body != null && !body.isEmpty() && logging();
-        // XEP-0359: the room's own id on what it broadcasts (and never one an occupant claims for the room).
-        String id = archived ? MessageArchive.newId() : null;
+        boolean spoken = body != null && !body.isEmpty() || retracted != null;
+        boolean archived = spoken && logging();
+        // XEP-0359: the room's own id on what it broadcasts (and never one an occupant claims for the room);
+        // XEP-0424/0425 name a room message by it, so every message said gets one, archived or not.
+        String id = spoken ? MessageArchive.newId() : null;
         reflected = MessageArchive.stamped(reflected, jid, id);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
                 host.send(s, addressed(reflected, s));
             }
         }
-        if (body != null && !body.isEmpty()) {
+        if (body != null && !body.isEmpty() && retracted == null) {
             history.add(reflected, host.now());
+            authors.put(id, sender.user());
         }
         if (archived) {
             host.archive().archiveForRoom(jid, id, fromOccupant, reflected);
+        }
+        if (author != null) {
+            forget(retracted, null, null);
+        }
+    }
+
+    /**
+     * XEP-0425: a moderator retracts a message by its stanza-id; the room tells everyone (with the
+     * moderator's occupant JID and the reason), replays it no more and keeps a tombstone in its archive.
+     */
+    synchronized Stanza moderate(Stanza iq, XMLElement moderate) {
+        Occupant requester = bySession.get(iq.getFrom());
+        if (requester == null || requester.role() != Role.MODERATOR) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only moderators may moderate messages");
+        }
+        String id = moderate.getAttributeValue("id");
+        if (id == null || id.isEmpty() || MucXml.child(moderate, "retract", Retraction.NS) == null) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.BAD_REQUEST,
+                    "expected <moderate id='…'><retract xmlns='" + Retraction.NS + "'/></moderate>");
+        }
+        // Recent messages are known from memory; older ones only from the archive (a read, so rarer).
+        boolean known = authors.containsKey(id) || logging() && host.archive().roomMessage(jid, id)
+                .filter(m -> !Retraction.isTombstone(m)).isPresent();
+        if (!known) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, "no message with that id in this room");
+        }
+        String reason = MucXml.childText(moderate, "reason", Retraction.MODERATE_NS);
+        String by = occupantJid(requester.nick()).getFullQualifiedName();
+        String noticeId = MessageArchive.newId();
+        Stanza notice = MessageArchive.stamped(Retraction.moderationNotice(jid.getFullQualifiedName(), id, by, reason),
+                jid, noticeId);
+        for (Occupant recipient : occupants.values()) {
+            for (Entity s : recipient.sessions()) {
+                host.send(s, addressed(notice, s));
+            }
+        }
+        if (logging()) {
+            host.archive().archiveForRoom(jid, noticeId, jid, notice);
+        }
+        forget(id, by, reason);
+        return StanzaErrors.result(iq).build();
+    }
+
+    /**
+     * vcard-temp on the room's JID (XEP-0486): anyone reads it; only owners set it, and the occupants then
+     * get a presence from the room with the new avatar hash (XEP-0153 {@code vcard-temp:x:update}).
+     */
+    synchronized Stanza vcard(Stanza iq, XMLElement vcard, boolean set) {
+        RoomVcards vcards = host.vcards();
+        if (vcards == null) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+        }
+        if (!set) {
+            StanzaBuilder result = StanzaErrors.result(iq);
+            vcards.get(jid).ifPresentOrElse(result::addPreparedElement,
+                    () -> result.startInnerElement("vCard", RoomVcards.NS).endInnerElement());
+            return result.build();
+        }
+        if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may change the room's vCard");
+        }
+        String refusal = vcards.set(jid, vcard);
+        if (refusal != null) {
+            return StanzaErrors.error(iq, StanzaErrorCondition.NOT_ACCEPTABLE, refusal);
+        }
+        String hash = vcards.hash(jid);
+        for (Occupant recipient : occupants.values()) {
+            for (Entity s : recipient.sessions()) {
+                StanzaBuilder p = new StanzaBuilder("presence", MucXml.CLIENT)
+                        .addAttribute("from", jid.getFullQualifiedName()).addAttribute("to", s.getFullQualifiedName())
+                        .startInnerElement("x", "vcard-temp:x:update").startInnerElement("photo", "vcard-temp:x:update");
+                if (!hash.isEmpty()) {
+                    p.addText(hash);
+                }
+                host.send(s, p.endInnerElement().endInnerElement().build());
+            }
+        }
+        return StanzaErrors.result(iq).build();
+    }
+
+    /** A retracted message leaves the history and becomes a tombstone in the archive. */
+    private void forget(String id, String moderatedBy, String reason) {
+        authors.remove(id);
+        history.removeIf(m -> m.getInnerElementsNamed("stanza-id", MucXml.STANZA_ID).stream()
+                .anyMatch(e -> id.equals(e.getAttributeValue("id"))));
+        if (logging()) {
+            host.archive().retractInRoom(jid, id, moderatedBy, reason);
         }
     }
 
@@ -1032,7 +1143,7 @@ final class Room {
                 .addAttribute("type", "text").addAttribute("name", title()).endInnerElement();
         List<String> features = new ArrayList<>(List.of(MucXml.MUC, MucXml.DISCO_INFO, MucXml.DISCO_ITEMS,
                 MucXml.STANZA_ID,
-                MucXml.PING, MucXml.SELF_PING_OPTIMIZATION,
+                MucXml.PING, MucXml.SELF_PING_OPTIMIZATION, Retraction.NS, Retraction.MODERATE_NS,
                 config.publicRoom() ? "muc_public" : "muc_hidden",
                 config.persistent() ? "muc_persistent" : "muc_temporary",
                 config.membersOnly() ? "muc_membersonly" : "muc_open",
@@ -1042,6 +1153,10 @@ final class Room {
         if (logging()) {
             features.add(MessageArchive.MAM2);
             features.add(MessageArchive.MAM1);
+        }
+        String avatarHash = host.vcards() == null ? "" : host.vcards().hash(jid);
+        if (host.vcards() != null) {
+            features.add(RoomVcards.NS); // XEP-0486 §3
         }
         for (String f : features) {
             result.startInnerElement("feature", MucXml.DISCO_INFO).addAttribute("var", f).endInnerElement();
@@ -1054,6 +1169,8 @@ final class Room {
                 .field("muc#roominfo_logs", null, null, List.of())
                 .field("muc#roomconfig_changesubject", null, "Occupants may change the subject",
                         List.of(config.changeSubject() ? "1" : "0"))
+                .field("muc#roominfo_avatarhash", "text-multi", "Avatar hash",
+                        avatarHash.isEmpty() ? List.of() : List.of(avatarHash))
                 .end();
         return result.endInnerElement().build();
     }

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
+import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.delivery.failure.DeliveryException;
@@ -66,6 +68,8 @@ public final class PepService extends DefaultDiscoAwareModule
     private volatile ServerRuntimeContext runtime;
     private volatile PubSubEnvironment environment;
     private volatile EntityCaps caps;
+    private final List<PepHook> hooks = new CopyOnWriteArrayList<>();
+    private final List<String> accountFeatures = new CopyOnWriteArrayList<>();
 
     public PepService(PubSubStore store, RosterStore rosters, SessionRegistry registry,
                       Predicate<String> accountExists, PubSubLimits limits) {
@@ -92,7 +96,7 @@ public final class PepService extends DefaultDiscoAwareModule
         this.runtime = serverRuntimeContext;
         Entity server = serverRuntimeContext.getServerEnitity();
         this.environment = new PubSubEnvironment(store, rosters, server.getDomain(), accountExists, this::send,
-                this::interested, limits);
+                this::interested, limits, new Hooks());
         this.caps = new EntityCaps(server, this::send,
                 jid -> registry.find(jid).map(b -> org.apache.vysper.xmpp.state.resourcebinding.ResourceState
                         .isAvailable(b.state())).orElse(false),
@@ -119,6 +123,70 @@ public final class PepService extends DefaultDiscoAwareModule
     @Override
     protected void addServerInfoRequestListeners(List<ServerInfoRequestListener> listeners) {
         listeners.add(this);
+    }
+
+    // ------------------------------------------------------------------ other features on PEP
+
+    /**
+     * Lets a feature watch and vet clients' changes to PEP nodes, and advertise {@code features} in the
+     * accounts' (and the server's) disco#info: e.g. {@code urn:xmpp:bookmarks:1#compat} (XEP-0402 §5.3).
+     */
+    public void addHook(PepHook hook, String... features) {
+        hooks.add(hook);
+        accountFeatures.addAll(List.of(features));
+    }
+
+    /** One stored item: its id and its payload (null for none). */
+    public record PepItem(String id, XMLElement payload) {
+    }
+
+    /** The items of an account's node, newest first; none when the node does not exist. */
+    public List<PepItem> items(Entity account, String node) {
+        PubSubService service = service(account);
+        List<PepItem> result = new ArrayList<>();
+        for (PubSubStore.StoredItem item : service.allItems(node)) {
+            result.add(new PepItem(item.id(), service.payloadOf(item)));
+        }
+        return result;
+    }
+
+    /**
+     * Publishes on the account's behalf (creating the node, or reconfiguring it, to {@code config}: form
+     * fields such as {@code pubsub#access_model}); notifies like a client's publish; hooks are not told.
+     */
+    public void publish(Entity account, String node, String id, XMLElement payload, Map<String, String> config) {
+        Map<String, List<String>> form = new java.util.LinkedHashMap<>();
+        config.forEach((k, v) -> form.put(k, List.of(v)));
+        service(account).publishAsOwner(node, id, payload, form);
+    }
+
+    /** Retracts on the account's behalf, notifying; false when there was no such item. */
+    public boolean retract(Entity account, String node, String id) {
+        return service(account).retractAsOwner(node, id);
+    }
+
+    private final class Hooks implements PepHook {
+        @Override
+        public Refusal check(Entity account, String node, String itemId, XMLElement payload) {
+            for (PepHook hook : hooks) {
+                Refusal r = hook.check(account, node, itemId, payload);
+                if (r != null) {
+                    return r;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void changed(Entity account, String node) {
+            for (PepHook hook : hooks) {
+                try {
+                    hook.changed(account, node);
+                } catch (RuntimeException e) {
+                    LOG.error("PEP hook failed after a change of {} on {}", node, account, e);
+                }
+            }
+        }
     }
 
     // ------------------------------------------------------------------ hooks from the stream and registry
@@ -216,6 +284,7 @@ public final class PepService extends DefaultDiscoAwareModule
             infos.add(new Identity("account", "registered"));
             infos.add(new Identity("pubsub", "pep"));
             infos.addAll(PubSubFeatures.asInfo(PubSubFeatures.pep()));
+            infos.addAll(PubSubFeatures.asInfo(accountFeatures));
             return infos;
         }
         if (service(to).visibleNode(request.getNode(), requester).isEmpty()) {
@@ -242,7 +311,9 @@ public final class PepService extends DefaultDiscoAwareModule
         if (request.getNode() != null && !request.getNode().isEmpty()) {
             return null;
         }
-        return PubSubFeatures.asInfo(PubSubFeatures.pep());
+        List<InfoElement> infos = new ArrayList<>(PubSubFeatures.asInfo(PubSubFeatures.pep()));
+        infos.addAll(PubSubFeatures.asInfo(accountFeatures));
+        return infos;
     }
 
     // ------------------------------------------------------------------ IQ handling

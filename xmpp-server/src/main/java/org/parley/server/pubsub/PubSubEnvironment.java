@@ -6,6 +6,7 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
+import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.parley.server.storage.PubSubStore;
@@ -22,10 +23,18 @@ final class PubSubEnvironment implements PubSubService.Environment {
     private final Consumer<Stanza> sender;
     private final BiFunction<Entity, String, Collection<Entity>> interested;
     private final PubSubLimits limits;
+    private final PepHook hook;
 
     PubSubEnvironment(PubSubStore store, RosterStore rosters, String domain, Predicate<String> accountExists,
                       Consumer<Stanza> sender, BiFunction<Entity, String, Collection<Entity>> interested,
                       PubSubLimits limits) {
+        this(store, rosters, domain, accountExists, sender, interested, limits, new PepHook() { });
+    }
+
+    PubSubEnvironment(PubSubStore store, RosterStore rosters, String domain, Predicate<String> accountExists,
+                      Consumer<Stanza> sender, BiFunction<Entity, String, Collection<Entity>> interested,
+                      PubSubLimits limits, PepHook hook) {
+        this.hook = hook;
         this.store = store;
         this.rosters = rosters;
         this.domain = domain;
@@ -62,6 +71,16 @@ final class PubSubEnvironment implements PubSubService.Environment {
     @Override
     public Collection<Entity> interested(Entity owner, String node) {
         return interested == null ? List.of() : interested.apply(owner, node);
+    }
+
+    @Override
+    public PepHook.Refusal check(Entity service, String node, String itemId, XMLElement payload) {
+        return hook.check(service, node, itemId, payload);
+    }
+
+    @Override
+    public void changed(Entity service, String node) {
+        hook.changed(service, node);
     }
 
     @Override

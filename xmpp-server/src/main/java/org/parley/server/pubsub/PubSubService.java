@@ -61,6 +61,15 @@ final class PubSubService {
 
         /** pubsub#max_items of a new node. */
         int defaultMaxItems(boolean pep);
+
+        /** PEP only: null when a client may publish this item, else why not ({@link PepHook#check}). */
+        default PepHook.Refusal check(Entity service, String node, String itemId, XMLElement payload) {
+            return null;
+        }
+
+        /** PEP only: a client's request changed the node ({@link PepHook#changed}). */
+        default void changed(Entity service, String node) {
+        }
     }
 
     private final Entity address;
@@ -107,7 +116,24 @@ final class PubSubService {
             reply = PubSubXml.error(iq, f);
         }
         out.forEach(env::send);
+        String changed = pep && !StanzaErrors.isError(reply) ? changedNode(iq) : null;
+        if (changed != null) {
+            env.changed(address, changed);
+        }
         return reply;
+    }
+
+    /** The node a successful request changed (publish, retract, purge, delete), or null. */
+    private static String changedNode(Stanza iq) {
+        XMLElement pubsub = iq.getFirstInnerElement();
+        if (!"set".equals(iq.getAttributeValue("type")) || pubsub == null || pubsub.getInnerElements().isEmpty()) {
+            return null;
+        }
+        XMLElement action = pubsub.getInnerElements().get(0);
+        boolean owner = PubSubXml.OWNER.equals(pubsub.getNamespaceURI());
+        boolean changes = owner ? "delete".equals(action.getName()) || "purge".equals(action.getName())
+                : "publish".equals(action.getName()) || "retract".equals(action.getName());
+        return changes ? action.getAttributeValue("node") : null;
     }
 
     private Stanza dispatch(Stanza iq, Entity requester, List<Stanza> out) {
@@ -413,6 +439,9 @@ final class PubSubService {
         String name = nodeName(action);
         Map<String, List<String>> options = publishOptions == null ? Map.of()
                 : NodeConfig.formValues(PubSubXml.child(publishOptions, "x", PubSubXml.DATA));
+        if (pep) {
+            vet(name, action);
+        }
         PubSubNode node = nodes.get(name);
         if (node == null) {
             // Auto-create (XEP-0060 §7.1.4, XEP-0163 §3), configured by the publish-options (§7.1.5).
@@ -486,6 +515,20 @@ final class PubSubService {
                 .startInnerElement("publish", PubSubXml.PUBSUB).addAttribute("node", name)
                 .startInnerElement("item", PubSubXml.PUBSUB).addAttribute("id", id).endInnerElement()
                 .endInnerElement().endInnerElement().build();
+    }
+
+    /** Lets the server's other features refuse an item before anything (even an auto-created node) is stored. */
+    private void vet(String node, XMLElement action) {
+        List<XMLElement> items = action.getInnerElementsNamed("item", PubSubXml.PUBSUB);
+        if (items.size() != 1 || items.get(0).getInnerElements().size() > 1) {
+            return; // refused below with the generic errors
+        }
+        XMLElement item = items.get(0);
+        XMLElement payload = item.getInnerElements().isEmpty() ? null : item.getInnerElements().get(0);
+        PepHook.Refusal refusal = env.check(address, node, item.getAttributeValue("id"), payload);
+        if (refusal != null) {
+            throw new Failure(refusal.condition(), refusal.pubsubCondition(), refusal.text());
+        }
     }
 
     private static Failure preconditionNotMet(String text) {
@@ -727,6 +770,71 @@ final class PubSubService {
             }
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ the server's own changes
+
+    /** Every stored item of the node, newest first (none when it does not exist). */
+    synchronized List<StoredItem> allItems(String name) {
+        PubSubNode node = nodes.get(name);
+        return node == null || !node.config.persistItems() ? List.of() : env.store().items(key, name, env.itemLimit());
+    }
+
+    /**
+     * Publishes an item on the owner's behalf, creating the node or bringing its configuration to
+     * {@code config} first (form fields as in publish-options), and notifies as a client's publish would.
+     * Not reported to {@link Environment#changed}: the caller is the mirror that would be told.
+     */
+    void publishAsOwner(String name, String id, XMLElement payload, Map<String, List<String>> config) {
+        List<Stanza> out = new ArrayList<>();
+        synchronized (this) {
+            PubSubNode node = nodes.get(name);
+            NodeConfig wanted = (node == null ? defaults() : node.config).with(config);
+            if (node == null) {
+                node = new PubSubNode(name, wanted);
+                nodes.put(name, node);
+                save(node);
+            } else if (!wanted.values().equals(node.config.values())) {
+                node.config = wanted;
+                save(node);
+            }
+            if (node.config.persistItems()) {
+                env.store().publish(key, name, new StoredItem(id, key,
+                        payload == null ? null : new Renderer(payload).getComplete()), node.config.maxItems());
+            }
+            if (node.config.deliverNotifications()) {
+                XMLElement delivered = node.config.deliverPayloads() ? payload : null;
+                for (Entity to : recipients(node)) {
+                    out.add(itemEvent(to, name, id, delivered));
+                }
+            }
+        }
+        out.forEach(env::send);
+    }
+
+    /** Retracts an item on the owner's behalf (with notifications); false when there was none. */
+    boolean retractAsOwner(String name, String id) {
+        List<Stanza> out = new ArrayList<>();
+        synchronized (this) {
+            PubSubNode node = nodes.get(name);
+            if (node == null || !env.store().retract(key, name, id)) {
+                return false;
+            }
+            if (node.config.notifyRetract() && node.config.deliverNotifications()) {
+                for (Entity to : recipients(node)) {
+                    out.add(event(to, b -> b.startInnerElement("items", PubSubXml.EVENT).addAttribute("node", name)
+                            .startInnerElement("retract", PubSubXml.EVENT).addAttribute("id", id).endInnerElement()
+                            .endInnerElement()));
+                }
+            }
+        }
+        out.forEach(env::send);
+        return true;
+    }
+
+    /** Parses a stored payload (null when it has none or is unreadable). */
+    XMLElement payloadOf(StoredItem item) {
+        return parse(item);
     }
 
     // ------------------------------------------------------------------ discovery

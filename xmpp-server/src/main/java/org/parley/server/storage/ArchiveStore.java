@@ -2,6 +2,7 @@ package org.parley.server.storage;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Archived messages (XEP-0313): each archive (a user's bare JID or a room's JID) is an ordered log of
@@ -55,6 +56,15 @@ public interface ArchiveStore {
 
     /** Deletes a whole archive (account or room removed). */
     void deleteArchive(String archive);
+
+    /** The entry with this stanza-id, if the archive holds it. */
+    Optional<Entry> entry(String archive, String id);
+
+    /**
+     * Replaces the stored stanza of one entry, keeping its id, partner and time: how a retracted message
+     * becomes a tombstone (XEP-0424 §6, XEP-0425). False when the archive holds no such entry.
+     */
+    boolean replace(String archive, String id, String stanza);
 
     /** The paging anchor does not exist (XEP-0313 §4.3.4: item-not-found). */
     final class UnknownIdException extends StorageException {

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
@@ -39,6 +40,7 @@ public final class StanzaDispatcher {
     private final ServerRuntimeContext runtime;
     private final List<BiConsumer<Entity, Stanza>> presenceObservers = new CopyOnWriteArrayList<>();
     private final List<Predicate<Stanza>> responseObservers = new CopyOnWriteArrayList<>();
+    private final List<BiFunction<Entity, Stanza, Stanza>> presenceRewriters = new CopyOnWriteArrayList<>();
 
     public StanzaDispatcher(ServerRuntimeContext runtime) {
         this.runtime = runtime;
@@ -50,6 +52,14 @@ public final class StanzaDispatcher {
      */
     public void observeBroadcastPresence(BiConsumer<Entity, Stanza> observer) {
         presenceObservers.add(observer);
+    }
+
+    /**
+     * Lets {@code rewriter} change every presence a client sends (broadcast or directed) before the server
+     * processes it, given the sender's full JID: e.g. to add the avatar hash (XEP-0398 §4).
+     */
+    public void rewritePresence(BiFunction<Entity, Stanza, Stanza> rewriter) {
+        presenceRewriters.add(rewriter);
     }
 
     /**
@@ -67,6 +77,16 @@ public final class StanzaDispatcher {
      */
     public void dispatch(ParleySession session, Entity fullJid, Stanza stanza) throws StreamErrorException {
         Stanza stamped = toOwnAccount(fullJid, stampFrom(fullJid, stanza));
+        if ("presence".equals(stamped.getName())) {
+            for (BiFunction<Entity, Stanza, Stanza> rewriter : presenceRewriters) {
+                try {
+                    stamped = rewriter.apply(fullJid, stamped);
+                } catch (RuntimeException e) {
+                    // The presence still goes out as the client sent it; a rewrite is an extra.
+                    LOG.error("presence rewriter failed on presence from {}", fullJid, e);
+                }
+            }
+        }
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stamped);
         if (core == null) {
             throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLFragment;
+import org.apache.vysper.xml.fragment.XMLText;
 import org.apache.vysper.xmpp.stanza.Stanza;
 
 /** Parses stored or embedded XML text back into a Vysper stanza, with the same rules as the wire parser. */
@@ -41,5 +44,26 @@ public final class StanzaParsing {
             throw new IllegalArgumentException("expected one element, found " + found.size());
         }
         return found.get(0);
+    }
+
+    /** The first child element with this name and namespace, or null. */
+    public static XMLElement child(XMLElement parent, String name, String ns) {
+        for (XMLElement e : parent.getInnerElements()) {
+            if (name.equals(e.getName()) && ns.equals(e.getNamespaceURI())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The element's own text (its text children joined), "" when it has none. */
+    public static String text(XMLElement e) {
+        StringBuilder sb = new StringBuilder();
+        for (XMLFragment f : e.getInnerFragments()) {
+            if (f instanceof XMLText t) {
+                sb.append(t.getText());
+            }
+        }
+        return sb.toString();
     }
 }

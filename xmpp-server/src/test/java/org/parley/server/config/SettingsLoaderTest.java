@@ -144,6 +144,15 @@ class SettingsLoaderTest {
                         "limits.stanza-size", "32KiB", "limits.pre-auth-stanza-size", "64KiB"))));
     }
 
+    /** The avatar cap defaults to 128 KiB and must leave its base64 form room in a stanza. */
+    @Test
+    void avatarSizeIsBoundedByTheStanzaSize() {
+        assertEquals(128 * 1024, loader().load().limits().avatarBytes());
+        assertEquals(64 * 1024, loader().overrides(Map.of("limits.avatar-size", "64KiB")).load().limits().avatarBytes());
+        assertEquals("limits.avatar-size: 200KiB is not allowed (expected a size from 1KiB to 189KiB, e.g. 256KiB),"
+                + " set on the command line", error(loader().overrides(Map.of("limits.avatar-size", "200KiB"))));
+    }
+
     @Test
     void booleanTypo() throws IOException {
         Path config = file("c2s {\n  starttls-required = ture\n}\n");
@@ -241,6 +250,56 @@ class SettingsLoaderTest {
                 + " set on the command line", error(loader().overrides(Map.of("http.bosh.inactivity", "0s"))));
         assertEquals("http.tls-port: 70000 is not allowed (expected a port 0-65535, or -1 to disable), set on the"
                 + " command line", error(loader().overrides(Map.of("http.tls-port", "70000"))));
+    }
+
+    @Test
+    void uploadSettings() throws IOException {
+        assertEquals(ServerSettings.Upload.DEFAULTS, loader().load().upload());
+        Path config = file("""
+                upload { max-file-size = 10MiB, quota = 5GiB, slot-expiry = 60s, retention = 30d,
+                         public-url = "https://chat.example.org/upload/", subdomain = files }
+                """);
+        ServerSettings.Upload u = loader().configFile(config).load().upload();
+        assertEquals(new ServerSettings.Upload(true, "files", 10L << 20, 5L << 30, Duration.ofSeconds(60),
+                Duration.ofDays(30), java.net.URI.create("https://chat.example.org/upload")), u);
+        assertEquals(Duration.ZERO, loader().overrides(Map.of("upload.retention", "0")).load().upload().retention());
+        assertEquals(0, loader().overrides(Map.of("upload.quota", "0")).load().upload().quota());
+        assertEquals("upload.quota: 1MiB is not allowed (expected 0 (no quota) or at least upload.max-file-size,"
+                + " 100MiB), set on the command line", error(loader().overrides(Map.of("upload.quota", "1MiB"))));
+        assertEquals("upload.public-url: ftp://x.org is not allowed (expected an http:// or https:// URL such as"
+                + " https://files.example.org/upload), set on the command line",
+                error(loader().overrides(Map.of("upload.public-url", "ftp://x.org"))));
+        assertTrue(error(loader().overrides(Map.of("upload.public-url", "https://x.org/upload?a=b")))
+                .startsWith("upload.public-url: "));
+        assertTrue(error(loader().overrides(Map.of("upload.slot-expiry", "1s"))).startsWith("upload.slot-expiry: "));
+    }
+
+    @Test
+    void contactAddressesAndExternalServices() throws IOException {
+        assertEquals(ServerSettings.ContactAddresses.NONE, loader().load().contacts());
+        assertEquals(ServerSettings.ExternalServices.NONE, loader().load().externalServices());
+        Path config = file("""
+                contact-addresses { abuse = ["mailto:abuse@example.org", "xmpp:abuse@example.org"] }
+                external-services {
+                  servers = ["stun:stun.example.org", "turn:turn.example.org:3479?transport=udp", "turns:[2001:db8::1]"]
+                  secret = "s3cret", credential-lifetime = 2h
+                }
+                """);
+        ServerSettings s = loader().configFile(config).load();
+        assertEquals(Map.of("abuse", List.of("mailto:abuse@example.org", "xmpp:abuse@example.org")), s.contacts().byKind());
+        assertEquals(List.of(
+                new ServerSettings.ExternalServices.Service("stun", "stun.example.org", 3478, null),
+                new ServerSettings.ExternalServices.Service("turn", "turn.example.org", 3479, "udp"),
+                new ServerSettings.ExternalServices.Service("turns", "2001:db8::1", 5349, null)),
+                s.externalServices().servers());
+        assertEquals("s3cret", s.externalServices().secret());
+        assertEquals(Duration.ofHours(2), s.externalServices().credentialLifetime());
+        assertTrue(error(loader().overrides(Map.of("contact-addresses.admin", "admin@example.org")))
+                .startsWith("contact-addresses.admin: admin@example.org is not allowed (expected URIs"));
+        assertTrue(error(loader().overrides(Map.of("external-services.servers", "turn.example.org")))
+                .startsWith("external-services.servers: turn.example.org is not allowed (expected STUN/TURN URIs"));
+        assertTrue(error(loader().overrides(Map.of("external-services.servers", "stun:x.org:70000")))
+                .startsWith("external-services.servers: "));
     }
 
     @Test

@@ -211,6 +211,16 @@ class UnstoredMessagesTest {
                 public void deleteArchive(String owner) {
                     store.deleteArchive(owner);
                 }
+
+                @Override
+                public java.util.Optional<Entry> entry(String owner, String id) {
+                    return store.entry(owner, id);
+                }
+
+                @Override
+                public boolean replace(String owner, String id, String stanza) {
+                    return store.replace(owner, id, stanza);
+                }
             };
         }
 

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -238,6 +239,27 @@ final class JdbcArchiveStore implements ArchiveStore {
             Sql.update(c, "DELETE FROM archive_messages WHERE archive = ?", archive);
             return null;
         });
+    }
+
+    @Override
+    public Optional<Entry> entry(String archive, String id) {
+        return db.run(c -> {
+            try (PreparedStatement select = Sql.prepare(c,
+                    "SELECT id, with_jid, sent_at, stanza FROM archive_messages WHERE archive = ? AND id = ?", archive, id);
+                 ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.<Entry>empty();
+                }
+                return Optional.of(new Entry(rs.getString(1), rs.getString(2),
+                        rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4)));
+            }
+        });
+    }
+
+    @Override
+    public boolean replace(String archive, String id, String stanza) {
+        return db.run(c -> Sql.update(c, "UPDATE archive_messages SET stanza = ? WHERE archive = ? AND id = ?",
+                stanza, archive, id) > 0);
     }
 
     /** Counts one message for its archive and its conversation (an empty partner has no conversation row). */

@@ -563,6 +563,26 @@ abstract class JdbcStorageContractTest {
         return new ArchiveStore.Appended(archive, new ArchiveStore.Entry(id, with, sent, "<message/>"));
     }
 
+    /** XEP-0424 tombstones: one entry found by id and its stanza replaced, its place and count unchanged. */
+    @Test
+    void archiveEntryIsFoundByIdAndReplacedInPlace() {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        archive.appendAll(List.of(appended("alice@example.org", "x1", "bob@example.org", t0),
+                appended("alice@example.org", "x2", "bob@example.org", t0.plusSeconds(1))));
+        assertTrue(archive.entry("alice@example.org", "nope").isEmpty());
+        assertTrue(archive.entry("carol@example.org", "x1").isEmpty(), "ids are per archive");
+        assertEquals("bob@example.org", archive.entry("alice@example.org", "x1").orElseThrow().with());
+        assertTrue(archive.replace("alice@example.org", "x1", "<message><retracted/></message>"));
+        assertFalse(archive.replace("alice@example.org", "nope", "<message/>"));
+        ArchiveStore.Page page = archive.page(new ArchiveStore.Filter("alice@example.org", null, null, null),
+                new ArchiveStore.Paging(null, null, false, 10));
+        assertEquals(2, page.count());
+        assertEquals("x1", page.entries().get(0).id());
+        assertEquals("<message><retracted/></message>", page.entries().get(0).stanza());
+        assertEquals(t0, page.entries().get(0).sent());
+    }
+
     @Test
     void archiveCountsFollowAppendsAcrossBatchesPurgeAndDeleteArchive() {
         ArchiveStore archive = storage.archive();
