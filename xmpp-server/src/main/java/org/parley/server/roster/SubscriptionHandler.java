@@ -371,10 +371,11 @@ final class SubscriptionHandler implements StanzaHandler {
     }
 
     /**
-     * RFC 6121 §4.3.2: a probe for {@code user}, delivered to one of its sessions. A subscribed prober gets
-     * the last presence of this resource from its full JID, if it is available; an unsubscribed one gets
-     * 'unsubscribed', once. (Vysper answered from the bare JID, once per session, with the bare JID's
-     * latest presence, so the prober got copies without the resource.)
+     * RFC 6121 §4.3.2: a probe for {@code user}, delivered to each of its sessions. A subscribed prober gets
+     * the last presence of this resource from its full JID, if it is available, or 'unavailable' from the
+     * bare JID once when no resource is; an unsubscribed one gets 'unsubscribed', once. (Vysper answered
+     * from the bare JID, once per session, with the bare JID's latest presence, so the prober got copies
+     * without the resource.)
      */
     void answerProbe(Entity user, SessionContext session, Entity prober) {
         Optional<SessionRegistry.Binding> binding = registry.bindingOf(session);
@@ -383,16 +384,21 @@ final class SubscriptionHandler implements StanzaHandler {
         }
         boolean subscribed = rosters.entry(user, prober).map(e -> Subscription.of(e.subscription()).from())
                 .orElse(false);
-        if (!subscribed) {
-            List<SessionRegistry.Binding> all = registry.bindingsOf(user);
-            if (!all.isEmpty() && all.get(0) == binding.get()) {
-                relay(prober, presence(user.getBareJID(), prober, PresenceStanzaType.UNSUBSCRIBED),
-                        IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
-            }
+        if (ResourceState.isAvailable(binding.get().state()) && subscribed) {
+            sendCurrentPresence(binding.get(), prober);
             return;
         }
-        if (ResourceState.isAvailable(binding.get().state())) {
-            sendCurrentPresence(binding.get(), prober);
+        // The answers on behalf of the account come from its first session only.
+        List<SessionRegistry.Binding> all = registry.bindingsOf(user);
+        if (all.isEmpty() || all.get(0) != binding.get()) {
+            return;
+        }
+        if (!subscribed) {
+            relay(prober, presence(user.getBareJID(), prober, PresenceStanzaType.UNSUBSCRIBED),
+                    IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+        } else if (registry.availableBindingsOf(user).isEmpty()) {
+            relay(prober, presence(user.getBareJID(), prober, PresenceStanzaType.UNAVAILABLE),
+                    IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
         }
     }
 

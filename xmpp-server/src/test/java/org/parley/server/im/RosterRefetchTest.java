@@ -1,5 +1,6 @@
 package org.parley.server.im;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,7 @@ import org.parley.server.testing.TestServer;
 class RosterRefetchTest {
 
     @RegisterExtension
-    static final TestServer server = TestServer.withUsers("amy", "bea", "cid", "dot", "eli", "fox");
+    static final TestServer server = TestServer.withUsers("amy", "bea", "cid", "dot", "eli", "fox", "gil", "hal");
 
     /** Roster get, then initial presence, then the roster again. Returns the 'ver' of the first result. */
     private static String getPresenceGet(RawClient client, boolean versioned) throws IOException {
@@ -100,6 +101,32 @@ class RosterRefetchTest {
                     + "</query></iq>");
             String named = eli.await("name=\"Fox\"");
             assertTrue(named.contains("type=\"set\""), "roster push of the renamed item: " + named);
+        }
+    }
+
+    @Test
+    void rfc6121_4_3_2_probeOfAContactWithNoAvailableResourceIsAnsweredUnavailableOnce() throws Exception {
+        try (RawClient gil = RawClient.loggedIn(server, "gil"); RawClient hal = RawClient.loggedIn(server, "hal")) {
+            hal.send("<iq type='get' id='h1'><query xmlns='jabber:iq:roster'/></iq>").await("id=\"h1\"");
+            hal.send("<presence/>");
+            getPresenceGet(gil, false);
+            gil.send("<presence type='subscribe' to='hal@localhost'/>");
+            hal.await("type=\"subscribe\"");
+            hal.send("<presence type='subscribed' to='gil@localhost'/>");
+            gil.await("from=\"hal@localhost/raw\"");
+
+            // hal stays connected but unavailable; gil's next initial presence probes hal.
+            hal.send("<presence type='unavailable'/>");
+            gil.await("type=\"unavailable\"");
+            gil.clear();
+            gil.send("<presence type='unavailable'/>");
+            gil.send("<presence/>");
+            String probed = gil.await("from=\"hal@localhost\"");
+            String answer = probed.substring(probed.lastIndexOf("<presence", probed.indexOf("from=\"hal@localhost\"")));
+            assertTrue(answer.contains("type=\"unavailable\""), "§4.3.2: no available resource, so 'unavailable': " + probed);
+            // A ping round trip after the probe: anything the probe caused has arrived by then.
+            String after = gil.send("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>").await("id=\"p1\"");
+            assertEquals(1, after.split("from=\"hal@localhost\"", -1).length - 1, "answered once: " + after);
         }
     }
 }

@@ -251,7 +251,7 @@ final class JdbcArchiveStore implements ArchiveStore {
                     return Optional.<Entry>empty();
                 }
                 return Optional.of(new Entry(rs.getString(1), rs.getString(2),
-                        rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4)));
+                        db.dialect().instant(rs, 3), rs.getString(4)));
             }
         });
     }
