@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "parley", mixinStandardHelpOptions = true, versionProvider = ParleyVersion.class,
         synopsisSubcommandLabel = "[COMMAND]",
         description = "Parley instant messaging server. Without a command, runs the server.",
-        footer = {"", "Settings: config/parley.conf (documents every key), overridden by PARLEY_<KEY> environment"
+        footer = {"", "Ports, data directory and the other options of the server: parley run --help.",
+                "Settings: config/parley.conf (documents every key), overridden by PARLEY_<KEY> environment"
                 + " variables, overridden by -D key=value.",
                 "Exit codes: 0 ok, 1 error, 2 usage error."})
 public final class ParleyMain implements Callable<Integer> {

@@ -66,7 +66,11 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ServerHandle server = context.launcher().start(loaded.server());
         try {
-            printWhereItListens(out, loaded.server(), server);
+            // The start-up log lines (standard error) are written by now; flushing both streams before the summary
+            // and printing the summary as one block keeps it together, after them, on a terminal showing both.
+            System.err.flush();
+            out.print(summary(loaded.server(), server));
+            out.flush();
         } catch (RuntimeException e) {
             server.close();
             throw e;
@@ -79,44 +83,55 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void printWhereItListens(PrintWriter out, ServerSettings settings, ServerHandle server) {
+    /** What {@code parley run} prints once the server is up: one line per fact. */
+    static String summary(ServerSettings settings, ServerHandle server) {
+        StringBuilder text = new StringBuilder();
+        java.util.function.Consumer<String> out = line -> text.append(line).append(System.lineSeparator());
         String host = settings.c2s().bindAddress();
-        out.println("Parley " + ParleyVersion.version() + " started");
-        out.println("domain: " + server.domain());
-        out.println("c2s (STARTTLS): " + hostPort(host, server.c2sPort()));
-        out.println("c2s (Direct TLS): "
+        out.accept("Parley " + ParleyVersion.version() + " started");
+        out.accept("domain: " + server.domain());
+        out.accept("c2s (STARTTLS): " + hostPort(host, server.c2sPort()));
+        out.accept("c2s (Direct TLS): "
                 + (server.directTlsPort() < 0 ? "disabled" : hostPort(host, server.directTlsPort())));
         String webHost = settings.http().bindAddress();
-        out.println("http (BOSH, WebSocket): "
+        out.accept("http (BOSH, WebSocket): "
                 + (server.httpPort() < 0 ? "disabled" : hostPort(webHost, server.httpPort())));
-        out.println("https (BOSH, WebSocket): "
+        out.accept("https (BOSH, WebSocket): "
                 + (server.httpsPort() < 0 ? "disabled" : hostPort(webHost, server.httpsPort())));
-        out.println("data directory: " + server.dataDirectory());
-        String fingerprint = fingerprint(server);
-        if (fingerprint != null) {
-            out.println("certificate SHA-256: " + fingerprint);
+        out.accept("data directory: " + server.dataDirectory());
+        // Both digests, labelled: clients show one or the other (the web page and Parley's client SHA-256,
+        // Profanity and others SHA-1), and a user compares what their client shows.
+        String sha256 = fingerprint(server, "SHA-256");
+        if (sha256 != null) {
+            out.accept("certificate SHA-256: " + sha256);
+            out.accept("certificate SHA-1: " + fingerprint(server, "SHA-1"));
         }
         // The browser page needs HTTPS (or loopback) to log in, so point at HTTPS when it is on.
         if (server.httpsPort() >= 0) {
-            out.println("chat page: https://" + server.domain() + ":" + server.httpsPort() + "/");
+            out.accept("chat page: https://" + server.domain() + ":" + server.httpsPort() + "/");
         } else if (server.httpPort() >= 0) {
-            out.println("chat page: http://" + server.domain() + ":" + server.httpPort() + "/");
+            out.accept("chat page: http://" + server.domain() + ":" + server.httpPort() + "/");
         }
-        out.flush();
+        return text.toString();
     }
 
     private static String hostPort(String host, int port) {
         return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** Colon-separated upper-case hex, as clients show it; null when there is no certificate to show. */
+    /** The SHA-256 fingerprint; see {@link #fingerprint(ServerHandle, String)}. */
     static String fingerprint(ServerHandle server) {
+        return fingerprint(server, "SHA-256");
+    }
+
+    /** Colon-separated upper-case hex, as clients show it; null when there is no certificate to show. */
+    static String fingerprint(ServerHandle server, String algorithm) {
         try {
             X509Certificate certificate = server.certificate();
             if (certificate == null) {
                 return null;
             }
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+            byte[] digest = MessageDigest.getInstance(algorithm).digest(certificate.getEncoded());
             return HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest);
         } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException
                  | UnsupportedOperationException e) {

@@ -68,6 +68,7 @@ class ParleyMainTest {
         Cli.Result help = parley("--help");
         assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("run") && help.out().contains("user"), help.out());
+        assertTrue(help.out().contains("parley run --help"), "points at run's own help for ports and directories");
     }
 
     @Test
@@ -85,7 +86,11 @@ class ParleyMainTest {
         assertEquals("data directory: " + dir.resolve("state"), lines[6]);
         assertEquals("certificate SHA-256: " + RunCommand.fingerprint(server.get()), lines[7]);
         assertTrue(lines[7].matches("certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}"), lines[7]);
-        assertEquals("Parley stopped", lines[8]);
+        // Labelled SHA-1 too: some clients (Profanity) show only that one.
+        assertEquals("certificate SHA-1: " + RunCommand.fingerprint(server.get(), "SHA-1"), lines[8]);
+        assertTrue(lines[8].matches("certificate SHA-1: ([0-9A-F]{2}:){19}[0-9A-F]{2}"), lines[8]);
+        assertEquals("Parley stopped", lines[9]);
+        assertEquals(10, lines.length, result.out());
         assertTrue(server.get().closed);
         assertEquals("", result.err());
     }

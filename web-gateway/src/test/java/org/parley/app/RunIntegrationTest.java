@@ -60,7 +60,10 @@ class RunIntegrationTest {
         assertTrue(out.matches("(?s).*http \\(BOSH, WebSocket\\): 127\\.0\\.0\\.1:[1-9]\\d*\n.*"), out);
         assertTrue(out.contains("https (BOSH, WebSocket): disabled\n"), out);
         assertTrue(out.contains("data directory: " + dir.resolve("data") + "\n"), out);
-        assertTrue(out.matches("(?s).*certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}\n.*"), out);
+        assertTrue(out.matches("(?s).*certificate SHA-256: ([0-9A-F]{2}:){31}[0-9A-F]{2}\n"
+                + "certificate SHA-1: ([0-9A-F]{2}:){19}[0-9A-F]{2}\n.*"), out);
+        assertEquals(1, out.split("certificate SHA-256", -1).length - 1, "the fingerprint is printed once");
+        assertTrue(out.startsWith("Parley "), "the summary comes as one block: " + out);
         assertTrue(out.endsWith("Parley stopped\n"), out);
         assertEquals(List.of("xmpp ok", "host-meta ok", "bosh ok"), seenWhileRunning);
     }

@@ -39,6 +39,7 @@ public final class DesktopApp {
     }
 
     public static void main(String[] args) {
+        org.parley.client.core.ConsoleLogging.routeJavaUtilLogging(); // no Smack stack traces on the console
         DesktopSettings settings = DesktopSettings.userDefault();
         SwingUtilities.invokeLater(() -> new DesktopApp(settings, true, null).start());
     }

@@ -42,7 +42,10 @@ public final class Errors {
                 && "not logged in".equals(e.getMessage())) {
             return "Not connected.";
         }
-        if (e instanceof SmackException.EndpointConnectionException || e instanceof ConnectException) {
+        if (e instanceof SmackException.EndpointConnectionException endpoints) {
+            return unreachable(endpoints);
+        }
+        if (e instanceof ConnectException) {
             return "Cannot reach the server: " + e.getMessage();
         }
         if (e instanceof UnknownHostException) {
@@ -56,5 +59,29 @@ public final class Errors {
         }
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    /**
+     * "Cannot reach the server 127.0.0.1:5222: connection refused. Is the server running, and are host and port
+     * right?" rather than Smack's list of resolver endpoints; every address tried is named.
+     */
+    private static String unreachable(SmackException.EndpointConnectionException e) {
+        java.util.List<String> tried = new java.util.ArrayList<>();
+        for (org.jivesoftware.smack.util.rce.RemoteConnectionException<?> failure : e.getConnectionExceptions()) {
+            java.net.InetSocketAddress address = failure.getAddress().getInetSocketAddress();
+            String reason = failure.getException() instanceof ConnectException ? "connection refused"
+                    : failure.getException() instanceof java.net.SocketTimeoutException ? "no answer in time"
+                    : failure.getException() instanceof java.net.NoRouteToHostException ? "no route to it"
+                    : String.valueOf(failure.getException().getMessage());
+            tried.add(address.getHostString() + ":" + address.getPort() + " (" + reason + ")");
+        }
+        for (org.jivesoftware.smack.util.rce.RemoteConnectionEndpointLookupFailure lookup : e.getLookupFailures()) {
+            tried.add(lookup.getDescription() + " (" + lookup.getException().getMessage() + ")");
+        }
+        if (tried.isEmpty()) {
+            return "Cannot reach the server: " + e.getMessage();
+        }
+        return "Cannot reach the server at " + String.join(", ", tried)
+                + ". Is the server running, and are its name and port right (Advanced)?";
     }
 }

@@ -50,8 +50,9 @@ public final class MainWindow extends JFrame {
     private final transient ChatsModel chats;
     private final transient RoomsModel rooms;
     private final JTabbedPane tabs = named("tabs", new JTabbedPane());
+    private final JPanel centre = new JPanel(new java.awt.CardLayout());
     private final JLabel connection = named("connection.state", new JLabel());
-    private final JLabel error = Swing.errorLabel("main.error");
+    private final javax.swing.JTextArea error = Swing.errorText("main.error", 40);
     private final transient Consumer<String> showError = message -> error.setText(message);
 
     public MainWindow(ParleyClient client, UiDispatch dispatch, Notifier notifier, DesktopSettings settings,
@@ -93,6 +94,9 @@ public final class MainWindow extends JFrame {
             Themes.apply(next);
             themeLabel.run();
         });
+        JButton avatar = named("avatar.set", new JButton("Your picture…"));
+        avatar.setToolTipText("Choose a picture your contacts see next to your name (XEP-0084)");
+        avatar.addActionListener(e -> chooseAvatar(client, dispatch));
         JButton logout = named("logout", new JButton("Log out"));
         logout.addActionListener(e -> {
             dispose();
@@ -102,6 +106,7 @@ public final class MainWindow extends JFrame {
         top.add(availability);
         top.add(status);
         top.add(browse);
+        top.add(avatar);
         top.add(theme);
         top.add(logout);
 
@@ -112,7 +117,11 @@ public final class MainWindow extends JFrame {
         left.add(new RosterPanel(roster, this::openChat, showError), BorderLayout.CENTER);
         left.setPreferredSize(new Dimension(300, 400));
 
-        JSplitPane split = new JSplitPane(JSplitPane.HORIZONTAL_SPLIT, left, tabs);
+        // The centre shows a welcome text until the first chat or room is open (the autojoin below usually opens
+        // the lobby within a second; without rooms the text says what to do).
+        centre.add(welcome(client.settings().username()), "welcome");
+        centre.add(tabs, "tabs");
+        JSplitPane split = new JSplitPane(JSplitPane.HORIZONTAL_SPLIT, left, centre);
         split.setResizeWeight(0.0);
 
         // ---- bottom: connection state and errors
@@ -129,11 +138,18 @@ public final class MainWindow extends JFrame {
         dispatch.onConnectionState(client, this::showConnection);
         // Now that every model listens: the initial presence, answered with offline messages and requests.
         roster.setOwnStatus(Availability.AVAILABLE, null, showError);
+        autojoin(client, dispatch);
         chats.addListener(new ChatsModel.Listener() {
             @Override
             public void opened(Conversation conversation) {
                 ChatPanel panel = new ChatPanel(chats, conversation.jid(), showError);
-                tabs.addTab(conversation.jid(), panel);
+                tabs.addTab(client.displayName(conversation.jid()), panel);
+                tabs.setToolTipTextAt(tabs.getTabCount() - 1, conversation.jid());
+                panel.onClose(() -> {
+                    chats.close(conversation.jid());
+                    tabs.remove(panel);
+                    badges();
+                });
                 panel.show(conversation);
                 badges();
             }
@@ -163,7 +179,7 @@ public final class MainWindow extends JFrame {
                 if (panel != null) {
                     tabs.remove(panel);
                 }
-                badges();
+                badges(); // also shows the welcome text again when this was the last tab
             }
         });
         tabs.addChangeListener(e -> focusSelected());
@@ -193,6 +209,61 @@ public final class MainWindow extends JFrame {
         });
         setSize(1100, 700);
         setLocationRelativeTo(null);
+    }
+
+    /**
+     * Enters the account's bookmarked rooms marked autojoin (XEP-0402, or XEP-0048 on older servers): the same
+     * rooms the web page enters. On the first login, with nothing bookmarked, that is the lobby, which then gets
+     * bookmarked for every client of the account. Failures show in the status line; the client works without.
+     */
+    private void autojoin(ParleyClient client, UiDispatch dispatch) {
+        String nick = client.settings().username();
+        dispatch.background(() -> client.autojoinRooms("lobby"), bookmarks -> {
+            boolean first = true;
+            for (org.parley.client.core.Bookmark b : bookmarks) {
+                boolean select = first;
+                first = false;
+                rooms.join(b.jid(), b.nick() == null ? nick : b.nick(), b.password(), session -> {
+                    Component panel = find("room:" + session.jid());
+                    if (panel == null) {
+                        panel = new RoomPanel(rooms, session, showError);
+                        tabs.addTab(session.name(), panel);
+                    }
+                    if (select) {
+                        tabs.setSelectedComponent(panel);
+                    }
+                    badges();
+                }, showError);
+            }
+        }, e -> showError.accept("Your bookmarked rooms could not be read: " + Errors.describe(e)));
+    }
+
+    /** Lets the user pick a picture, scales it to 96×96 (XEP-0084's usual size) and publishes it. */
+    private void chooseAvatar(ParleyClient client, UiDispatch dispatch) {
+        javax.swing.JFileChooser chooser = new javax.swing.JFileChooser();
+        chooser.setFileFilter(new javax.swing.filechooser.FileNameExtensionFilter("Pictures", "png", "jpg", "jpeg", "gif", "bmp"));
+        if (chooser.showOpenDialog(this) != javax.swing.JFileChooser.APPROVE_OPTION) {
+            return;
+        }
+        java.io.File file = chooser.getSelectedFile();
+        dispatch.background(() -> {
+            byte[] png = AvatarImages.squarePng(file.toPath(), 96);
+            return client.setAvatar(png, 96, 96);
+        }, id -> showError.accept("Your picture is set."), e -> showError.accept(e instanceof UnsupportedOperationException
+                ? "Your server cannot keep a picture (it offers no PEP)." : "Picture not set: " + Errors.describe(e)));
+    }
+
+    /** What the centre shows while no chat or room is open: what this window is for and what to do next. */
+    private static Component welcome(String user) {
+        JLabel text = named("welcome", new JLabel("<html><div style='width:420px'>"
+                + "<h2>Welcome to Parley, " + user.replace("&", "&amp;").replace("<", "&lt;") + "</h2>"
+                + "<p>Your rooms open here as tabs: the lobby and every room you bookmark are entered when you log in.</p>"
+                + "<p><b>Rooms…</b> (at the top) lists the rooms on your server and lets you create one.</p>"
+                + "<p><b>Add…</b> (under your contacts, on the left) asks someone to share presence with you; double-click a contact to"
+                + " chat. Requests from others appear on the left, above your contacts.</p></div></html>"));
+        text.setVerticalAlignment(javax.swing.SwingConstants.TOP);
+        text.setBorder(BorderFactory.createEmptyBorder(24, 24, 24, 24));
+        return text;
     }
 
     private static String label(Availability a) {
@@ -260,7 +331,7 @@ public final class MainWindow extends JFrame {
             if (name.startsWith("chat:")) {
                 Conversation c = chats.conversation(name.substring(5));
                 if (c != null) {
-                    tabs.setTitleAt(i, Swing.badge(c.jid(), c.unread()));
+                    tabs.setTitleAt(i, Swing.badge(client.displayName(c.jid()), c.unread()));
                 }
             } else if (name.startsWith("room:")) {
                 RoomSession s = rooms.session(name.substring(5));
@@ -269,6 +340,7 @@ public final class MainWindow extends JFrame {
                 }
             }
         }
+        ((java.awt.CardLayout) centre.getLayout()).show(centre, tabs.getTabCount() == 0 ? "welcome" : "tabs");
         int unread = chats.totalUnread() + rooms.totalUnread();
         setTitle(Swing.badge("Parley — " + client.settings().jid(), unread));
     }

@@ -9,6 +9,7 @@ import java.awt.Insets;
 import javax.swing.JComponent;
 import javax.swing.JLabel;
 import javax.swing.JPanel;
+import javax.swing.JTextArea;
 import javax.swing.UIManager;
 
 /** Small helpers shared by the Swing views. */
@@ -23,12 +24,23 @@ public final class Swing {
         return component;
     }
 
-    /** A label for errors, in the theme's error colour, empty until there is something to say. */
-    public static JLabel errorLabel(String name) {
-        JLabel label = named(name, new JLabel(" "));
+    /**
+     * Where errors are shown, in the theme's error colour, empty until there is something to say: a read-only text
+     * area rather than a label, so that a long message wraps instead of being cut off ("The server refused: …
+     * (too …") and can be selected and copied.
+     */
+    public static JTextArea errorText(String name, int columns) {
+        JTextArea text = named(name, new JTextArea(" ", 1, columns));
+        text.setEditable(false);
+        text.setLineWrap(true);
+        text.setWrapStyleWord(true);
+        text.setOpaque(false);
+        text.setFocusable(true); // selectable with the keyboard too
+        text.setBorder(javax.swing.BorderFactory.createEmptyBorder());
+        text.setFont(UIManager.getFont("Label.font"));
         Color error = UIManager.getColor("Actions.Red");
-        label.setForeground(error != null ? error : Color.RED);
-        return label;
+        text.setForeground(error != null ? error : Color.RED);
+        return text;
     }
 
     public static void monospace(JComponent component) {

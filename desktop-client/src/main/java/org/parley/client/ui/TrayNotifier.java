@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notifications through the system tray where the desktop has one ({@link SystemTray#isSupported()});
- * elsewhere they are left out (unread counts in the tab titles still show new messages).
+ * Notifications through the system tray where the desktop has one ({@link SystemTray#isSupported()}); where not,
+ * through the desktop's notification service with {@code notify-send} when installed (Linux); elsewhere they are
+ * left out (unread counts in the tab titles still show new messages).
  */
 public final class TrayNotifier implements Notifier, AutoCloseable {
 
@@ -26,8 +27,13 @@ public final class TrayNotifier implements Notifier, AutoCloseable {
     /** A tray notifier, or {@link Notifier#NONE} when the desktop has no tray. Call on the EDT. */
     public static Notifier create(Image image, Runnable onClick) {
         if (!SystemTray.isSupported()) {
-            LOG.info("no system tray on this desktop: notifications are off");
-            return NONE;
+            // GNOME and others have no tray but a notification service: use it through notify-send.
+            Notifier service = NotifySendNotifier.ifAvailable();
+            if (service == null) {
+                LOG.info("no system tray and no notify-send on this desktop: notifications are off");
+                return NONE;
+            }
+            return service;
         }
         TrayIcon icon = new TrayIcon(image == null ? new BufferedImage(16, 16, BufferedImage.TYPE_INT_ARGB) : image, "Parley");
         icon.setImageAutoSize(true);

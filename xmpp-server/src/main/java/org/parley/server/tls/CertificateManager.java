@@ -86,8 +86,7 @@ public final class CertificateManager {
             return selfSigned(host, dataDirectory);
         }
         X509Certificate leaf = result.certificate();
-        LOG.info("TLS certificate for {} from {} (SHA-256 {}), valid until {}",
-                leaf.getSubjectX500Principal().getName(), certFile, result.sha256Fingerprint(),
+        LOG.info("TLS certificate for {} from {}, valid until {}", leaf.getSubjectX500Principal().getName(), certFile,
                 leaf.getNotAfter().toInstant());
         if (leaf.getNotAfter().before(new Date())) {
             LOG.warn("TLS certificate {} expired on {}", certFile, leaf.getNotAfter().toInstant());
@@ -197,8 +196,9 @@ public final class CertificateManager {
                 ServerCertificate existing = loadPem(certFile, keyFile, null);
                 X509Certificate leaf = existing.certificate();
                 if (leaf.getNotAfter().toInstant().isAfter(Instant.now()) && namesExactly(leaf, host)) {
-                    LOG.info("Using self-signed TLS certificate {} (SHA-256 {}), valid until {}", certFile,
-                            existing.sha256Fingerprint(), leaf.getNotAfter().toInstant());
+                    // No fingerprint here: `parley run` prints both (SHA-256, SHA-1) in its summary.
+                    LOG.info("Using self-signed TLS certificate {}, valid until {}", certFile,
+                            leaf.getNotAfter().toInstant());
                     return existing;
                 }
                 LOG.info("Self-signed certificate {} expired or not for {}; generating a new one", certFile, host);
@@ -220,8 +220,7 @@ public final class CertificateManager {
             Files.createDirectories(dir);
             write(keyFile, pem("PRIVATE KEY", keys.getPrivate().getEncoded()), "rw-------");
             write(certFile, pem("CERTIFICATE", certificate.getEncoded()), "rw-r--r--");
-            LOG.info("Generated self-signed TLS certificate {} for {} (SHA-256 {})", certFile, host,
-                    result.sha256Fingerprint());
+            LOG.info("Generated self-signed TLS certificate {} for {}", certFile, host);
             return result;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write self-signed certificate to " + dir, e);

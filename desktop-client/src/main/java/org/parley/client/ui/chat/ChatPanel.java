@@ -3,15 +3,12 @@ package org.parley.client.ui.chat;
 import static org.parley.client.ui.Swing.named;
 
 import java.awt.BorderLayout;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
 
 import javax.swing.JButton;
 import javax.swing.JLabel;
 import javax.swing.JPanel;
 import javax.swing.JScrollPane;
-import javax.swing.JTextArea;
 import javax.swing.JTextField;
 import javax.swing.event.DocumentEvent;
 import javax.swing.event.DocumentListener;
@@ -22,20 +19,19 @@ import org.parley.client.core.ChatMessage;
 public final class ChatPanel extends JPanel {
 
     private static final long serialVersionUID = 1L;
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
 
     private final String jid;
-    private final JTextArea transcript = named("chat.transcript", new JTextArea());
+    private final org.parley.client.ui.Transcript transcript = new org.parley.client.ui.Transcript("chat.transcript");
     private final JLabel typing = named("chat.typing", new JLabel(" "));
     private final JTextField input = named("chat.input", new JTextField());
+    private final transient ChatsModel model;
+    private transient Runnable onClose = () -> { };
 
     public ChatPanel(ChatsModel model, String jid, Consumer<String> showError) {
         super(new BorderLayout());
         this.jid = jid;
+        this.model = model;
         setName("chat:" + jid);
-        transcript.setEditable(false);
-        transcript.setLineWrap(true);
-        transcript.setWrapStyleWord(true);
         JButton send = named("chat.send", new JButton("Send"));
         Runnable sendNow = () -> {
             model.send(jid, input.getText(), showError);
@@ -61,9 +57,22 @@ public final class ChatPanel extends JPanel {
         JPanel bottom = new JPanel(new BorderLayout(4, 0));
         bottom.add(typing, BorderLayout.NORTH);
         bottom.add(input, BorderLayout.CENTER);
-        bottom.add(send, BorderLayout.EAST);
+        JButton close = named("chat.close", new JButton("Close"));
+        close.setToolTipText("Close this chat (its history stays on the server)");
+        close.addActionListener(e -> onClose.run());
+        JPanel sending = new JPanel(new BorderLayout(4, 0));
+        sending.add(send, BorderLayout.WEST);
+        sending.add(close, BorderLayout.CENTER);
+        sending.add(new org.parley.client.ui.FileSendPanel("chat", (file, progress, failed) ->
+                model.sendFile(jid, file, progress, failed), showError), BorderLayout.EAST);
+        bottom.add(sending, BorderLayout.EAST);
         add(new JScrollPane(transcript), BorderLayout.CENTER);
         add(bottom, BorderLayout.SOUTH);
+    }
+
+    /** What the Close button does (the main window removes the tab). */
+    public void onClose(Runnable action) {
+        this.onClose = action;
     }
 
     public String jid() {
@@ -72,17 +81,17 @@ public final class ChatPanel extends JPanel {
 
     /** Shows the conversation as it is now. */
     public void show(Conversation conversation) {
-        StringBuilder text = new StringBuilder();
+        ChatsModel model = this.model;
+        java.util.List<org.parley.client.ui.Transcript.Line> lines = new java.util.ArrayList<>();
         for (ChatMessage m : conversation.messages()) {
-            text.append('[').append(TIME.format(m.time())).append("] ")
-                    .append(m.outgoing() ? "me" : m.from()).append(": ").append(m.body()).append('\n');
+            String extra = ((conversation.edited(m) ? "(edited) " : "")
+                    + (conversation.reactions(m).isEmpty() ? "" : "[" + String.join(" ", conversation.reactions(m)) + "]")).strip();
+            lines.add(new org.parley.client.ui.Transcript.Line(m.time(), m.outgoing() ? "me" : model.displayName(m.from()),
+                    m.body(), m.outgoing(), extra));
         }
-        if (!text.toString().equals(transcript.getText())) {
-            transcript.setText(text.toString());
-            transcript.setCaretPosition(transcript.getDocument().getLength());
-        }
+        transcript.show(lines);
         String notice = conversation.typingNotice();
-        typing.setText(notice.isEmpty() ? " " : notice);
+        typing.setText(notice.isEmpty() ? " " : notice.replace(jid, model.displayName(jid)));
     }
 
     public void focusInput() {

@@ -44,6 +44,11 @@ public final class ChatsModel {
     private String focused;
     private boolean windowActive = true;
 
+    /** How a contact is shown: their roster name, else the address's local part ({@code bob}, not bob@example.org). */
+    public String displayName(String jid) {
+        return client.displayName(jid);
+    }
+
     public ChatsModel(ParleyClient client, UiDispatch dispatch, Notifier notifier) {
         this.client = client;
         this.dispatch = dispatch;
@@ -52,6 +57,24 @@ public final class ChatsModel {
             @Override
             public void messageReceived(ChatMessage message) {
                 received(message);
+            }
+
+            @Override
+            public void reactionsChanged(String from, String messageId, java.util.Set<String> emojis) {
+                Conversation c = conversations.get(bare(from));
+                if (c != null && c.react(messageId, emojis)) {
+                    changed(c);
+                }
+            }
+
+            @Override
+            public void messageCorrected(String from, String replacedId, ChatMessage correction) {
+                Conversation c = conversations.get(bare(from));
+                if (c != null && c.correct(replacedId, correction)) {
+                    changed(c);
+                } else {
+                    received(correction); // nothing to correct here: show it as it is
+                }
             }
 
             @Override
@@ -133,13 +156,29 @@ public final class ChatsModel {
         String key = bare(jid);
         Conversation c = open(key);
         ownStates.put(key, TypingState.ACTIVE); // the message itself carries <active/>
-        dispatch.background(() -> {
-            client.sendMessage(key, text);
-            return null;
-        }, done -> {
-            c.add(new ChatMessage(key, client.jid(), text, Instant.now(), false, true));
+        dispatch.background(() -> client.sendMessage(key, text), id -> {
+            c.add(new ChatMessage(key, client.jid(), text, Instant.now(), false, true, id));
             changed(c);
         }, e -> failed.accept("Not sent: " + Errors.describe(e)));
+    }
+
+    /**
+     * Uploads a file (XEP-0363) and sends its link to {@code jid}; {@code progress} hears about the bytes sent (on
+     * the UI thread). A server without upload service gets a one-line explanation instead.
+     */
+    public void sendFile(String jid, java.nio.file.Path file, java.util.function.LongConsumer progress,
+            Consumer<String> failed) {
+        String key = bare(jid);
+        Conversation c = open(key);
+        dispatch.background(() -> client.sendFile(key, file, (sent, total) -> dispatch.ui(() -> progress.accept(sent))),
+                url -> {
+                    c.add(new ChatMessage(key, client.jid(), url.toString(), Instant.now(), false, true));
+                    changed(c);
+                    progress.accept(-1);
+                }, e -> {
+                    progress.accept(-1);
+                    failed.accept(org.parley.client.ui.FileSendPanel.describe(file, e));
+                });
     }
 
     /**
@@ -176,7 +215,7 @@ public final class ChatsModel {
             c.unread(c.unread() + 1);
         }
         if (!inFront && !message.delayed()) {
-            notifier.notify(key, message.body());
+            notifier.notify(client.displayName(key), message.body());
         }
         changed(c);
     }

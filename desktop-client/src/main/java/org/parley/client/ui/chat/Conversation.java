@@ -55,6 +55,51 @@ public final class Conversation {
         messages.add(message);
     }
 
+    private final java.util.Map<String, java.util.Set<String>> reactions = new java.util.HashMap<>();
+    private final java.util.Set<String> edited = new java.util.HashSet<>();
+
+    /** The partner's reactions to a message (XEP-0444), empty when none. */
+    public java.util.Set<String> reactions(ChatMessage message) {
+        return message.id() == null ? java.util.Set.of() : reactions.getOrDefault(message.id(), java.util.Set.of());
+    }
+
+    /** Whether the message was corrected (XEP-0308). */
+    public boolean edited(ChatMessage message) {
+        return message.id() != null && edited.contains(message.id());
+    }
+
+    /** Records the partner's reactions to a shown message; false when no shown message has that id. */
+    boolean react(String messageId, java.util.Set<String> emojis) {
+        if (messages.stream().noneMatch(m -> messageId.equals(m.id()))) {
+            return false;
+        }
+        reactions.put(messageId, java.util.Set.copyOf(emojis));
+        return true;
+    }
+
+    /** Replaces the partner's message with that id (else their last one, which XEP-0308 corrects). */
+    boolean correct(String replacedId, ChatMessage correction) {
+        int at = -1;
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            ChatMessage m = messages.get(i);
+            if (!m.outgoing() && (replacedId.equals(m.id()) || at < 0)) {
+                at = i;
+                if (replacedId.equals(m.id())) {
+                    break;
+                }
+            }
+        }
+        if (at < 0) {
+            return false;
+        }
+        ChatMessage old = messages.get(at);
+        String id = old.id() != null ? old.id() : replacedId;
+        messages.set(at, new ChatMessage(old.conversation(), old.from(), correction.body(), old.time(), old.delayed(),
+                false, id));
+        edited.add(id);
+        return true;
+    }
+
     void partnerState(TypingState state) {
         partnerState = state;
     }

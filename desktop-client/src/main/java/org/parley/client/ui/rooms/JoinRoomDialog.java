@@ -34,7 +34,7 @@ public final class JoinRoomDialog extends JDialog {
     private final JTextField room = named("rooms.room", new JTextField(24));
     private final JTextField nick = named("rooms.nick", new JTextField(24));
     private final JPasswordField password = named("rooms.password", new JPasswordField(24));
-    private final JLabel error = Swing.errorLabel("rooms.error");
+    private final javax.swing.JTextArea error = Swing.errorText("rooms.error", 30);
 
     public JoinRoomDialog(Window owner, RoomsModel model, String defaultNick, Consumer<RoomSession> joined) {
         super(owner, "Join or create a room", ModalityType.MODELESS);

@@ -5,8 +5,6 @@ import static org.parley.client.ui.Swing.named;
 import java.awt.BorderLayout;
 import java.awt.Dimension;
 import java.awt.GridLayout;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
 
 import javax.swing.DefaultListModel;
@@ -17,7 +15,6 @@ import javax.swing.JOptionPane;
 import javax.swing.JPanel;
 import javax.swing.JScrollPane;
 import javax.swing.JSplitPane;
-import javax.swing.JTextArea;
 import javax.swing.JTextField;
 
 import org.parley.client.core.Occupant;
@@ -29,11 +26,10 @@ import org.parley.client.core.Occupant;
 public final class RoomPanel extends JPanel {
 
     private static final long serialVersionUID = 1L;
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm").withZone(ZoneId.systemDefault());
 
     private final String jid;
     private final JLabel subject = named("room.subject", new JLabel(" "));
-    private final JTextArea transcript = named("room.transcript", new JTextArea());
+    private final org.parley.client.ui.Transcript transcript = new org.parley.client.ui.Transcript("room.transcript");
     private final DefaultListModel<String> occupants = new DefaultListModel<>();
     private final JTextField input = named("room.input", new JTextField());
 
@@ -41,9 +37,6 @@ public final class RoomPanel extends JPanel {
         super(new BorderLayout());
         this.jid = session.jid();
         setName("room:" + jid);
-        transcript.setEditable(false);
-        transcript.setLineWrap(true);
-        transcript.setWrapStyleWord(true);
         JList<String> occupantList = named("room.occupants", new JList<>(occupants));
         JScrollPane occupantScroll = new JScrollPane(occupantList);
         occupantScroll.setPreferredSize(new Dimension(170, 100));
@@ -85,7 +78,11 @@ public final class RoomPanel extends JPanel {
 
         JPanel bottom = new JPanel(new BorderLayout(4, 0));
         bottom.add(input, BorderLayout.CENTER);
-        bottom.add(send, BorderLayout.EAST);
+        JPanel sending = new JPanel(new BorderLayout(4, 0));
+        sending.add(send, BorderLayout.WEST);
+        sending.add(new org.parley.client.ui.FileSendPanel("room", (file, progress, failed) ->
+                model.sendFile(jid, file, progress, failed), showError), BorderLayout.EAST);
+        bottom.add(sending, BorderLayout.EAST);
 
         JSplitPane split = new JSplitPane(JSplitPane.HORIZONTAL_SPLIT, new JScrollPane(transcript), occupantScroll);
         split.setResizeWeight(1.0);
@@ -102,23 +99,19 @@ public final class RoomPanel extends JPanel {
     /** Shows the room as it is now. */
     public void show(RoomSession session) {
         subject.setText(session.subject() == null ? "(no subject)" : session.subject());
-        StringBuilder text = new StringBuilder();
+        java.util.List<org.parley.client.ui.Transcript.Line> lines = new java.util.ArrayList<>();
         for (RoomLine line : session.lines()) {
-            text.append('[').append(TIME.format(line.time())).append("] ");
-            if (line.notice()) {
-                text.append("* ").append(line.text());
-            } else {
-                text.append(line.from()).append(": ").append(line.text());
-            }
-            text.append('\n');
+            String reactions = line.reactionSummary();
+            String extra = ((line.edited() ? "(edited) " : "") + (reactions.isEmpty() ? "" : "[" + reactions + "]")).strip();
+            lines.add(new org.parley.client.ui.Transcript.Line(line.time(), line.notice() ? null : line.from(), line.text(),
+                    line.outgoing(), extra));
         }
-        if (!text.toString().equals(transcript.getText())) {
-            transcript.setText(text.toString());
-            transcript.setCaretPosition(transcript.getDocument().getLength());
-        }
+        transcript.show(lines);
         occupants.clear();
         for (Occupant o : session.occupants()) {
-            occupants.addElement(o.nick() + " (" + o.role() + ")");
+            // Only the roles that matter to others are shown: "(participant)" on everyone says nothing.
+            occupants.addElement("moderator".equals(o.role()) ? o.nick() + " (moderator)"
+                    : "visitor".equals(o.role()) ? o.nick() + " (visitor, cannot speak)" : o.nick());
         }
     }
 

@@ -65,6 +65,42 @@ public final class RoomSession {
         lines.add(line);
     }
 
+    /** Applies a reaction to the line with that id; false when no shown line has it. */
+    boolean react(String nick, String messageId, java.util.Set<String> emojis) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (messageId.equals(lines.get(i).id())) {
+                lines.set(i, lines.get(i).withReactions(nick, emojis));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Applies a correction by {@code nick}: to their line with that id, else (the corrected message's own id is
+     * not the room's stanza-id that lines carry) to their last message, which is what XEP-0308 corrects.
+     */
+    boolean correct(String nick, String replacedId, String text) {
+        int last = -1;
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            RoomLine line = lines.get(i);
+            if (!line.notice() && nick.equals(line.from())) {
+                if (replacedId.equals(line.id())) {
+                    last = i;
+                    break;
+                }
+                if (last < 0) {
+                    last = i;
+                }
+            }
+        }
+        if (last < 0) {
+            return false;
+        }
+        lines.set(last, lines.get(last).corrected(text));
+        return true;
+    }
+
     void replace(List<RoomLine> all) {
         lines.clear();
         lines.addAll(all);

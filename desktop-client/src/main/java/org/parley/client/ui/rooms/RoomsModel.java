@@ -139,7 +139,7 @@ public final class RoomsModel {
         dispatch.background(() -> client.history(session.jid(), HISTORY), history -> {
             List<RoomLine> lines = new ArrayList<>();
             for (ChatMessage m : history) {
-                lines.add(new RoomLine(m.time(), m.from(), m.body(), false, m.outgoing(), true));
+                lines.add(new RoomLine(m.time(), m.from(), m.body(), false, m.outgoing(), true, m.id(), Map.of(), false));
             }
             // Live lines arrived while the archive query ran; keep them after the history. One that the archive
             // also returned (same sender and text, archived no earlier than shortly before it arrived) is dropped,
@@ -165,7 +165,7 @@ public final class RoomsModel {
             @Override
             public void messageReceived(Room room, ChatMessage message) {
                 session.add(new RoomLine(message.time(), message.from(), message.body(), false, message.outgoing(),
-                        message.delayed()));
+                        message.delayed(), message.id(), Map.of(), false));
                 if (!message.outgoing() && !message.delayed()) {
                     if (!session.jid().equals(focused)) {
                         session.unread(session.unread() + 1);
@@ -175,6 +175,20 @@ public final class RoomsModel {
                     }
                 }
                 changed(session);
+            }
+
+            @Override
+            public void reactionsChanged(Room room, String nick, String messageId, java.util.Set<String> emojis) {
+                if (session.react(nick, messageId, emojis)) {
+                    changed(session);
+                }
+            }
+
+            @Override
+            public void messageCorrected(Room room, String nick, String replacedId, ChatMessage correction) {
+                if (session.correct(nick, replacedId, correction.body())) {
+                    changed(session);
+                }
             }
 
             @Override
@@ -212,6 +226,16 @@ public final class RoomsModel {
             return null;
         }, done -> {
         }, e -> failed.accept("Not sent: " + Errors.describe(e)));
+    }
+
+    /** Uploads a file (XEP-0363) and sends its link to the room; see the chats' {@code sendFile}. */
+    public void sendFile(String jid, java.nio.file.Path file, java.util.function.LongConsumer progress,
+            Consumer<String> failed) {
+        dispatch.background(() -> client.sendFile(jid, file, (sent, total) -> dispatch.ui(() -> progress.accept(sent))),
+                url -> progress.accept(-1), e -> {
+                    progress.accept(-1);
+                    failed.accept(org.parley.client.ui.FileSendPanel.describe(file, e));
+                });
     }
 
     public void changeSubject(String jid, String subject, Consumer<String> failed) {

@@ -55,7 +55,7 @@ class ChatsModelTest {
                         "the message opens a chat");
                 assertEquals(1, ui.get(() -> chats.conversation("bob@localhost").unread()), "unread: not in front");
                 assertEquals(1, ui.get(chats::totalUnread));
-                assertEquals("bob@localhost|hi alice", notifier.shown.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+                assertEquals("bob|hi alice", notifier.shown.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
                 ui.run(() -> chats.focus("bob@localhost"));
                 assertEquals(0, ui.get(() -> chats.conversation("bob@localhost").unread()), "read once in front");
 
@@ -85,7 +85,7 @@ class ChatsModelTest {
                 // The window in the background: notified, but not unread (the chat is the selected tab).
                 ui.run(() -> chats.windowActive(false));
                 bob.sendMessage("alice@localhost", "third");
-                assertEquals("bob@localhost|third", notifier.shown.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+                assertEquals("bob|third", notifier.shown.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
 
                 // A chat opened again (e.g. after closing its tab) starts with the archive, in order, once.
                 ui.run(() -> chats.close("bob@localhost"));

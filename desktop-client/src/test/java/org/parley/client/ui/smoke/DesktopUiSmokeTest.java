@@ -42,14 +42,17 @@ import org.parley.client.core.Room;
 import org.parley.client.core.RoomListener;
 import org.parley.client.core.RosterListener;
 import org.parley.client.ui.DesktopApp;
+import org.parley.client.ui.Transcript;
 import org.parley.client.ui.settings.DesktopSettings;
 import org.parley.server.testing.TestServer;
 
 /**
  * The desktop client as a user sees it, on a virtual X display (Xvfb; surefire's "ui-smoke" execution starts
- * it): log in to a server with a self-signed certificate (the trust dialog shows its fingerprint, the user
- * trusts it), accept a contact, join a room, send a message, see the reply of a second client (bob, on the
- * client core), switch to the dark theme. Screenshots of each step go to target/screenshots/.
+ * it): a login error shown in full (wrapped, not cut off), log in to a server with a self-signed certificate
+ * (the trust dialog shows its fingerprint, the user trusts it), land in the lobby by itself (autojoin, bookmarked
+ * for the account), add a contact who accepts — one step, no second request to accept (RFC 6121 §3.4) — send a
+ * message in the room, see the reply of a second client (bob, on the client core), a 1:1 chat under bob's name,
+ * switch to the dark theme. Screenshots of each step go to target/screenshots/.
  */
 class DesktopUiSmokeTest {
 
@@ -84,13 +87,29 @@ class DesktopUiSmokeTest {
 
             // ---- login, with a self-signed certificate nobody has trusted yet
             JFrame login = await(JFrame.class, "login.window", "the login window");
+            screenshot(login, SCREENSHOTS.resolve("0-login-empty.png"));
+            // ---- a long error (nothing listens on the port) is shown whole: wrapped in the window, not cut off
+            int closed = closedPort();
             run(() -> {
-                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + server.server().c2sPort());
                 find(JTextField.class, "login.jid", login).setText("alice@localhost");
                 find(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
+                find(javax.swing.JCheckBox.class, "login.advanced", login).doClick(); // shows the server field
+                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + closed);
+                find(JButton.class, "login.submit", login).doClick();
             });
-            screenshot(login, SCREENSHOTS.resolve("1-login.png"));
-            run(() -> find(JButton.class, "login.submit", login).doClick());
+            JTextArea error = await(JTextArea.class, "login.error", login,
+                    t -> t.getText().startsWith("Cannot reach the server"), "the connection error");
+            String errorText = onEdt(error::getText);
+            assertTrue(errorText.length() > 60 && !errorText.contains("…")
+                    && errorText.contains("127.0.0.1:" + closed + " (connection refused)"), errorText);
+            assertTrue(onEdt(() -> fullyVisible(error)), "the whole error is visible: " + errorText);
+            assertTrue(onEdt(error::getLineCount) >= 1 && onEdt(() -> error.getWidth() <= login.getContentPane().getWidth()),
+                    "wrapped within the window");
+            screenshot(login, SCREENSHOTS.resolve("1-login-error.png"));
+            run(() -> {
+                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + server.server().c2sPort());
+                find(JButton.class, "login.submit", login).doClick();
+            });
 
             JDialog trust = await(JDialog.class, "trust.dialog", "the certificate question");
             String shown = onEdt(() -> find(JTextArea.class, "trust.fingerprint", trust).getText().replace("\n", ":"));
@@ -103,27 +122,45 @@ class DesktopUiSmokeTest {
             await(JLabel.class, "connection.state", main, l -> l.getText().contains("Online"), "the connection state");
             assertEquals(server.server().certificateFingerprint(), settings.certificateTrust().pinnedFingerprint("localhost"),
                     "trusting pinned the certificate for the server");
+
+            // ---- autojoin: the lobby opens by itself on the first login, and is bookmarked for the account
+            JPanel room = await(JPanel.class, "room:" + LOBBY, main, p -> true, "the lobby, entered by itself");
+            assertTrue(aliceClient.join().bookmarks().stream().anyMatch(b -> b.jid().equals(LOBBY) && b.autojoin()),
+                    "the lobby bookmarked with autojoin (the web page sees it too)");
+            screenshot(main, SCREENSHOTS.resolve("3-autojoin.png"));
+
+            // ---- one-step subscription: alice adds bob, bob accepts and asks back, alice is not asked again
+            java.util.List<String> aliceAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
+            aliceClient.join().addRosterListener(new RosterListener() {
+                @Override
+                public void subscriptionRequested(String jid) {
+                    aliceAsked.add(jid);
+                }
+            });
             bob.addRosterListener(new RosterListener() {
                 @Override
                 public void subscriptionRequested(String jid) {
                     try {
-                        bob.acceptSubscription(jid); // alice asks back after accepting
+                        bob.acceptSubscription(jid); // and asks back, as the web page does
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
                 }
             });
-            bob.addContact("alice@localhost", "Alice");
-            JList<?> requests = await(JList.class, "requests.list", main, l -> l.getModel().getSize() == 1, "bob's request");
+            SwingUtilities.invokeLater(() -> find(JButton.class, "roster.add", main).doClick()); // a modal dialog
+            JTextField addJid = await(JTextField.class, "roster.add.jid", "the add-contact dialog");
             run(() -> {
-                requests.setSelectedIndex(0);
-                find(JButton.class, "requests.accept", main).doClick();
+                addJid.setText("bob@localhost");
+                find(JTextField.class, "roster.add.name", SwingUtilities.getWindowAncestor(addJid)).setText("Bob");
             });
-            await(JTree.class, "roster.tree", main, t -> rowsContain(t, "bob@localhost") && !requests.isShowing(),
-                    "bob in the roster, the request answered");
-            screenshot(main, SCREENSHOTS.resolve("3-roster.png"));
+            screenshot(SwingUtilities.getWindowAncestor(addJid), SCREENSHOTS.resolve("3-add-contact.png"));
+            run(() -> buttonLabelled("OK", SwingUtilities.getWindowAncestor(addJid)).doClick());
+            await(JTree.class, "roster.tree", main, t -> rowsContain(t, "bob@localhost", "both"), "bob a mutual contact");
+            assertEquals(java.util.List.of(), aliceAsked, "alice had nothing to accept");
+            assertTrue(onEdt(() -> !find(JPanel.class, "requests.panel", main).isVisible()), "no request waiting");
+            screenshot(main, SCREENSHOTS.resolve("4-roster.png"));
 
-            // ---- rooms: browse, join the lobby
+            // ---- rooms: browse, join the lobby (already in it: the dialog shows its tab)
             run(() -> find(JButton.class, "rooms.browse", main).doClick());
             JDialog rooms = await(JDialog.class, "rooms.dialog", "the rooms dialog");
             await(JList.class, "rooms.list", rooms, l -> listContains(l, LOBBY), "the public rooms");
@@ -133,7 +170,7 @@ class DesktopUiSmokeTest {
                 find(JTextField.class, "rooms.nick", rooms).setText("alice");
                 find(JButton.class, "rooms.join", rooms).doClick();
             });
-            JPanel room = await(JPanel.class, "room:" + LOBBY, main, p -> true, "the lobby tab");
+            await(JPanel.class, "room:" + LOBBY, main, p -> p == room, "the same lobby tab");
 
             // ---- bob answers alice in the room
             Room bobsLobby = bob.join("lobby", "bob", null, 0);
@@ -149,24 +186,24 @@ class DesktopUiSmokeTest {
                     }
                 }
             });
-            await(JList.class, "room.occupants", room, l -> listContains(l, "bob (participant)"), "bob in the occupants");
-            await(JTextArea.class, "room.transcript", room, t -> t.getText().contains("* bob joined"), "bob's join notice");
+            await(JList.class, "room.occupants", room, l -> listEquals(l, "bob"), "bob in the occupants, without a role");
+            await(Transcript.class, "room.transcript", room, t -> t.text().contains("bob joined"), "bob's join notice");
             run(() -> {
                 find(JTextField.class, "room.input", room).setText("hello from the desktop");
                 find(JButton.class, "room.send", room).doClick();
             });
-            await(JTextArea.class, "room.transcript", room, t -> t.getText().contains("alice: hello from the desktop")
-                    && t.getText().contains("bob: hi alice, bob here"), "the reply from bob");
+            await(Transcript.class, "room.transcript", room, t -> t.text().matches("(?s).*alice \\d\\d:\\d\\d\\s+hello from the desktop.*")
+                    && t.text().matches("(?s).*bob \\d\\d:\\d\\d\\s+hi alice, bob here.*"), "the reply from bob, each under their name");
             screenshot(main, SCREENSHOTS.resolve("5-room.png"));
 
             // ---- a 1:1 message from bob opens a chat tab with an unread badge; alice answers there
             bob.sendMessage("alice@localhost", "psst, alice");
-            JTabbedPane tabs = await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("bob@localhost (1)"),
-                    "a chat tab with one unread message");
+            JTabbedPane tabs = await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("Bob (1)"),
+                    "a chat tab with one unread message, under bob's name");
             await(JFrame.class, "main.window", null, f -> f.getTitle().endsWith("(1)"), "the total in the window title");
             JPanel chat = onEdt(() -> find(JPanel.class, "chat:bob@localhost", tabs)); // in a tab behind the room's
             run(() -> tabs.setSelectedComponent(chat));
-            await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("bob@localhost"), "read once selected");
+            await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("Bob"), "read once selected");
             BlockingQueue<String> bobInbox = Clients.queue();
             bob.addChatListener(new ChatListener() {
                 @Override
@@ -179,14 +216,21 @@ class DesktopUiSmokeTest {
                 find(JButton.class, "chat.send", chat).doClick();
             });
             assertEquals("hi bob, in private", bobInbox.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            await(JTextArea.class, "chat.transcript", chat, t -> t.getText().contains("bob@localhost: psst, alice")
-                    && t.getText().contains("me: hi bob, in private"), "the chat transcript");
+            await(Transcript.class, "chat.transcript", chat, t -> t.text().matches("(?s).*Bob \\d\\d:\\d\\d\\s+psst, alice.*")
+                    && t.text().matches("(?s).*me \\d\\d:\\d\\d\\s+hi bob, in private.*"), "the chat transcript, by name");
             screenshot(main, SCREENSHOTS.resolve("6-chat.png"));
 
             // ---- the dark theme, remembered
             run(() -> find(JButton.class, "theme.toggle", main).doClick());
             assertEquals(DesktopSettings.Theme.DARK, new DesktopSettings(config).theme());
             screenshot(main, SCREENSHOTS.resolve("7-chat-dark.png"));
+
+            // ---- nothing open any more: the welcome text says what to do
+            run(() -> find(JButton.class, "chat.close", chat).doClick());
+            run(() -> find(JButton.class, "room.leave", room).doClick());
+            JLabel welcome = await(JLabel.class, "welcome", main, l -> true, "the welcome text once no tab is open");
+            assertTrue(onEdt(welcome::getText).contains("Rooms…"), "it points at the Rooms… button");
+            screenshot(main, SCREENSHOTS.resolve("8-welcome.png"));
             assertTrue(Files.size(SCREENSHOTS.resolve("5-room.png")) > 0);
         } finally {
             run(() -> {
@@ -224,11 +268,56 @@ class DesktopUiSmokeTest {
         return null;
     }
 
-    private static boolean rowsContain(JTree tree, String text) {
+    private static boolean rowsContain(JTree tree, String jid, String subscription) {
         for (int i = 0; i < tree.getRowCount(); i++) {
-            if (String.valueOf(tree.getPathForRow(i).getLastPathComponent()).contains(text)
-                    || tree.getPathForRow(i).getLastPathComponent() instanceof javax.swing.tree.DefaultMutableTreeNode n
-                            && n.getUserObject() instanceof org.parley.client.core.Contact c && c.jid().equals(text)) {
+            if (tree.getPathForRow(i).getLastPathComponent() instanceof javax.swing.tree.DefaultMutableTreeNode n
+                    && n.getUserObject() instanceof org.parley.client.core.Contact c && c.jid().equals(jid)
+                    && c.subscription().equals(subscription)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A loopback port nobody listens on (bound, then released). */
+    private static int closedPort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Whether the text area shows its last character inside its own bounds and inside its window. */
+    private static boolean fullyVisible(JTextArea area) {
+        try {
+            java.awt.Rectangle last = area.modelToView2D(area.getDocument().getLength()).getBounds();
+            java.awt.Rectangle visible = area.getVisibleRect();
+            java.awt.Window window = SwingUtilities.getWindowAncestor(area);
+            java.awt.Point at = SwingUtilities.convertPoint(area, 0, area.getHeight(), window);
+            return visible.contains(last.x, last.y + last.height - 1) && visible.height == area.getHeight()
+                    && at.y <= window.getHeight();
+        } catch (javax.swing.text.BadLocationException e) {
+            return false;
+        }
+    }
+
+    private static JButton buttonLabelled(String text, java.awt.Container within) {
+        for (java.awt.Component c : within.getComponents()) {
+            if (c instanceof JButton b && text.equals(b.getText())) {
+                return b;
+            }
+            if (c instanceof java.awt.Container child) {
+                JButton found = buttonLabelled(text, child);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean listEquals(JList<?> list, String text) {
+        for (int i = 0; i < list.getModel().getSize(); i++) {
+            if (String.valueOf(list.getModel().getElementAt(i)).equals(text)) {
                 return true;
             }
         }

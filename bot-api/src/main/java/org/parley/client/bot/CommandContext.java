@@ -13,13 +13,42 @@ public final class CommandContext {
     private final String arguments;
     private final String sender;
     private final Room room;
+    private final String text;
+    private final String messageId;
 
-    CommandContext(Bot bot, String command, String arguments, String sender, Room room) {
+    CommandContext(Bot bot, String command, String arguments, String sender, Room room, String text, String messageId) {
         this.bot = bot;
         this.command = command;
         this.arguments = arguments;
         this.sender = sender;
         this.room = room;
+        this.text = text;
+        this.messageId = messageId;
+    }
+
+    /** The whole message (without the prefix or the mention of the bot). */
+    public String text() {
+        return text;
+    }
+
+    /** The id of the message (for reactions), or null when it has none. */
+    public String messageId() {
+        return messageId;
+    }
+
+    /** Reacts to the message with an emoji (XEP-0444); nothing happens when the message has no id. */
+    public void react(String emoji) {
+        if (messageId != null) {
+            bot.react(room != null ? room.jid() : sender, messageId, emoji);
+        }
+    }
+
+    /**
+     * Uploads a file (XEP-0363) and sends it where the command came from. Blocks until uploaded; throws
+     * {@link UnsupportedOperationException} when the server offers no upload.
+     */
+    public java.net.URL replyWithFile(java.nio.file.Path file) throws Exception {
+        return bot.sendFile(room != null ? room.jid() : sender, file);
     }
 
     /** The command name without prefix, lower case ({@code help} for {@code !help}). */

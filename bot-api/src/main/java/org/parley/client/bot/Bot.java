@@ -113,11 +113,31 @@ public final class Bot implements AutoCloseable {
                 }
             });
         }
-        client.login(config.password);
+        logIn();
         for (Map.Entry<String, String> entry : config.rooms.entrySet()) {
             joinRoom(entry.getKey(), entry.getValue());
         }
-        LOG.info("bot {} online in {}", client.jid(), rooms);
+        LOG.debug("bot {} online in {}", client.jid(), rooms);
+    }
+
+    /**
+     * Logs in; with {@link Builder#createAccountIfMissing} the account is registered first (XEP-0077), and an
+     * account that exists already is the usual case on every later start, not a failure: nothing is said then.
+     */
+    private void logIn() throws Exception {
+        if (config.createAccount) {
+            try {
+                client.register(config.password); // logs in too
+                LOG.info("created the account {}", config.username + "@" + config.domain);
+                return;
+            } catch (org.jivesoftware.smack.XMPPException.XMPPErrorException e) {
+                if (e.getStanzaError().getCondition() != org.jivesoftware.smack.packet.StanzaError.Condition.conflict) {
+                    throw e;
+                }
+                LOG.debug("account {} exists already, logging in", config.username);
+            }
+        }
+        client.login(config.password);
     }
 
     /** Joins another room (no history, so nothing old is answered). */
@@ -186,9 +206,24 @@ public final class Bot implements AutoCloseable {
         return config.prefix;
     }
 
-    /** Sends to a room through the rate limit. */
-    public void sendToRoom(Room room, String text) {
-        limiter.submit(room.jid() + ": " + text, () -> room.send(text));
+    /** Sends to a room through the rate limit; false when the limit dropped it (too many waiting). */
+    public boolean sendToRoom(Room room, String text) {
+        return limiter.submit(room.jid() + ": " + text, () -> room.send(text));
+    }
+
+    /**
+     * Uploads a file (XEP-0363) and sends it to a contact or one of the bot's rooms (by address); blocks until
+     * the upload is done. Throws {@link UnsupportedOperationException} when the server has no upload service.
+     *
+     * @return the file's download address
+     */
+    public java.net.URL sendFile(String to, java.nio.file.Path file) throws Exception {
+        return client.sendFile(to, file, null);
+    }
+
+    /** Reacts to a message (XEP-0444) of a contact or in one of the bot's rooms with one emoji. */
+    public void react(String to, String messageId, String emoji) {
+        limiter.submit(to + ": reaction " + emoji, () -> client.react(to, messageId, Set.of(emoji)));
     }
 
     /** Sends a 1:1 message through the rate limit. */
@@ -201,7 +236,7 @@ public final class Bot implements AutoCloseable {
         if (text.startsWith(config.prefix)) {
             text = text.substring(config.prefix.length());
         }
-        dispatch(text, message.from(), null, true);
+        dispatch(text, message.from(), null, true, message.id());
     }
 
     private void onRoomMessage(Room room, ChatMessage message) {
@@ -212,9 +247,9 @@ public final class Bot implements AutoCloseable {
             if (rest.startsWith(config.prefix)) {
                 rest = rest.substring(config.prefix.length());
             }
-            dispatch(rest, message.from(), room, true);
+            dispatch(rest, message.from(), room, true, message.id());
         } else if (text.startsWith(config.prefix) && text.length() > config.prefix.length()) {
-            dispatch(text.substring(config.prefix.length()), message.from(), room, false);
+            dispatch(text.substring(config.prefix.length()), message.from(), room, false, message.id());
         }
     }
 
@@ -240,11 +275,11 @@ public final class Bot implements AutoCloseable {
         return null;
     }
 
-    private void dispatch(String text, String sender, Room room, boolean addressed) {
+    private void dispatch(String text, String sender, Room room, boolean addressed, String messageId) {
         String[] parts = text.strip().split("\\s+", 2);
         String name = parts[0].toLowerCase(Locale.ROOT);
         String arguments = parts.length > 1 ? parts[1].strip() : "";
-        CommandContext context = new CommandContext(this, name, arguments, sender, room);
+        CommandContext context = new CommandContext(this, name, arguments, sender, room, text.strip(), messageId);
         Command command = commands.get(name);
         if (command == null && addressed) {
             // "hey @helper, who is here?": the first word that names a command.
@@ -258,9 +293,12 @@ public final class Bot implements AutoCloseable {
                 if (command != null) {
                     name = word;
                     arguments = String.join(" ", java.util.Arrays.copyOfRange(words, i + 1, words.length));
-                    context = new CommandContext(this, name, arguments, sender, room);
+                    context = new CommandContext(this, name, arguments, sender, room, text.strip(), messageId);
                 }
             }
+        }
+        if (command == null && addressed && config.otherwise != null) {
+            command = new Command(null, config.otherwise);
         }
         if (command == null) {
             if (addressed) {
@@ -312,11 +350,13 @@ public final class Bot implements AutoCloseable {
         private final Map<String, String> rooms = new LinkedHashMap<>();
         private final Map<String, Command> commands = new LinkedHashMap<>();
         private JoinHandler joinHandler;
+        private CommandHandler otherwise;
         private String prefix = "!";
         private int burst = 5;
         private Duration refill = Duration.ofSeconds(1);
         private int queueLimit = 20;
         private boolean acceptSubscriptions = true;
+        private boolean createAccount;
         private int reconnectDelaySeconds = 5;
 
         private Builder() {
@@ -381,6 +421,16 @@ public final class Bot implements AutoCloseable {
             return command(name, null, handler);
         }
 
+        /**
+         * Handles what is addressed to the bot but names no command: every such 1:1 message and, in rooms, a
+         * message that mentions the bot. {@link CommandContext#text()} is the whole message. Without it the bot
+         * answers with a hint to use help.
+         */
+        public Builder otherwise(CommandHandler handler) {
+            this.otherwise = handler;
+            return this;
+        }
+
         /** Called when someone joins one of the bot's rooms. */
         public Builder onJoin(JoinHandler handler) {
             this.joinHandler = handler;
@@ -404,6 +454,16 @@ public final class Bot implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Creates the account by in-band registration (XEP-0077) on start when it does not exist yet; an existing
+         * account is simply logged in to. Needs a server that allows registration.
+         */
+        public Builder createAccountIfMissing(boolean create) {
+            this.createAccount = create;
+            return this;
+        }
+
+        /** Whether subscription requests are accepted (default: yes, so that people can add the bot). */
         public Builder acceptSubscriptions(boolean accept) {
             this.acceptSubscriptions = accept;
             return this;

@@ -30,6 +30,7 @@ import org.jivesoftware.smack.packet.PresenceBuilder;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.RosterGroup;
+import org.jivesoftware.smack.roster.packet.RosterPacket;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.carbons.CarbonManager;
@@ -285,6 +286,14 @@ public final class ParleyClient implements AutoCloseable {
         Roster roster = Roster.getInstanceFor(c);
         roster.setSubscriptionMode(Roster.SubscriptionMode.manual);
         roster.addSubscribeListener((from, presence) -> {
+            // One step, like the web page: a request from someone we asked ourselves (we are subscribed to them, or
+            // our request is still pending) is the answer to ours, so it is approved at once (RFC 6121 §3.1.3:
+            // the usual client behaviour for "mutual" subscriptions). Servers with pre-approval (§3.4) answer
+            // such requests themselves after addContact, this covers the others.
+            RosterEntry entry = roster.getEntry(from.asBareJid());
+            if (entry != null && (entry.isSubscriptionPending() || entry.getType() == RosterPacket.ItemType.to)) {
+                return org.jivesoftware.smack.roster.SubscribeListener.SubscribeAnswer.Approve;
+            }
             rosterListeners.forEach(l -> l.subscriptionRequested(from.asBareJid().toString()));
             return null; // answered later through accept/denySubscription
         });
@@ -317,9 +326,24 @@ public final class ParleyClient implements AutoCloseable {
         ChatManager.getInstanceFor(c).addIncomingListener((from, message, chat) -> {
             DelayInformation delay = DelayInformation.from(message);
             ChatMessage m = new ChatMessage(from.toString(), from.toString(), message.getBody(),
-                    delay == null ? Instant.now() : delay.getStamp().toInstant(), delay != null, false);
-            chatListeners.forEach(l -> l.messageReceived(m));
+                    delay == null ? Instant.now() : delay.getStamp().toInstant(), delay != null, false,
+                    message.getStanzaId());
+            String replaced = MessageExtras.replaced(message);
+            if (replaced != null) {
+                chatListeners.forEach(l -> l.messageCorrected(from.toString(), replaced, m));
+            } else {
+                chatListeners.forEach(l -> l.messageReceived(m));
+            }
         });
+        // Reactions carry no body, so the chat manager above never sees them (XEP-0444).
+        c.addAsyncStanzaListener(stanza -> {
+            Message message = (Message) stanza;
+            String target = MessageExtras.reactionTarget(message);
+            String from = message.getFrom().asBareJid().toString();
+            java.util.Set<String> emojis = MessageExtras.reactions(message);
+            chatListeners.forEach(l -> l.reactionsChanged(from, target, emojis));
+        }, stanza -> stanza instanceof Message m && m.getFrom() != null && m.getType() != Message.Type.groupchat
+                && m.getType() != Message.Type.error && MessageExtras.reactionTarget(m) != null);
         ChatStateManager.getInstance(c).addChatStateListener((chat, chatState, message) -> {
             String from = chat.getXmppAddressOfChatPartner().toString();
             chatListeners.forEach(l -> l.chatStateChanged(from, TypingState.of(chatState)));
@@ -479,9 +503,40 @@ public final class ParleyClient implements AutoCloseable {
                 entry.isSubscriptionPending(), Availability.of(presence), presence == null ? null : presence.getStatus());
     }
 
-    /** Adds {@code jid} to the roster and asks to see its presence. */
+    /**
+     * Adds {@code jid} to the roster and asks to see its presence. Where the server supports subscription
+     * pre-approval (RFC 6121 §3.4) the contact is pre-approved first, so that their request back (the usual
+     * answer) is approved by the server without asking us again.
+     */
     public void addContact(String jid, String name, String... groups) throws Exception {
-        Roster.getInstanceFor(online()).createItemAndRequestSubscription(bare(jid), name, groups);
+        Roster roster = Roster.getInstanceFor(online());
+        EntityBareJid contact = bare(jid);
+        if (roster.isSubscriptionPreApprovalSupported() && !roster.isSubscribedToMyPresence(contact)) {
+            roster.preApprove(contact);
+        }
+        roster.createItemAndRequestSubscription(contact, name, groups);
+    }
+
+    /** A contact's name for display: the roster name, else the address's local part, else the address. */
+    public String displayName(String jid) {
+        XMPPTCPConnection c = connection;
+        String bareJid = jid;
+        int slash = jid.indexOf('/');
+        if (slash > 0) {
+            bareJid = jid.substring(0, slash);
+        }
+        if (c != null) {
+            try {
+                RosterEntry entry = Roster.getInstanceFor(c).getEntry(JidCreate.bareFrom(bareJid));
+                if (entry != null && entry.getName() != null && !entry.getName().isBlank()) {
+                    return entry.getName();
+                }
+            } catch (XmppStringprepException e) {
+                return jid;
+            }
+        }
+        int at = bareJid.indexOf('@');
+        return at > 0 ? bareJid.substring(0, at) : bareJid;
     }
 
     /** Removes {@code jid} from the roster (and cancels both subscriptions). */
@@ -516,8 +571,12 @@ public final class ParleyClient implements AutoCloseable {
     // ---------------------------------------------------------------- 1:1 chats
 
     /** Sends a chat message to {@code jid}. */
-    public void sendMessage(String jid, String body) throws SmackException.NotConnectedException, InterruptedException {
-        ChatManager.getInstanceFor(online()).chatWith(bare(jid)).send(body);
+    /** Sends a chat message to {@code jid}; returns its id (what reactions and corrections of others name). */
+    public String sendMessage(String jid, String body) throws SmackException.NotConnectedException, InterruptedException {
+        XMPPTCPConnection c = online();
+        Message message = c.getStanzaFactory().buildMessageStanza().setBody(body).build();
+        ChatManager.getInstanceFor(c).chatWith(bare(jid)).send(message);
+        return message.getStanzaId();
     }
 
     /** Sends a typing state (XEP-0085) to {@code jid}. */
@@ -614,6 +673,143 @@ public final class ParleyClient implements AutoCloseable {
         return result;
     }
 
+    // ---------------------------------------------------------------- files (XEP-0363) and reactions (XEP-0444)
+
+    /** Told how much of an upload went out. */
+    @FunctionalInterface
+    public interface UploadProgress {
+        void uploaded(long bytes, long total);
+    }
+
+    /** Whether the server offers HTTP File Upload (XEP-0363), found by service discovery. */
+    public boolean canUploadFiles() throws Exception {
+        org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager uploads =
+                org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager.getInstanceFor(online());
+        return uploads.isUploadServiceDiscovered() || uploads.discoverUploadService();
+    }
+
+    /**
+     * Uploads a file to the server's upload service (XEP-0363) and returns its download address. The HTTPS
+     * upload trusts what the XMPP connection trusts (the same pinned certificate for a self-signed server).
+     * Throws {@link UnsupportedOperationException} when the server has no upload service.
+     */
+    public java.net.URL upload(java.nio.file.Path file, UploadProgress progress) throws Exception {
+        XMPPTCPConnection c = online();
+        if (!canUploadFiles()) {
+            throw new UnsupportedOperationException("the server does not offer file upload (XEP-0363)");
+        }
+        org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager uploads =
+                org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager.getInstanceFor(c);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {trust.checkerFor(settings.domain())}, null);
+        uploads.setTlsContext(tls);
+        return uploads.uploadFile(file.toFile(), progress == null ? null : progress::uploaded);
+    }
+
+    /**
+     * Uploads {@code file} and sends its address to a contact or a joined room, with an out-of-band data
+     * element (XEP-0066) so that clients show it as a file or picture rather than a link.
+     */
+    public java.net.URL sendFile(String to, java.nio.file.Path file, UploadProgress progress) throws Exception {
+        java.net.URL url = upload(file, progress);
+        XMPPTCPConnection c = online();
+        Room room = rooms.get(bare(to).toString());
+        Message message = c.getStanzaFactory().buildMessageStanza()
+                .to(room != null ? room.bareJid() : bare(to))
+                .ofType(room != null ? Message.Type.groupchat : Message.Type.chat)
+                .setBody(url.toString())
+                .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("x", "jabber:x:oob")
+                        .addElement("url", url.toString()).build())
+                .build();
+        c.sendStanza(message);
+        return url;
+    }
+
+    /**
+     * Reacts to a message (XEP-0444) with these emojis, replacing our earlier reactions to it (an empty set takes
+     * them back). {@code to} is the contact or the joined room, {@code messageId} the message's
+     * {@link ChatMessage#id()}.
+     */
+    public void react(String to, String messageId, Set<String> emojis) throws Exception {
+        XMPPTCPConnection c = online();
+        Room room = rooms.get(bare(to).toString());
+        org.jivesoftware.smack.packet.StandardExtensionElement.Builder reactions =
+                org.jivesoftware.smack.packet.StandardExtensionElement.builder("reactions", "urn:xmpp:reactions:0")
+                        .addAttribute("id", messageId);
+        for (String emoji : emojis) {
+            reactions.addElement("reaction", emoji);
+        }
+        c.sendStanza(c.getStanzaFactory().buildMessageStanza()
+                .to(room != null ? room.bareJid() : bare(to))
+                .ofType(room != null ? Message.Type.groupchat : Message.Type.chat)
+                .addExtension(reactions.build())
+                .addExtension(org.jivesoftware.smack.packet.StandardExtensionElement.builder("store", "urn:xmpp:hints")
+                        .build()) // XEP-0334: archive it although it has no body
+                .build());
+    }
+
+    // ---------------------------------------------------------------- avatar (XEP-0084)
+
+    /**
+     * Publishes a PNG picture (at most 64 KiB; 96×96 is usual) as the account's avatar over PEP (XEP-0084),
+     * where contacts' clients (the web page among them) pick it up. Returns its id (SHA-1, hex). Throws
+     * {@link UnsupportedOperationException} when the server has no PEP.
+     */
+    public String setAvatar(byte[] png, int width, int height) throws Exception {
+        return Avatars.publish(online(), png, width, height);
+    }
+
+    /** The id of someone's current avatar (XEP-0084 metadata), or null when they have none we may see. */
+    public String avatarId(String jid) throws Exception {
+        return Avatars.currentId(online(), bare(jid));
+    }
+
+    // ---------------------------------------------------------------- bookmarks (XEP-0402 / XEP-0048)
+
+    private volatile Bookmarks bookmarks;
+
+    private Bookmarks bookmarkStore() {
+        XMPPTCPConnection c = online();
+        Bookmarks b = bookmarks;
+        if (b == null || b.connection() != c) {
+            b = new Bookmarks(c);
+            bookmarks = b;
+        }
+        return b;
+    }
+
+    /** The account's bookmarked rooms (shared with its other clients, e.g. the web page). */
+    public List<Bookmark> bookmarks() throws Exception {
+        return bookmarkStore().list();
+    }
+
+    /** Bookmarks a room for the account (replacing an earlier bookmark of the same room). */
+    public void addBookmark(Bookmark bookmark) throws Exception {
+        Bookmarks store = bookmarkStore();
+        store.list(); // decides where the account keeps its bookmarks
+        store.add(bookmark);
+    }
+
+    /**
+     * The rooms to enter at login: the bookmarks marked autojoin. An account without any bookmark (the first
+     * login) gets {@code firstRoom} (e.g. {@code lobby}) bookmarked with autojoin, so the web page and the
+     * account's other clients see it too; null for none. A failure to bookmark is logged, the room still
+     * returned.
+     */
+    public List<Bookmark> autojoinRooms(String firstRoom) throws Exception {
+        List<Bookmark> all = bookmarks();
+        if (all.isEmpty() && firstRoom != null) {
+            Bookmark first = new Bookmark(roomAddress(firstRoom), null, true, null, null);
+            try {
+                bookmarkStore().add(first);
+            } catch (Exception e) {
+                LoggerFactory.getLogger(ParleyClient.class).info("could not bookmark {}: {}", first.jid(), e.toString());
+            }
+            return List.of(first);
+        }
+        return all.stream().filter(Bookmark::autojoin).toList();
+    }
+
     // ---------------------------------------------------------------- history
 
     /**
@@ -648,7 +844,9 @@ public final class ParleyClient implements AutoCloseable {
                 outgoing = message.getFrom() != null && message.getFrom().asBareJid().equals(me);
                 from = outgoing ? me.toString() : with.toString();
             }
-            result.add(new ChatMessage(with.toString(), from, message.getBody(), time, true, outgoing));
+            // The archive's id of a room message is the room's stanza-id (XEP-0313 §5.1.2), what reactions name.
+            result.add(new ChatMessage(with.toString(), from, message.getBody(), time, true, outgoing,
+                    room != null ? result1.getId() : message.getStanzaId()));
         }
         return result;
     }

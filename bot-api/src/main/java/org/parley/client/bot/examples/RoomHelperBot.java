@@ -41,6 +41,7 @@ public final class RoomHelperBot {
     }
 
     public static void main(String[] args) throws Exception {
+        org.parley.client.core.ConsoleLogging.routeJavaUtilLogging(); // Smack's warnings through logback, quietly
         String server = null;
         String room = "lobby";
         String fingerprint = null;
@@ -82,15 +83,7 @@ public final class RoomHelperBot {
         if (fingerprint != null) {
             builder.trustFingerprint(fingerprint);
         }
-        Bot bot = configure(builder).build();
-        if (register) {
-            try {
-                bot.client().register(password);
-                bot.client().close();
-            } catch (org.jivesoftware.smack.XMPPException.XMPPErrorException e) {
-                System.err.println("parley-bot: registration failed (" + e.getStanzaError().getCondition() + "), trying to log in");
-            }
-        }
+        Bot bot = configure(builder.createAccountIfMissing(register)).build();
         try {
             bot.start();
         } catch (org.parley.client.core.UntrustedCertificateException e) {

@@ -76,14 +76,30 @@ public final class Room {
     }
 
     private void onMessage(Message message) {
+        String nick = message.getFrom() == null ? "" : message.getFrom().getResourceOrEmpty().toString();
+        String reactedTo = MessageExtras.reactionTarget(message);
+        if (reactedTo != null) {
+            java.util.Set<String> emojis = MessageExtras.reactions(message);
+            listeners.forEach(l -> l.reactionsChanged(this, nick, reactedTo, emojis));
+            return;
+        }
         if (message.getBody() == null) {
             return;
         }
         DelayInformation delay = DelayInformation.from(message);
-        String nick = message.getFrom() == null ? "" : message.getFrom().getResourceOrEmpty().toString();
+        // XEP-0444 §3 / XEP-0461: in a room, others refer to a message by the stanza-id the room assigned.
+        org.jivesoftware.smackx.sid.element.StanzaIdElement byRoom =
+                org.jivesoftware.smackx.sid.element.StanzaIdElement.getStanzaId(message);
+        String id = byRoom != null && byRoom.getBy() != null && byRoom.getBy().equals(jid()) ? byRoom.getId()
+                : message.getStanzaId();
         ChatMessage chatMessage = new ChatMessage(jid(), nick, message.getBody(),
                 delay == null ? Instant.now() : delay.getStamp().toInstant(), delay != null,
-                nick.equals(nickname()));
+                nick.equals(nickname()), id);
+        String replaced = MessageExtras.replaced(message);
+        if (replaced != null) {
+            listeners.forEach(l -> l.messageCorrected(this, nick, replaced, chatMessage));
+            return;
+        }
         listeners.forEach(l -> l.messageReceived(this, chatMessage));
     }
 

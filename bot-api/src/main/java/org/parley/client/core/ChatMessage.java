@@ -11,7 +11,14 @@ import java.time.Instant;
  * @param time when it was sent (the delay stamp for history and offline messages, otherwise reception time)
  * @param delayed it is history or was stored offline, not live
  * @param outgoing written by this account
+ * @param id the id others refer to it by (reactions, replies, corrections): in a room the room's stanza-id
+ *           (XEP-0359), in 1:1 the message's own id; null when it has none
  */
 public record ChatMessage(String conversation, String from, String body, Instant time, boolean delayed,
-        boolean outgoing) {
+        boolean outgoing, String id) {
+
+    /** A message without an id. */
+    public ChatMessage(String conversation, String from, String body, Instant time, boolean delayed, boolean outgoing) {
+        this(conversation, from, body, time, delayed, outgoing, null);
+    }
 }

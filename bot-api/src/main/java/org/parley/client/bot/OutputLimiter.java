@@ -45,20 +45,21 @@ public final class OutputLimiter implements AutoCloseable {
         this.queueLimit = queueLimit;
     }
 
-    /** Sends now, queues, or drops (see the class comment). */
-    public synchronized void submit(String what, Send send) {
+    /** Sends now, queues, or drops (see the class comment); false when dropped. */
+    public synchronized boolean submit(String what, Send send) {
         if (queue.isEmpty() && bucket.tryTake()) {
             run(send);
-            return;
+            return true;
         }
         if (queue.size() >= queueLimit) {
             dropped.incrementAndGet();
             notifyAll(); // for awaitDropped
             LOG.warn("rate limit: dropped reply ({} queued, limit {}): {}", queue.size(), queueLimit, what);
-            return;
+            return false;
         }
         queue.addLast(send);
         scheduleDrain();
+        return true;
     }
 
     private void scheduleDrain() {
