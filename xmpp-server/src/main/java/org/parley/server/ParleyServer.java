@@ -35,6 +35,8 @@ import org.apache.vysper.xmpp.server.ServerFeatures;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
+import org.parley.server.blocking.BlockLists;
+import org.parley.server.blocking.BlockingModule;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
@@ -178,6 +180,11 @@ public final class ParleyServer implements AutoCloseable {
                 }
             }, 1, 60, TimeUnit.MINUTES);
         }
+        // XEP-0191: the relay consults every account's block list before it routes anything.
+        BlockLists blockLists = new BlockLists(storage.blockLists(), domain);
+        relay.addGuard(blockLists);
+        runtime.addModule(new BlockingModule(blockLists, registry, storage.rosters(), domain,
+                settings.mobile().blockListMax()));
         Carbons carbons = new Carbons(registry, relay);
         runtime.addModule(carbons);
         relay.addHook(carbons);

@@ -258,6 +258,11 @@ class UnstoredMessagesTest {
         }
 
         @Override
+        public org.parley.server.storage.BlockListStore blockLists() {
+            return real.blockLists();
+        }
+
+        @Override
         public void close() {
             real.close();
         }

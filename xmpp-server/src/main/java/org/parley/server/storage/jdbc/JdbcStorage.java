@@ -14,6 +14,7 @@ import org.flywaydb.core.Flyway;
 import org.parley.server.config.ServerSettings.StorageSettings;
 import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.ArchiveStore;
+import org.parley.server.storage.BlockListStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
 import org.parley.server.storage.PubSubStore;
@@ -43,6 +44,7 @@ public final class JdbcStorage implements Storage {
     private final RoomStore rooms;
     private final ArchiveStore archive;
     private final PubSubStore pubsub;
+    private final BlockListStore blockLists;
     /** The embedded database's file compaction; null on a database server, which does its own. */
     private final H2Maintenance maintenance;
 
@@ -57,6 +59,7 @@ public final class JdbcStorage implements Storage {
         this.rooms = new JdbcRoomStore(db);
         this.archive = new JdbcArchiveStore(db);
         this.pubsub = new JdbcPubSubStore(db);
+        this.blockLists = new JdbcBlockListStore(db);
     }
 
     /**
@@ -180,6 +183,11 @@ public final class JdbcStorage implements Storage {
     @Override
     public PubSubStore pubsub() {
         return pubsub;
+    }
+
+    @Override
+    public BlockListStore blockLists() {
+        return blockLists;
     }
 
     /** Closes the pool; the embedded H2 file closes (and compacts briefly) with its last connection. */
