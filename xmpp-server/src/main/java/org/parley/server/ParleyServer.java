@@ -292,6 +292,7 @@ public final class ParleyServer implements AutoCloseable {
     public XmppStream newStream(StreamTransport transport) {
         ParleySession session = new ParleySession(runtime, new SessionStateHolder(), transport,
                 new SerialExecutor(workers));
+        session.offerClientState(settings.mobile().csiBuffer()); // XEP-0352
         return new XmppStream(environment, session, transport);
     }
 
