@@ -36,6 +36,7 @@ import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.blocking.BlockLists;
+import org.parley.server.caps.ServerCaps;
 import org.parley.server.blocking.BlockingModule;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.PrivateXmlModule;
@@ -51,6 +52,7 @@ import org.parley.server.offline.OfflineMessages;
 import org.parley.server.pubsub.PepService;
 import org.parley.server.pubsub.PubSubComponent;
 import org.parley.server.pubsub.PubSubLimits;
+import org.parley.server.push.PushNotifications;
 import org.parley.server.roster.RosterModule;
 import org.parley.server.roster.RosterService;
 import org.parley.server.roster.StoredRosterManager;
@@ -205,15 +207,25 @@ public final class ParleyServer implements AutoCloseable {
             muc = null;
         }
 
+        Resumption resumption = new Resumption(housekeeping, settings.sm().resumptionTimeout());
+        // XEP-0357: offline accounts and sessions waiting for resumption get push notifications.
+        PushNotifications push = new PushNotifications(storage.push(), storage.offline(), storage.pubsub(), domain,
+                "pubsub." + domain, settings.mobile().push(), session -> registry.bindingOf(session)
+                .map(b -> resumption.isDetached(b.fullJid())).orElse(false));
+        runtime.addModule(push);
+        relay.addHook(push);
+        relay.addGuard(push);
+
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
+        runtime.registerServerRuntimeContextService(new ServerCaps(runtime)); // XEP-0115 in stream features
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);
         dispatcher.observeServerResponses(pep::response);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
-                new Resumption(housekeeping, settings.sm().resumptionTimeout()),
+                resumption,
                 archive != null ? archive : DurableWrites.NONE);
 
         int cores = Runtime.getRuntime().availableProcessors();

@@ -24,6 +24,9 @@ public interface Storage extends AutoCloseable {
     /** Each account's blocked JIDs (XEP-0191). */
     BlockListStore blockLists();
 
+    /** Each account's push notification registrations (XEP-0357). */
+    PushStore push();
+
     /** Flushes and closes the backend; safe to call twice. */
     @Override
     void close();

@@ -22,6 +22,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.caps.ServerCaps;
 import org.parley.server.csi.ClientState;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.SessionRegistry;
@@ -197,6 +198,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                     f.append("<register xmlns='http://jabber.org/features/iq-register'/>");
                 }
             }
+        }
+        ServerCaps caps = ServerCaps.of(session.getServerRuntimeContext());
+        if (caps != null) {
+            f.append(caps.streamFeature()); // XEP-0115 §6.3
         }
         return f.toString();
     }

@@ -263,6 +263,11 @@ class UnstoredMessagesTest {
         }
 
         @Override
+        public org.parley.server.storage.PushStore push() {
+            return real.push();
+        }
+
+        @Override
         public void close() {
             real.close();
         }

@@ -18,6 +18,7 @@ import org.parley.server.storage.BlockListStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
 import org.parley.server.storage.PubSubStore;
+import org.parley.server.storage.PushStore;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
@@ -45,6 +46,7 @@ public final class JdbcStorage implements Storage {
     private final ArchiveStore archive;
     private final PubSubStore pubsub;
     private final BlockListStore blockLists;
+    private final PushStore push;
     /** The embedded database's file compaction; null on a database server, which does its own. */
     private final H2Maintenance maintenance;
 
@@ -60,6 +62,7 @@ public final class JdbcStorage implements Storage {
         this.archive = new JdbcArchiveStore(db);
         this.pubsub = new JdbcPubSubStore(db);
         this.blockLists = new JdbcBlockListStore(db);
+        this.push = new JdbcPushStore(db);
     }
 
     /**
@@ -188,6 +191,11 @@ public final class JdbcStorage implements Storage {
     @Override
     public BlockListStore blockLists() {
         return blockLists;
+    }
+
+    @Override
+    public PushStore push() {
+        return push;
     }
 
     /** Closes the pool; the embedded H2 file closes (and compacts briefly) with its last connection. */
