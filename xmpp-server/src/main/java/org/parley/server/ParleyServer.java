@@ -51,6 +51,8 @@ import org.parley.server.muc.MucService;
 import org.parley.server.offline.OfflineMessages;
 import org.parley.server.pubsub.PepService;
 import org.parley.server.pubsub.PubSubComponent;
+import org.parley.server.proxy.Socks5ProxyComponent;
+import org.parley.server.proxy.Socks5Relay;
 import org.parley.server.pubsub.PubSubLimits;
 import org.parley.server.push.PushNotifications;
 import org.parley.server.roster.RosterModule;
@@ -110,6 +112,7 @@ public final class ParleyServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private TcpListener c2s;
     private TcpListener directTls;
+    private Socks5Relay proxy;
     private volatile boolean closed;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
@@ -286,6 +289,25 @@ public final class ParleyServer implements AutoCloseable {
         if (c.directTlsPort() >= 0) {
             directTls = bind("c2s.direct-tls-port", c.bindAddress(), c.directTlsPort(), true, l, tracker);
         }
+        startProxy(settings.mobile().proxy());
+    }
+
+    /** XEP-0065: the relay on its own port and {@code proxy.<domain>} telling clients where it is. */
+    private void startProxy(ServerSettings.Proxy p) throws InterruptedException {
+        if (p.port() < 0) {
+            return;
+        }
+        try {
+            proxy = Socks5Relay.bind(p.bindAddress(), p.port(), boss, ioWorkers, p.maxBytes(), p.maxDuration(),
+                    p.maxTransfers());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("proxy.port: cannot listen on " + p.bindAddress() + ":" + p.port() + ": "
+                    + e.getMessage(), e);
+        }
+        String bound = settings.c2s().bindAddress();
+        String host = p.host() != null ? p.host()
+                : bound.equals("0.0.0.0") || bound.equals("::") ? settings.domain() : bound;
+        runtime.addModule(new Socks5ProxyComponent("proxy", proxy, host));
     }
 
     private TcpListener bind(String key, String host, int port, boolean direct, ServerSettings.Limits l,
@@ -418,6 +440,9 @@ public final class ParleyServer implements AutoCloseable {
         }
         closed = true;
         listeners.forEach(TcpListener::close);
+        if (proxy != null) {
+            proxy.close();
+        }
         housekeeping.shutdownNow();
         List<XmppStream> open = List.copyOf(streams); // streams leave the set while this runs
         CountDownLatch ended = new CountDownLatch(open.size());
