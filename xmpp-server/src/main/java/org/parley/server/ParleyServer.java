@@ -37,6 +37,9 @@ import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.avatar.AvatarSync;
 import org.parley.server.bookmarks.BookmarkSync;
+import org.parley.server.blocking.BlockLists;
+import org.parley.server.caps.ServerCaps;
+import org.parley.server.blocking.BlockingModule;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.ContactAddressesModule;
 import org.parley.server.im.ExternalServicesModule;
@@ -54,7 +57,10 @@ import org.parley.server.muc.MucService;
 import org.parley.server.offline.OfflineMessages;
 import org.parley.server.pubsub.PepService;
 import org.parley.server.pubsub.PubSubComponent;
+import org.parley.server.proxy.Socks5ProxyComponent;
+import org.parley.server.proxy.Socks5Relay;
 import org.parley.server.pubsub.PubSubLimits;
+import org.parley.server.push.PushNotifications;
 import org.parley.server.roster.RosterModule;
 import org.parley.server.roster.RosterService;
 import org.parley.server.roster.StoredRosterManager;
@@ -121,6 +127,7 @@ public final class ParleyServer implements AutoCloseable {
     private java.util.concurrent.CompletableFuture<Boolean> storageProbe;
     private TcpListener c2s;
     private TcpListener directTls;
+    private Socks5Relay proxy;
     private volatile boolean closed;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
@@ -202,6 +209,11 @@ public final class ParleyServer implements AutoCloseable {
                 }
             }, 1, 60, TimeUnit.MINUTES);
         }
+        // XEP-0191: the relay consults every account's block list before it routes anything.
+        BlockLists blockLists = new BlockLists(storage.blockLists(), domain);
+        relay.addGuard(blockLists);
+        runtime.addModule(new BlockingModule(blockLists, registry, storage.rosters(), domain,
+                settings.mobile().blockListMax()));
         Carbons carbons = new Carbons(registry, relay);
         runtime.addModule(carbons);
         relay.addHook(carbons);
@@ -227,10 +239,20 @@ public final class ParleyServer implements AutoCloseable {
             muc = null;
         }
 
+        Resumption resumption = new Resumption(housekeeping, settings.sm().resumptionTimeout());
+        // XEP-0357: offline accounts and sessions waiting for resumption get push notifications.
+        PushNotifications push = new PushNotifications(storage.push(), storage.offline(), storage.pubsub(), domain,
+                "pubsub." + domain, settings.mobile().push(), session -> registry.bindingOf(session)
+                .map(b -> resumption.isDetached(b.fullJid())).orElse(false));
+        runtime.addModule(push);
+        relay.addHook(push);
+        relay.addGuard(push);
+
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
         DeviceTokens deviceTokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
         runtime.addModule(new DeviceTokenModule(deviceTokens));
+        runtime.registerServerRuntimeContextService(new ServerCaps(runtime)); // XEP-0115 in stream features
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);
         dispatcher.observeServerResponses(pep::response);
@@ -239,7 +261,7 @@ public final class ParleyServer implements AutoCloseable {
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations(),
                         deviceTokens::use),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
-                new Resumption(housekeeping, settings.sm().resumptionTimeout()),
+                resumption,
                 archive != null ? archive : DurableWrites.NONE, metrics);
         metrics.streams(streams, s -> s.session().transport().kind(),
                 s -> s.session().getInitiatingEntity() != null);
@@ -334,6 +356,25 @@ public final class ParleyServer implements AutoCloseable {
         if (c.directTlsPort() >= 0) {
             directTls = bind("c2s.direct-tls-port", c.bindAddress(), c.directTlsPort(), true, l, tracker);
         }
+        startProxy(settings.mobile().proxy());
+    }
+
+    /** XEP-0065: the relay on its own port and {@code proxy.<domain>} telling clients where it is. */
+    private void startProxy(ServerSettings.Proxy p) throws InterruptedException {
+        if (p.port() < 0) {
+            return;
+        }
+        try {
+            proxy = Socks5Relay.bind(p.bindAddress(), p.port(), boss, ioWorkers, p.maxBytes(), p.maxDuration(),
+                    p.maxTransfers());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("proxy.port: cannot listen on " + p.bindAddress() + ":" + p.port() + ": "
+                    + e.getMessage(), e);
+        }
+        String bound = settings.c2s().bindAddress();
+        String host = p.host() != null ? p.host()
+                : bound.equals("0.0.0.0") || bound.equals("::") ? settings.domain() : bound;
+        runtime.addModule(new Socks5ProxyComponent("proxy", proxy, host));
     }
 
     private TcpListener bind(String key, String host, int port, boolean direct, ServerSettings.Limits l,
@@ -352,6 +393,7 @@ public final class ParleyServer implements AutoCloseable {
     public XmppStream newStream(StreamTransport transport) {
         ParleySession session = new ParleySession(runtime, new SessionStateHolder(), transport,
                 new SerialExecutor(workers), metrics);
+        session.offerClientState(settings.mobile().csiBuffer()); // XEP-0352
         return new XmppStream(environment, session, transport);
     }
 
@@ -520,6 +562,9 @@ public final class ParleyServer implements AutoCloseable {
         }
         closed = true;
         listeners.forEach(TcpListener::close);
+        if (proxy != null) {
+            proxy.close();
+        }
         housekeeping.shutdownNow();
         probes.shutdownNow();
         List<XmppStream> open = List.copyOf(streams); // streams leave the set while this runs

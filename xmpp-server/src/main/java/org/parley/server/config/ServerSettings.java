@@ -24,11 +24,12 @@ import java.util.List;
  * @param upload       HTTP file upload (XEP-0363)
  * @param contacts     contact addresses in the server's disco#info (XEP-0157)
  * @param externalServices STUN/TURN servers announced to clients (XEP-0215)
+ * @param mobile       blocking, client state indication, push notifications and the bytestreams proxy
  */
 public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls, StorageSettings storage,
                              Registration registration, Limits limits, List<String> admins, Http http, Muc muc,
                              Mam mam, Sm sm, Upload upload, ContactAddresses contacts,
-                             ExternalServices externalServices) {
+                             ExternalServices externalServices, Mobile mobile) {
 
     /**
      * @param bindAddress     address both TCP listeners bind to
@@ -182,31 +183,31 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with other registration rules (tests and embedding). */
     public ServerSettings withRegistration(Registration r) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** These settings with another database (tests and embedding). */
     public ServerSettings withStorage(StorageSettings s) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, s, registration, limits, admins, http, muc, mam, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** These settings with another web gateway configuration (tests and embedding). */
     public ServerSettings withHttp(Http h) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** These settings with other client listeners (tests and embedding). */
     public ServerSettings withC2s(C2s c) {
         return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /**
@@ -218,19 +219,19 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with other stream management limits (tests and embedding). */
     public ServerSettings withSm(Sm s) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, s,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** These settings with another archive configuration (tests and embedding). */
     public ServerSettings withMam(Mam m) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** These settings with another chat service configuration (tests and embedding). */
     public ServerSettings withMuc(Muc m) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam, sm,
-                upload, contacts, externalServices);
+                upload, contacts, externalServices, mobile);
     }
 
     /** Settings for tests and embedding: the given domain and data directory, free ports, defaults elsewhere. */
@@ -248,7 +249,9 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 new Sm(Duration.ofMinutes(5)),
                 Upload.DEFAULTS,
                 ContactAddresses.NONE,
-                ExternalServices.NONE);
+                ExternalServices.NONE,
+                new Mobile(1000, 100, Push.DEFAULTS, new Proxy(0, "127.0.0.1", "127.0.0.1", 1L << 30,
+                        Duration.ofMinutes(30), 100)));
     }
 
     /**
@@ -304,12 +307,54 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with another upload service configuration (tests and embedding). */
     public ServerSettings withUpload(Upload u) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
-                mam, sm, u, contacts, externalServices);
+                mam, sm, u, contacts, externalServices, mobile);
     }
 
     /** These settings with other contact addresses and external services (tests and embedding). */
     public ServerSettings withDiscovery(ContactAddresses c, ExternalServices e) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
-                mam, sm, upload, c, e);
+                mam, sm, upload, c, e, mobile);
+    }
+
+    /**
+     * What clients on phones and behind NAT rely on (XEP-0479 Mobile and Advanced).
+     *
+     * @param blockListMax    the most JIDs one account may block (XEP-0191)
+     * @param csiBuffer       stanzas held for an inactive client before it is sent everything (XEP-0352)
+     * @param push            push notifications (XEP-0357)
+     * @param proxy           the SOCKS5 bytestreams proxy (XEP-0065)
+     */
+    public record Mobile(int blockListMax, int csiBuffer, Push push, Proxy proxy) {
+        public static final Mobile DEFAULTS = new Mobile(1000, 100, Push.DEFAULTS, Proxy.DEFAULTS);
+    }
+
+    /**
+     * @param includeBody      whether a notification's summary carries the message's sender and body
+     *                         (XEP-0357 §7; off by default: the app server and the phone vendor's push
+     *                         service would read it)
+     * @param maxFailures      errors from an app server in a row after which its registration is removed
+     * @param maxRegistrations registrations one account may hold
+     */
+    public record Push(boolean includeBody, int maxFailures, int maxRegistrations) {
+        public static final Push DEFAULTS = new Push(false, 3, 20);
+    }
+
+    /**
+     * @param port        the relay's TCP port (7777 by default; 0 picks a free port; -1 turns the proxy off)
+     * @param host        the address clients are told to connect to; null uses the c2s bind address
+     * @param bindAddress the address the relay listens on
+     * @param maxBytes    the most bytes one transfer may carry
+     * @param maxDuration the longest a transfer (from the first connection) may take
+     * @param maxTransfers transfers (pairs of connections) at once
+     */
+    public record Proxy(int port, String host, String bindAddress, long maxBytes, Duration maxDuration,
+                        int maxTransfers) {
+        public static final Proxy DEFAULTS = new Proxy(7777, null, "0.0.0.0", 1L << 30, Duration.ofMinutes(30), 100);
+    }
+
+    /** These settings with other mobile settings (tests and embedding). */
+    public ServerSettings withMobile(Mobile m) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam,
+                sm, upload, contacts, externalServices, m);
     }
 }

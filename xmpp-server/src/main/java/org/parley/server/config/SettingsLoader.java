@@ -123,7 +123,7 @@ public final class SettingsLoader {
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c),
                 new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
                         Duration.ofDays(1))),
-                upload(c), contacts(c), externalServices(c));
+                upload(c), contacts(c), externalServices(c), mobile(c));
     }
 
     private static ServerSettings.Upload upload(TypedConfig c) {
@@ -173,6 +173,18 @@ public final class SettingsLoader {
         }
         return new ServerSettings.ExternalServices(services, c.optionalString("external-services.secret"),
                 c.duration("external-services.credential-lifetime", Duration.ofMinutes(1), Duration.ofDays(30)));
+    }
+
+    private static ServerSettings.Mobile mobile(TypedConfig c) {
+        var push = new ServerSettings.Push(c.bool("push.include-body"), c.intInRange("push.max-failures", 1, 100),
+                c.intInRange("push.max-registrations", 1, 1000));
+        String host = c.optionalString("proxy.host");
+        var proxy = new ServerSettings.Proxy(c.port("proxy.port", true), host == null ? null : c.bindAddress("proxy.host"),
+                c.bindAddress("proxy.bind-address"), c.bytes("proxy.max-bytes", 1024, Integer.MAX_VALUE),
+                c.duration("proxy.max-duration", Duration.ofSeconds(10), Duration.ofDays(1)),
+                c.intInRange("proxy.max-transfers", 1, 100_000));
+        return new ServerSettings.Mobile(c.intInRange("blocking.max-items", 1, 100_000),
+                c.intInRange("csi.buffer-size", 1, 10_000), push, proxy);
     }
 
     private static ServerSettings.Mam mam(TypedConfig c) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Whenever a resource starts asking for a node's notifications (first presence, or capabilities that
  * add a {@code +notify}), the listener is told, so the last published items can be sent.
  */
-final class EntityCaps {
+public final class EntityCaps {
 
     private static final Logger LOG = LoggerFactory.getLogger(EntityCaps.class);
     private static final String NOTIFY = "+notify";
@@ -163,7 +163,7 @@ final class EntityCaps {
     }
 
     /** The XEP-0115 §5.1 verification string's hash, Base64; null for an unsupported hash function. */
-    static String verificationString(XMLElement query, String hash) {
+    public static String verificationString(XMLElement query, String hash) {
         String algorithm = switch (hash) {
             case "sha-1" -> "SHA-1";
             case "sha-256" -> "SHA-256";

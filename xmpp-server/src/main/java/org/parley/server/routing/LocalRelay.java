@@ -70,6 +70,7 @@ public final class LocalRelay implements StanzaRelay {
     private volatile ServerRuntimeContext runtime;
     private volatile OfflineSink offline;
     private final List<DeliveryHook> hooks = new CopyOnWriteArrayList<>();
+    private final List<RouteGuard> guards = new CopyOnWriteArrayList<>();
 
     public LocalRelay(Entity serverEntity, SessionRegistry registry, Predicate<String> accountExists) {
         this.serverEntity = serverEntity;
@@ -88,10 +89,26 @@ public final class LocalRelay implements StanzaRelay {
         hooks.add(hook);
     }
 
+    /** Adds a policy that may stop stanzas before they are routed (blocking, XEP-0191). */
+    public void addGuard(RouteGuard guard) {
+        guards.add(guard);
+    }
+
     @Override
     public void relay(Entity receiver, Stanza stanza, DeliveryFailureStrategy failureStrategy) {
         boolean answerFailures = failureStrategy != null && !(failureStrategy instanceof IgnoreFailureStrategy);
         try {
+            if (receiver != null) {
+                for (RouteGuard guard : guards) {
+                    RouteGuard.Refusal refusal = guard.check(receiver, stanza);
+                    if (refusal != null) {
+                        if (answerFailures && refusal.error() != null) {
+                            route(refusal.error().getTo(), refusal.error(), false);
+                        }
+                        return;
+                    }
+                }
+            }
             route(receiver, stanza, answerFailures);
         } catch (RuntimeException e) {
             LOG.error("delivery of {} to {} failed", stanza.getName(), receiver, e);

@@ -54,6 +54,15 @@ public final class StanzaErrors {
      * {@code from} when the server answers for itself), carrying the original payload as Vysper does.
      */
     public static Stanza error(Stanza stanza, StanzaErrorCondition condition, StanzaErrorType type, String text) {
+        return error(stanza, condition, type, text, null);
+    }
+
+    /**
+     * {@link #error(Stanza, StanzaErrorCondition, StanzaErrorType, String)} with an application-specific
+     * condition element inside {@code <error/>} (RFC 6120 §8.3.2), e.g. XEP-0191's {@code <blocked/>}.
+     */
+    public static Stanza error(Stanza stanza, StanzaErrorCondition condition, StanzaErrorType type, String text,
+                               XMLElement applicationCondition) {
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);
         // from = the original 'to' (full), so the requester can match the reply (RFC 6120 §8.3.1).
         StanzaBuilder reply = StanzaBuilder.createDirectReply(core, false, "error");
@@ -67,6 +76,9 @@ public final class StanzaErrors {
         if (text != null) {
             reply.startInnerElement("text", NamespaceURIs.URN_IETF_PARAMS_XML_NS_XMPP_STANZAS)
                     .addAttribute(NamespaceURIs.XML, "lang", "en").addText(text).endInnerElement();
+        }
+        if (applicationCondition != null) {
+            reply.addPreparedElement(applicationCondition);
         }
         reply.endInnerElement();
         return reply.build();

@@ -8,6 +8,7 @@ import org.apache.vysper.xmpp.server.SessionState;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
 import org.parley.server.metrics.ServerMetrics;
+import org.parley.server.csi.ClientState;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.stream.StreamTransport;
 
@@ -27,6 +28,8 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     private final ServerMetrics metrics;
     private final Object outputLock = new Object();
     private java.util.List<Stanza> held;
+    /** XEP-0352 state, when the server offers it; idle (sending everything) until the client goes inactive. */
+    private volatile ClientState clientState;
 
     public ParleySession(ServerRuntimeContext runtime, SessionStateHolder state, StreamTransport transport,
                          SerialExecutor executor) {
@@ -83,7 +86,30 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
                 return;
             }
         }
+        ClientState csi = clientState;
+        if (csi != null) {
+            csi.write(stanza, this::send); // may hold it while the client is inactive
+            return;
+        }
         send(stanza);
+    }
+
+    /** Offers Client State Indication (XEP-0352) on this session, holding at most {@code capacity} stanzas. */
+    public void offerClientState(int capacity) {
+        clientState = new ClientState(capacity);
+    }
+
+    /** The session's XEP-0352 state, or null when the server does not offer it. */
+    public ClientState clientState() {
+        return clientState;
+    }
+
+    /** The client went {@code <active/>} again: what was held goes out, in order. */
+    public void clientActive() {
+        ClientState csi = clientState;
+        if (csi != null) {
+            csi.active(this::send);
+        }
     }
 
     private void send(Stanza stanza) {
@@ -127,6 +153,10 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     public void handOverTo(ParleySession next) {
         this.recorder = null;
         this.successor = next;
+        ClientState csi = clientState;
+        if (csi != null) {
+            csi.flush(next::write); // what an inactive client had not been sent yet follows it to the new stream
+        }
     }
 
     /** Writes already serialised XML (stream-level elements). */

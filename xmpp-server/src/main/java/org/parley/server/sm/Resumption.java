@@ -49,6 +49,8 @@ public final class Resumption {
     }
 
     private final Map<String, Entry> streams = new ConcurrentHashMap<>();
+    /** Full JIDs of the sessions waiting without a connection (push notifications ask, XEP-0357). */
+    private final Map<Entity, String> detachedJids = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private final Duration timeout;
 
@@ -62,7 +64,13 @@ public final class Resumption {
         return Math.max(1, timeout.toSeconds());
     }
 
+    /** Whether the session bound to {@code fullJid} lost its connection and waits to be resumed. */
+    public boolean isDetached(Entity fullJid) {
+        return detachedJids.containsKey(fullJid);
+    }
+
     public void attached(String id, Resumable stream) {
+        detachedJids.remove(stream.fullJid(), id);
         Entry old = streams.put(id, new Entry(stream, null));
         if (old != null && old.expiry() != null) {
             old.expiry().cancel(false);
@@ -71,7 +79,9 @@ public final class Resumption {
 
     /** The stream's connection is gone: keep the session for the timeout. */
     public void detached(String id, Resumable stream) {
+        detachedJids.put(stream.fullJid(), id);
         ScheduledFuture<?> expiry = timer.schedule(() -> {
+            detachedJids.remove(stream.fullJid(), id);
             if (streams.remove(id) != null) {
                 LOG.debug("resumption of {} timed out", stream.fullJid());
                 stream.expire();
@@ -85,6 +95,7 @@ public final class Resumption {
         Entry e = streams.remove(id);
         if (e != null && e.expiry() != null) {
             e.expiry().cancel(false);
+            detachedJids.remove(e.stream().fullJid(), id);
         }
     }
 
@@ -100,6 +111,7 @@ public final class Resumption {
                 continue; // attached: its connection is told about the shutdown and ends it
             }
             e.expiry().cancel(false);
+            detachedJids.remove(e.stream().fullJid(), id);
             try {
                 ending.add(e.stream().expire());
             } catch (RuntimeException ex) {
@@ -133,6 +145,7 @@ public final class Resumption {
         }
         if (e.expiry() != null) {
             e.expiry().cancel(false);
+            detachedJids.remove(e.stream().fullJid(), id);
         }
         return e.stream();
     }

@@ -21,6 +21,12 @@ public interface Storage extends AutoCloseable {
     /** Publish-subscribe nodes and items, of the pubsub service and of every account's PEP service. */
     PubSubStore pubsub();
 
+    /** Each account's blocked JIDs (XEP-0191). */
+    BlockListStore blockLists();
+
+    /** Each account's push notification registrations (XEP-0357). */
+    PushStore push();
+
     /** Flushes and closes the backend; safe to call twice. */
     @Override
     void close();

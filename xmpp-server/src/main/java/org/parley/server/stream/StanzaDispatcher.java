@@ -16,6 +16,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.caps.ServerCaps;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.session.ParleySession;
@@ -136,14 +137,16 @@ public final class StanzaDispatcher {
             relayTo(to, core);
             return;
         }
-        StanzaHandler handler = runtime.getHandler(core);
-        if (handler == null || !handler.verify(core)) {
+        ServerCaps caps = to == null || to.getNode() == null ? ServerCaps.of(runtime) : null;
+        XMPPCoreStanza handled = caps == null ? core : XMPPCoreStanza.getWrapper(caps.unversioned(core)); // XEP-0115 §6.2
+        StanzaHandler handler = runtime.getHandler(handled);
+        if (handler == null || !handler.verify(handled)) {
             if (StanzaErrors.answerable(core)) {
                 reply(session, core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
             }
             return;
         }
-        SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, core));
+        SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, handled));
         if ("presence".equals(core.getName()) && toAttribute == null) {
             for (BiConsumer<Entity, Stanza> observer : presenceObservers) {
                 try {

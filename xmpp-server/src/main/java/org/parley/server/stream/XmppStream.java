@@ -22,6 +22,8 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.caps.ServerCaps;
+import org.parley.server.csi.ClientState;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
@@ -175,6 +177,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             f.append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
             f.append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
             f.append("<sm xmlns='").append(NS_SM).append("'/>"); // XEP-0198
+            if (session.clientState() != null) {
+                f.append("<csi xmlns='").append(ClientState.NS).append("'/>"); // XEP-0352 §6
+            }
         } else {
             if (!secure && transport.canStartTls()) {
                 f.append("<starttls xmlns='").append(NS_TLS).append("'>");
@@ -193,6 +198,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                     f.append("<register xmlns='http://jabber.org/features/iq-register'/>");
                 }
             }
+        }
+        ServerCaps caps = ServerCaps.of(session.getServerRuntimeContext());
+        if (caps != null) {
+            f.append(caps.streamFeature()); // XEP-0115 §6.3
         }
         return f.toString();
     }
@@ -239,6 +248,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             sendIfAny(words);
         }
         transport.close();
+        // Nobody is there to be inactive: what was held is sent (and counted for a resumption), and so is
+        // whatever arrives next.
+        session.clientActive();
         String resumable = sm == null ? null : sm.resumptionId();
         if (resumable != null && cause == SessionTerminationCause.CONNECTION_ABORT && fullJid != null
                 && session.getState() == SessionState.AUTHENTICATED) {
@@ -305,6 +317,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             streamManagement(element);
             return;
         }
+        if (ClientState.NS.equals(ns) && state == SessionState.AUTHENTICATED && session.clientState() != null) {
+            clientStateIndication(element);
+            return;
+        }
         if (state != SessionState.AUTHENTICATED) {
             if (NS_TLS.equals(ns) && "starttls".equals(name)) {
                 startTls();
@@ -354,6 +370,18 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         unstored = unstored.through(env.durableWrites().takeMark());
         if (sm != null) {
             sm.handled();
+        }
+    }
+
+    // ---- client state indication (XEP-0352) ----
+
+    /** §4: nonzas, never answered and never counted by stream management. */
+    private void clientStateIndication(Stanza element) throws StreamErrorException {
+        switch (element.getName()) {
+            case "inactive" -> session.clientState().inactive();
+            case "active" -> session.clientActive();
+            default -> throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
+                    "unknown client state element <" + element.getName() + "/>");
         }
     }
 

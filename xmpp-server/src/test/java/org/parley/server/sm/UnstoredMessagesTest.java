@@ -268,6 +268,16 @@ class UnstoredMessagesTest {
         }
 
         @Override
+        public org.parley.server.storage.BlockListStore blockLists() {
+            return real.blockLists();
+        }
+
+        @Override
+        public org.parley.server.storage.PushStore push() {
+            return real.push();
+        }
+
+        @Override
         public void close() {
             real.close();
         }

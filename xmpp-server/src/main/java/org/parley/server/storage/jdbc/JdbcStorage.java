@@ -12,9 +12,11 @@ import org.flywaydb.core.Flyway;
 import org.parley.server.config.ServerSettings.StorageSettings;
 import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.ArchiveStore;
+import org.parley.server.storage.BlockListStore;
 import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
 import org.parley.server.storage.PubSubStore;
+import org.parley.server.storage.PushStore;
 import org.parley.server.storage.RoomStore;
 import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
@@ -42,6 +44,8 @@ public final class JdbcStorage implements Storage {
     private final RoomStore rooms;
     private final ArchiveStore archive;
     private final PubSubStore pubsub;
+    private final BlockListStore blockLists;
+    private final PushStore push;
     /** An H2 file database's compaction (see {@link H2Maintenance}); null on other databases. */
     private final H2Maintenance maintenance;
     /** The embedded SQLite file's lock and compaction at stop; null on a configured database. */
@@ -60,6 +64,8 @@ public final class JdbcStorage implements Storage {
         this.rooms = new JdbcRoomStore(db);
         this.archive = new JdbcArchiveStore(db);
         this.pubsub = new JdbcPubSubStore(db);
+        this.blockLists = new JdbcBlockListStore(db);
+        this.push = new JdbcPushStore(db);
     }
 
     /**
@@ -181,6 +187,16 @@ public final class JdbcStorage implements Storage {
     @Override
     public PubSubStore pubsub() {
         return pubsub;
+    }
+
+    @Override
+    public BlockListStore blockLists() {
+        return blockLists;
+    }
+
+    @Override
+    public PushStore push() {
+        return push;
     }
 
     /**

@@ -43,7 +43,8 @@ final class LegacyH2Migration {
     private static final List<String> TABLES = List.of("accounts", "account_credentials", "roster_versions",
             "roster_items", "roster_groups", "offline_messages", "documents", "muc_rooms", "muc_room_settings",
             "muc_affiliations", "pubsub_nodes", "pubsub_node_settings", "pubsub_affiliations",
-            "pubsub_subscriptions", "pubsub_items", "archive_messages", "archive_counts");
+            "pubsub_subscriptions", "pubsub_items", "archive_messages", "archive_counts", "blocklist_items",
+            "push_registrations");
 
     private static final int BATCH = 1000;
 
