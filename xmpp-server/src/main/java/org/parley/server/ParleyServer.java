@@ -37,6 +37,7 @@ import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.PrivateXmlModule;
+import org.parley.server.guard.Guard;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
 import org.parley.server.im.VcardTempModule;
@@ -104,6 +105,7 @@ public final class ParleyServer implements AutoCloseable {
     private final MucService muc;
     private final MessageArchive archive;
     private final ScheduledExecutorService housekeeping;
+    private final Guard guard;
     private TcpListener c2s;
     private TcpListener directTls;
     private volatile boolean closed;
@@ -198,6 +200,7 @@ public final class ParleyServer implements AutoCloseable {
             muc = null;
         }
 
+        guard = new Guard(settings.limits().guard());
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
@@ -207,7 +210,7 @@ public final class ParleyServer implements AutoCloseable {
                 new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations()),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
                 new Resumption(housekeeping, settings.sm().resumptionTimeout()),
-                archive != null ? archive : DurableWrites.NONE);
+                archive != null ? archive : DurableWrites.NONE, guard);
 
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));
@@ -273,7 +276,7 @@ public final class ParleyServer implements AutoCloseable {
                              ConnectionTracker tracker) throws InterruptedException {
         try {
             TcpListener listener = TcpListener.bind(host, port, direct, sslContext, boss, ioWorkers,
-                    l.idleTimeout(), l.keepaliveInterval(), this::newStream, tracker);
+                    l.idleTimeout(), l.keepaliveInterval(), this::newStream, tracker, l.guard());
             listeners.add(listener);
             return listener;
         } catch (RuntimeException e) {
@@ -381,6 +384,11 @@ public final class ParleyServer implements AutoCloseable {
         return certificate.sha256Fingerprint();
     }
 
+    /** The abuse protection every transport shares: per-address admission, throttles, deadlines (issue 17). */
+    public Guard guard() {
+        return guard;
+    }
+
     /** Streams currently open over any transport. */
     public int openStreams() {
         return streams.size();
@@ -422,6 +430,7 @@ public final class ParleyServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        guard.close();
         storage.close();
         LOG.info("Parley stopped");
     }

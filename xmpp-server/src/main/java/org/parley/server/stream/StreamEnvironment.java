@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.guard.Guard;
 import org.parley.server.im.Registration;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.sasl.SaslMechanisms;
@@ -18,10 +19,11 @@ import org.parley.server.sm.Resumption;
  * @param onAccountRemoved   ends every session of an account that was just deleted (XEP-0077 §3.2)
  * @param resumption         resumable streams (XEP-0198 §5)
  * @param durableWrites      what a stream waits for before it acknowledges stanzas (XEP-0198 §4)
+ * @param guard              deadlines, per-address admission, authentication throttle and rates (issue 17)
  */
 public record StreamEnvironment(String domain, boolean starttlsRequired, ServerSettings.Limits limits,
                                 SaslMechanisms sasl, Registration registration, SessionRegistry registry,
                                 StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict,
                                 Consumer<Entity> onAccountRemoved, Resumption resumption,
-                                DurableWrites durableWrites) {
+                                DurableWrites durableWrites, Guard guard) {
 }

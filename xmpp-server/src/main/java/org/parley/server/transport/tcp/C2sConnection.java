@@ -2,11 +2,16 @@ package org.parley.server.transport.tcp;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import javax.net.ssl.SSLHandshakeException;
 
+import org.apache.vysper.xmpp.server.SessionState;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.guard.TokenBucket;
 import org.parley.server.stream.StreamErrorCondition;
 import org.parley.server.stream.StreamTransport;
 import org.parley.server.stream.XmppStream;
@@ -17,6 +22,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
@@ -29,6 +35,12 @@ import io.netty.handler.timeout.IdleStateEvent;
  * One client TCP connection: bytes from Netty go to the {@link XmppStream} on the session's serial
  * executor; what the stream sends is written back in order. Reading pauses while too much input waits to
  * be processed, so a flooding client slows down instead of filling memory.
+ *
+ * <p>Bounds (issue 17): input is shaped by a token bucket in bytes per second (tighter before authentication;
+ * reading pauses until the bucket refills); output waiting for a client that does not read may reach
+ * {@code limits.send-buffer} bytes, and the channel may stay unwritable (above Netty's high watermark) for at
+ * most {@code limits.write-timeout}, after which the connection is dropped like a lost one (so XEP-0198 keeps
+ * what was not acknowledged).
  */
 final class C2sConnection extends ChannelInboundHandlerAdapter implements StreamTransport {
 
@@ -40,12 +52,22 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     private final Function<StreamTransport, XmppStream> streams;
     private final ConnectionTracker tracker;
     private final AtomicLong pendingBytes = new AtomicLong();
+    private final ServerSettings.Guard limits;
+    private final TokenBucket preAuthRate;
+    private final TokenBucket readRate;
+    /** Reading paused for the token bucket (event loop only). */
+    private boolean shaping;
+    private ScheduledFuture<?> writeDeadline;
+    private volatile boolean dropped;
     private volatile boolean secure;
     private volatile Channel channel;
     private XmppStream stream;
 
     C2sConnection(SslContext sslContext, boolean directTls, Function<StreamTransport, XmppStream> streams,
-                  ConnectionTracker tracker) {
+                  ConnectionTracker tracker, ServerSettings.Guard limits) {
+        this.limits = limits;
+        this.preAuthRate = new TokenBucket(limits.preAuthReadRate(), limits.preAuthReadRate());
+        this.readRate = new TokenBucket(limits.readRate(), limits.readRate());
         this.sslContext = sslContext;
         this.secure = directTls;
         this.streams = streams;
@@ -73,12 +95,62 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
         if (pendingBytes.addAndGet(bytes.length) > PAUSE_READING_AT) {
             ctx.channel().config().setAutoRead(false);
         }
+        TokenBucket bucket = stream.session().getState() == SessionState.AUTHENTICATED ? readRate : preAuthRate;
+        long waitNanos = bucket.take(bytes.length);
+        if (waitNanos > 0 && !shaping) {
+            // Over the byte rate: stop reading until the bucket has refilled (TCP's own flow control then
+            // slows the sender down); nothing is dropped.
+            shaping = true;
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().schedule(() -> {
+                shaping = false;
+                if (pendingBytes.get() < RESUME_READING_AT) {
+                    channel.config().setAutoRead(true);
+                }
+            }, waitNanos, TimeUnit.NANOSECONDS);
+        }
         stream.session().executor().execute(() -> {
             stream.receive(bytes, 0, bytes.length);
             if (pendingBytes.addAndGet(-bytes.length) < RESUME_READING_AT && !channel.config().isAutoRead()) {
-                channel.config().setAutoRead(true);
+                channel.eventLoop().execute(() -> {
+                    if (!shaping && pendingBytes.get() < RESUME_READING_AT) {
+                        channel.config().setAutoRead(true);
+                    }
+                });
             }
         });
+    }
+
+    /** Unwritable (above the high watermark) for the whole write timeout: the client is not reading. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            if (writeDeadline == null) {
+                writeDeadline = ctx.executor().schedule(() -> {
+                    writeDeadline = null;
+                    if (!channel.isWritable()) {
+                        drop("has not read its output for " + limits.writeTimeout().toSeconds() + " s");
+                    }
+                }, limits.writeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } else if (writeDeadline != null) {
+            writeDeadline.cancel(false);
+            writeDeadline = null;
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Drops the connection of a client that does not read: a lost connection for the stream. */
+    private void drop(String why) {
+        if (dropped) {
+            return;
+        }
+        dropped = true;
+        LOG.info("connection of {} dropped: it {}", remoteAddress(), why);
+        Channel c = channel;
+        if (c != null) {
+            c.close();
+        }
     }
 
     @Override
@@ -123,9 +195,20 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     @Override
     public void send(String xml) {
         Channel c = channel;
-        if (c != null && c.isActive()) {
-            c.writeAndFlush(Unpooled.wrappedBuffer(xml.getBytes(StandardCharsets.UTF_8)), c.voidPromise());
+        if (c != null && c.isActive() && !dropped) {
+            byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
+            ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+            if (out != null && out.totalPendingWriteBytes() + bytes.length > limits.sendBuffer()) {
+                drop("is more than " + limits.sendBuffer() + " bytes behind");
+                return;
+            }
+            c.writeAndFlush(Unpooled.wrappedBuffer(bytes), c.voidPromise());
         }
+    }
+
+    @Override
+    public void abort() {
+        drop("did not acknowledge its stanzas (XEP-0198)");
     }
 
     @Override
