@@ -57,7 +57,7 @@ public final class XmlStreamParser {
     private static final AsyncXMLInputFactory FACTORY = new InputFactoryImpl();
     private static final int MAX_DEPTH = 64;
     /** The heap an element being built may cost, per byte of the size limit (see the class comment). */
-    static final int MEMORY_PER_BYTE = 6;
+    static final int MEMORY_PER_BYTE = 12;
     static final int MIN_MEMORY_BUDGET = 64 * 1024;
     /** Estimated heap of one element in the tree (objects, lists), of an attribute, and of text per character. */
     private static final int ELEMENT_COST = 160;

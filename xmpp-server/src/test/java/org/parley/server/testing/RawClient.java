@@ -30,6 +30,18 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /**
+     * Connects from another loopback address ({@code 127.0.0.2}, say: all of 127/8 is local on Linux), so that a
+     * test can act as a second client address.
+     */
+    public RawClient(int port, String localAddress) throws IOException {
+        socket = new Socket();
+        socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
     /** Connects with TLS from the first byte (XEP-0368 Direct TLS). */
     public static RawClient directTls(int port, SSLContext context) throws IOException {
         RawClient client = new RawClient(port);
