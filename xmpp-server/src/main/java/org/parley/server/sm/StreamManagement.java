@@ -41,6 +41,11 @@ public final class StreamManagement {
         this.maxBytes = maxBytes;
     }
 
+    /** Unacknowledged stanzas held. */
+    public synchronized int unackedCount() {
+        return unacked.size();
+    }
+
     /** Estimated bytes of the unacknowledged stanzas held. */
     public synchronized long unackedBytes() {
         return bytes;

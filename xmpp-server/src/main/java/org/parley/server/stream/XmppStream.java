@@ -90,6 +90,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private TokenBucket stanzaBucket;
     /** The XEP-0198 queue outgrew its bound once; what follows was already dealt with. */
     private volatile boolean overflowed;
+    /** An {@code <r/>} went out for an outgrown queue and no {@code <a/>} came back yet. */
+    private volatile boolean ackRequested;
+    private static final long UNACKED_HARD_FACTOR = 4;
 
     public XmppStream(StreamEnvironment env, ParleySession session, StreamTransport transport) {
         this.env = env;
@@ -487,6 +490,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                     throw new StreamErrorException(StreamErrorCondition.UNDEFINED_CONDITION,
                             "the acknowledgement does not match the stanzas sent (XEP-0198 §4)");
                 }
+                ackRequested = false;
             }
             case "resume" -> resume(element);
             default -> throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
@@ -496,24 +500,32 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     /**
      * Records a stanza for XEP-0198. When the unacknowledged queue outgrows its bound (limits.resumption-buffer,
-     * or {@link StreamManagement#MAX_UNACKED} stanzas), the session may not grow it further: an attached
-     * stream's connection is dropped (the session stays resumable, the client gets it all back on resumption),
-     * a detached session ends at once, its queue going to the account's other resources or offline storage.
+     * or {@link StreamManagement#MAX_UNACKED} stanzas): a detached session ends at once, its queue going to the
+     * account's other resources or offline storage; an attached client is asked for an acknowledgement
+     * ({@code <r/>}, §4), since a burst (offline messages, say) outgrows it before any could come back, and only
+     * a client {@value #UNACKED_HARD_FACTOR} times over the bound is dropped (the session stays resumable, and
+     * the client gets it all back on resumption).
      */
     private boolean recorded(Stanza stanza) {
         StreamManagement state = sm;
-        if (!state.sent(stanza) && !overflowed) {
+        if (state.sent(stanza) || overflowed) {
+            return true;
+        }
+        long bytes = state.unackedBytes();
+        long bound = guard.settings().resumptionBuffer();
+        if (ended) {
             overflowed = true;
-            LOG.info("{} has not acknowledged {} bytes of stanzas; its connection is dropped", describePeer(),
-                    state.unackedBytes());
-            String id = state.resumptionId();
-            if (ended) {
-                if (id != null) {
-                    env.resumption().expireNow(id);
-                }
-            } else {
-                transport.abort();
+            LOG.info("detached {} has {} bytes of unacknowledged stanzas; the session ends", describePeer(), bytes);
+            if (state.resumptionId() != null) {
+                env.resumption().expireNow(state.resumptionId());
             }
+        } else if (bytes > UNACKED_HARD_FACTOR * bound || state.unackedCount() > StreamManagement.MAX_UNACKED) {
+            overflowed = true;
+            LOG.info("{} has not acknowledged {} bytes of stanzas; its connection is dropped", describePeer(), bytes);
+            transport.abort();
+        } else if (!ackRequested) {
+            ackRequested = true;
+            transport.send("<r xmlns='" + NS_SM + "'/>");
         }
         return true;
     }

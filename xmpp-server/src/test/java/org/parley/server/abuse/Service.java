@@ -14,7 +14,10 @@ final class Service {
     private Service() {
     }
 
-    /** An XMPP ping (XEP-0199) on {@code client}'s session is answered within a second and a half. */
+    /**
+     * An XMPP ping (XEP-0199) on {@code client}'s session is answered within three seconds: generous, because
+     * the test machine is shared, yet far below what a server wedged by the attack would take.
+     */
     static void pingStaysFast(RawClient client) throws Exception {
         String id = "ping-" + (++pings);
         client.clear();
@@ -22,6 +25,6 @@ final class Service {
         client.send("<iq type='get' id='" + id + "' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
         client.await(id, Duration.ofSeconds(5));
         long millis = (System.nanoTime() - started) / 1_000_000;
-        assertTrue(millis < 1500, "another user's ping took " + millis + " ms");
+        assertTrue(millis < 3000, "another user's ping took " + millis + " ms");
     }
 }

@@ -38,7 +38,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  *
  * <p>Bounds (issue 17): input is shaped by a token bucket in bytes per second (tighter before authentication;
  * reading pauses until the bucket refills); output waiting for a client that does not read may reach
- * {@code limits.send-buffer} bytes, and the channel may stay unwritable (above Netty's high watermark) for at
+ * {@code limits.send-buffer} bytes (more only while the client is reading, i.e. took some output within the last
+ * two seconds, and never 16 times that), and the channel may stay unwritable (above Netty's high watermark) for at
  * most {@code limits.write-timeout}, after which the connection is dropped like a lost one (so XEP-0198 keeps
  * what was not acknowledged).
  */
@@ -47,6 +48,10 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     private static final Logger LOG = LoggerFactory.getLogger(C2sConnection.class);
     private static final long PAUSE_READING_AT = 1 << 20;
     private static final long RESUME_READING_AT = 256 << 10;
+    /** Over the send buffer, a client that took nothing for this long is not reading. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Over this many send buffers, a client is dropped even while it reads (it cannot catch up). */
+    private static final int HARD_FACTOR = 16;
 
     private final SslContext sslContext;
     private final Function<StreamTransport, XmppStream> streams;
@@ -59,6 +64,10 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     private boolean shaping;
     private ScheduledFuture<?> writeDeadline;
     private volatile boolean dropped;
+    /** When a write last completed (its bytes were taken by the socket): how a reading client is told apart. */
+    private volatile long lastProgress = System.nanoTime();
+    private volatile boolean stallCheck;
+    private final ChannelFutureListener progress = f -> lastProgress = System.nanoTime();
     private volatile boolean secure;
     private volatile Channel channel;
     private XmppStream stream;
@@ -198,12 +207,38 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
         if (c != null && c.isActive() && !dropped) {
             byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
             ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
-            if (out != null && out.totalPendingWriteBytes() + bytes.length > limits.sendBuffer()) {
-                drop("is more than " + limits.sendBuffer() + " bytes behind");
+            long pending = out == null ? 0 : out.totalPendingWriteBytes() + bytes.length;
+            if (pending > limits.sendBuffer() && behind(pending)) {
                 return;
             }
-            c.writeAndFlush(Unpooled.wrappedBuffer(bytes), c.voidPromise());
+            c.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(progress);
         }
+    }
+
+    /**
+     * Behind by more than the send buffer: a client that reads is only catching up with a burst (offline
+     * messages, a room's history), one that has taken nothing for a while is not reading and is dropped (true).
+     * Until then, a timer looks again, so a client is dropped even if nothing more is sent to it.
+     */
+    private boolean behind(long pending) {
+        long stalled = System.nanoTime() - lastProgress;
+        if (stalled > STALL_NANOS || pending > (long) HARD_FACTOR * limits.sendBuffer()) {
+            drop("is " + pending + " bytes behind and took nothing for " + stalled / 1_000_000 + " ms");
+            return true;
+        }
+        if (!stallCheck) {
+            stallCheck = true;
+            Channel c = channel;
+            c.eventLoop().schedule(() -> {
+                stallCheck = false;
+                ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+                long now = out == null ? 0 : out.totalPendingWriteBytes();
+                if (now > limits.sendBuffer() && !dropped) {
+                    behind(now);
+                }
+            }, STALL_NANOS - stalled + 1_000_000, TimeUnit.NANOSECONDS);
+        }
+        return false;
     }
 
     @Override
