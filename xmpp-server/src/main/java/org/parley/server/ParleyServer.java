@@ -36,8 +36,9 @@ import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.config.ServerSettings;
-import org.parley.server.im.PrivateXmlModule;
+import org.parley.server.guard.DataDirectory;
 import org.parley.server.guard.Guard;
+import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
 import org.parley.server.im.VcardTempModule;
@@ -201,6 +202,9 @@ public final class ParleyServer implements AutoCloseable {
         }
 
         guard = new Guard(settings.limits().guard());
+        if (muc != null) {
+            muc.limitCreation(user -> guard.mayCreateRoom(user.getFullQualifiedName()));
+        }
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
@@ -231,6 +235,7 @@ public final class ParleyServer implements AutoCloseable {
     public static ParleyServer start(ServerSettings settings, UnaryOperator<Storage> storageView) throws Exception {
         long started = System.nanoTime();
         StringPrepTables.prepareInBackground();
+        DataDirectory.secure(settings.dataDirectory()); // 0700 before anything is written into it (issue 17)
         Storage storage = storageView.apply(JdbcStorage.open(settings.storage(), settings.dataDirectory()));
         ParleyServer server;
         try {

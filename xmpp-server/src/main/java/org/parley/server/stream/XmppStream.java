@@ -88,6 +88,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     /** An authentication outcome is being held back by the throttle; nothing else may come meanwhile. */
     private boolean saslPending;
     private TokenBucket stanzaBucket;
+    private boolean refusedArchiveQuery;
     /** The XEP-0198 queue outgrew its bound once; what follows was already dealt with. */
     private volatile boolean overflowed;
     /** An {@code <r/>} went out for an outgrown queue and no {@code <a/>} came back yet. */
@@ -414,13 +415,14 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             return;
         }
-        if (!stanzaBucket.tryTake()) {
+        if (!stanzaBucket.tryTake() || overArchiveBudget(element)) {
             // XEP-0205 §4.8: over the session's stanza rate. A request is answered (RFC 6120 §8.3.3.18,
             // type wait: the client may retry later); anything else is dropped, and counted as handled below.
-            if (StanzaErrors.answerable(element)) {
+            if (StanzaErrors.answerable(element) && !refusedArchiveQuery) {
                 session.write(StanzaErrors.error(element, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                         "too many stanzas; slow down (at most " + guard.settings().stanzaRate() + " a second)"));
             }
+            refusedArchiveQuery = false;
             if (sm != null) {
                 sm.handled();
             }
@@ -845,6 +847,24 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                 .addText(fullJid.getFullQualifiedName()).endInnerElement().endInnerElement().build();
         transport.send(render(result));
         LOG.debug("bound {}", fullJid.getFullQualifiedName());
+    }
+
+    /**
+     * Archive queries (XEP-0313 §4) are the most expensive request a client can repeat: at most
+     * {@code limits.archive-queries-per-minute} per account; one more is answered with resource-constraint.
+     */
+    private boolean overArchiveBudget(Stanza element) {
+        XMLElement query = element.getFirstInnerElement();
+        if (!"iq".equals(element.getName()) || !"set".equals(element.getAttributeValue("type")) || query == null
+                || !"query".equals(query.getName()) || query.getNamespaceURI() == null
+                || !query.getNamespaceURI().startsWith("urn:xmpp:mam:")
+                || guard.mayQueryArchive(fullJid.getBareJID().getFullQualifiedName())) {
+            return false;
+        }
+        session.write(StanzaErrors.error(element, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                "too many archive queries; at most " + guard.settings().archiveQueriesPerMinute() + " a minute"));
+        refusedArchiveQuery = true;
+        return true;
     }
 
     /**
