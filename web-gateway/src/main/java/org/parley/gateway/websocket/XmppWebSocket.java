@@ -99,8 +99,6 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
                 callback.succeeded();
                 if (!refusing) {
                     refuse(StreamErrorCondition.BAD_FORMAT, "binary messages are not used by XMPP (RFC 7395 §3.2)");
-                } else {
-                    session.demand();
                 }
             }
             case OpCode.CLOSE -> callback.succeeded(); // Jetty answers it and then reports the close
@@ -114,8 +112,7 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     /** A piece of a text message: collected up to the stanza limit, then handed to the stream whole. */
     private void text(Frame frame, Callback callback) {
         if (refusing) {
-            callback.succeeded();
-            session.demand(); // drain and drop, so that the peer's close frame is still read
+            callback.succeeded(); // no more demand: the connection is closed, not drained (issue 17)
             return;
         }
         ByteBuffer payload = frame.getPayload();
@@ -174,13 +171,16 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
         callback.succeeded();
     }
 
-    /** Ends the stream with an error; what the peer sends from now on is read and dropped. */
+    /**
+     * Ends the stream with an error and the connection with it: nothing more is read (a 10 MiB message is not
+     * drained to its end), and once the error and the close frame are out, the connection is dropped without
+     * waiting for the peer's close frame (issue 17).
+     */
     private void refuse(StreamErrorCondition condition, String text) {
         refusing = true;
         partial = null;
         XmppStream s = stream;
         execute(() -> s.streamError(condition, text));
-        session.demand();
     }
 
     private void demandUnlessFlooded() {
@@ -259,7 +259,12 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     public void close() {
         CoreSession s = session;
         if (s != null && s.isOutputOpen()) {
-            s.close(CloseStatus.NORMAL, null, Callback.NOOP);
+            if (refusing) {
+                // A policy violation: the peer is not read any more, so its close frame would never be seen.
+                s.close(CloseStatus.POLICY_VIOLATION, null, Callback.from(s::abort, failure -> s.abort()));
+            } else {
+                s.close(CloseStatus.NORMAL, null, Callback.NOOP);
+            }
         }
     }
 
