@@ -17,8 +17,9 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  *
  * <p>In a normal test run this replays the inputs under {@code src/test/resources/org/parley/server/fuzz/
  * XmlStreamParserFuzzTestInputs/} (regression mode, milliseconds). To fuzz: {@code JAZZER_FUZZ=1 ./mvnw -pl
- * xmpp-server test -Dtest=XmlStreamParserFuzzTest} (stops after {@code maxDuration}; a crash is written as a
- * new input file there and becomes a regression test).
+ * xmpp-server test -Dtest=XmlStreamParserFuzzTest} (stops after {@code maxDuration}: every build fuzzes this
+ * long in the module's {@code fuzz} surefire execution; raise it for a longer run). A crash is written as a new
+ * input file there and from then on replayed as a regression test.
  */
 class XmlStreamParserFuzzTest {
 
