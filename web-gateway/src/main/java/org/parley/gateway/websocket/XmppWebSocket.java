@@ -2,7 +2,9 @@ package org.parley.gateway.websocket;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.util.Callback;
@@ -36,6 +38,8 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private static final Logger LOG = LoggerFactory.getLogger(XmppWebSocket.class);
     private static final long PAUSE_READING_AT = 1 << 20;
     private static final long RESUME_READING_AT = 256 << 10;
+    /** After a policy violation, how long the peer has to read the stream error before the connection drops. */
+    private static final long ABORT_GRACE_MS = 2000;
 
     private final ParleyServer server;
     private final XmppWebSocketEndpoint endpoint;
@@ -260,8 +264,12 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
         CoreSession s = session;
         if (s != null && s.isOutputOpen()) {
             if (refusing) {
-                // A policy violation: the peer is not read any more, so its close frame would never be seen.
-                s.close(CloseStatus.POLICY_VIOLATION, null, Callback.from(s::abort, failure -> s.abort()));
+                // A policy violation: the peer is not read any more, so its close frame would never be seen. The
+                // connection is dropped shortly after the close frame went out (not at once: a reset would
+                // discard the stream error from the peer's socket buffer before it read it).
+                Runnable drop = () -> CompletableFuture.runAsync(s::abort,
+                        CompletableFuture.delayedExecutor(ABORT_GRACE_MS, TimeUnit.MILLISECONDS));
+                s.close(CloseStatus.POLICY_VIOLATION, null, Callback.from(drop, failure -> s.abort()));
             } else {
                 s.close(CloseStatus.NORMAL, null, Callback.NOOP);
             }
