@@ -47,7 +47,14 @@ final class ParleyServer extends Server {
                 // registration throttle lifted so the benchmark can create its accounts in-band.
                 "-D", "c2s.bind-address=127.0.0.1", "-D", "http.bind-address=127.0.0.1",
                 "-D", "logging.level=warn", "-D", "registration.per-address-per-hour=100000",
-                "-D", "muc.max-users=100000", "-D", "mam.default=" + mamDefault));
+                "-D", "muc.max-users=100000", "-D", "mam.default=" + mamDefault,
+                // Per-address and per-session abuse limits lifted (all clients share loopback; Prosody and
+                // ejabberd run without mod_limits and shapers here too).
+                "-D", "limits.unauthenticated-per-address=1000000",
+                "-D", "limits.connections-per-address-per-minute=10000000",
+                "-D", "limits.pre-auth-read-rate=16MiB", "-D", "limits.read-rate=1GiB",
+                "-D", "limits.stanza-rate=1000000", "-D", "limits.stanza-burst=10000000",
+                "-D", "limits.auth-failures-per-address=1000000"));
         return c;
     }
 

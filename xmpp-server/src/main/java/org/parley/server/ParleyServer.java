@@ -43,6 +43,8 @@ import org.parley.server.blocking.BlockingModule;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.im.ContactAddressesModule;
 import org.parley.server.im.ExternalServicesModule;
+import org.parley.server.guard.DataDirectory;
+import org.parley.server.guard.Guard;
 import org.parley.server.im.PrivateXmlModule;
 import org.parley.server.im.Registration;
 import org.parley.server.im.ServerIdentityModule;
@@ -125,6 +127,7 @@ public final class ParleyServer implements AutoCloseable {
     /** Runs readiness queries against the database, one at a time. */
     private final ExecutorService probes = Executors.newSingleThreadExecutor(named("parley-health"));
     private java.util.concurrent.CompletableFuture<Boolean> storageProbe;
+    private final Guard guard;
     private TcpListener c2s;
     private TcpListener directTls;
     private Socks5Relay proxy;
@@ -248,6 +251,10 @@ public final class ParleyServer implements AutoCloseable {
         relay.addHook(push);
         relay.addGuard(push);
 
+        guard = new Guard(settings.limits().guard());
+        if (muc != null) {
+            muc.limitCreation(user -> guard.mayCreateRoom(user.getFullQualifiedName()));
+        }
         Registration registration = new Registration(accounts, settings.registration().enabled(),
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
         DeviceTokens deviceTokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
@@ -262,7 +269,7 @@ public final class ParleyServer implements AutoCloseable {
                         deviceTokens::use),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
                 resumption,
-                archive != null ? archive : DurableWrites.NONE, metrics);
+                archive != null ? archive : DurableWrites.NONE, metrics, guard);
         metrics.streams(streams, s -> s.session().transport().kind(),
                 s -> s.session().getInitiatingEntity() != null);
         if (muc != null) {
@@ -317,6 +324,7 @@ public final class ParleyServer implements AutoCloseable {
     public static ParleyServer start(ServerSettings settings, UnaryOperator<Storage> storageView) throws Exception {
         long started = System.nanoTime();
         StringPrepTables.prepareInBackground();
+        DataDirectory.secure(settings.dataDirectory()); // 0700 before anything is written into it (issue 17)
         Storage storage = storageView.apply(JdbcStorage.open(settings.storage(), settings.dataDirectory()));
         ParleyServer server;
         try {
@@ -381,7 +389,7 @@ public final class ParleyServer implements AutoCloseable {
                              ConnectionTracker tracker) throws InterruptedException {
         try {
             TcpListener listener = TcpListener.bind(host, port, direct, sslContext, boss, ioWorkers,
-                    l.idleTimeout(), l.keepaliveInterval(), this::newStream, tracker);
+                    l.idleTimeout(), l.keepaliveInterval(), this::newStream, tracker, l.guard());
             listeners.add(listener);
             return listener;
         } catch (RuntimeException e) {
@@ -545,6 +553,11 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
+    /** The abuse protection every transport shares: per-address admission, throttles, deadlines (issue 17). */
+    public Guard guard() {
+        return guard;
+    }
+
     /** Streams currently open over any transport. */
     public int openStreams() {
         return streams.size();
@@ -590,6 +603,7 @@ public final class ParleyServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        guard.close();
         storage.close();
         metrics.close();
         LOG.info("Parley stopped");

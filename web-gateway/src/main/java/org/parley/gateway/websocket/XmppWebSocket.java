@@ -2,7 +2,9 @@ package org.parley.gateway.websocket;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.util.Callback;
@@ -36,6 +38,8 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private static final Logger LOG = LoggerFactory.getLogger(XmppWebSocket.class);
     private static final long PAUSE_READING_AT = 1 << 20;
     private static final long RESUME_READING_AT = 256 << 10;
+    /** After a policy violation, how long the peer has to read the stream error before the connection drops. */
+    private static final long ABORT_GRACE_MS = 2000;
 
     private final ParleyServer server;
     private final XmppWebSocketEndpoint endpoint;
@@ -99,8 +103,6 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
                 callback.succeeded();
                 if (!refusing) {
                     refuse(StreamErrorCondition.BAD_FORMAT, "binary messages are not used by XMPP (RFC 7395 §3.2)");
-                } else {
-                    session.demand();
                 }
             }
             case OpCode.CLOSE -> callback.succeeded(); // Jetty answers it and then reports the close
@@ -114,8 +116,7 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     /** A piece of a text message: collected up to the stanza limit, then handed to the stream whole. */
     private void text(Frame frame, Callback callback) {
         if (refusing) {
-            callback.succeeded();
-            session.demand(); // drain and drop, so that the peer's close frame is still read
+            callback.succeeded(); // no more demand: the connection is closed, not drained (issue 17)
             return;
         }
         ByteBuffer payload = frame.getPayload();
@@ -174,13 +175,16 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
         callback.succeeded();
     }
 
-    /** Ends the stream with an error; what the peer sends from now on is read and dropped. */
+    /**
+     * Ends the stream with an error and the connection with it: nothing more is read (a 10 MiB message is not
+     * drained to its end), and once the error and the close frame are out, the connection is dropped without
+     * waiting for the peer's close frame (issue 17).
+     */
     private void refuse(StreamErrorCondition condition, String text) {
         refusing = true;
         partial = null;
         XmppStream s = stream;
         execute(() -> s.streamError(condition, text));
-        session.demand();
     }
 
     private void demandUnlessFlooded() {
@@ -259,7 +263,16 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     public void close() {
         CoreSession s = session;
         if (s != null && s.isOutputOpen()) {
-            s.close(CloseStatus.NORMAL, null, Callback.NOOP);
+            if (refusing) {
+                // A policy violation: the peer is not read any more, so its close frame would never be seen. The
+                // connection is dropped shortly after the close frame went out (not at once: a reset would
+                // discard the stream error from the peer's socket buffer before it read it).
+                Runnable drop = () -> CompletableFuture.runAsync(s::abort,
+                        CompletableFuture.delayedExecutor(ABORT_GRACE_MS, TimeUnit.MILLISECONDS));
+                s.close(CloseStatus.POLICY_VIOLATION, null, Callback.from(drop, failure -> s.abort()));
+            } else {
+                s.close(CloseStatus.NORMAL, null, Callback.NOOP);
+            }
         }
     }
 

@@ -160,9 +160,10 @@ class WebSocketProtocolTest {
         try (RawWebSocket ws = RawWebSocket.connect(gateway.webSocketUri())) {
             ws.send(RawWebSocket.OPEN);
             ws.awaitMessage("</stream:features>");
-            // Before authentication the limit is limits.pre-auth-stanza-size, 16 KiB.
-            ws.send("<iq xmlns='jabber:client' type='get' id='big'><query xmlns='jabber:iq:version'>"
-                    + "x".repeat(100 * 1024) + "</query></iq>");
+            // Before authentication the limit is limits.pre-auth-stanza-size, 16 KiB. The send is not waited for:
+            // the server stops reading and closes the connection before the message is through (issue 17).
+            ws.socket().sendText("<iq xmlns='jabber:client' type='get' id='big'><query xmlns='jabber:iq:version'>"
+                    + "x".repeat(100 * 1024) + "</query></iq>", true);
             String error = ws.awaitMessage("<stream:error");
             assertTrue(error.contains("<policy-violation"), error);
             assertTrue(ws.awaitClosed());
@@ -172,8 +173,8 @@ class WebSocketProtocolTest {
             ws.send("<message xmlns='jabber:client' to='alice@localhost/big'><body>" + "y".repeat(100 * 1024)
                     + "</body></message>");
             assertTrue(ws.awaitMessage("<message").length() > 100 * 1024);
-            ws.send("<message xmlns='jabber:client' to='alice@localhost/big'><body>" + "z".repeat(300 * 1024)
-                    + "</body></message>");
+            ws.socket().sendText("<message xmlns='jabber:client' to='alice@localhost/big'><body>"
+                    + "z".repeat(300 * 1024) + "</body></message>", true);
             assertTrue(ws.awaitMessage("<stream:error").contains("<policy-violation"));
             assertTrue(ws.awaitClosed());
         }

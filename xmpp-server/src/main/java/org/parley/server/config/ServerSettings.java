@@ -72,23 +72,85 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param offlinePerUser     offline messages kept per user (XEP-0160)
      * @param scramIterations    PBKDF2 iterations for new SCRAM verifiers
      * @param avatarBytes        largest avatar image accepted (XEP-0084 data, XEP-0153 vCard PHOTO), in bytes
+     * @param guard              resource and abuse limits (issue 17): deadlines, per-address caps, buffers, rates
      */
     public record Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
-                         int offlinePerUser, int scramIterations, int avatarBytes) {
+                         int offlinePerUser, int scramIterations, int avatarBytes, Guard guard) {
 
         public static final int DEFAULT_AVATAR_BYTES = 128 * 1024;
 
-        /** Limits with the default avatar size. */
+        /** Limits with the default avatar size and the default {@link Guard}. */
         public Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
                       int offlinePerUser, int scramIterations) {
             this(stanzaBytes, preAuthStanzaBytes, idleTimeout, keepaliveInterval, offlinePerUser, scramIterations,
-                    Math.min(DEFAULT_AVATAR_BYTES, maxAvatarBytes(stanzaBytes)));
+                    Math.min(DEFAULT_AVATAR_BYTES, maxAvatarBytes(stanzaBytes)), Guard.DEFAULTS);
+        }
+
+        /** Limits with this avatar size and the default {@link Guard}. */
+        public Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
+                      int offlinePerUser, int scramIterations, int avatarBytes) {
+            this(stanzaBytes, preAuthStanzaBytes, idleTimeout, keepaliveInterval, offlinePerUser, scramIterations,
+                    avatarBytes, Guard.DEFAULTS);
+        }
+
+        /** Limits with this {@link Guard} and the default avatar size. */
+        public Limits(int stanzaBytes, int preAuthStanzaBytes, Duration idleTimeout, Duration keepaliveInterval,
+                      int offlinePerUser, int scramIterations, Guard guard) {
+            this(stanzaBytes, preAuthStanzaBytes, idleTimeout, keepaliveInterval, offlinePerUser, scramIterations,
+                    Math.min(DEFAULT_AVATAR_BYTES, maxAvatarBytes(stanzaBytes)), guard);
         }
 
         /** The largest avatar whose base64 form (4/3 of it) fits a stanza with 4 KiB left for the rest. */
         public static int maxAvatarBytes(int stanzaBytes) {
             return Math.max(1024, (stanzaBytes - 4096) / 4 * 3);
         }
+
+        /** These limits with another {@link Guard} (tests and embedding). */
+        public Limits withGuard(Guard g) {
+            return new Limits(stanzaBytes, preAuthStanzaBytes, idleTimeout, keepaliveInterval, offlinePerUser,
+                    scramIterations, avatarBytes, g);
+        }
+    }
+
+    /**
+     * What keeps one client from taking the server down (all under {@code limits} in the configuration).
+     *
+     * @param headerTimeout           a connection that has not sent its stream header after this long is closed
+     * @param authTimeout             a connection not authenticated after this long is closed
+     * @param unauthenticatedPerAddress connections one IP address may hold open before authenticating
+     * @param connectionsPerAddressPerMinute new connections one IP address may open per minute (a token bucket
+     *                                holding a minute's worth)
+     * @param preAuthReadRate         bytes per second read from a connection before it authenticates
+     * @param readRate                bytes per second read from an authenticated connection
+     * @param stanzaRate              stanzas per second one session may send (sustained)
+     * @param stanzaBurst             stanzas one session may send at once above the sustained rate
+     * @param sendBuffer              bytes that may wait for a client that does not read before it is disconnected
+     * @param writeTimeout            a client that has not taken any of its pending output for this long is
+     *                                disconnected
+     * @param resumptionBuffer        bytes of unacknowledged stanzas kept per session for resumption (XEP-0198)
+     * @param sessionsPerAccount      sessions (resources) one account may have bound at once
+     * @param authFailuresPerAddress  failed authentications from one IP address before it is banned
+     * @param authBan                 how long a ban lasts, and the window in which failures are counted
+     * @param roomsPerHour            rooms one account may create per hour
+     * @param archiveQueriesPerMinute archive queries one account may make per minute
+     */
+    public record Guard(Duration headerTimeout, Duration authTimeout, int unauthenticatedPerAddress,
+                        int connectionsPerAddressPerMinute, int preAuthReadRate, int readRate, int stanzaRate,
+                        int stanzaBurst, int sendBuffer, Duration writeTimeout, int resumptionBuffer,
+                        int sessionsPerAccount, int authFailuresPerAddress, Duration authBan, int roomsPerHour,
+                        int archiveQueriesPerMinute) {
+
+        public static final Guard DEFAULTS = new Guard(Duration.ofSeconds(10), Duration.ofSeconds(60), 32, 600,
+                16 * 1024, 256 * 1024, 100, 1000, 1024 * 1024, Duration.ofSeconds(60), 2 * 1024 * 1024, 10, 20,
+                Duration.ofHours(1), 20, 120);
+
+        /**
+         * The defaults with the per-address and per-session rates out of the way: every test connects from
+         * loopback, and most send faster than a person. Abuse tests set the limit they exercise.
+         */
+        public static final Guard FOR_TESTING = new Guard(Duration.ofSeconds(10), Duration.ofSeconds(60), 100_000,
+                10_000_000, 16 * 1024 * 1024, 1024 * 1024 * 1024, 1_000_000, 10_000_000, 64 * 1024 * 1024,
+                Duration.ofSeconds(60), 64 * 1024 * 1024, 1000, 1_000_000, Duration.ofHours(1), 1_000_000, 1_000_000);
     }
 
     /**
@@ -241,7 +303,8 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 new Tls(null, null, null),
                 new StorageSettings(null, null, null, 4),
                 new Registration(true, 1000),
-                new Limits(256 * 1024, 16 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), 1000, 4096),
+                new Limits(256 * 1024, 16 * 1024, Duration.ofMinutes(5), Duration.ofSeconds(60), 1000, 4096,
+                        Guard.FOR_TESTING),
                 List.of("admin@" + domain),
                 new Http("127.0.0.1", 0),
                 new Muc(true, "conference", List.of("lobby"), true, 20, 200, 200),

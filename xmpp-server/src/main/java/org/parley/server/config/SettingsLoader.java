@@ -254,7 +254,38 @@ public final class SettingsLoader {
                 c.duration("limits.keepalive-interval", Duration.ofSeconds(5), Duration.ofHours(1)),
                 c.intInRange("limits.offline-per-user", 1, 1_000_000),
                 c.intInRange("limits.scram-iterations", 4096, 1_000_000),
-                c.bytes("limits.avatar-size", 1024, ServerSettings.Limits.maxAvatarBytes(stanza)));
+                c.bytes("limits.avatar-size", 1024, ServerSettings.Limits.maxAvatarBytes(stanza)),
+                guard(c, stanza));
+    }
+
+    /** The abuse limits of issue 17, in the same {@code limits} section. */
+    private static ServerSettings.Guard guard(TypedConfig c, int stanza) {
+        int preAuthRate = c.bytes("limits.pre-auth-read-rate", 1024, 16 * MIB);
+        int readRate = c.bytes("limits.read-rate", 4096, 1024 * MIB);
+        int sendBuffer = c.bytes("limits.send-buffer", 64 * 1024, 1024 * MIB);
+        if (sendBuffer < stanza) {
+            throw c.invalid("limits.send-buffer", "at least limits.stanza-size, " + Formats.bytes(stanza));
+        }
+        int resumptionBuffer = c.bytes("limits.resumption-buffer", 64 * 1024, 1024 * MIB);
+        if (resumptionBuffer < stanza) {
+            throw c.invalid("limits.resumption-buffer", "at least limits.stanza-size, " + Formats.bytes(stanza));
+        }
+        return new ServerSettings.Guard(
+                c.duration("limits.header-timeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
+                c.duration("limits.auth-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                c.intInRange("limits.unauthenticated-per-address", 1, 1_000_000),
+                c.intInRange("limits.connections-per-address-per-minute", 1, 10_000_000),
+                preAuthRate, readRate,
+                c.intInRange("limits.stanza-rate", 1, 1_000_000),
+                c.intInRange("limits.stanza-burst", 1, 10_000_000),
+                sendBuffer,
+                c.duration("limits.write-timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+                resumptionBuffer,
+                c.intInRange("limits.sessions-per-account", 1, 100_000),
+                c.intInRange("limits.auth-failures-per-address", 1, 1_000_000),
+                c.duration("limits.auth-ban", Duration.ofSeconds(1), Duration.ofDays(30)),
+                c.intInRange("limits.rooms-per-hour", 1, 1_000_000),
+                c.intInRange("limits.archive-queries-per-minute", 1, 1_000_000));
     }
 
     private static Config defaults() {

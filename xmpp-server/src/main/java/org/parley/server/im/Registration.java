@@ -19,6 +19,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorType;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
 import org.parley.server.accounts.AccountException;
 import org.parley.server.accounts.AccountService;
+import org.parley.server.guard.AddressKey;
 import org.parley.server.routing.StanzaErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -188,7 +189,8 @@ public final class Registration {
                 }
             });
         }
-        Deque<Long> times = recent.computeIfAbsent(address == null ? "?" : address, k -> new ArrayDeque<>());
+        // IPv6 by /64: one subscriber holds a whole /64 and could otherwise pick a fresh address per account.
+        Deque<Long> times = recent.computeIfAbsent(AddressKey.of(address), k -> new ArrayDeque<>());
         synchronized (times) {
             while (!times.isEmpty() && times.peekFirst() < windowStart) {
                 times.pollFirst();

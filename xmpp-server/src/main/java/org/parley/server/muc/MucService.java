@@ -219,6 +219,11 @@ public final class MucService extends ServiceComponent {
                             "only administrators may create rooms here"));
                     return;
                 }
+                if (!creationBudget.test(presence.getFrom().getBareJID())) {
+                    send(MucXml.presenceError(presence, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                            "you created too many rooms lately; try again later"));
+                    return;
+                }
                 boolean speaksMuc = MucXml.child(presence, "x", MucXml.MUC) != null;
                 Room fresh = new Room(host, key, defaultConfig(), speaksMuc);
                 if (rooms.putIfAbsent(key, fresh) == null) {
@@ -236,6 +241,14 @@ public final class MucService extends ServiceComponent {
 
     private boolean mayCreate(Entity user) {
         return settings.anyoneMayCreate() || serverAdmin.test(user.getBareJID());
+    }
+
+    /** Rooms per account and hour (issue 17, limits.rooms-per-hour): asked once per room about to be created. */
+    private volatile Predicate<Entity> creationBudget = user -> true;
+
+    /** Sets the per-account room creation budget ({@code user} is the bare JID); everyone may by default. */
+    public void limitCreation(Predicate<Entity> budget) {
+        this.creationBudget = budget;
     }
 
     private void iq(Stanza iq, String key, String nick) {

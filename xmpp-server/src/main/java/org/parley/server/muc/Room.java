@@ -1243,7 +1243,7 @@ final class Room {
 
     /**
      * A XEP-0313 query on the room's archive: for anyone who may enter the room (occupants, and in a
-     * members-only room its members), when the room's messages are logged.
+     * members-only or password-protected room its members), when the room's messages are logged.
      */
     Stanza archiveQuery(Stanza iq, XMLElement query) {
         synchronized (this) {
@@ -1254,6 +1254,11 @@ final class Room {
             boolean occupant = bySession.containsKey(iq.getFrom());
             if (a == Affiliation.OUTCAST || !occupant && config.membersOnly() && a == Affiliation.NONE) {
                 return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only those who may enter may read the archive");
+            }
+            if (!occupant && config.passwordProtected() && a == Affiliation.NONE) {
+                // A query carries no password: only those who gave it (occupants) or members may read (issue 17).
+                return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN,
+                        "enter the room with its password (or become a member) to read its archive");
             }
         }
         // The database read happens outside the room's lock: the room keeps talking meanwhile.

@@ -26,6 +26,7 @@ public final class PlainMechanism implements SaslMechanism {
     private final int unknownUserIterations;
     private boolean started;
     private boolean done;
+    private String attempted;
 
     /**
      * @param lookup                where verifiers come from
@@ -64,6 +65,11 @@ public final class PlainMechanism implements SaslMechanism {
     }
 
     @Override
+    public String attemptedUsername() {
+        return attempted;
+    }
+
+    @Override
     public SaslStep respond(byte[] response) {
         if (!started || done) {
             return fail(SaslFailure.MALFORMED_REQUEST, "unexpected response");
@@ -93,6 +99,7 @@ public final class PlainMechanism implements SaslMechanism {
         } catch (IllegalArgumentException e) {
             return fail(SaslFailure.NOT_AUTHORIZED, "invalid username");
         }
+        attempted = username;
         ScramCredential credential = lookup.credentials(username).map(PlainMechanism::strongest).orElse(null);
         if (credential == null) {
             // Spend the same work as a real check, then fail.

@@ -20,4 +20,12 @@ public interface SaslMechanism {
 
     /** Continues the exchange with the decoded content of a {@code <response/>}. */
     SaslStep respond(byte[] response);
+
+    /**
+     * The (normalised) account name this exchange tried to authenticate as, once known; null before that or
+     * when the mechanism carries none. For throttling and logs only: it says nothing of whether it exists.
+     */
+    default String attemptedUsername() {
+        return null;
+    }
 }

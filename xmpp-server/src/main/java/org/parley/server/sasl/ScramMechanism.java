@@ -55,6 +55,11 @@ public final class ScramMechanism implements SaslMechanism {
     private ScramCredential credential;
     private boolean userKnown;
 
+    @Override
+    public String attemptedUsername() {
+        return username;
+    }
+
     /**
      * @param hash                  SHA-1 or SHA-256
      * @param lookup                where verifiers come from

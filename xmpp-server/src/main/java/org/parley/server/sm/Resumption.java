@@ -90,6 +90,20 @@ public final class Resumption {
         streams.put(id, new Entry(stream, expiry));
     }
 
+    /**
+     * A detached session's queue overflowed (XEP-0198 §5 with a byte bound): it ends now, as its timeout would,
+     * so that what it holds goes to offline storage instead of growing further. Nothing if it is attached.
+     */
+    public void expireNow(String id) {
+        Entry e = streams.get(id);
+        if (e == null || e.expiry() == null || !streams.remove(id, e)) {
+            return;
+        }
+        e.expiry().cancel(false);
+        LOG.info("detached session of {} ended: too much unacknowledged output", e.stream().fullJid());
+        e.stream().expire();
+    }
+
     /** The stream ended cleanly: it can no longer be resumed. */
     public void forget(String id) {
         Entry e = streams.remove(id);

@@ -13,19 +13,42 @@ import org.apache.vysper.xmpp.stanza.Stanza;
  */
 public final class StreamManagement {
 
-    /** The most unacknowledged stanzas kept; beyond it the oldest are dropped (and the loss logged by the caller). */
+    /** The most unacknowledged stanzas kept; beyond it (or beyond the byte bound) {@link #sent} reports overflow. */
     public static final int MAX_UNACKED = 10_000;
     private static final long MOD = 1L << 32;
 
     private final String resumptionId;
     private final ArrayDeque<Stanza> unacked = new ArrayDeque<>();
+    /** The estimated serialised size of each of {@link #unacked}, in the same order. */
+    private final ArrayDeque<Integer> sizes = new ArrayDeque<>();
+    private final long maxBytes;
+    private long bytes;
     private long handled;
     private long acked;
     private long sent;
 
     /** @param resumptionId the id a client resumes with, or null when the stream is not resumable */
     public StreamManagement(String resumptionId) {
+        this(resumptionId, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxBytes the most bytes of unacknowledged stanzas held (their estimated serialised size): the bound
+     *                 that makes a detached session's queue cost memory in proportion to a setting (issue 17)
+     */
+    public StreamManagement(String resumptionId, long maxBytes) {
         this.resumptionId = resumptionId;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Unacknowledged stanzas held. */
+    public synchronized int unackedCount() {
+        return unacked.size();
+    }
+
+    /** Estimated bytes of the unacknowledged stanzas held. */
+    public synchronized long unackedBytes() {
+        return bytes;
     }
 
     public String resumptionId() {
@@ -41,16 +64,18 @@ public final class StreamManagement {
         return handled;
     }
 
-    /** Records a stanza sent to the client; false when the oldest unacknowledged one had to be dropped. */
+    /**
+     * Records a stanza sent to the client; false when the queue now holds more than {@link #MAX_UNACKED}
+     * stanzas or more than its byte bound. Nothing is dropped: the caller ends the session, whose queue then
+     * goes where XEP-0198 §5 and RFC 6121 §8.5.2 say (another resource or offline storage).
+     */
     public synchronized boolean sent(Stanza stanza) {
+        int size = StanzaSize.estimate(stanza);
         unacked.addLast(stanza);
+        sizes.addLast(size);
+        bytes += size;
         sent = (sent + 1) % MOD;
-        if (unacked.size() > MAX_UNACKED) {
-            unacked.removeFirst();
-            acked = (acked + 1) % MOD;
-            return false;
-        }
-        return true;
+        return unacked.size() <= MAX_UNACKED && bytes <= maxBytes;
     }
 
     /** The client acknowledged everything up to {@code h}; true when {@code h} is plausible. */
@@ -61,6 +86,7 @@ public final class StreamManagement {
         }
         for (long i = 0; i < newlyAcked; i++) {
             unacked.removeFirst();
+            bytes -= sizes.removeFirst();
         }
         acked = h % MOD;
         return true;
@@ -70,6 +96,8 @@ public final class StreamManagement {
     public synchronized List<Stanza> takeAll() {
         List<Stanza> rest = new ArrayList<>(unacked);
         unacked.clear();
+        sizes.clear();
+        bytes = 0;
         return rest;
     }
 
@@ -81,6 +109,8 @@ public final class StreamManagement {
         acknowledged(clientH);
         List<Stanza> rest = new ArrayList<>(unacked);
         unacked.clear();
+        sizes.clear();
+        bytes = 0;
         sent = acked; // the client counts the resent stanzas on from its h
         return rest;
     }

@@ -5,6 +5,7 @@ import java.util.function.Consumer;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.guard.Guard;
 import org.parley.server.im.Registration;
 import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.routing.SessionRegistry;
@@ -20,10 +21,11 @@ import org.parley.server.sm.Resumption;
  * @param resumption         resumable streams (XEP-0198 §5)
  * @param durableWrites      what a stream waits for before it acknowledges stanzas (XEP-0198 §4)
  * @param metrics            counters of logins and stanzas (issue 20's /metrics)
+ * @param guard              deadlines, per-address admission, authentication throttle and rates (issue 17)
  */
 public record StreamEnvironment(String domain, boolean starttlsRequired, ServerSettings.Limits limits,
                                 SaslMechanisms sasl, Registration registration, SessionRegistry registry,
                                 StanzaDispatcher dispatcher, Consumer<SessionContext> onResourceConflict,
                                 Consumer<Entity> onAccountRemoved, Resumption resumption,
-                                DurableWrites durableWrites, ServerMetrics metrics) {
+                                DurableWrites durableWrites, ServerMetrics metrics, Guard guard) {
 }

@@ -12,6 +12,15 @@ public interface StreamTransport {
     /** Flushes what was sent and closes the connection. Idempotent. */
     void close();
 
+    /**
+     * Drops the connection at once, without a closing handshake or waiting for pending output: the peer
+     * stopped reading or acknowledging (issue 17). The stream sees a lost connection, so a resumable session
+     * stays resumable (XEP-0198 §5). By default the same as {@link #close}.
+     */
+    default void abort() {
+        close();
+    }
+
     /** True when the connection is encrypted, or runs under an HTTP layer trusted to be (loopback, HTTPS). */
     boolean isSecure();
 

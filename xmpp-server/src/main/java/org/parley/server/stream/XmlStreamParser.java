@@ -41,6 +41,13 @@ import com.fasterxml.aalto.stax.InputFactoryImpl;
  * header's start tag (its qualified name and namespace declarations, nothing else), so the stream's namespace
  * context and closing tag work as before. Byte offsets stay those of the real input.
  *
+ * <p>Memory (issue 17): the element being built is accounted in estimated heap bytes as it grows, and may
+ * cost at most {@value #MEMORY_PER_BYTE} times the size limit (at least {@value #MIN_MEMORY_BUDGET} bytes);
+ * input that would build a larger tree (thousands of tiny elements, say) ends the stream with
+ * {@code <policy-violation/>} long before the byte limit, so an unfinished stanza costs memory in proportion to
+ * its bytes. Text split into many pieces is collected in one builder per element, so accumulating it is
+ * linear, not quadratic.
+ *
  * <p>Not thread-safe: one parser per connection, fed from one thread at a time.
  */
 public final class XmlStreamParser {
@@ -49,6 +56,13 @@ public final class XmlStreamParser {
 
     private static final AsyncXMLInputFactory FACTORY = new InputFactoryImpl();
     private static final int MAX_DEPTH = 64;
+    /** The heap an element being built may cost, per byte of the size limit (see the class comment). */
+    static final int MEMORY_PER_BYTE = 12;
+    static final int MIN_MEMORY_BUDGET = 64 * 1024;
+    /** Estimated heap of one element in the tree (objects, lists), of an attribute, and of text per character. */
+    private static final int ELEMENT_COST = 160;
+    private static final int ATTRIBUTE_COST = 56;
+    private static final int TEXT_COST = 56;
     /** The replayed headers of nearly every client, shared instead of one copy per stream. */
     private static final List<byte[]> COMMON_HEADERS = List.of(
             "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
@@ -73,6 +87,8 @@ public final class XmlStreamParser {
     private int maxElementBytes;
     private long fed;
     private long elementStart = -1;
+    /** Estimated heap bytes of the first-level element being built. */
+    private long accounted;
     private boolean headerSeen;
     private boolean closed;
 
@@ -223,8 +239,11 @@ public final class XmlStreamParser {
         }
         if (open.isEmpty()) {
             elementStart = readerBase + reader.getLocationInfo().getStartingByteOffset();
+            accounted = 0;
         } else if (open.size() >= MAX_DEPTH) {
             throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION, "elements nested too deeply");
+        } else {
+            open.peek().flushText();
         }
         Map<String, String> declared = null;
         int nsCount = reader.getNamespaceCount();
@@ -242,7 +261,9 @@ public final class XmlStreamParser {
             String name = reader.getAttributeLocalName(i);
             String value = reader.getAttributeValue(i);
             attributes.add(ns == null || ns.isEmpty() ? new Attribute(name, value) : new Attribute(ns, name, value));
+            charge(ATTRIBUTE_COST + 2L * value.length());
         }
+        charge(ELEMENT_COST + 48L * nsCount);
         open.push(new Building(nullToEmpty(reader.getNamespaceURI()), reader.getLocalName(),
                 nullToEmpty(reader.getPrefix()), attributes, declared));
     }
@@ -303,6 +324,7 @@ public final class XmlStreamParser {
             return;
         }
         Building done = open.pop();
+        done.flushText();
         if (open.isEmpty()) {
             long end = readerBase + reader.getLocationInfo().getEndingByteOffset();
             if (end - elementStart > maxElementBytes) {
@@ -318,17 +340,27 @@ public final class XmlStreamParser {
         }
     }
 
-    private void text() {
+    private void text() throws StreamErrorException {
         if (open.isEmpty()) {
             return; // whitespace between stanzas: keepalives (RFC 6120 §4.6.1)
         }
         Building current = open.peek();
         String text = reader.getText();
-        List<XMLFragment> children = current.children;
-        if (!children.isEmpty() && children.get(children.size() - 1) instanceof XMLText previous) {
-            children.set(children.size() - 1, new XMLText(previous.getText() + text));
-        } else {
-            children.add(new XMLText(text));
+        if (current.text == null) {
+            current.text = new StringBuilder(text.length());
+            charge(TEXT_COST);
+        }
+        current.text.append(text);
+        charge(2L * text.length());
+    }
+
+    /** Adds to the estimated heap of the element being built; too much ends the stream. */
+    private void charge(long bytes) throws StreamErrorException {
+        accounted += bytes;
+        long budget = Math.max(MIN_MEMORY_BUDGET, (long) MEMORY_PER_BYTE * maxElementBytes);
+        if (accounted > budget) {
+            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                    "stanza too complex: its elements would take more than " + budget + " bytes of memory");
         }
     }
 
@@ -361,6 +393,8 @@ public final class XmlStreamParser {
         final List<Attribute> attributes;
         final Map<String, String> declared;
         final List<XMLFragment> children = new ArrayList<>();
+        /** Text since the last child element, collected in one builder (linear in its pieces). */
+        StringBuilder text;
 
         Building(String ns, String name, String prefix, List<Attribute> attributes, Map<String, String> declared) {
             this.ns = ns;
@@ -368,6 +402,13 @@ public final class XmlStreamParser {
             this.prefix = prefix;
             this.attributes = attributes;
             this.declared = declared;
+        }
+
+        void flushText() {
+            if (text != null) {
+                children.add(new XMLText(text.toString()));
+                text = null;
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLText;
@@ -24,6 +25,11 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
 import org.parley.server.caps.ServerCaps;
 import org.parley.server.csi.ClientState;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.guard.AddressGate;
+import org.parley.server.guard.AuthThrottle;
+import org.parley.server.guard.Guard;
+import org.parley.server.guard.TokenBucket;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
@@ -74,6 +80,22 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private SaslMechanism sasl;
     private int saslFailures;
     private Entity fullJid;
+    // ---- abuse protection (issue 17) ----
+    private final Guard guard;
+    /** This connection's unauthenticated slot of its address; null when refused. */
+    private AddressGate.Ticket ticket;
+    private ScheduledFuture<?> headerDeadline;
+    private ScheduledFuture<?> authDeadline;
+    private boolean everOpened;
+    /** An authentication outcome is being held back by the throttle; nothing else may come meanwhile. */
+    private boolean saslPending;
+    private TokenBucket stanzaBucket;
+    private boolean refusedArchiveQuery;
+    /** The XEP-0198 queue outgrew its bound once; what follows was already dealt with. */
+    private volatile boolean overflowed;
+    /** An {@code <r/>} went out for an outgrown queue and no {@code <a/>} came back yet. */
+    private volatile boolean ackRequested;
+    private static final long UNACKED_HARD_FACTOR = 4;
 
     public XmppStream(StreamEnvironment env, ParleySession session, StreamTransport transport) {
         this.env = env;
@@ -82,6 +104,48 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         this.framing = transport.framing();
         this.stanzaLimit = env.limits().preAuthStanzaBytes();
         this.parser = XmlStreamParser.forStream(this, stanzaLimit);
+        this.guard = env.guard();
+        admit();
+    }
+
+    /**
+     * Per-address admission (XEP-0205 §4.2, §4.3) and the deadlines for the stream header and for
+     * authentication: a connection that is refused, or misses a deadline, ends with a stream error.
+     */
+    private void admit() {
+        String address = transport.remoteAddress();
+        String refusal = guard.auth().banned(address)
+                ? "too many failed authentications from your address; try again later" : null;
+        if (refusal == null) {
+            AddressGate.Admission admission = guard.gate().admit(address);
+            ticket = admission.ticket();
+            refusal = admission.refusal();
+        }
+        if (refusal != null) {
+            LOG.info("connection from {} refused: {}", address, refusal);
+            String text = refusal;
+            session.executor().execute(() -> streamError(StreamErrorCondition.POLICY_VIOLATION, text));
+            return;
+        }
+        ServerSettings.Guard limits = guard.settings();
+        headerDeadline = guard.schedule(() -> session.executor().execute(() -> {
+            if (!everOpened) {
+                streamError(StreamErrorCondition.CONNECTION_TIMEOUT,
+                        "no stream header within " + limits.headerTimeout().toSeconds() + " s");
+            }
+        }), limits.headerTimeout());
+        authDeadline = guard.schedule(() -> session.executor().execute(() -> {
+            if (session.getState() != SessionState.AUTHENTICATED) {
+                streamError(StreamErrorCondition.CONNECTION_TIMEOUT,
+                        "not authenticated within " + limits.authTimeout().toSeconds() + " s");
+            }
+        }), limits.authTimeout());
+    }
+
+    private static void cancel(ScheduledFuture<?> deadline) {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
     }
 
     public ParleySession session() {
@@ -140,6 +204,8 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             throw new StreamErrorException(StreamErrorCondition.BAD_FORMAT, "the stream is already open");
         }
         streamOpen = true;
+        everOpened = true;
+        cancel(headerDeadline);
         sendHeader();
         String to = attributes.get("to");
         if (to != null && !to.equalsIgnoreCase(env.domain())) {
@@ -244,6 +310,11 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             return;
         }
         ended = true;
+        cancel(headerDeadline);
+        cancel(authDeadline);
+        if (ticket != null) {
+            ticket.closed();
+        }
         for (String words : lastWords) {
             sendIfAny(words);
         }
@@ -310,6 +381,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
                     "the stream is not open: a stream header must come first");
         }
+        if (saslPending) {
+            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                    "wait for the outcome of authentication");
+        }
         String ns = element.getNamespaceURI();
         String name = element.getName();
         SessionState state = session.getState();
@@ -356,6 +431,19 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             return;
         }
+        if (!stanzaBucket.tryTake() || overArchiveBudget(element)) {
+            // XEP-0205 §4.8: over the session's stanza rate. A request is answered (RFC 6120 §8.3.3.18,
+            // type wait: the client may retry later); anything else is dropped, and counted as handled below.
+            if (StanzaErrors.answerable(element) && !refusedArchiveQuery) {
+                session.write(StanzaErrors.error(element, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                        "too many stanzas; slow down (at most " + guard.settings().stanzaRate() + " a second)"));
+            }
+            refusedArchiveQuery = false;
+            if (sm != null) {
+                sm.handled();
+            }
+            return;
+        }
         // Whatever this worker thread queued for storage outside a stream's stanza is not this stanza's: drop it,
         // so the mark taken below spans this stanza's writes only.
         env.durableWrites().takeMark();
@@ -399,7 +487,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                 String resume = element.getAttributeValue("resume");
                 boolean resumable = "true".equals(resume) || "1".equals(resume);
                 String id = resumable ? newStreamId() : null;
-                sm = new StreamManagement(id);
+                sm = new StreamManagement(id, guard.settings().resumptionBuffer());
                 session.recordOutbound(this::recorded);
                 if (resumable) {
                     env.resumption().attached(id, this);
@@ -433,6 +521,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                     throw new StreamErrorException(StreamErrorCondition.UNDEFINED_CONDITION,
                             "the acknowledgement does not match the stanzas sent (XEP-0198 §4)");
                 }
+                ackRequested = false;
             }
             case "resume" -> resume(element);
             default -> throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
@@ -440,10 +529,34 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
     }
 
+    /**
+     * Records a stanza for XEP-0198. When the unacknowledged queue outgrows its bound (limits.resumption-buffer,
+     * or {@link StreamManagement#MAX_UNACKED} stanzas): a detached session ends at once, its queue going to the
+     * account's other resources or offline storage; an attached client is asked for an acknowledgement
+     * ({@code <r/>}, §4), since a burst (offline messages, say) outgrows it before any could come back, and only
+     * a client {@value #UNACKED_HARD_FACTOR} times over the bound is dropped (the session stays resumable, and
+     * the client gets it all back on resumption).
+     */
     private boolean recorded(Stanza stanza) {
-        if (!sm.sent(stanza)) {
-            LOG.warn("{} has not acknowledged {} stanzas; the oldest is no longer kept for resumption",
-                    describePeer(), StreamManagement.MAX_UNACKED);
+        StreamManagement state = sm;
+        if (state.sent(stanza) || overflowed) {
+            return true;
+        }
+        long bytes = state.unackedBytes();
+        long bound = guard.settings().resumptionBuffer();
+        if (ended) {
+            overflowed = true;
+            LOG.info("detached {} has {} bytes of unacknowledged stanzas; the session ends", describePeer(), bytes);
+            if (state.resumptionId() != null) {
+                env.resumption().expireNow(state.resumptionId());
+            }
+        } else if (bytes > UNACKED_HARD_FACTOR * bound || state.unackedCount() > StreamManagement.MAX_UNACKED) {
+            overflowed = true;
+            LOG.info("{} has not acknowledged {} bytes of stanzas; its connection is dropped", describePeer(), bytes);
+            transport.abort();
+        } else if (!ackRequested) {
+            ackRequested = true;
+            transport.send("<r xmlns='" + NS_SM + "'/>");
         }
         return true;
     }
@@ -564,6 +677,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private void sasl(Stanza element) throws StreamErrorException {
         switch (element.getName()) {
             case "auth" -> {
+                if (guard.auth().banned(transport.remoteAddress())) {
+                    throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                            "too many failed authentications from your address; try again later");
+                }
                 String mechanism = element.getAttributeValue("mechanism");
                 Optional<SaslMechanism> created = mechanism == null ? Optional.empty()
                         : env.sasl().create(mechanism, transport.isSecure());
@@ -620,24 +737,58 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         return Base64.getDecoder().decode(payload);
     }
 
+    /**
+     * A mechanism's step. An outcome (success or failure) goes through the {@link AuthThrottle}: a failure is
+     * counted and logged, and both are held back by the delay the address's and the account's recent failures
+     * earn, so guessing gets slower and slower while the owner still gets in (only later).
+     */
     private void saslStep(SaslStep step) throws StreamErrorException {
+        if (step instanceof SaslStep.Challenge) {
+            saslOutcome(step, false);
+            return;
+        }
+        String address = transport.remoteAddress();
+        String account = sasl == null ? null : sasl.attemptedUsername();
+        boolean banned = step instanceof SaslStep.Failure && guard.auth().failed(address, account);
+        long delay = guard.auth().delayMillis(address, account);
+        if (delay <= 0) {
+            saslOutcome(step, banned);
+            return;
+        }
+        saslPending = true;
+        guard.scheduleMillis(() -> session.executor().execute(() -> {
+            saslPending = false;
+            deliver(ignored -> saslOutcome(step, banned));
+        }), delay);
+    }
+
+    private void saslOutcome(SaslStep step, boolean banned) throws StreamErrorException {
         if (step instanceof SaslStep.Challenge challenge) {
             transport.send("<challenge xmlns='" + NS_SASL + "'>" + base64(challenge.data()) + "</challenge>");
         } else if (step instanceof SaslStep.Success success) {
-            env.metrics().login(true, sasl.name());
+            env.metrics().login(true, sasl == null ? null : sasl.name());
             sasl = null;
             Entity user = new EntityImpl(success.username(), env.domain(), null);
             session.setInitiatingEntity(user);
             session.setState(SessionState.AUTHENTICATED);
+            cancel(authDeadline);
+            if (ticket != null) {
+                ticket.authenticated();
+            }
+            stanzaBucket = guard.stanzaBucket();
             LOG.info("authenticated {} from {}", user.getFullQualifiedName(), transport.remoteAddress());
             restartParser(env.limits().stanzaBytes());
             byte[] extra = success.additionalData();
             transport.send(extra == null || extra.length == 0 ? "<success xmlns='" + NS_SASL + "'/>"
                     : "<success xmlns='" + NS_SASL + "'>" + base64(extra) + "</success>");
         } else if (step instanceof SaslStep.Failure failure) {
-            env.metrics().login(false, sasl.name());
+            env.metrics().login(false, sasl == null ? null : sasl.name());
             sasl = null;
             saslFailure(failure.condition().elementName(), failure.text());
+            if (banned) {
+                throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                        "too many failed authentications from your address; try again later");
+            }
         }
     }
 
@@ -712,7 +863,13 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             Entity wanted = new EntityImpl(session.getInitiatingEntity().getNode(), env.domain(), requested);
             // RFC 6120 §7.7.2.2: Parley's conflict policy is "override": the older session is told
             // <conflict/> and closed, the new one gets the resource it asked for.
-            env.registry().find(wanted).ifPresent(old -> env.onResourceConflict().accept(old.session()));
+            var replaced = env.registry().find(wanted);
+            if (replaced.isEmpty() && overSessionCap(request)) {
+                return;
+            }
+            replaced.ifPresent(old -> env.onResourceConflict().accept(old.session()));
+        } else if (overSessionCap(request)) {
+            return;
         }
         SessionRegistry.Binding binding = env.registry().bind(session, requested);
         fullJid = binding.fullJid();
@@ -721,6 +878,40 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                 .addText(fullJid.getFullQualifiedName()).endInnerElement().endInnerElement().build();
         transport.send(render(result));
         LOG.debug("bound {}", fullJid.getFullQualifiedName());
+    }
+
+    /**
+     * Archive queries (XEP-0313 §4) are the most expensive request a client can repeat: at most
+     * {@code limits.archive-queries-per-minute} per account; one more is answered with resource-constraint.
+     */
+    private boolean overArchiveBudget(Stanza element) {
+        XMLElement query = element.getFirstInnerElement();
+        if (!"iq".equals(element.getName()) || !"set".equals(element.getAttributeValue("type")) || query == null
+                || !"query".equals(query.getName()) || query.getNamespaceURI() == null
+                || !query.getNamespaceURI().startsWith("urn:xmpp:mam:")
+                || guard.mayQueryArchive(fullJid.getBareJID().getFullQualifiedName())) {
+            return false;
+        }
+        session.write(StanzaErrors.error(element, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                "too many archive queries; at most " + guard.settings().archiveQueriesPerMinute() + " a minute"));
+        refusedArchiveQuery = true;
+        return true;
+    }
+
+    /**
+     * RFC 6120 §7.6.2.1 (XEP-0205 §4.4): an account may have at most {@code limits.sessions-per-account}
+     * resources bound at once (detached resumable sessions count); one more is refused with
+     * {@code <resource-constraint/>}, type wait.
+     */
+    private boolean overSessionCap(IQStanza request) {
+        int cap = guard.settings().sessionsPerAccount();
+        if (env.registry().bindingsOf(session.getInitiatingEntity()).size() < cap) {
+            return false;
+        }
+        LOG.info("bind refused for {}: already {} sessions", session.getInitiatingEntity(), cap);
+        transport.send(render(StanzaErrors.error(request, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                "this account already has " + cap + " sessions (the most allowed)")));
+        return true;
     }
 
     public Entity fullJid() {

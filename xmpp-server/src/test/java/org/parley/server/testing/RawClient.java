@@ -30,6 +30,35 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /**
+     * Connects from another loopback address ({@code 127.0.0.2}, say: all of 127/8 is local on Linux), so that a
+     * test can act as a second client address.
+     */
+    public RawClient(int port, String localAddress) throws IOException {
+        socket = new Socket();
+        socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    /**
+     * Connects with a fixed, small socket receive buffer (no kernel autotuning): a client that stops reading
+     * then holds back the server's output after a few kilobytes instead of megabytes.
+     */
+    public static RawClient withReceiveBuffer(int port, int receiveBufferBytes) throws IOException {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(receiveBufferBytes);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        return new RawClient(s);
+    }
+
+    private RawClient(Socket connected) throws IOException {
+        socket = connected;
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
     /** Connects with TLS from the first byte (XEP-0368 Direct TLS). */
     public static RawClient directTls(int port, SSLContext context) throws IOException {
         RawClient client = new RawClient(port);
@@ -66,7 +95,11 @@ public final class RawClient implements AutoCloseable {
      * ready for stanzas, with nothing of the negotiation left in {@link #received()}.
      */
     public static RawClient loggedIn(TestServer server, String user) throws IOException {
-        RawClient client = directTls(server.server().directTlsPort(), server.clientSslContext());
+        return loggedIn(server, user, directTls(server.server().directTlsPort(), server.clientSslContext()));
+    }
+
+    /** {@link #loggedIn(TestServer, String)} on a connection already made (and upgraded to TLS). */
+    public static RawClient loggedIn(TestServer server, String user, RawClient client) throws IOException {
         client.openStream().await("</stream:features>");
         String plain = java.util.Base64.getEncoder().encodeToString(("\0" + user + "\0" + TestServer.PASSWORD)
                 .getBytes(StandardCharsets.UTF_8));

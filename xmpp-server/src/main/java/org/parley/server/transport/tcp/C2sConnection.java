@@ -2,11 +2,16 @@ package org.parley.server.transport.tcp;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import javax.net.ssl.SSLHandshakeException;
 
+import org.apache.vysper.xmpp.server.SessionState;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.guard.TokenBucket;
 import org.parley.server.stream.StreamErrorCondition;
 import org.parley.server.stream.StreamTransport;
 import org.parley.server.stream.XmppStream;
@@ -17,6 +22,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
@@ -29,23 +35,48 @@ import io.netty.handler.timeout.IdleStateEvent;
  * One client TCP connection: bytes from Netty go to the {@link XmppStream} on the session's serial
  * executor; what the stream sends is written back in order. Reading pauses while too much input waits to
  * be processed, so a flooding client slows down instead of filling memory.
+ *
+ * <p>Bounds (issue 17): input is shaped by a token bucket in bytes per second (tighter before authentication;
+ * reading pauses until the bucket refills); output waiting for a client that does not read may reach
+ * {@code limits.send-buffer} bytes (more only while the client is reading, i.e. took some output within the last
+ * two seconds, and never 16 times that), and the channel may stay unwritable (above Netty's high watermark) for at
+ * most {@code limits.write-timeout}, after which the connection is dropped like a lost one (so XEP-0198 keeps
+ * what was not acknowledged).
  */
 final class C2sConnection extends ChannelInboundHandlerAdapter implements StreamTransport {
 
     private static final Logger LOG = LoggerFactory.getLogger(C2sConnection.class);
     private static final long PAUSE_READING_AT = 1 << 20;
     private static final long RESUME_READING_AT = 256 << 10;
+    /** Over the send buffer, a client that took nothing for this long is not reading. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Over this many send buffers, a client is dropped even while it reads (it cannot catch up). */
+    private static final int HARD_FACTOR = 16;
 
     private final SslContext sslContext;
     private final Function<StreamTransport, XmppStream> streams;
     private final ConnectionTracker tracker;
     private final AtomicLong pendingBytes = new AtomicLong();
+    private final ServerSettings.Guard limits;
+    private final TokenBucket preAuthRate;
+    private final TokenBucket readRate;
+    /** Reading paused for the token bucket (event loop only). */
+    private boolean shaping;
+    private ScheduledFuture<?> writeDeadline;
+    private volatile boolean dropped;
+    /** When a write last completed (its bytes were taken by the socket): how a reading client is told apart. */
+    private volatile long lastProgress = System.nanoTime();
+    private volatile boolean stallCheck;
+    private final ChannelFutureListener progress = f -> lastProgress = System.nanoTime();
     private volatile boolean secure;
     private volatile Channel channel;
     private XmppStream stream;
 
     C2sConnection(SslContext sslContext, boolean directTls, Function<StreamTransport, XmppStream> streams,
-                  ConnectionTracker tracker) {
+                  ConnectionTracker tracker, ServerSettings.Guard limits) {
+        this.limits = limits;
+        this.preAuthRate = new TokenBucket(limits.preAuthReadRate(), limits.preAuthReadRate());
+        this.readRate = new TokenBucket(limits.readRate(), limits.readRate());
         this.sslContext = sslContext;
         this.secure = directTls;
         this.streams = streams;
@@ -73,12 +104,62 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
         if (pendingBytes.addAndGet(bytes.length) > PAUSE_READING_AT) {
             ctx.channel().config().setAutoRead(false);
         }
+        TokenBucket bucket = stream.session().getState() == SessionState.AUTHENTICATED ? readRate : preAuthRate;
+        long waitNanos = bucket.take(bytes.length);
+        if (waitNanos > 0 && !shaping) {
+            // Over the byte rate: stop reading until the bucket has refilled (TCP's own flow control then
+            // slows the sender down); nothing is dropped.
+            shaping = true;
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().schedule(() -> {
+                shaping = false;
+                if (pendingBytes.get() < RESUME_READING_AT) {
+                    channel.config().setAutoRead(true);
+                }
+            }, waitNanos, TimeUnit.NANOSECONDS);
+        }
         stream.session().executor().execute(() -> {
             stream.receive(bytes, 0, bytes.length);
             if (pendingBytes.addAndGet(-bytes.length) < RESUME_READING_AT && !channel.config().isAutoRead()) {
-                channel.config().setAutoRead(true);
+                channel.eventLoop().execute(() -> {
+                    if (!shaping && pendingBytes.get() < RESUME_READING_AT) {
+                        channel.config().setAutoRead(true);
+                    }
+                });
             }
         });
+    }
+
+    /** Unwritable (above the high watermark) for the whole write timeout: the client is not reading. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            if (writeDeadline == null) {
+                writeDeadline = ctx.executor().schedule(() -> {
+                    writeDeadline = null;
+                    if (!channel.isWritable()) {
+                        drop("has not read its output for " + limits.writeTimeout().toSeconds() + " s");
+                    }
+                }, limits.writeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } else if (writeDeadline != null) {
+            writeDeadline.cancel(false);
+            writeDeadline = null;
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Drops the connection of a client that does not read: a lost connection for the stream. */
+    private void drop(String why) {
+        if (dropped) {
+            return;
+        }
+        dropped = true;
+        LOG.info("connection of {} dropped: it {}", remoteAddress(), why);
+        Channel c = channel;
+        if (c != null) {
+            c.close();
+        }
     }
 
     @Override
@@ -123,9 +204,46 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     @Override
     public void send(String xml) {
         Channel c = channel;
-        if (c != null && c.isActive()) {
-            c.writeAndFlush(Unpooled.wrappedBuffer(xml.getBytes(StandardCharsets.UTF_8)), c.voidPromise());
+        if (c != null && c.isActive() && !dropped) {
+            byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
+            ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+            long pending = out == null ? 0 : out.totalPendingWriteBytes() + bytes.length;
+            if (pending > limits.sendBuffer() && behind(pending)) {
+                return;
+            }
+            c.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(progress);
         }
+    }
+
+    /**
+     * Behind by more than the send buffer: a client that reads is only catching up with a burst (offline
+     * messages, a room's history), one that has taken nothing for a while is not reading and is dropped (true).
+     * Until then, a timer looks again, so a client is dropped even if nothing more is sent to it.
+     */
+    private boolean behind(long pending) {
+        long stalled = System.nanoTime() - lastProgress;
+        if (stalled > STALL_NANOS || pending > (long) HARD_FACTOR * limits.sendBuffer()) {
+            drop("is " + pending + " bytes behind and took nothing for " + stalled / 1_000_000 + " ms");
+            return true;
+        }
+        if (!stallCheck) {
+            stallCheck = true;
+            Channel c = channel;
+            c.eventLoop().schedule(() -> {
+                stallCheck = false;
+                ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+                long now = out == null ? 0 : out.totalPendingWriteBytes();
+                if (now > limits.sendBuffer() && !dropped) {
+                    behind(now);
+                }
+            }, STALL_NANOS - stalled + 1_000_000, TimeUnit.NANOSECONDS);
+        }
+        return false;
+    }
+
+    @Override
+    public void abort() {
+        drop("did not acknowledge its stanzas (XEP-0198)");
     }
 
     @Override

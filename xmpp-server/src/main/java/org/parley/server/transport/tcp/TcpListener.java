@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import org.parley.server.config.ServerSettings;
 import org.parley.server.stream.StreamTransport;
 import org.parley.server.stream.XmppStream;
 
@@ -12,6 +13,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -36,11 +38,13 @@ public final class TcpListener implements AutoCloseable {
      * @param directTls       TLS from the first byte instead of STARTTLS
      * @param idleTimeout     a connection that sends nothing this long is closed
      * @param keepalive       a whitespace keepalive is sent after this much outbound silence
+     * @param limits          read rates, send buffer and write timeout (issue 17)
      */
     public static TcpListener bind(String host, int port, boolean directTls, SslContext sslContext,
                                    EventLoopGroup boss, EventLoopGroup workers, Duration idleTimeout,
                                    Duration keepalive, Function<StreamTransport, XmppStream> streams,
-                                   ConnectionTracker tracker) throws InterruptedException {
+                                   ConnectionTracker tracker, ServerSettings.Guard limits)
+            throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -48,6 +52,9 @@ public final class TcpListener implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // Netty's defaults, stated: above 64 KiB of pending output the channel is unwritable, which
+                // starts the write timeout; below 32 KiB it is writable again (issue 17).
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -56,7 +63,8 @@ public final class TcpListener implements AutoCloseable {
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeout.toMillis(),
                                 keepalive.toMillis(), 0, TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast("xmpp", new C2sConnection(sslContext, directTls, streams, tracker));
+                        ch.pipeline().addLast("xmpp", new C2sConnection(sslContext, directTls, streams, tracker,
+                                limits));
                     }
                 });
         Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
