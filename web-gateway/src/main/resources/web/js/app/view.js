@@ -431,6 +431,8 @@ export function chatView(root, client, loggedOut) {
     if (stickToBottom) messages.scrollTop = messages.scrollHeight;
     text.placeholder = coarse || narrow() ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line';
   }).observe(messages);
+  // A picture that loads makes the list taller: stay at the newest message if we were there.
+  messages.addEventListener('load', () => stickToBottom && (messages.scrollTop = messages.scrollHeight), true);
   latest.addEventListener('click', () => {
     messages.scrollTop = messages.scrollHeight;
     stickToBottom = true;
@@ -772,7 +774,9 @@ export function chatView(root, client, loggedOut) {
 
 /** A shared file: images inline (sized, lazy), anything else as a download card. */
 function fileView(url) {
-  const name = decodeURIComponent(url.split('/').pop().split('?')[0]) || 'file';
+  let name = url.split('/').pop().split(/[?#]/)[0];
+  try { name = decodeURIComponent(name); } catch (e) { /* not percent-encoded UTF-8: shown as it is */ }
+  name = name || 'file';
   if (/\.(png|jpe?g|gif|webp|avif)$/i.test(name)) {
     return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' },
       h('img', { src: url, alt: name, loading: 'lazy', class: 'preview' }));
