@@ -803,7 +803,7 @@ class ChatPageTest {
         // ann attaches a picture (the file input behind the attach button); XEP-0363 slot, PUT, then the URL
         // as the body with XEP-0066 <x xmlns='jabber:x:oob'><url/></x>.
         ann.browser.visible(By.id("attach-button"));
-        java.nio.file.Path red = png("red square.png", 40, 30, new java.awt.Color(220, 40, 40));
+        java.nio.file.Path red = png("red square.png", 240, 160, new java.awt.Color(220, 40, 40));
         ann.browser.driver().findElement(By.id("attach-file")).sendKeys(red.toString());
         Message shared = carolHearsMessage("ann's picture", m -> "ann".equals(m.getFrom().getResourceOrEmpty().toString())
                 && m.getBody() != null && m.getBody().endsWith("/red%20square.png"));
@@ -818,8 +818,8 @@ class ChatPageTest {
         assertEquals("image/png", got.headers().firstValue("Content-Type").orElse(null));
 
         // bob (and ann herself) see it inline: an <img> of the upload URL that really loaded.
-        assertEquals(40, awaitLoadedPreview(bob, "ann", url));
-        assertEquals(40, awaitLoadedPreview(ann, "ann", url));
+        assertEquals(240, awaitLoadedPreview(bob, "ann", url));
+        assertEquals(240, awaitLoadedPreview(ann, "ann", url));
         assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.failed, #messages li.pending")).isEmpty(),
                 "the room echoed ann's message back");
 
@@ -856,5 +856,63 @@ class ChatPageTest {
         } finally {
             bob.browser.driver().manage().window().setSize(size);
         }
+    }
+
+    private static String focused(PageUser user) {
+        return user.browser.script("const e = document.activeElement; return e.id ? '#' + e.id : e.tagName.toLowerCase()"
+                + " + (e.dataset.action ? '[' + e.dataset.action + ']' : '') + (e.dataset.id ? '@' + e.dataset.id : '');");
+    }
+
+    @Test
+    @Order(21)
+    void theMessageActionsAreReachableByKeyboard() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        carolSends("react with the keyboard");
+        ann.awaitMessage("carol", "react with the keyboard");
+        // From the composer, Shift+Tab leads back to the message list (the attach and emoji buttons come first).
+        WebElement composer = ann.browser.clickable(By.id("composer"));
+        composer.click();
+        for (int i = 0; i < 6 && !"#messages".equals(focused(ann)); i++) {
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver()).keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();
+        }
+        assertEquals("#messages", focused(ann), "Shift+Tab from the composer reaches the message list");
+        // ↑ focuses the newest message, whose toolbar then shows; every action in it is a named <button>.
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ARROW_UP).perform();
+        WebElement newest = ann.awaitMessage("carol", "react with the keyboard");
+        assertTrue(focused(ann).startsWith("li@"), focused(ann));
+        String newestId = newest.getAttribute("data-id");
+        assertEquals("li@" + newestId, focused(ann));
+        WebElement toolbar = newest.findElement(By.cssSelector(".actions"));
+        assertTrue(toolbar.isDisplayed(), "focus within the message shows its actions");
+        List<WebElement> buttons = toolbar.findElements(By.cssSelector("[data-action]"));
+        assertTrue(buttons.size() >= 2, "react and reply at least");
+        for (WebElement b : buttons) {
+            assertEquals("button", b.getTagName());
+            String name = b.getAttribute("aria-label") != null ? b.getAttribute("aria-label") : b.getText();
+            assertFalse(name == null || name.isBlank(), "an accessible name for " + b.getAttribute("outerHTML"));
+        }
+        ann.browser.screenshot("22-keyboard-actions");
+        List<String> violations = Axe.seriousViolations(ann.browser);
+        assertTrue(violations.isEmpty(), "axe-core with a message's actions shown: " + violations);
+
+        // Tab reaches the first reaction; Enter sends it (XEP-0444), and focus stays on it across the re-render.
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.TAB).perform();
+        assertEquals("button[react]", focused(ann));
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ENTER).perform();
+        Message reaction = carolHearsMessage("ann's keyboard reaction", m -> xmlOf(m).contains("urn:xmpp:reactions:0"));
+        assertTrue(xmlOf(reaction).contains("<reaction>👍</reaction>"), xmlOf(reaction));
+        ann.browser.waitUntil("the reaction shown", d -> !ann.awaitMessage("carol", "react with the keyboard")
+                .findElements(By.cssSelector(".reactions .chip.mine")).isEmpty());
+        assertEquals("button[react]", focused(ann), "focus kept on the toolbar's button");
+        // ↓/↑ move between messages, and Tab then Enter on Reply starts a reply.
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ARROW_UP, Keys.ARROW_DOWN).perform();
+        assertEquals("li@" + newestId, focused(ann), "↑ then ↓ come back to the newest message");
+        for (int i = 0; i < 12 && !"button[reply]".equals(focused(ann)); i++) {
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.TAB).perform();
+        }
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ENTER).perform();
+        ann.browser.textAppears(By.id("composer-bar"), "Replying to carol");
+        ann.browser.driver().findElement(By.id("composer")).sendKeys(Keys.ESCAPE);
     }
 }
