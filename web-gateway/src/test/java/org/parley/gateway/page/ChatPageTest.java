@@ -823,6 +823,25 @@ class ChatPageTest {
         assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.failed, #messages li.pending")).isEmpty(),
                 "the room echoed ann's message back");
 
+        // A picture dropped on the conversation and one pasted into the composer are uploaded the same way.
+        ann.browser.asyncScript("const done = arguments[arguments.length - 1];"
+                + "const c = document.createElement('canvas'); c.width = 32; c.height = 20;"
+                + "const g = c.getContext('2d'); g.fillStyle = '#2a2'; g.fillRect(0, 0, 32, 20);"
+                + "c.toBlob(b => {"
+                + " const drop = new DataTransfer(); drop.items.add(new File([b], 'dropped.png', { type: 'image/png' }));"
+                + " document.getElementById('messages').dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));"
+                + " const paste = new DataTransfer(); paste.items.add(new File([b], 'pasted.png', { type: 'image/png' }));"
+                + " document.getElementById('composer').dispatchEvent(new ClipboardEvent('paste', { clipboardData: paste, bubbles: true, cancelable: true }));"
+                + " done(true); }, 'image/png');");
+        java.util.Set<String> dropAndPaste = new java.util.HashSet<>();
+        while (dropAndPaste.size() < 2) { // the two uploads run side by side: either may come first
+            dropAndPaste.add(carolHearsMessage("ann's dropped and pasted pictures", x -> x.getBody() != null
+                    && (x.getBody().endsWith("/dropped.png") || x.getBody().endsWith("/pasted.png"))).getBody());
+        }
+        for (String shown : dropAndPaste) {
+            assertEquals(32, awaitLoadedPreview(bob, "ann", shown), shown);
+        }
+
         // The reverse: carol (Smack) uploads with HttpFileUploadManager and shares the URL with OOB.
         var uploads = org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager.getInstanceFor(carol);
         assertTrue(uploads.discoverUploadService(), "upload.localhost found");
@@ -870,13 +889,12 @@ class ChatPageTest {
         carolHears.clear();
         carolSends("react with the keyboard");
         ann.awaitMessage("carol", "react with the keyboard");
-        // From the composer, Shift+Tab leads back to the message list (the attach and emoji buttons come first).
-        WebElement composer = ann.browser.clickable(By.id("composer"));
-        composer.click();
-        for (int i = 0; i < 6 && !"#messages".equals(focused(ann)); i++) {
-            new org.openqa.selenium.interactions.Actions(ann.browser.driver()).keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();
+        // From the conversation's header (search, Leave, Load earlier), Tab reaches the message list.
+        ann.browser.clickable(By.id("search")).click();
+        for (int i = 0; i < 4 && !"#messages".equals(focused(ann)); i++) {
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.TAB).perform();
         }
-        assertEquals("#messages", focused(ann), "Shift+Tab from the composer reaches the message list");
+        assertEquals("#messages", focused(ann), "Tab from the header reaches the message list");
         // ↑ focuses the newest message, whose toolbar then shows; every action in it is a named <button>.
         new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ARROW_UP).perform();
         WebElement newest = ann.awaitMessage("carol", "react with the keyboard");
