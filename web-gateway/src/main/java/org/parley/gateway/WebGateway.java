@@ -158,7 +158,8 @@ public final class WebGateway implements AutoCloseable {
                 new HealthEndpoint(server::readiness),
                 metricsEndpoint(server, jetty, http.metrics()),
                 new ChatPage(settings.domain(), XmppWebSocketEndpoint.PATH, BoshHandler.PATH,
-                        settings.limits().stanzaBytes()));
+                        settings.limits().stanzaBytes())
+                        .withUploadsAt(server.uploads() == null ? null : server.uploads().baseUrl()));
         WebSocketUpgradeHandler upgrade = new WebSocketUpgradeHandler(webSocket::configure);
         upgrade.setHandler(routes);
         jetty.setHandler(upgrade);

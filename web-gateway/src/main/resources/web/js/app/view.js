@@ -431,6 +431,19 @@ export function chatView(root, client, loggedOut) {
     if (stickToBottom) messages.scrollTop = messages.scrollHeight;
     text.placeholder = coarse || narrow() ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line';
   }).observe(messages);
+  // Keyboard: ↑/↓ move between messages; a focused message shows its actions, which Tab then reaches.
+  messages.addEventListener('keydown', e => {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    const items = [...messageList.querySelectorAll('li.message')];
+    const at = items.indexOf(e.target.closest('li.message'));
+    const next = items[at < 0 ? items.length - 1 : at + (e.key === 'ArrowUp' ? -1 : 1)];
+    if (next) {
+      e.preventDefault();
+      next.focus();
+    }
+  });
+  // A picture that loads makes the list taller: stay at the newest message if we were there.
+  messages.addEventListener('load', () => stickToBottom && (messages.scrollTop = messages.scrollHeight), true);
   latest.addEventListener('click', () => {
     messages.scrollTop = messages.scrollHeight;
     stickToBottom = true;
@@ -616,7 +629,17 @@ export function chatView(root, client, loggedOut) {
     const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
       windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
       c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : '', c.seenId, client.avatarRev];
+    // A rebuild replaces the elements: keep keyboard focus on the same message (and button) across it.
+    const f = messageList.contains(document.activeElement) ? document.activeElement : null;
+    const fli = f && f.closest('li');
     const rebuilt = update(messageList, signature, () => renderMessages(c, windowed, from));
+    if (rebuilt && fli) {
+      const li = [...messageList.children].find(x => x.dataset.id === fli.dataset.id);
+      const b = li && f !== fli && [...li.querySelectorAll('button')].find(x => x.className === f.className && x.dataset.action === f.dataset.action && x.dataset.emoji === f.dataset.emoji);
+      // The message first: its toolbar is not displayed (so not focusable) until focus is within it.
+      (li || messages).focus({ preventScroll: true });
+      if (b) b.focus({ preventScroll: true });
+    }
     if (rebuilt && (renderedKey !== c.key || stickToBottom)) messages.scrollTop = messages.scrollHeight;
     latest.hidden = stickToBottom;
     renderedKey = c.key;
@@ -735,7 +758,7 @@ export function chatView(root, client, loggedOut) {
     const reactions = m.reactions && m.reactions.size ? h('div', { class: 'reactions' }, [...m.reactions].map(([emoji, who]) =>
       h('button', { class: who.has(me) ? 'chip mine' : 'chip', 'data-action': 'react', 'data-emoji': emoji, 'aria-pressed': String(who.has(me)),
         title: [...who].join(', '), 'aria-label': `${emoji} ${who.size}: ${[...who].join(', ')}` }, `${emoji} ${who.size}`))) : null;
-    return h('li', { class: classes, 'data-from': m.nick, 'data-id': m.id },
+    return h('li', { class: classes, 'data-from': m.nick, 'data-id': m.id, tabindex: '-1' },
       grouped ? h('span', { class: 'gutter' }, stamp(time, true)) : avatar(m.nick, '', client.avatarOf(senderJid(c, m, client.me))),
       h('div', { class: 'content' },
         grouped ? null : h('div', { class: 'meta' }, h('span', { class: 'nick' }, m.nick), ' ', stamp(time)),
@@ -772,7 +795,9 @@ export function chatView(root, client, loggedOut) {
 
 /** A shared file: images inline (sized, lazy), anything else as a download card. */
 function fileView(url) {
-  const name = decodeURIComponent(url.split('/').pop().split('?')[0]) || 'file';
+  let name = url.split('/').pop().split(/[?#]/)[0];
+  try { name = decodeURIComponent(name); } catch (e) { /* not percent-encoded UTF-8: shown as it is */ }
+  name = name || 'file';
   if (/\.(png|jpe?g|gif|webp|avif)$/i.test(name)) {
     return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' },
       h('img', { src: url, alt: name, loading: 'lazy', class: 'preview' }));

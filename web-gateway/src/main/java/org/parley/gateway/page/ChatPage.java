@@ -28,6 +28,11 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
  * this origin only — {@code ws:}/{@code wss:} to this same host are named explicitly, because CSP Level 2
  * browsers do not let {@code 'self'} match WebSocket schemes — and forbids inline script, plugins, framing
  * and form posts elsewhere. So even a message that got past the page's text rendering could not run code.
+ *
+ * <p>The one other origin named is the XEP-0363 upload service's ({@code upload.public-url}, or the gateway's
+ * {@code http://<domain>:<port>}, which need not be the address the page was loaded from): images from it and
+ * connections (the PUT of an upload) to it. Pictures from anywhere else are not fetched, which also keeps a
+ * shared link from telling a third party who read the message.
  */
 public final class ChatPage extends Handler.Wrapper {
 
@@ -40,6 +45,8 @@ public final class ChatPage extends Handler.Wrapper {
             + "object-src 'none'";
 
     private final byte[] config;
+    /** " <scheme>://<host>[:port]" of the upload service, or "" for none. */
+    private String fileOrigin = "";
 
     /**
      * @param domain         the XMPP domain users log in to
@@ -83,13 +90,24 @@ public final class ChatPage extends Handler.Wrapper {
         setHandler(files);
     }
 
+    /**
+     * Allows images from and connections to the origin of {@code uploadBase} (the upload service's URL prefix;
+     * null for none).
+     */
+    public ChatPage withUploadsAt(java.net.URI uploadBase) {
+        String origin = uploadBase == null || uploadBase.getScheme() == null || uploadBase.getRawAuthority() == null
+                ? null : uploadBase.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uploadBase.getRawAuthority();
+        fileOrigin = origin != null && origin.matches("https?://(?:" + SAFE_HOST.pattern() + ")") ? " " + origin : "";
+        return this;
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String method = request.getMethod();
         if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
             return false;
         }
-        response.getHeaders().put("Content-Security-Policy", policy(request));
+        response.getHeaders().put("Content-Security-Policy", policy(request, fileOrigin));
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
         response.getHeaders().put("Referrer-Policy", "no-referrer");
         response.getHeaders().put("X-Frame-Options", "DENY");
@@ -102,15 +120,18 @@ public final class ChatPage extends Handler.Wrapper {
         return super.handle(request, response, callback);
     }
 
-    /** The policy, with WebSocket connections allowed to the host the page was loaded from. */
-    static String policy(Request request) {
+    /**
+     * The policy, with WebSocket connections allowed to the host the page was loaded from, and images from and
+     * connections to {@code fileOrigin} (" origin" or "").
+     */
+    static String policy(Request request, String fileOrigin) {
         HttpField hostField = request.getHeaders().getField(HttpHeader.HOST);
         String host = hostField == null ? null : hostField.getValue();
         String connect = "connect-src 'self'";
         if (host != null && SAFE_HOST.matcher(host).matches()) {
             connect += " ws://" + host + " wss://" + host;
         }
-        return BASE_POLICY + "; " + connect;
+        return BASE_POLICY.replace("img-src 'self' data:", "img-src 'self' data:" + fileOrigin) + "; " + connect + fileOrigin;
     }
 
     private static String jsonEscape(String s) {

@@ -39,6 +39,9 @@ class ChatPageHandlerTest {
         int port = gateway.gateway().httpPort();
         assertTrue(csp.contains("connect-src 'self' ws://127.0.0.1:" + port + " wss://127.0.0.1:" + port), csp);
         assertTrue(csp.contains("frame-ancestors 'none'"), csp);
+        // The upload service's origin (its URLs name the domain, not this address): pictures and the PUT.
+        assertTrue(csp.contains("img-src 'self' data: http://localhost:" + port + ";"), csp);
+        assertTrue(csp.endsWith("wss://127.0.0.1:" + port + " http://localhost:" + port), csp);
         assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElseThrow());
         assertEquals("no-cache", page.headers().firstValue("Cache-Control").orElseThrow());
     }

@@ -752,4 +752,185 @@ class ChatPageTest {
         assertEquals(before - 1, ann.browser.<Number>asyncScript(countDevices).longValue(), "Log out revoked the device token");
         assertNull(bob.browser.script("return localStorage.getItem('parley.session');"));
     }
+
+    /** A small PNG of one colour, written to a temp file the browser (or Smack) can upload. */
+    private static java.nio.file.Path png(String name, int width, int height, java.awt.Color colour) throws Exception {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(colour);
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        java.nio.file.Path file = java.nio.file.Files.createTempDirectory("parley-page").resolve(name);
+        javax.imageio.ImageIO.write(image, "png", file.toFile());
+        return file;
+    }
+
+    /** The inline preview of {@code url} in the open conversation, once the picture has loaded (naturalWidth). */
+    private static long awaitLoadedPreview(PageUser user, String from, String url) {
+        return user.browser.waitUntil(user.name + " sees " + from + "'s picture " + url, d -> {
+            Number width = user.browser.script("for (const img of document.querySelectorAll("
+                    + "\"#messages li.message[data-from='\" + arguments[0] + \"'] img.preview\")) {"
+                    + " if (img.getAttribute('src') === arguments[1] && img.complete && img.naturalWidth > 0) return img.naturalWidth; }"
+                    + " return null;", from, url);
+            return width == null ? null : width.longValue();
+        });
+    }
+
+    @Test
+    @Order(20)
+    void aPictureAttachedOnThePageIsSeenInlineByOthersAndBySmackAsAnOobUrlAndBack_xep0363_xep0066() throws Exception {
+        // bob signs in again in his own browser (the bookmarks test used it for ann and logged out).
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.browser.script("localStorage.clear();");
+        bob.browser.get(gateway.httpUri("/").toString());
+        bob.fillAndSubmit("bob", PASSWORD, false);
+        bob.awaitOnline();
+        bob.awaitMember("lobby", "bob");
+        bob.openRoom("lobby");
+        ann.openRoom("lobby");
+        carolHears.clear();
+        int annLogged = ann.browser.consoleLog().length();
+        int bobLogged = bob.browser.consoleLog().length();
+
+        // The page's policy lets it PUT to and show pictures from the upload service, whose URLs name the
+        // domain (http://localhost:<port>/upload), not the address the page came from (127.0.0.1): another origin.
+        String uploadOrigin = "http://localhost:" + gateway.gateway().httpPort();
+        var page = org.parley.gateway.testing.RawBosh.http().send(java.net.http.HttpRequest.newBuilder(gateway.httpUri("/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+        assertTrue(csp.contains("img-src 'self' data: " + uploadOrigin + ";") && csp.endsWith(" " + uploadOrigin), csp);
+
+        // ann attaches a picture (the file input behind the attach button); XEP-0363 slot, PUT, then the URL
+        // as the body with XEP-0066 <x xmlns='jabber:x:oob'><url/></x>.
+        ann.browser.visible(By.id("attach-button"));
+        java.nio.file.Path red = png("red square.png", 240, 160, new java.awt.Color(220, 40, 40));
+        ann.browser.driver().findElement(By.id("attach-file")).sendKeys(red.toString());
+        Message shared = carolHearsMessage("ann's picture", m -> "ann".equals(m.getFrom().getResourceOrEmpty().toString())
+                && m.getBody() != null && m.getBody().endsWith("/red%20square.png"));
+        String url = shared.getBody();
+        assertTrue(url.startsWith(uploadOrigin + "/upload/"), url);
+        var oob = (org.jivesoftware.smack.packet.StandardExtensionElement) shared.getExtensionElement("x", "jabber:x:oob");
+        assertTrue(oob != null && url.equals(oob.getFirstElement("url").getText()), "XEP-0066 url: " + xmlOf(shared));
+        var got = org.parley.gateway.testing.RawBosh.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, got.statusCode());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(red), got.body(), "the file as uploaded");
+        assertEquals("image/png", got.headers().firstValue("Content-Type").orElse(null));
+
+        // bob (and ann herself) see it inline: an <img> of the upload URL that really loaded.
+        assertEquals(240, awaitLoadedPreview(bob, "ann", url));
+        assertEquals(240, awaitLoadedPreview(ann, "ann", url));
+        assertTrue(ann.browser.driver().findElements(By.cssSelector("#messages li.failed, #messages li.pending")).isEmpty(),
+                "the room echoed ann's message back");
+
+        // A picture dropped on the conversation and one pasted into the composer are uploaded the same way.
+        ann.browser.asyncScript("const done = arguments[arguments.length - 1];"
+                + "const c = document.createElement('canvas'); c.width = 32; c.height = 20;"
+                + "const g = c.getContext('2d'); g.fillStyle = '#2a2'; g.fillRect(0, 0, 32, 20);"
+                + "c.toBlob(b => {"
+                + " const drop = new DataTransfer(); drop.items.add(new File([b], 'dropped.png', { type: 'image/png' }));"
+                + " document.getElementById('messages').dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));"
+                + " const paste = new DataTransfer(); paste.items.add(new File([b], 'pasted.png', { type: 'image/png' }));"
+                + " document.getElementById('composer').dispatchEvent(new ClipboardEvent('paste', { clipboardData: paste, bubbles: true, cancelable: true }));"
+                + " done(true); }, 'image/png');");
+        java.util.Set<String> dropAndPaste = new java.util.HashSet<>();
+        while (dropAndPaste.size() < 2) { // the two uploads run side by side: either may come first
+            dropAndPaste.add(carolHearsMessage("ann's dropped and pasted pictures", x -> x.getBody() != null
+                    && (x.getBody().endsWith("/dropped.png") || x.getBody().endsWith("/pasted.png"))).getBody());
+        }
+        for (String shown : dropAndPaste) {
+            assertEquals(32, awaitLoadedPreview(bob, "ann", shown), shown);
+        }
+
+        // The reverse: carol (Smack) uploads with HttpFileUploadManager and shares the URL with OOB.
+        var uploads = org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager.getInstanceFor(carol);
+        assertTrue(uploads.discoverUploadService(), "upload.localhost found");
+        java.nio.file.Path blue = png("blue.png", 24, 16, new java.awt.Color(40, 60, 220));
+        String carolsUrl = uploads.uploadFile(blue.toFile()).toString();
+        carolSends(carolsUrl, org.jivesoftware.smack.packet.StandardExtensionElement.builder("x", "jabber:x:oob")
+                .addElement("url", carolsUrl).build());
+        assertEquals(24, awaitLoadedPreview(ann, "carol", carolsUrl));
+        assertEquals(24, awaitLoadedPreview(bob, "carol", carolsUrl));
+
+        // Anything but a picture is a download card with the file's name.
+        java.nio.file.Path notes = java.nio.file.Files.writeString(java.nio.file.Files.createTempDirectory("parley-page")
+                .resolve("meeting notes.txt"), "agenda");
+        String notesUrl = uploads.uploadFile(notes.toFile()).toString();
+        carolSends(notesUrl, org.jivesoftware.smack.packet.StandardExtensionElement.builder("x", "jabber:x:oob")
+                .addElement("url", notesUrl).build());
+        WebElement card = ann.browser.visible(By.cssSelector("#messages li.message[data-from='carol'] a.file-card[href='" + notesUrl + "']"));
+        assertTrue(card.getText().contains("meeting notes.txt"), card.getText());
+        String console = ann.browser.consoleLog().substring(annLogged) + bob.browser.consoleLog().substring(bobLogged);
+        assertFalse(console.contains("Content Security Policy"), "no CSP violation: " + console);
+
+        ann.browser.screenshot("21-shared-pictures");
+        bob.browser.screenshot("21-shared-pictures-bob");
+        Dimension size = bob.browser.driver().manage().window().getSize();
+        bob.browser.driver().manage().window().setSize(new Dimension(390, 844));
+        try {
+            bob.browser.script("const j = document.getElementById('jump-latest'); if (!j.hidden) j.click();");
+            bob.browser.waitUntil("newest message in view", d -> (Boolean) bob.browser.script(
+                    "const m = document.getElementById('messages'); return m.scrollHeight - m.scrollTop - m.clientHeight < 40;"));
+            bob.browser.screenshot("21-phone-shared-pictures");
+        } finally {
+            bob.browser.driver().manage().window().setSize(size);
+        }
+    }
+
+    private static String focused(PageUser user) {
+        return user.browser.script("const e = document.activeElement; return e.id ? '#' + e.id : e.tagName.toLowerCase()"
+                + " + (e.dataset.action ? '[' + e.dataset.action + ']' : '') + (e.dataset.id ? '@' + e.dataset.id : '');");
+    }
+
+    @Test
+    @Order(21)
+    void theMessageActionsAreReachableByKeyboard() throws Exception {
+        ann.openRoom("lobby");
+        carolHears.clear();
+        carolSends("react with the keyboard");
+        ann.awaitMessage("carol", "react with the keyboard");
+        // From the conversation's header (search, Leave, Load earlier), Tab reaches the message list.
+        ann.browser.clickable(By.id("search")).click();
+        for (int i = 0; i < 4 && !"#messages".equals(focused(ann)); i++) {
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.TAB).perform();
+        }
+        assertEquals("#messages", focused(ann), "Tab from the header reaches the message list");
+        // ↑ focuses the newest message, whose toolbar then shows; every action in it is a named <button>.
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ARROW_UP).perform();
+        WebElement newest = ann.awaitMessage("carol", "react with the keyboard");
+        assertTrue(focused(ann).startsWith("li@"), focused(ann));
+        String newestId = newest.getAttribute("data-id");
+        assertEquals("li@" + newestId, focused(ann));
+        WebElement toolbar = newest.findElement(By.cssSelector(".actions"));
+        assertTrue(toolbar.isDisplayed(), "focus within the message shows its actions");
+        List<WebElement> buttons = toolbar.findElements(By.cssSelector("[data-action]"));
+        assertTrue(buttons.size() >= 2, "react and reply at least");
+        for (WebElement b : buttons) {
+            assertEquals("button", b.getTagName());
+            String name = b.getAttribute("aria-label") != null ? b.getAttribute("aria-label") : b.getText();
+            assertFalse(name == null || name.isBlank(), "an accessible name for " + b.getAttribute("outerHTML"));
+        }
+        ann.browser.screenshot("22-keyboard-actions");
+        List<String> violations = Axe.seriousViolations(ann.browser);
+        assertTrue(violations.isEmpty(), "axe-core with a message's actions shown: " + violations);
+
+        // Tab reaches the first reaction; Enter sends it (XEP-0444), and focus stays on it across the re-render.
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.TAB).perform();
+        assertEquals("button[react]", focused(ann));
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ENTER).perform();
+        Message reaction = carolHearsMessage("ann's keyboard reaction", m -> xmlOf(m).contains("urn:xmpp:reactions:0"));
+        assertTrue(xmlOf(reaction).contains("<reaction>👍</reaction>"), xmlOf(reaction));
+        ann.browser.waitUntil("the reaction shown", d -> !ann.awaitMessage("carol", "react with the keyboard")
+                .findElements(By.cssSelector(".reactions .chip.mine")).isEmpty());
+        assertEquals("button[react]", focused(ann), "focus kept on the toolbar's button");
+        // ↓/↑ move between messages, and Tab then Enter on Reply starts a reply.
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ARROW_UP, Keys.ARROW_DOWN).perform();
+        assertEquals("li@" + newestId, focused(ann), "↑ then ↓ come back to the newest message");
+        for (int i = 0; i < 12 && !"button[reply]".equals(focused(ann)); i++) {
+            new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.TAB).perform();
+        }
+        new org.openqa.selenium.interactions.Actions(ann.browser.driver()).sendKeys(Keys.ENTER).perform();
+        ann.browser.textAppears(By.id("composer-bar"), "Replying to carol");
+        ann.browser.driver().findElement(By.id("composer")).sendKeys(Keys.ESCAPE);
+    }
 }
