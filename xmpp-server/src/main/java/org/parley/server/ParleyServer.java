@@ -250,6 +250,7 @@ public final class ParleyServer implements AutoCloseable {
         runtime.addModule(push);
         relay.addHook(push);
         relay.addGuard(push);
+        resumption.onDetached(push::detached);
 
         guard = new Guard(settings.limits().guard());
         if (muc != null) {

@@ -253,6 +253,32 @@ public final class PushNotifications extends DefaultDiscoAwareModule
 
     // ---------------------------------------------------------------- notifications (§7)
 
+    /**
+     * A session lost its connection and waits for resumption (XEP-0198 §5) while messages it was sent are not
+     * acknowledged: the client most likely never showed them (a phone that went to sleep mid-delivery), so the
+     * app server is told, as for a message that arrives while the session is detached.
+     */
+    public void detached(Entity fullJid, List<Stanza> unacknowledged) {
+        Stanza last = null;
+        int count = 0;
+        for (Stanza stanza : unacknowledged) {
+            if ("message".equals(stanza.getName()) && body(stanza) != null && !StanzaErrors.isError(stanza)) {
+                last = stanza;
+                count++;
+            }
+        }
+        if (last == null || fullJid.getNode() == null) {
+            return;
+        }
+        try {
+            for (PushStore.Registration registration : store.registrations(fullJid.getNode())) {
+                publish(fullJid.getBareJID(), registration, count, last.getAttributeValue("from"), body(last));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("push notifications for {} failed: {}", fullJid.getBareJID(), e.toString());
+        }
+    }
+
     /** A message was delivered to these sessions (none: it went to offline storage). */
     @Override
     public void delivered(Entity recipientBare, Stanza message, List<SessionContext> sessions) {

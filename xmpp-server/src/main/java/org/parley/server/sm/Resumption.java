@@ -9,10 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.stanza.Stanza;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,9 @@ public final class Resumption {
     private final Map<Entity, String> detachedJids = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private final Duration timeout;
+    /** Told of each session that loses its connection, with what it had not acknowledged (push, XEP-0357). */
+    private volatile BiConsumer<Entity, List<Stanza>>
+            onDetached = (jid, unacked) -> { };
 
     public Resumption(ScheduledExecutorService timer, Duration timeout) {
         this.timer = timer;
@@ -77,9 +82,22 @@ public final class Resumption {
         }
     }
 
+    /**
+     * Whom to tell when a session loses its connection, with the stanzas it had not acknowledged: a message that
+     * reached the socket just before the phone went away is as unread as one that arrives after.
+     */
+    public void onDetached(BiConsumer<Entity, List<Stanza>> listener) {
+        onDetached = listener;
+    }
+
     /** The stream's connection is gone: keep the session for the timeout. */
     public void detached(String id, Resumable stream) {
         detachedJids.put(stream.fullJid(), id);
+        try {
+            onDetached.accept(stream.fullJid(), stream.state().unacknowledged());
+        } catch (RuntimeException e) {
+            LOG.warn("detached-session listener failed for {}: {}", stream.fullJid(), e.toString());
+        }
         ScheduledFuture<?> expiry = timer.schedule(() -> {
             detachedJids.remove(stream.fullJid(), id);
             if (streams.remove(id) != null) {

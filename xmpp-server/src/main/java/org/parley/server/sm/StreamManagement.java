@@ -92,6 +92,11 @@ public final class StreamManagement {
         return true;
     }
 
+    /** A copy of what is not acknowledged yet, oldest first; the queue is unchanged. */
+    public synchronized List<Stanza> unacknowledged() {
+        return new ArrayList<>(unacked);
+    }
+
     /** Everything not acknowledged, oldest first; the queue is then empty. */
     public synchronized List<Stanza> takeAll() {
         List<Stanza> rest = new ArrayList<>(unacked);

@@ -37,7 +37,7 @@ import org.parley.server.testing.TestServer;
 class PushNotificationsTest {
 
     @RegisterExtension
-    static final TestServer server = TestServer.withUsers("alice", "bob", "appserver", "carol", "dave");
+    static final TestServer server = TestServer.withUsers("alice", "bob", "appserver", "carol", "dave", "erin");
 
     private static Jid jid(String s) throws Exception {
         return JidCreate.from(s);
@@ -116,6 +116,32 @@ class PushNotificationsTest {
             bob.sendStanza(bob.getStanzaFactory().buildMessageStanza().to(jid("carol@localhost"))
                     .ofType(Message.Type.chat).setBody("are you there?").build());
             assertNotNull(notifications.poll(10, TimeUnit.SECONDS), "notification for the detached session");
+        } finally {
+            appServer.disconnect();
+            bob.disconnect();
+        }
+    }
+
+    /**
+     * XEP-0357 with XEP-0198 §5: a message that reached the session but was never acknowledged when the connection
+     * dropped (a phone that went to sleep mid-delivery) is notified when the session becomes detached.
+     */
+    @Test
+    void unacknowledgedMessageOfASessionThatDropsGetsANotification() throws Exception {
+        XMPPTCPConnection appServer = server.login("appserver", "backend4");
+        XMPPTCPConnection bob = server.login("bob", "desk4");
+        try {
+            BlockingQueue<Message> notifications = appServerNode(appServer, "erin-phone", PublishModel.open);
+            try (RawClient erin = RawClient.loggedIn(server, "erin")) {
+                erin.send("<iq type='set' id='e1'><enable xmlns='urn:xmpp:push:0' jid='pubsub.localhost' "
+                        + "node='erin-phone'/></iq>").await("id=\"e1\"");
+                erin.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>").await("<enabled");
+                bob.sendStanza(bob.getStanzaFactory().buildMessageStanza().to(jid("erin@localhost"))
+                        .ofType(Message.Type.chat).setBody("did you read this?").build());
+                erin.await("did you read this?"); // delivered to the live session, never acknowledged
+            } // the socket closes without a closing tag: the session is detached with the message unacknowledged
+            Message notification = notifications.poll(10, TimeUnit.SECONDS);
+            assertNotNull(notification, "notification for the unacknowledged message");
         } finally {
             appServer.disconnect();
             bob.disconnect();
