@@ -200,6 +200,14 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
             }
             return;
         }
+        if (to.getNode() == null && to.getDomain().equals(domain)) {
+            // The server's own handlers run for client sessions only; a request to the server itself is refused
+            // rather than left unanswered (RFC 6120 §8.2.3), anything else to it is dropped.
+            if (StanzaErrors.isRequest(stanza)) {
+                send(StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null));
+            }
+            return;
+        }
         claimed.inject(to, stanza);
     }
 
