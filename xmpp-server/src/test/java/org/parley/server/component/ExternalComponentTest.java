@@ -96,7 +96,7 @@ class ExternalComponentTest {
         try (RawComponent component = RawComponent.connect("wrong.localhost")) {
             component.handshake("not-the-secret");
             String end = component.awaitEnd();
-            assertTrue(end.contains("<not-authorized"), end);
+            assertTrue(end.contains("<stream:error") && end.contains("<not-authorized"), end);
             assertFalse(end.contains("<handshake/>"), end);
         }
     }
