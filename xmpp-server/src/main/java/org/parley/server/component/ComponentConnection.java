@@ -59,6 +59,7 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
     private static final long PAUSE_READING_AT = 1 << 20;
     private static final long RESUME_READING_AT = 256 << 10;
     private static final long MAX_PENDING_OUTPUT = 16L << 20;
+    static final int MAX_UNAUTHENTICATED = 64;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Logger LOG = LoggerFactory.getLogger(ComponentConnection.class);
 
@@ -69,6 +70,9 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
     private final Executor executor;
     private final XmlStreamParser parser;
     private final AtomicLong pendingBytes = new AtomicLong();
+    /** Connections of this listener that have not completed the handshake, this one included while it has not. */
+    private final java.util.concurrent.atomic.AtomicInteger unauthenticated;
+    private final java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Channel channel;
     private ScheduledFuture<?> deadline;
     // The rest only on the serial executor.
@@ -79,7 +83,9 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
     private boolean ended;
 
     ComponentConnection(Map<String, ExternalComponent> components, String domain, int maxStanzaBytes,
-                        int preAuthBytes, long handshakeTimeoutMillis, Executor executor) {
+                        int preAuthBytes, long handshakeTimeoutMillis, Executor executor,
+                        java.util.concurrent.atomic.AtomicInteger unauthenticated) {
+        this.unauthenticated = unauthenticated;
         this.components = components;
         this.domain = domain;
         this.maxStanzaBytes = maxStanzaBytes;
@@ -91,6 +97,12 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        counted.set(true);
+        if (unauthenticated.incrementAndGet() > MAX_UNAUTHENTICATED) {
+            // Bounded even on a trusted port: a stuck or looping client cannot hold unlimited connections.
+            executor.execute(() -> streamError(StreamErrorCondition.POLICY_VIOLATION,
+                    "too many connections without a handshake"));
+        }
         deadline = ctx.executor().schedule(() -> executor.execute(() -> {
             if (!authenticated) {
                 streamError(StreamErrorCondition.CONNECTION_TIMEOUT, "no handshake within "
@@ -130,8 +142,15 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
         });
     }
 
+    private void handshakeOver() {
+        if (counted.compareAndSet(true, false)) {
+            unauthenticated.decrementAndGet();
+        }
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        handshakeOver();
         if (deadline != null) {
             deadline.cancel(false);
         }
@@ -225,10 +244,16 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
             throw new StreamErrorException(StreamErrorCondition.CONFLICT, "this component is already connected");
         }
         authenticated = true;
+        handshakeOver();
         deadline.cancel(false);
         parser.setMaxElementBytes(maxStanzaBytes);
         write("<handshake/>");
         LOG.info("external component {} connected", claimed.jid());
+    }
+
+    /** The server stops (RFC 6120 §4.9.3.17). */
+    void shutdown() {
+        executor.execute(() -> streamError(StreamErrorCondition.SYSTEM_SHUTDOWN, null));
     }
 
     @Override

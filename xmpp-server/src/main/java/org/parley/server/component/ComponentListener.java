@@ -43,6 +43,7 @@ public final class ComponentListener implements AutoCloseable {
                                          int maxStanzaBytes, int preAuthBytes, Supplier<Executor> executors)
             throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        java.util.concurrent.atomic.AtomicInteger unauthenticated = new java.util.concurrent.atomic.AtomicInteger();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -54,7 +55,8 @@ public final class ComponentListener implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ch.pipeline().addLast("component", new ComponentConnection(components, domain,
-                                maxStanzaBytes, preAuthBytes, HANDSHAKE_TIMEOUT_MILLIS, executors.get()));
+                                maxStanzaBytes, preAuthBytes, HANDSHAKE_TIMEOUT_MILLIS, executors.get(),
+                                unauthenticated));
                     }
                 });
         Channel channel = bootstrap.bind(new InetSocketAddress(host, port)).sync().channel();
@@ -66,10 +68,17 @@ public final class ComponentListener implements AutoCloseable {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
-    /** Stops accepting and closes every component connection. */
+    /** Stops accepting and ends every component connection with {@code <system-shutdown/>} (at most 2 s). */
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+        for (Channel c : connections) {
+            ComponentConnection connection = c.pipeline().get(ComponentConnection.class);
+            if (connection != null) {
+                connection.shutdown();
+            }
+        }
+        connections.newCloseFuture().awaitUninterruptibly(2_000);
         connections.close().awaitUninterruptibly();
     }
 }

@@ -178,7 +178,11 @@ class ExternalComponentTest {
         }
 
         static RawComponent connect(String name) throws IOException {
-            RawComponent c = new RawComponent(new Socket("127.0.0.1", server.server().componentsPort()));
+            return connect(server, name);
+        }
+
+        static RawComponent connect(TestServer to, String name) throws IOException {
+            RawComponent c = new RawComponent(new Socket("127.0.0.1", to.server().componentsPort()));
             c.send("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'"
                     + " to='" + name + "'>");
             return c;
