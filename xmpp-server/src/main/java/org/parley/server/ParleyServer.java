@@ -376,6 +376,10 @@ public final class ParleyServer implements AutoCloseable {
         }
         java.util.Map<String, org.parley.server.component.ExternalComponent> byName = new java.util.HashMap<>();
         c.secrets().forEach((name, secret) -> {
+            if (runtime.getComponentStanzaProcessor(new EntityImpl(null, name + "." + settings.domain(), null)) != null) {
+                throw new IllegalStateException("components.secrets: " + name + "." + settings.domain()
+                        + " is a built-in service (chat rooms, pubsub, upload, proxy); choose another name");
+            }
             var component = new org.parley.server.component.ExternalComponent(name, secret);
             runtime.addModule(component);
             byName.put(name, component);

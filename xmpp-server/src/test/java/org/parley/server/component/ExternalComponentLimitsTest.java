@@ -1,5 +1,7 @@
 package org.parley.server.component;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -54,5 +56,13 @@ class ExternalComponentLimitsTest {
         } finally {
             own.close();
         }
+    }
+
+    @Test
+    void aComponentCannotTakeOverABuiltInService(@TempDir Path dir) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TestServer.start(dir,
+                s -> s.withComponents(new ServerSettings.Components(0, "127.0.0.1", Map.of("conference", "x")))));
+        assertEquals("components.secrets: conference.localhost is a built-in service (chat rooms, pubsub, upload,"
+                + " proxy); choose another name", e.getMessage());
     }
 }
