@@ -131,6 +131,7 @@ public final class ParleyServer implements AutoCloseable {
     private TcpListener c2s;
     private TcpListener directTls;
     private Socks5Relay proxy;
+    private org.parley.server.component.ComponentListener components;
     private volatile boolean closed;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
@@ -366,6 +367,37 @@ public final class ParleyServer implements AutoCloseable {
             directTls = bind("c2s.direct-tls-port", c.bindAddress(), c.directTlsPort(), true, l, tracker);
         }
         startProxy(settings.mobile().proxy());
+        startComponents(settings.components(), l);
+    }
+
+    /** XEP-0114: one always-registered component per configured name, and the listener they connect to. */
+    private void startComponents(ServerSettings.Components c, ServerSettings.Limits l) throws InterruptedException {
+        if (c.port() < 0) {
+            return;
+        }
+        java.util.Map<String, org.parley.server.component.ExternalComponent> byName = new java.util.HashMap<>();
+        c.secrets().forEach((name, secret) -> {
+            if (runtime.getComponentStanzaProcessor(new EntityImpl(null, name + "." + settings.domain(), null)) != null) {
+                throw new IllegalStateException("components.secrets: " + name + "." + settings.domain()
+                        + " is a built-in service (chat rooms, pubsub, upload, proxy); choose another name");
+            }
+            var component = new org.parley.server.component.ExternalComponent(name, secret);
+            runtime.addModule(component);
+            byName.put(name, component);
+        });
+        try {
+            components = org.parley.server.component.ComponentListener.bind(c.bindAddress(), c.port(), boss,
+                    ioWorkers, java.util.Map.copyOf(byName), settings.domain(), l.stanzaBytes(),
+                    l.preAuthStanzaBytes(), () -> new SerialExecutor(workers));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("components.port: cannot listen on " + c.bindAddress() + ":" + c.port()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The port external components connect to (XEP-0114), or -1 when {@code components.port} is off. */
+    public int componentsPort() {
+        return components == null ? -1 : components.port();
     }
 
     /** XEP-0065: the relay on its own port and {@code proxy.<domain>} telling clients where it is. */
@@ -578,6 +610,9 @@ public final class ParleyServer implements AutoCloseable {
         listeners.forEach(TcpListener::close);
         if (proxy != null) {
             proxy.close();
+        }
+        if (components != null) {
+            components.close();
         }
         housekeeping.shutdownNow();
         probes.shutdownNow();

@@ -25,11 +25,13 @@ import java.util.List;
  * @param contacts     contact addresses in the server's disco#info (XEP-0157)
  * @param externalServices STUN/TURN servers announced to clients (XEP-0215)
  * @param mobile       blocking, client state indication, push notifications and the bytestreams proxy
+ * @param components   external components (XEP-0114)
  */
 public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls, StorageSettings storage,
                              Registration registration, Limits limits, List<String> admins, Http http, Muc muc,
                              Mam mam, Sm sm, Upload upload, ContactAddresses contacts,
-                             ExternalServices externalServices, Mobile mobile) {
+                             ExternalServices externalServices, Mobile mobile,
+                             Components components) {
 
     /**
      * @param bindAddress     address both TCP listeners bind to
@@ -245,31 +247,31 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with other registration rules (tests and embedding). */
     public ServerSettings withRegistration(Registration r) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, r, limits, admins, http, muc, mam, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** These settings with another database (tests and embedding). */
     public ServerSettings withStorage(StorageSettings s) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, s, registration, limits, admins, http, muc, mam, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** These settings with other limits (tests and embedding). */
     public ServerSettings withLimits(Limits l) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, l, admins, http, muc, mam, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** These settings with another web gateway configuration (tests and embedding). */
     public ServerSettings withHttp(Http h) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, h, muc, mam, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** These settings with other client listeners (tests and embedding). */
     public ServerSettings withC2s(C2s c) {
         return new ServerSettings(domain, dataDirectory, c, tls, storage, registration, limits, admins, http, muc, mam, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /**
@@ -281,19 +283,19 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with other stream management limits (tests and embedding). */
     public ServerSettings withSm(Sm s) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam, s,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** These settings with another archive configuration (tests and embedding). */
     public ServerSettings withMam(Mam m) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, m, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** These settings with another chat service configuration (tests and embedding). */
     public ServerSettings withMuc(Muc m) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, m, mam, sm,
-                upload, contacts, externalServices, mobile);
+                upload, contacts, externalServices, mobile, components);
     }
 
     /** Settings for tests and embedding: the given domain and data directory, free ports, defaults elsewhere. */
@@ -314,7 +316,8 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
                 ContactAddresses.NONE,
                 ExternalServices.NONE,
                 new Mobile(1000, 100, Push.DEFAULTS, new Proxy(0, "127.0.0.1", "127.0.0.1", 1L << 30,
-                        Duration.ofMinutes(30), 100)));
+                        Duration.ofMinutes(30), 100)),
+                Components.OFF);
     }
 
     /**
@@ -370,13 +373,13 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with another upload service configuration (tests and embedding). */
     public ServerSettings withUpload(Upload u) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
-                mam, sm, u, contacts, externalServices, mobile);
+                mam, sm, u, contacts, externalServices, mobile, components);
     }
 
     /** These settings with other contact addresses and external services (tests and embedding). */
     public ServerSettings withDiscovery(ContactAddresses c, ExternalServices e) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc,
-                mam, sm, upload, c, e, mobile);
+                mam, sm, upload, c, e, mobile, components);
     }
 
     /**
@@ -418,6 +421,29 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
     /** These settings with other mobile settings (tests and embedding). */
     public ServerSettings withMobile(Mobile m) {
         return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam,
-                sm, upload, contacts, externalServices, m);
+                sm, upload, contacts, externalServices, m, components);
+    }
+
+    /**
+     * External components (XEP-0114): trusted local services (gateways, bots) that connect over TCP and serve
+     * a subdomain of the server.
+     *
+     * @param port        the listener's TCP port (-1, the default, turns it off; 0 picks a free port)
+     * @param bindAddress the address it listens on (loopback by default: the link has no TLS)
+     * @param secrets     each component's subdomain label (e.g. {@code gateway} for {@code gateway.<domain>})
+     *                    with its handshake secret
+     */
+    public record Components(int port, String bindAddress, java.util.Map<String, String> secrets) {
+        public static final Components OFF = new Components(-1, "127.0.0.1", java.util.Map.of());
+
+        public Components {
+            secrets = java.util.Map.copyOf(secrets);
+        }
+    }
+
+    /** These settings with other external components (tests and embedding). */
+    public ServerSettings withComponents(Components c) {
+        return new ServerSettings(domain, dataDirectory, c2s, tls, storage, registration, limits, admins, http, muc, mam,
+                sm, upload, contacts, externalServices, mobile, c);
     }
 }

@@ -123,7 +123,7 @@ public final class SettingsLoader {
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c),
                 new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
                         Duration.ofDays(1))),
-                upload(c), contacts(c), externalServices(c), mobile(c));
+                upload(c), contacts(c), externalServices(c), mobile(c), components(c, domain));
     }
 
     private static ServerSettings.Upload upload(TypedConfig c) {
@@ -185,6 +185,24 @@ public final class SettingsLoader {
                 c.intInRange("proxy.max-transfers", 1, 100_000));
         return new ServerSettings.Mobile(c.intInRange("blocking.max-items", 1, 100_000),
                 c.intInRange("csi.buffer-size", 1, 10_000), push, proxy);
+    }
+
+    /** XEP-0114: names are one label under the domain, given as {@code gateway} or {@code gateway.<domain>}. */
+    private static ServerSettings.Components components(TypedConfig c, String domain) {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        c.texts("components.secrets", 1000, 1024).forEach((name, secret) -> {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (n.endsWith("." + domain)) {
+                n = n.substring(0, n.length() - domain.length() - 1);
+            }
+            if (!n.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")) {
+                throw c.invalid("components.secrets", "names such as gateway or gateway." + domain
+                        + " (one label under the domain), not " + name);
+            }
+            secrets.put(n, secret);
+        });
+        return new ServerSettings.Components(c.port("components.port", true), c.bindAddress("components.bind-address"),
+                secrets);
     }
 
     private static ServerSettings.Mam mam(TypedConfig c) {
@@ -352,6 +370,8 @@ public final class SettingsLoader {
     private static final class Schema {
         final TreeSet<String> leaves = new TreeSet<>();
         final TreeSet<String> sections = new TreeSet<>();
+        /** Sections empty in the defaults whose keys are names, not settings (components.secrets). */
+        final TreeSet<String> open = new TreeSet<>();
 
         static Schema of(Config defaults) {
             Schema schema = new Schema();
@@ -364,6 +384,9 @@ public final class SettingsLoader {
                 List<String> path = append(prefix, entry.getKey());
                 if (entry.getValue() instanceof ConfigObject child) {
                     sections.add(ConfigUtil.joinPath(path));
+                    if (child.isEmpty()) {
+                        open.add(ConfigUtil.joinPath(path));
+                    }
                     collect(child, path);
                 } else {
                     leaves.add(ConfigUtil.joinPath(path));
@@ -378,7 +401,9 @@ public final class SettingsLoader {
                 ConfigValue value = entry.getValue();
                 if (sections.contains(key)) {
                     if (value instanceof ConfigObject child) {
-                        checkKnown(child, path);
+                        if (!open.contains(key)) {
+                            checkKnown(child, path);
+                        }
                     } else {
                         throw new SettingsException(key + ": " + TypedConfig.render(value)
                                 + " is not allowed (expected a section { ... })" + TypedConfig.where(value.origin()));

@@ -361,6 +361,28 @@ final class TypedConfig {
         return (int) number;
     }
 
+    /** A section of names to non-empty texts ({@code name = "text"}), at most {@code maxEntries} of at most
+     * {@code maxLength} characters; empty when null. */
+    java.util.Map<String, String> texts(String key, int maxEntries, int maxLength) {
+        ConfigValue value = value(key);
+        if (value == null) {
+            return java.util.Map.of();
+        }
+        if (!(value instanceof com.typesafe.config.ConfigObject object) || object.size() > maxEntries) {
+            throw invalid(key, "a section { name = \"text\" } of at most " + maxEntries + " entries");
+        }
+        java.util.Map<String, String> texts = new java.util.TreeMap<>();
+        for (var entry : object.entrySet()) {
+            Object raw = entry.getValue().unwrapped();
+            String text = raw instanceof String s ? s.strip() : null;
+            if (text == null || text.isEmpty() || text.length() > maxLength) {
+                throw invalid(key, entry.getValue(), "a text of 1 to " + maxLength + " characters for " + entry.getKey());
+            }
+            texts.put(entry.getKey(), text);
+        }
+        return texts;
+    }
+
     /** The value, or null for a HOCON null. */
     private ConfigValue value(String key) {
         return config.getIsNull(key) ? null : config.getValue(key);

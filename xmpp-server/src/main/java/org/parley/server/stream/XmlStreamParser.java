@@ -108,6 +108,14 @@ public final class XmlStreamParser {
     }
 
     /**
+     * A parser for a stream whose content namespace is another one, e.g. {@code jabber:component:accept}
+     * (XEP-0114); first-level elements keep that namespace.
+     */
+    public static XmlStreamParser forStream(XmlStreamListener listener, int maxElementBytes, String contentNamespace) {
+        return new XmlStreamParser(listener, maxElementBytes, STREAM_NS, "stream", contentNamespace);
+    }
+
+    /**
      * A parser for one document whose root element {@code rootName} in {@code rootNamespace} wraps the
      * elements: its attributes are reported through {@link XmlStreamListener#streamOpened}, its children through
      * {@link XmlStreamListener#element} and its end through {@link XmlStreamListener#streamClosed}. The children

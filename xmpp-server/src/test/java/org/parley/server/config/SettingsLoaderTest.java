@@ -303,6 +303,31 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void externalComponentsXep0114() throws IOException {
+        assertEquals(ServerSettings.Components.OFF, loader().load().components());
+        Path config = file("""
+                domain = "example.org"
+                components {
+                  port = 5347
+                  secrets { "gateway" = "s3cret", "Bot.Example.org" = " other " }
+                }
+                """);
+        ServerSettings.Components c = loader().configFile(config).load().components();
+        assertEquals(new ServerSettings.Components(5347, "127.0.0.1", Map.of("gateway", "s3cret", "bot", "other")), c);
+        assertTrue(error(loader().configFile(file("""
+                domain = "example.org"
+                components.secrets { "bot.other.org" = "x" }
+                """))).startsWith("components.secrets: "));
+        assertTrue(error(loader().configFile(file("""
+                components.secrets { "bot" = "" }
+                """))).startsWith("components.secrets: "));
+        assertTrue(error(loader().configFile(file("""
+                components.secrets = "bot"
+                """))).startsWith("components.secrets: "));
+        assertTrue(error(loader().overrides(Map.of("components.port", "70000"))).startsWith("components.port: "));
+    }
+
+    @Test
     void repositoryConfigFileEqualsTheDefaults() {
         Path repositoryConfig = Path.of("../config/parley.conf");
         assertTrue(Files.isRegularFile(repositoryConfig), "config/parley.conf at the repository root");
