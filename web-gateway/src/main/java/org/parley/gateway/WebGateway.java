@@ -15,7 +15,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics;
 import io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
@@ -187,9 +186,7 @@ public final class WebGateway implements AutoCloseable {
         MeterRegistry meters = server.metrics().registry();
         new JettyServerThreadPoolMetrics(jetty.getThreadPool(), Tags.empty()).bindTo(meters);
         JettyConnectionMetrics.addToAllConnectors(jetty, meters);
-        PrometheusMeterRegistry prometheus = MetricsEndpoint.newRegistry();
-        server.metrics().registry().add(prometheus);
-        return new MetricsEndpoint(prometheus, settings);
+        return new MetricsEndpoint(server.metrics()::scrape, settings);
     }
 
     /** A handler for a switched-off endpoint: its path falls through to 404. */

@@ -4,8 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -30,18 +28,13 @@ public final class MetricsEndpoint extends Handler.Abstract.NonBlocking {
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
 
-    private final PrometheusMeterRegistry registry;
+    private final java.util.function.Supplier<String> scrape;
     private final byte[] token;
 
-    /** @param registry filled by whoever added it to the server's composite registry */
-    public MetricsEndpoint(PrometheusMeterRegistry registry, ServerSettings.Metrics settings) {
-        this.registry = registry;
+    /** @param scrape the meters in the text exposition format ({@code ServerMetrics#scrape}) */
+    public MetricsEndpoint(java.util.function.Supplier<String> scrape, ServerSettings.Metrics settings) {
+        this.scrape = scrape;
         this.token = settings.token() == null ? null : settings.token().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A Prometheus registry with Parley's naming (Micrometer turns {@code parley.logins} into {@code parley_logins_total}). */
-    public static PrometheusMeterRegistry newRegistry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
     @Override
@@ -65,7 +58,7 @@ public final class MetricsEndpoint extends Handler.Abstract.NonBlocking {
             }
             return true;
         }
-        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+        byte[] body = scrape.get().getBytes(StandardCharsets.UTF_8);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -168,8 +168,12 @@ public final class SettingsLoader {
                 throw c.invalid("external-services.servers", "ports 1-65535 in " + uri);
             }
             String host = m.group(2).startsWith("[") ? m.group(2).substring(1, m.group(2).length() - 1) : m.group(2);
+            // Without ?transport the URI schemes' defaults apply (RFC 7064 §3.2, RFC 7065 §3): UDP for stun and
+            // turn, TCP (with TLS) for stuns and turns. Clients such as Conversations only use a service whose
+            // XEP-0215 entry names its transport.
+            String transport = m.group(4) != null ? m.group(4) : type.endsWith("s") ? "tcp" : "udp";
             services.add(new ServerSettings.ExternalServices.Service(type, host.toLowerCase(Locale.ROOT), port,
-                    m.group(4)));
+                    transport));
         }
         return new ServerSettings.ExternalServices(services, c.optionalString("external-services.secret"),
                 c.duration("external-services.credential-lifetime", Duration.ofMinutes(1), Duration.ofDays(30)));

@@ -17,11 +17,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * Parley's own meters and the JVM's, in one Micrometer registry that exporters join later (the web gateway adds
- * its Prometheus registry to {@link #registry()}; a composite hands meters registered before that to it too).
+ * Parley's own meters and the JVM's, in one Micrometer registry in Prometheus form from the first meter on, so
+ * that nothing counted before the web gateway starts serving {@code /metrics} is lost.
  *
  * <p>Labels are bounded sets chosen here (transport, stanza kind, outcome, SASL mechanism), never user names or
  * addresses: a label value per user would grow the exposition without bound and leak who is online.
@@ -32,7 +33,7 @@ public final class ServerMetrics implements AutoCloseable {
     public static final List<String> TRANSPORTS = List.of("tcp", "websocket", "bosh");
     private static final List<String> KINDS = List.of("message", "presence", "iq");
 
-    private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> stanzasIn = new ConcurrentHashMap<>();
     private final Map<String, Counter> stanzasOut = new ConcurrentHashMap<>();
     private final Map<String, Counter> logins = new ConcurrentHashMap<>();
@@ -61,16 +62,21 @@ public final class ServerMetrics implements AutoCloseable {
                 .tags("direction", direction, "kind", kind).register(registry);
     }
 
-    /** Stops the GC listener and closes the registry (and the exporters added to it). */
+    /** Stops the GC listener and closes the registry. */
     @Override
     public void close() {
         gc.close();
         registry.close();
     }
 
-    /** The registry every meter lives in; add an exporter's registry to it. */
-    public CompositeMeterRegistry registry() {
+    /** The registry every meter lives in (binders of other components register here). */
+    public MeterRegistry registry() {
         return registry;
+    }
+
+    /** Every meter in the Prometheus text exposition format (0.0.4). */
+    public String scrape() {
+        return registry.scrape();
     }
 
     /** A stanza read from a client, by its element name. */

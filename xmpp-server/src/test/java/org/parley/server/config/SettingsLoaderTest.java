@@ -288,9 +288,9 @@ class SettingsLoaderTest {
         ServerSettings s = loader().configFile(config).load();
         assertEquals(Map.of("abuse", List.of("mailto:abuse@example.org", "xmpp:abuse@example.org")), s.contacts().byKind());
         assertEquals(List.of(
-                new ServerSettings.ExternalServices.Service("stun", "stun.example.org", 3478, null),
+                new ServerSettings.ExternalServices.Service("stun", "stun.example.org", 3478, "udp"),
                 new ServerSettings.ExternalServices.Service("turn", "turn.example.org", 3479, "udp"),
-                new ServerSettings.ExternalServices.Service("turns", "2001:db8::1", 5349, null)),
+                new ServerSettings.ExternalServices.Service("turns", "2001:db8::1", 5349, "tcp")),
                 s.externalServices().servers());
         assertEquals("s3cret", s.externalServices().secret());
         assertEquals(Duration.ofHours(2), s.externalServices().credentialLifetime());
