@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -61,7 +62,14 @@ class ClientStateIndicationTest {
             ClientStateIndicationManager.inactive(alice);
             // Alice's next stanza is processed after the nonza (one session, in order): this round trip
             // makes sure the server saw <inactive/> before bob starts.
-            alice.createStanzaCollectorAndSend(new Ping(JidCreate.from("localhost"))).nextResultOrThrow(10_000);
+            Ping ping = new Ping(JidCreate.from("localhost"));
+            // Smack calls sync listeners on their own thread, in arrival order, after it has woken collectors: a
+            // listener for the ping's result runs only once every earlier stanza reached `seen`, so nothing that
+            // arrived before the round trip can slip in after the clear.
+            CountDownLatch caughtUp = new CountDownLatch(1);
+            alice.addSyncStanzaListener(s -> caughtUp.countDown(), s -> ping.getStanzaId().equals(s.getStanzaId()));
+            alice.createStanzaCollectorAndSend(ping).nextResultOrThrow(10_000);
+            assertTrue(caughtUp.await(10, TimeUnit.SECONDS), "listeners caught up with the round trip");
             seen.clear();
 
             for (String status : List.of("one", "two", "three")) {
