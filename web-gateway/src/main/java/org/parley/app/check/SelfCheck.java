@@ -34,6 +34,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 import org.jivesoftware.smack.AbstractXMPPConnection;
+import org.jivesoftware.smack.SmackException;
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.bosh.BOSHConfiguration;
 import org.jivesoftware.smack.bosh.XMPPBOSHConnection;
@@ -511,6 +512,15 @@ public final class SelfCheck {
             try {
                 AccountManager.getInstance(tcp).deleteAccount();
                 pass("cleanup", "temporary account deleted");
+            } catch (SmackException.NotConnectedException e) {
+                // XEP-0077 §3.2: the server answers and then ends the deleted account's streams with not-authorized;
+                // the client may see that stream error first. That is the server saying the account is gone.
+                if (String.valueOf(e.getMessage()).contains("not-authorized")) {
+                    pass("cleanup", "temporary account deleted (the server ended its stream, XEP-0077 §3.2)");
+                } else {
+                    warn("cleanup", "could not delete the temporary account: " + describe(e)
+                            + " — delete it with ./parley user delete");
+                }
             } catch (Exception e) {
                 warn("cleanup", "could not delete the temporary account: " + describe(e)
                         + " — delete it with ./parley user delete");
