@@ -1,10 +1,12 @@
 package org.parley.app;
 
 import java.io.Reader;
+import java.time.Clock;
 import java.util.List;
 
 import org.parley.server.accounts.AccountService;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.devicetokens.DeviceTokens;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.jdbc.JdbcStorage;
 
@@ -29,6 +31,8 @@ final class JdbcAccountAdmin implements AccountAdmin {
             AccountService accounts = new AccountService(storage.accounts(), settings.limits().scramIterations());
             // The archive is kept under the bare JID, which only the domain completes.
             accounts.onDeleted(user -> storage.archive().deleteArchive(user + "@" + settings.domain()));
+            // A reset password also signs out the account's devices, as it does on a running server.
+            accounts.onPasswordChanged(new DeviceTokens(storage.documents(), Clock.systemUTC())::revokeAll);
             return new JdbcAccountAdmin(storage, accounts);
         } catch (RuntimeException e) {
             storage.close();

@@ -261,6 +261,7 @@ public final class ParleyServer implements AutoCloseable {
                 settings.registration().perAddressPerHour(), Clock.systemUTC());
         DeviceTokens deviceTokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
         runtime.addModule(new DeviceTokenModule(deviceTokens));
+        accounts.onPasswordChanged(deviceTokens::revokeAll);
         runtime.registerServerRuntimeContextService(new ServerCaps(runtime)); // XEP-0115 in stream features
         StanzaDispatcher dispatcher = new StanzaDispatcher(runtime);
         dispatcher.observeBroadcastPresence(pep::presence);

@@ -38,6 +38,7 @@ public final class AccountService {
 
     private final AccountStore store;
     private final List<java.util.function.Consumer<String>> deletionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<String>> passwordListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int iterations;
     private final int minPasswordLength;
 
@@ -83,7 +84,18 @@ public final class AccountService {
         if (!store.updateCredentials(user, credentials(password))) {
             throw new AccountException("no account '" + user + "'");
         }
+        for (var listener : passwordListeners) {
+            listener.accept(user);
+        }
         LOG.info("Changed password of '{}'", user);
+    }
+
+    /**
+     * Credentials derived from the old password (device tokens) are revoked by a listener; it runs after the
+     * new password is stored, with the normalised username.
+     */
+    public void onPasswordChanged(java.util.function.Consumer<String> listener) {
+        passwordListeners.add(listener);
     }
 
     /**

@@ -124,6 +124,20 @@ public final class DeviceTokens {
         }
     }
 
+    /**
+     * Revokes every token of the account: a changed password (the owner's or an admin's reset) must also
+     * sign out the devices the old one let in. Returns how many went.
+     */
+    public int revokeAll(String username) {
+        synchronized (lock(username)) {
+            int count = live(username).size();
+            if (count > 0) {
+                save(username, new ArrayList<>());
+            }
+            return count;
+        }
+    }
+
     /** For {@link org.parley.server.sasl.TokenLookup}: checks a presented token and renews its lifetime. */
     public Optional<byte[]> use(String username, byte[] initiator) {
         String hash = b64(sha256(initiator));

@@ -108,6 +108,60 @@ class DeviceTokensTest {
         }
     }
 
+    @Test
+    void changingThePasswordRevokesTheDevices_xep0077_3_3() throws Exception {
+        server.createUser("fay");
+        String first = issue("fay", "phone");
+        assertTrue(logsIn("fay", first), "a fresh token logs in");
+        // The owner changes the password in band (XEP-0077 §3.3): the token stops working.
+        try (RawClient fay = RawClient.loggedIn(server, "fay")) {
+            fay.send("<iq type='set' id='p1'><query xmlns='jabber:iq:register'><username>fay</username>"
+                    + "<password>a-new-password-1</password></query></iq>");
+            String answer = fay.await("</iq>");
+            assertTrue(answer.contains("type=\"result\"") || answer.contains("type='result'"), answer);
+        }
+        assertFalse(logsIn("fay", first), "revoked by the password change");
+
+        // An admin reset (the same AccountService the ad-hoc commands and the CLI use) revokes too.
+        server.server().accounts().setPassword("fay", TestServer.PASSWORD);
+        String second = issue("fay", "laptop");
+        assertTrue(logsIn("fay", second));
+        server.server().accounts().setPassword("fay", "reset-by-admin-1");
+        assertFalse(logsIn("fay", second), "revoked by the admin reset");
+        server.server().accounts().setPassword("fay", TestServer.PASSWORD);
+    }
+
+    private static String issue(String user, String device) throws Exception {
+        try (RawClient c = RawClient.loggedIn(server, user)) {
+            c.send("<iq type='set' id='t'><issue xmlns='" + DeviceTokenModule.NS + "' device='" + device + "'/></iq>");
+            Matcher m = TOKEN.matcher(reorder(c.await("</iq>")));
+            assertTrue(m.find(), c.received());
+            return m.group(2);
+        }
+    }
+
+    private static boolean logsIn(String user, String secret) throws Exception {
+        try (RawClient device = RawClient.directTls(server.server().directTlsPort(), server.clientSslContext())) {
+            device.openStream().await("</stream:features>");
+            device.send(auth(user, DeviceTokens.hmac(secret, "Initiator")));
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (device.received().contains("</success>")) {
+                    return true;
+                }
+                if (device.received().contains("</failure>")) {
+                    return false;
+                }
+                try {
+                    device.await("</success>", java.time.Duration.ofMillis(200)); // or a failure, checked above
+                } catch (AssertionError stillWaiting) {
+                    // loop
+                }
+            }
+            throw new AssertionError("no SASL outcome: " + device.received());
+        }
+    }
+
     private static String auth(String user, byte[] initiator) {
         byte[] name = user.getBytes(StandardCharsets.UTF_8);
         byte[] payload = new byte[name.length + 1 + initiator.length];
