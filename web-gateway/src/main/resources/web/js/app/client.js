@@ -1,11 +1,10 @@
-// The chat model over one XMPP connection: roster and subscriptions (RFC 6121), rooms (XEP-0045), 1:1 chats,
-// history from the archive (XEP-0313, with MUC history when a room keeps none), typing states (XEP-0085) and
-// the room directory (XEP-0030). Views subscribe to 'change' and read the state; they never see XML.
+// The chat model over one XMPP connection. Views subscribe to 'change' and read the state; they never see XML.
 import { xml, child, children, childText, bare, resource, local, newId } from '../xmpp/xml.js';
 import { stanzaError, XmppError } from '../xmpp/errors.js';
 import { formatBytes } from '../xmpp/connection.js';
+import { toBase64, fromBase64 } from '../xmpp/sasl.js';
 
-export const NS_APP = Object.freeze({
+export const NS = Object.freeze({
   ROSTER: 'jabber:iq:roster',
   MUC: 'http://jabber.org/protocol/muc',
   MUC_USER: 'http://jabber.org/protocol/muc#user',
@@ -29,6 +28,9 @@ export const NS_APP = Object.freeze({
   HINTS: 'urn:xmpp:hints',
   MARKERS: 'urn:xmpp:chat-markers:0',
   VCARD: 'vcard-temp',
+  VCARD_UPDATE: 'vcard-temp:x:update',
+  CAPS: 'http://jabber.org/protocol/caps',
+  EVENT: 'http://jabber.org/protocol/pubsub#event',
   AVATAR_DATA: 'urn:xmpp:avatar:data',
   AVATAR_META: 'urn:xmpp:avatar:metadata',
   PUBSUB: 'http://jabber.org/protocol/pubsub',
@@ -37,17 +39,12 @@ export const NS_APP = Object.freeze({
   OOB: 'jabber:x:oob',
 });
 
-/** A sent room message that has not come back from the room after this long is marked as failed. */
-const ECHO_TIMEOUT_MS = 20000;
+const ECHO_TIMEOUT_MS = 20000; // a room message not echoed by then is marked as failed
 
 const PAGE = 30;
 const MAX_MESSAGES = 1000;
 
 export class ChatClient extends EventTarget {
-  /**
-   * @param store {get(key), set(key, value), remove(key)} for what the page keeps per account in this
-   *              browser (joined rooms; the device token is kept by main.js through onToken)
-   */
   constructor(connection, username, { store = null, onToken = null } = {}) {
     super();
     this.connection = connection;
@@ -56,6 +53,8 @@ export class ChatClient extends EventTarget {
     this.onToken = onToken;
     this.serverFeatures = new Set();
     this.avatars = new Map(); // bare JID → data: URL, or null (none / loading)
+    this.hashes = new Map(); // bare JID → SHA-1 of its picture (XEP-0153 / XEP-0084 id)
+    this.byHash = new Map(); // SHA-1 → data: URL, so a picture is fetched once
     this.avatarRev = 0;
     this.devices = [];
     this.mucService = null;
@@ -64,16 +63,21 @@ export class ChatClient extends EventTarget {
     this.requests = new Set();
     this.directory = [];
     this.active = null;
-    this.notices = [];
     this.changeScheduled = false;
     connection.addEventListener('stanza', e => this.stanza(e));
     connection.addEventListener('online', e => this.online(e.detail.resumed));
     connection.addEventListener('status', e => {
-      // The member lists say who is in the room *now*: while offline nobody is known to be.
-      if (e.detail.status !== 'online') this.offlineSince = this.offlineSince || Date.now();
-      else this.offlineSince = null;
       this.changed();
     });
+  }
+
+  iq(type, to, payload, options) {
+    return this.connection.iq(xml('iq', { type, to }, payload), options);
+  }
+
+  async disco(to, options) {
+    const query = child(await this.iq('get', to, xml('query', { xmlns: NS.DISCO_INFO }), options), 'query', NS.DISCO_INFO);
+    return { query, features: new Set(children(query, 'feature').map(f => f.getAttribute('var'))) };
   }
 
   get me() {
@@ -100,14 +104,14 @@ export class ChatClient extends EventTarget {
       return;
     }
     await this.loadRoster().catch(e => this.notify(`contacts could not be loaded: ${e.message}`));
+    this.ver = this.ver || await capsVer();
     this.connection.send(this.presenceStanza());
     if (!this.mucService) this.mucService = await this.discoverMucService();
     this.discoverServer().catch(() => {});
     const rooms = [...this.conversations.values()].filter(c => c.kind === 'room');
     if (rooms.length === 0 && !this.rejoined) {
       this.rejoined = true;
-      // The rooms this account was in, in this browser (the lobby the first time).
-      // The account's bookmarks (XEP-0402) when it has some, so every device enters the same rooms.
+      // the account's bookmarks (XEP-0402), so every device enters the same rooms
       const bookmarked = await this.loadBookmarks().catch(() => null);
       const remembered = bookmarked && bookmarked.length ? bookmarked : this.rememberedRooms();
       const activeKey = this.store && this.store.get('active');
@@ -134,7 +138,7 @@ export class ChatClient extends EventTarget {
     let rooms = null;
     try {
       rooms = JSON.parse(this.store && this.store.get('rooms') || 'null');
-    } catch (e) { /* damaged: start over */ }
+    } catch (e) { /* damaged */ }
     return Array.isArray(rooms) && rooms.length > 0 ? rooms.slice(0, 50) : ['lobby'];
   }
 
@@ -144,12 +148,9 @@ export class ChatClient extends EventTarget {
     this.store.set('rooms', JSON.stringify(rooms));
   }
 
-  /** The server's features (disco#info); asks for a device token when the server offers them. */
   async discoverServer() {
-    const info = await this.connection.iq(xml('iq', { type: 'get', to: this.connection.options.domain },
-      xml('query', { xmlns: NS_APP.DISCO_INFO })));
-    this.serverFeatures = new Set(children(child(info, 'query', NS_APP.DISCO_INFO), 'feature').map(f => f.getAttribute('var')));
-    if (this.serverFeatures.has(NS_APP.DEVICE_TOKENS) && this.onToken) {
+    this.serverFeatures = (await this.disco(this.connection.options.domain)).features;
+    if (this.serverFeatures.has(NS.DEVICE_TOKENS) && this.onToken) {
       const credentials = this.connection.credentials;
       if (credentials && !credentials.token) await this.issueToken();
       this.loadDevices().catch(() => {});
@@ -160,18 +161,18 @@ export class ChatClient extends EventTarget {
   // ---- staying signed in: per-device tokens (urn:parley:device-tokens:0) ----
 
   async issueToken() {
-    const result = await this.connection.iq(xml('iq', { type: 'set' },
-      xml('issue', { xmlns: NS_APP.DEVICE_TOKENS, device: deviceName() })), { what: 'saving the sign-in' });
-    const t = child(result, 'token', NS_APP.DEVICE_TOKENS);
+    const result = await this.iq('set', undefined, xml('issue', { xmlns: NS.DEVICE_TOKENS, device: deviceName() }),
+      { what: 'saving the sign-in' });
+    const t = child(result, 'token', NS.DEVICE_TOKENS);
     const token = { id: t.getAttribute('id'), secret: t.getAttribute('secret') };
     this.connection.useToken(token); // reconnections use it too: the password is forgotten
     this.onToken(token);
   }
 
   async loadDevices() {
-    const result = await this.connection.iq(xml('iq', { type: 'get' }, xml('list', { xmlns: NS_APP.DEVICE_TOKENS })));
+    const result = await this.iq('get', undefined, xml('list', { xmlns: NS.DEVICE_TOKENS }));
     const current = this.connection.credentials && this.connection.credentials.token;
-    this.devices = children(child(result, 'list', NS_APP.DEVICE_TOKENS), 'device').map(d => ({
+    this.devices = children(child(result, 'list', NS.DEVICE_TOKENS), 'device').map(d => ({
       id: d.getAttribute('id'), name: d.getAttribute('name'), lastUsed: new Date(d.getAttribute('last-used')),
       current: !!current && current.id === d.getAttribute('id'),
     }));
@@ -179,64 +180,87 @@ export class ChatClient extends EventTarget {
   }
 
   async revokeDevice(id) {
-    await this.connection.iq(xml('iq', { type: 'set' }, xml('revoke', { xmlns: NS_APP.DEVICE_TOKENS, id })),
-      { what: 'signing the device out', timeoutMs: 5000 });
+    await this.iq('set', undefined, xml('revoke', { xmlns: NS.DEVICE_TOKENS, id }), { what: 'signing the device out', timeoutMs: 5000 });
     await this.loadDevices();
   }
 
-  // ---- avatars: vCard PHOTO (XEP-0054/0153) for everyone; our own also published with PEP (XEP-0084) ----
+  // ---- avatars: PEP (XEP-0084) notifications, else the vCard whose hash presences carry (XEP-0153); both are
+  // the image's SHA-1, so a picture is fetched once ----
 
-  /** The picture of a bare JID, loaded on first use; null while unknown or when there is none. */
+  /** A person's or room's picture, loaded on first use; null when unknown or none. */
   avatarOf(jid) {
-    if (!jid) return null;
-    if (!this.avatars.has(jid) && this.avatars.size < 500 && this.connection.status === 'online') {
-      this.avatars.set(jid, null);
-      this.connection.iq(xml('iq', { type: 'get', to: jid === this.me ? undefined : jid }, xml('vCard', { xmlns: NS_APP.VCARD })),
-        { timeoutMs: 10000 }).then(r => {
-        const photo = child(child(r, 'vCard', NS_APP.VCARD), 'PHOTO', NS_APP.VCARD);
-        const type = childText(photo, 'TYPE', NS_APP.VCARD) || '';
-        const data = (childText(photo, 'BINVAL', NS_APP.VCARD) || '').replace(/\s+/g, '');
-        if (data && data.length < 300000 && /^image\/(png|jpeg|gif|webp)$/.test(type)) {
-          this.avatars.set(jid, `data:${type};base64,${data}`);
-          this.avatarRev++;
-          this.changed();
-        }
-      }, () => {});
-    }
+    if (jid && !this.avatars.has(jid)) this.vcardAvatar(jid);
     return this.avatars.get(jid) || null;
   }
 
-  /** Sets my picture (a data: URL of a small image): in my vCard, keeping its other fields, and in PEP. */
-  async setAvatar(dataUrl) {
-    const [, type, data] = dataUrl.match(/^data:([^;]+);base64,(.*)$/);
-    let fields = [];
-    try {
-      const r = await this.connection.iq(xml('iq', { type: 'get' }, xml('vCard', { xmlns: NS_APP.VCARD })));
-      fields = children(child(r, 'vCard', NS_APP.VCARD)).filter(e => e.localName !== 'PHOTO').map(toNode);
-    } catch (e) { /* no vCard yet */ }
-    await this.connection.iq(xml('iq', { type: 'set' }, xml('vCard', { xmlns: NS_APP.VCARD }, fields,
-      xml('PHOTO', {}, xml('TYPE', {}, type), xml('BINVAL', {}, data)))), { what: 'saving your picture' });
-    this.avatars.set(this.me, dataUrl);
+  showAvatar(jid, url, hash) {
+    if (hash && url) {
+      this.byHash.set(hash, url);
+      if (this.byHash.size > 300) this.byHash.delete(this.byHash.keys().next().value);
+    }
+    if (this.avatars.get(jid) === url) return;
+    this.avatars.set(jid, url);
     this.avatarRev++;
     this.changed();
-    const bytes = Uint8Array.from(atob(data), ch => ch.charCodeAt(0));
-    const id = [...new Uint8Array(await crypto.subtle.digest('SHA-1', bytes))].map(b => b.toString(16).padStart(2, '0')).join('');
-    const publish = (node, payload) => this.connection.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
-      xml('publish', { node }, xml('item', { id }, payload)))));
-    await publish(NS_APP.AVATAR_DATA, xml('data', { xmlns: NS_APP.AVATAR_DATA }, data)).then(() => publish(NS_APP.AVATAR_META,
-      xml('metadata', { xmlns: NS_APP.AVATAR_META }, xml('info', { id, type, bytes: bytes.length, width: 96, height: 96 }))))
-      .catch(() => {}); // PEP is a bonus: the vCard already has it
   }
 
-  // ---- own presence ----
+  vcardAvatar(jid, hash) {
+    if (this.avatars.size > 500 || this.connection.status !== 'online') return;
+    if (!this.avatars.has(jid)) this.avatars.set(jid, null);
+    this.iq('get', jid === this.me ? undefined : jid, xml('vCard', { xmlns: NS.VCARD }), { timeoutMs: 10000 }).then(r => {
+      const photo = child(child(r, 'vCard', NS.VCARD), 'PHOTO', NS.VCARD);
+      this.showAvatar(jid, dataUrl(childText(photo, 'TYPE', NS.VCARD), childText(photo, 'BINVAL', NS.VCARD)), hash);
+    }, () => {});
+  }
+
+  /** A new picture hash for jid ('': none; null: unknown). */
+  avatarHash(jid, hash, fetch) {
+    if (hash === null || this.hashes.get(jid) === hash) return;
+    this.hashes.set(jid, hash);
+    if (!hash) this.showAvatar(jid, null);
+    else if (this.byHash.has(hash)) this.showAvatar(jid, this.byHash.get(hash));
+    else fetch();
+  }
+
+  /** XEP-0084 §4.3: a metadata notification. */
+  avatarEvent(jid, items) {
+    const info = child(child(child(items, 'item'), 'metadata', NS.AVATAR_META), 'info', NS.AVATAR_META);
+    const id = info ? info.getAttribute('id') : '';
+    this.avatarHash(jid, id, () => this.iq('get', jid, xml('pubsub', { xmlns: NS.PUBSUB },
+      xml('items', { node: NS.AVATAR_DATA }, xml('item', { id }))), { timeoutMs: 10000 }).then(r => {
+      const item = child(child(child(r, 'pubsub', NS.PUBSUB), 'items', NS.PUBSUB), 'item', NS.PUBSUB);
+      this.showAvatar(jid, dataUrl(info.getAttribute('type'), childText(item, 'data', NS.AVATAR_DATA)), id);
+    }, () => this.vcardAvatar(jid, id)));
+  }
+
+  /** XEP-0153 §4.3: a photo hash in a presence. */
+  presenceAvatar(jid, p) {
+    const photo = childText(child(p, 'x', NS.VCARD_UPDATE), 'photo');
+    if (jid) this.avatarHash(jid, photo && photo.trim(), () => this.vcardAvatar(jid, photo.trim()));
+  }
+
+  /** My vCard's picture, other fields kept (Parley publishes it to PEP, XEP-0398), or a room's (XEP-0486). */
+  async setAvatar(url, room = null) {
+    const [, type, data] = url.match(/^data:([^;]+);base64,(.*)$/);
+    let fields = [];
+    try {
+      const r = await this.iq('get', room || undefined, xml('vCard', { xmlns: NS.VCARD }));
+      fields = children(child(r, 'vCard', NS.VCARD)).filter(e => e.localName !== 'PHOTO').map(toNode);
+    } catch (e) { /* no vCard yet */ }
+    await this.iq('set', room || undefined, xml('vCard', { xmlns: NS.VCARD }, fields,
+      xml('PHOTO', {}, xml('TYPE', {}, type), xml('BINVAL', {}, data))), { what: 'saving the picture' });
+    const id = hex(await crypto.subtle.digest('SHA-1', fromBase64(data)));
+    this.hashes.set(room || this.me, id);
+    this.showAvatar(room || this.me, url, id);
+  }
 
   presenceStanza() {
     const me = this.myPresence || { show: 'available', status: '' };
     return xml('presence', {}, me.show !== 'available' ? xml('show', {}, me.show) : null,
-      me.status ? xml('status', {}, me.status.substring(0, 200)) : null);
+      me.status ? xml('status', {}, me.status.substring(0, 200)) : null,
+      this.ver ? xml('c', { xmlns: NS.CAPS, hash: 'sha-1', node: CAPS_NODE, ver: this.ver }) : null);
   }
 
-  /** online / away / dnd and a status message, to contacts and rooms. */
   setPresence(show, status = '') {
     this.myPresence = { show, status };
     if (this.store) this.store.set('presence', JSON.stringify(this.myPresence));
@@ -255,77 +279,66 @@ export class ChatClient extends EventTarget {
     const domain = this.connection.options.domain;
     let found = null;
     try {
-      const items = await this.connection.iq(xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_APP.DISCO_ITEMS })));
-      for (const item of children(child(items, 'query', NS_APP.DISCO_ITEMS), 'item')) {
+      const items = await this.iq('get', domain, xml('query', { xmlns: NS.DISCO_ITEMS }));
+      for (const item of children(child(items, 'query', NS.DISCO_ITEMS), 'item')) {
         const jid = item.getAttribute('jid');
-        const info = await this.connection.iq(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_APP.DISCO_INFO })))
-          .catch(() => null);
-        const query = info ? child(info, 'query', NS_APP.DISCO_INFO) : null;
-        const identities = query ? children(query, 'identity') : [];
-        // XEP-0363 §2: an upload service, with its size limit from the extended info form.
-        if (query && children(query, 'feature').some(f => f.getAttribute('var') === NS_APP.UPLOAD)) {
-          const form = children(query, 'x', NS_APP.DATA).find(x => children(x, 'field').some(f => childText(f, 'value') === NS_APP.UPLOAD));
-          const max = form && children(form, 'field').find(f => f.getAttribute('var') === 'max-file-size');
-          this.upload = { jid, maxBytes: max ? Number(childText(max, 'value')) || 0 : 0 };
+        const { query, features } = await this.disco(jid).catch(() => ({ features: new Set() }));
+        const identities = children(query, 'identity');
+        // XEP-0363 §2: an upload service and its size limit
+        if (features.has(NS.UPLOAD)) {
+          const x = children(query, 'x', NS.DATA).find(f => field(f, 'FORM_TYPE') === NS.UPLOAD);
+          this.upload = { jid, maxBytes: Number(field(x, 'max-file-size')) || 0 };
         }
         if (!found && identities.some(i => i.getAttribute('category') === 'conference' && i.getAttribute('type') === 'text')) found = jid;
       }
-    } catch (e) {
-      // fall through to the conventional name
-    }
+    } catch (e) { /* the conventional name then */ }
     return found || `conference.${domain}`;
   }
 
   // ---- roster and subscriptions (RFC 6121) ----
 
   async loadRoster() {
-    const result = await this.connection.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: NS_APP.ROSTER })));
+    const result = await this.iq('get', undefined, xml('query', { xmlns: NS.ROSTER }));
     const fresh = new Map();
-    for (const item of children(child(result, 'query', NS_APP.ROSTER), 'item')) {
+    for (const item of children(child(result, 'query', NS.ROSTER), 'item')) {
       const entry = this.rosterItem(item);
-      const old = this.roster.get(entry.jid);
-      if (old) entry.presence = old.presence;
       fresh.set(entry.jid, entry);
     }
     this.roster = fresh;
     this.changed();
   }
 
+  /** An item, keeping what is known of its presence. */
   rosterItem(item) {
+    const jid = item.getAttribute('jid');
     return {
-      jid: bare(item.getAttribute('jid')),
-      name: item.getAttribute('name') || local(item.getAttribute('jid')) || item.getAttribute('jid'),
+      jid: bare(jid),
+      name: item.getAttribute('name') || local(jid) || jid,
       subscription: item.getAttribute('subscription') || 'none',
       ask: item.getAttribute('ask') === 'subscribe',
-      presence: new Map(),
+      presence: this.roster.get(bare(jid))?.presence || new Map(),
     };
   }
 
   rosterPush(iq) {
     const from = iq.getAttribute('from');
     if (from && bare(from) !== this.me) return false; // §2.1.6: only from the account itself
-    for (const item of children(child(iq, 'query', NS_APP.ROSTER), 'item')) {
+    for (const item of children(child(iq, 'query', NS.ROSTER), 'item')) {
       const entry = this.rosterItem(item);
-      if (entry.subscription === 'remove') {
-        this.roster.delete(entry.jid);
-      } else {
-        const old = this.roster.get(entry.jid);
-        if (old) entry.presence = old.presence;
-        this.roster.set(entry.jid, entry);
-      }
+      if (entry.subscription === 'remove') this.roster.delete(entry.jid);
+      else this.roster.set(entry.jid, entry);
     }
     this.connection.send(xml('iq', { type: 'result', id: iq.getAttribute('id') }));
     this.changed();
     return true;
   }
 
-  /** Add friend: a roster item and a subscription request (§3.1.1). */
+  /** RFC 6121 §3.1.1 */
   async addFriend(input) {
     const jid = this.contactJid(input);
     if (!jid) throw new Error(`"${input}" is not a valid name`);
     if (jid === this.me) throw new Error("you can't add yourself");
-    await this.connection.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: NS_APP.ROSTER }, xml('item', { jid }))),
-      { what: 'adding the contact' });
+    await this.iq('set', undefined, xml('query', { xmlns: NS.ROSTER }, xml('item', { jid })), { what: 'adding the contact' });
     this.connection.send(xml('presence', { to: jid, type: 'subscribe' }));
     return jid;
   }
@@ -336,7 +349,7 @@ export class ChatClient extends EventTarget {
     return bare(text.includes('@') ? text : `${text}@${this.connection.options.domain}`);
   }
 
-  /** Accept a friend request: approve it (§3.1.5) and ask back, so that both see each other. */
+  /** Approves (§3.1.5) and asks back, so that both see each other. */
   acceptFriend(jid) {
     this.requests.delete(jid);
     this.connection.send(xml('presence', { to: jid, type: 'subscribed' }));
@@ -358,8 +371,7 @@ export class ChatClient extends EventTarget {
     const jid = bare(from);
     const type = p.getAttribute('type');
     if (type === 'subscribe') {
-      // Asking back someone we asked (or who accepted us) completes a friendship the user already
-      // started: approve at once instead of asking the user a second time.
+      // Someone we asked asks back: approve without asking the user again.
       const mine = this.roster.get(jid);
       if (mine && (mine.ask || mine.subscription === 'to')) {
         this.connection.send(xml('presence', { to: jid, type: 'subscribed' }));
@@ -374,6 +386,7 @@ export class ChatClient extends EventTarget {
       return;
     }
     const entry = this.roster.get(jid);
+    if (!type && (entry || jid === this.me || this.conversations.has(jid))) this.presenceAvatar(jid, p);
     if (!entry) return;
     if (type === 'unavailable' || type === 'error') {
       entry.presence.delete(resource(from));
@@ -384,7 +397,6 @@ export class ChatClient extends EventTarget {
     this.changed();
   }
 
-  /** 'available', 'away', 'dnd', 'xa', 'chat' or 'offline'. */
   static show(entry) {
     const shows = [...entry.presence.values()];
     if (shows.length === 0) return 'offline';
@@ -430,7 +442,7 @@ export class ChatClient extends EventTarget {
     }
     const ids = [m.archiveId, m.originId].filter(Boolean);
     if (ids.some(id => c.ids.has(id))) {
-      // Our own room message coming back: it is delivered now.
+      // our own room message, echoed: delivered
       const own = m.originId && c.messages.find(x => x.pending !== undefined && x.originId === m.originId);
       if (own && (own.pending || own.failed)) {
         own.pending = false;
@@ -448,7 +460,7 @@ export class ChatClient extends EventTarget {
     if (prepend) {
       c.messages.unshift(m);
     } else if (history) {
-      // Archive pages and live messages can interleave after a reconnection: keep time order.
+      // archive pages and live messages interleave after a reconnection
       let i = c.messages.length;
       while (i > 0 && c.messages[i - 1].time > m.time) i--;
       c.messages.splice(i, 0, m);
@@ -470,7 +482,6 @@ export class ChatClient extends EventTarget {
     this.changed();
   }
 
-  /** Sends a message to the active conversation. */
   sendMessage(c, text, { replyTo = null, correct = null, file = null } = {}) {
     let body = String(text);
     if (!body.trim()) return;
@@ -479,31 +490,30 @@ export class ChatClient extends EventTarget {
     const extra = [];
     let fallbackLength = 0;
     if (replyTo && !correct) {
-      // XEP-0461 with a quoted fallback (XEP-0428) for clients without replies.
+      // XEP-0461 with a quoted fallback (XEP-0428)
       const quote = replyTo.text.split('\n').slice(0, 3).map(l => `> ${l}`).join('\n') + '\n';
       fallbackLength = Array.from(quote).length;
       body = quote + body;
-      extra.push(xml('reply', { xmlns: NS_APP.REPLY, id: this.refOf(c, replyTo),
+      extra.push(xml('reply', { xmlns: NS.REPLY, id: this.refOf(c, replyTo),
         to: c.kind === 'room' ? `${c.jid}/${replyTo.nick}` : replyTo.mine ? this.me : c.jid }),
-      xml('fallback', { xmlns: NS_APP.FALLBACK, for: NS_APP.REPLY }, xml('body', { start: 0, end: fallbackLength })));
+      xml('fallback', { xmlns: NS.FALLBACK, for: NS.REPLY }, xml('body', { start: 0, end: fallbackLength })));
     }
-    if (correct) extra.push(xml('replace', { xmlns: NS_APP.CORRECT, id: correct.id }));
-    if (file) extra.push(xml('x', { xmlns: NS_APP.OOB }, xml('url', {}, file)));
+    if (correct) extra.push(xml('replace', { xmlns: NS.CORRECT, id: correct.id }));
+    if (file) extra.push(xml('x', { xmlns: NS.OOB }, xml('url', {}, file)));
     const stanza = xml('message', { to: c.jid, type, id }, xml('body', {}, body), ...extra,
-      xml('active', { xmlns: NS_APP.CHATSTATES }), xml('origin-id', { xmlns: NS_APP.SID, id }),
-      c.kind === 'chat' ? xml('markable', { xmlns: NS_APP.MARKERS }) : null);
+      xml('active', { xmlns: NS.CHATSTATES }), xml('origin-id', { xmlns: NS.SID, id }),
+      c.kind === 'chat' ? xml('markable', { xmlns: NS.MARKERS }) : null);
     if (!this.connection.fits(stanza)) {
-      // Refused here: the server would end the stream for it (RFC 6120 §13.12).
+      // the server would end the stream for it (RFC 6120 §13.12)
       throw new XmppError('too-large', `This message is too long to send (${formatBytes(new TextEncoder().encode(body).length)}; `
         + `the server takes at most ${formatBytes(this.connection.options.maxStanzaBytes)} at a time). Shorten it or split it.`);
     }
     this.connection.send(stanza);
     c.typingSent = 'active';
     clearTimeout(c.pausedTimer);
-    // Shown at once; in a room it is pending until the room sends it back (with its archive id), and marked
-    // as failed (with a retry) when it does not, so nothing typed disappears silently.
+    // in a room pending until echoed, else marked failed: nothing is lost silently
     if (correct) {
-      // XEP-0308: a room sends the correction back to us; in a 1:1 we apply it ourselves.
+      // a room echoes the correction (XEP-0308); a 1:1 does not
       if (c.kind === 'chat') this.applyModifier(c, { kind: 'modifier', type: 'replace', target: correct.id, who: this.me, mine: true, text: body });
       return correct;
     }
@@ -528,7 +538,6 @@ export class ChatClient extends EventTarget {
     }, ECHO_TIMEOUT_MS);
   }
 
-  /** Sends a failed message again (as a new message). */
   retry(c, m) {
     const i = c.messages.indexOf(m);
     if (i >= 0) c.messages.splice(i, 1);
@@ -536,19 +545,19 @@ export class ChatClient extends EventTarget {
     return this.sendMessage(c, m.text);
   }
 
-  /** XEP-0085: 'composing' while typing, 'paused' after five quiet seconds. */
+  /** XEP-0085 */
   typing(c) {
     if (!c || (c.kind === 'room' && !c.joined)) return;
     const type = c.kind === 'room' ? 'groupchat' : 'chat';
     if (c.typingSent !== 'composing') {
       c.typingSent = 'composing';
-      this.connection.send(xml('message', { to: c.jid, type }, xml('composing', { xmlns: NS_APP.CHATSTATES }),
+      this.connection.send(xml('message', { to: c.jid, type }, xml('composing', { xmlns: NS.CHATSTATES }),
         xml('no-store', { xmlns: 'urn:xmpp:hints' })));
     }
     clearTimeout(c.pausedTimer);
     c.pausedTimer = setTimeout(() => {
       c.typingSent = 'paused';
-      this.connection.send(xml('message', { to: c.jid, type }, xml('paused', { xmlns: NS_APP.CHATSTATES }),
+      this.connection.send(xml('message', { to: c.jid, type }, xml('paused', { xmlns: NS.CHATSTATES }),
         xml('no-store', { xmlns: 'urn:xmpp:hints' })));
     }, 5000);
   }
@@ -561,7 +570,7 @@ export class ChatClient extends EventTarget {
     return text.includes('@') ? bare(text) : `${text}@${this.mucService || 'conference.' + this.connection.options.domain}`;
   }
 
-  /** Enters a room (creating it when `create`); resolves once in, rejects with the room's error. */
+  /** Resolves once in the room, rejects with its error. */
   async joinRoom(input, { create = false, rejoin = false } = {}) {
     const jid = this.roomJid(input);
     if (!jid) throw new Error(`"${input}" is not a valid room name`);
@@ -570,23 +579,19 @@ export class ChatClient extends EventTarget {
       this.select(jid);
       return existing;
     }
-    let info = null;
+    let info = { features: new Set() };
     try {
-      info = await this.connection.iq(xml('iq', { type: 'get', to: jid }, xml('query', { xmlns: NS_APP.DISCO_INFO })));
+      info = await this.disco(jid);
     } catch (e) {
-      if (!create && e.condition === 'item-not-found') {
-        throw new Error(`there is no room "${local(jid)}"; use Create to make it`);
-      }
       if (e.condition !== 'item-not-found') throw new Error(`room ${local(jid)}: ${e.message}`);
+      if (!create) throw new Error(`there is no room "${local(jid)}"; use Create to make it`);
     }
-    if (info && create && !rejoin) throw new Error(`the room "${local(jid)}" already exists; use Join`);
-    const query = info ? child(info, 'query', NS_APP.DISCO_INFO) : null;
-    const hasMam = !!query && children(query, 'feature').some(f => f.getAttribute('var') === NS_APP.MAM);
-    const features = new Set(query ? children(query, 'feature').map(f => f.getAttribute('var')) : []);
-    const identity = query ? child(query, 'identity') : null;
+    if (info.query && create && !rejoin) throw new Error(`the room "${local(jid)}" already exists; use Join`);
+    const hasMam = info.features.has(NS.MAM);
+    const identity = child(info.query, 'identity');
     const c = this.conversation(jid, 'room', identity && identity.getAttribute('name') || local(jid));
     c.hasMam = hasMam;
-    c.features = features;
+    c.features = info.features;
     c.error = null;
     c.nick = c.nick || this.username;
     if (!rejoin) this.select(jid);
@@ -594,9 +599,9 @@ export class ChatClient extends EventTarget {
       c.pendingJoin = { resolve, reject };
       setTimeout(() => reject(new Error(`no answer from the room ${local(jid)}`)), 20000);
     });
-    // History: from the archive when the room keeps one (then none from the room itself), else the room's own.
+    // history from the archive when the room keeps one, else the room's own
     const history = hasMam ? xml('history', { maxstanzas: 0 }) : xml('history', { maxstanzas: PAGE });
-    this.connection.send(xml('presence', { to: `${jid}/${c.nick}` }, xml('x', { xmlns: NS_APP.MUC }, history)));
+    this.connection.send(xml('presence', { to: `${jid}/${c.nick}` }, xml('x', { xmlns: NS.MUC }, history)));
     const self = await joined;
     this.rememberRooms();
     if (!this.bookmarks || !this.bookmarks.has(c.jid)) this.bookmark(c, true).catch(() => {});
@@ -609,40 +614,35 @@ export class ChatClient extends EventTarget {
     return c;
   }
 
-  /** §10.1.2-3: a room we created is locked until configured: make it public, persistent and archived. */
+  /** §10.1.2: a new room is locked until configured. */
   async configureNewRoom(c) {
-    const field = (v, value) => xml('field', { var: v }, xml('value', {}, value));
-    await this.connection.iq(xml('iq', { type: 'set', to: c.jid }, xml('query', { xmlns: NS_APP.MUC_OWNER },
-      xml('x', { xmlns: NS_APP.DATA, type: 'submit' },
-        field('FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'),
-        field('muc#roomconfig_roomname', local(c.jid)),
-        field('muc#roomconfig_publicroom', '1'),
-        field('muc#roomconfig_persistentroom', '1'),
-        field('muc#roomconfig_enablelogging', '1')))), { what: 'configuring the room' });
+    await this.iq('set', c.jid, xml('query', { xmlns: NS.MUC_OWNER }, form('http://jabber.org/protocol/muc#roomconfig', {
+      'muc#roomconfig_roomname': local(c.jid), 'muc#roomconfig_publicroom': 1, 'muc#roomconfig_persistentroom': 1,
+      'muc#roomconfig_enablelogging': 1 })), { what: 'configuring the room' });
     this.refreshDirectory().catch(() => {});
   }
 
   // ---- files (XEP-0363 HTTP File Upload) ----
 
-  /** Uploads a file and shares its URL in the conversation (with XEP-0066 OOB); onProgress(0..1). */
+  /** Uploads and shares the URL (with XEP-0066 OOB); onProgress(0..1). */
   async uploadFile(c, file, onProgress = () => {}) {
     if (!this.upload) throw new Error('this server offers no file upload');
     if (this.upload.maxBytes && file.size > this.upload.maxBytes) {
       throw new Error(`${file.name} is too large (${formatBytes(file.size)}; at most ${formatBytes(this.upload.maxBytes)})`);
     }
     const type = file.type || 'application/octet-stream';
-    const r = await this.connection.iq(xml('iq', { type: 'get', to: this.upload.jid }, xml('request',
-      { xmlns: NS_APP.UPLOAD, filename: file.name.substring(0, 200), size: file.size, 'content-type': type })), { what: 'asking to upload' });
-    const slot = child(r, 'slot', NS_APP.UPLOAD);
-    const put = child(slot, 'put', NS_APP.UPLOAD);
-    const get = child(slot, 'get', NS_APP.UPLOAD);
+    const r = await this.iq('get', this.upload.jid, xml('request',
+      { xmlns: NS.UPLOAD, filename: file.name.substring(0, 200), size: file.size, 'content-type': type }), { what: 'asking to upload' });
+    const slot = child(r, 'slot', NS.UPLOAD);
+    const put = child(slot, 'put', NS.UPLOAD);
+    const get = child(slot, 'get', NS.UPLOAD);
     if (!put || !get) throw new Error('the upload service gave no slot');
     await new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('PUT', put.getAttribute('url'));
       xhr.setRequestHeader('Content-Type', type);
-      // §4.2: only these headers may be passed on from the slot.
-      for (const hd of children(put, 'header', NS_APP.UPLOAD)) {
+      // §4.2: only these may be passed on
+      for (const hd of children(put, 'header', NS.UPLOAD)) {
         const name = hd.getAttribute('name');
         if (/^(authorization|cookie|expires)$/i.test(name)) xhr.setRequestHeader(name, hd.textContent.replace(/[\r\n]/g, ''));
       }
@@ -658,32 +658,28 @@ export class ChatClient extends EventTarget {
   // ---- bookmarks (XEP-0402): joined rooms in a private PEP node, with autojoin ----
 
   async loadBookmarks() {
-    const r = await this.connection.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
-      xml('items', { node: NS_APP.BOOKMARKS }))), { timeoutMs: 8000 });
-    const items = children(child(child(r, 'pubsub', NS_APP.PUBSUB), 'items', NS_APP.PUBSUB), 'item');
+    const r = await this.iq('get', undefined, xml('pubsub', { xmlns: NS.PUBSUB }, xml('items', { node: NS.BOOKMARKS })), { timeoutMs: 8000 });
+    const items = children(child(child(r, 'pubsub', NS.PUBSUB), 'items', NS.PUBSUB), 'item');
     this.bookmarks = new Set(items.map(i => i.getAttribute('id')));
-    return items.filter(i => /^(true|1)$/.test((child(i, 'conference', NS_APP.BOOKMARKS) || { getAttribute: () => '' })
-      .getAttribute('autojoin') || '')).map(i => i.getAttribute('id')).slice(0, 50);
+    return items.filter(i => /^(true|1)$/.test(child(i, 'conference', NS.BOOKMARKS)?.getAttribute('autojoin')))
+      .map(i => i.getAttribute('id')).slice(0, 50);
   }
 
   async bookmark(c, on) {
     this.bookmarks = this.bookmarks || new Set();
     if (!on) {
       this.bookmarks.delete(c.jid);
-      await this.connection.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
-        xml('retract', { node: NS_APP.BOOKMARKS, notify: 'true' }, xml('item', { id: c.jid })))));
+      await this.iq('set', undefined, xml('pubsub', { xmlns: NS.PUBSUB },
+        xml('retract', { node: NS.BOOKMARKS, notify: 'true' }, xml('item', { id: c.jid }))));
       return;
     }
     this.bookmarks.add(c.jid);
-    const field = (v, value) => xml('field', { var: v }, xml('value', {}, value));
     // §5: private, persistent and unbounded, as the XEP asks.
-    await this.connection.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_APP.PUBSUB },
-      xml('publish', { node: NS_APP.BOOKMARKS }, xml('item', { id: c.jid },
-        xml('conference', { xmlns: NS_APP.BOOKMARKS, autojoin: 'true', name: c.title }, xml('nick', {}, c.nick)))),
-      xml('publish-options', {}, xml('x', { xmlns: NS_APP.DATA, type: 'submit' },
-        field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'), field('pubsub#persist_items', 'true'),
-        field('pubsub#max_items', 'max'), field('pubsub#send_last_published_item', 'never'),
-        field('pubsub#access_model', 'whitelist'))))));
+    await this.iq('set', undefined, xml('pubsub', { xmlns: NS.PUBSUB },
+      xml('publish', { node: NS.BOOKMARKS }, xml('item', { id: c.jid },
+        xml('conference', { xmlns: NS.BOOKMARKS, autojoin: 'true', name: c.title }, xml('nick', {}, c.nick)))),
+      xml('publish-options', {}, form('http://jabber.org/protocol/pubsub#publish-options', { 'pubsub#persist_items': true,
+        'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist' }))));
   }
 
   leaveRoom(c) {
@@ -699,8 +695,13 @@ export class ChatClient extends EventTarget {
     const from = p.getAttribute('from');
     const nick = resource(from);
     const type = p.getAttribute('type');
-    const x = child(p, 'x', NS_APP.MUC_USER);
+    const x = child(p, 'x', NS.MUC_USER);
     const codes = x ? children(x, 'status').map(s => s.getAttribute('code')) : [];
+    if (!nick && type !== 'error') {
+      // the room's own: its avatar (XEP-0486)
+      if (!type) this.presenceAvatar(c.jid, p);
+      return;
+    }
     if (type === 'error') {
       const { condition, text } = stanzaError(p);
       const reasons = {
@@ -730,25 +731,29 @@ export class ChatClient extends EventTarget {
       if (codes.includes('303')) {
         const newNick = item && item.getAttribute('nick');
         this.systemLine(c, `${nick} is now known as ${newNick}`);
-      } else if (isSelf) {
-        c.joined = false;
-        this.systemLine(c, codes.includes('307') ? 'you were removed from the room' : codes.includes('301') ? 'you were banned from the room' : 'you left the room');
-      } else if (had && c.joined) {
-        this.systemLine(c, codes.includes('307') ? `${nick} was removed` : codes.includes('301') ? `${nick} was banned` : `${nick} has left`,
-          'notice', { presence: 'left', who: nick });
+      } else {
+        const why = codes.includes('307') ? 'removed' : codes.includes('301') ? 'banned' : '';
+        if (isSelf) {
+          c.joined = false;
+          this.systemLine(c, why ? `you were ${why} from the room` : 'you left the room');
+        } else if (had && c.joined) {
+          this.systemLine(c, why ? `${nick} was ${why}` : `${nick} has left`, 'notice', { presence: 'left', who: nick });
+        }
       }
       c.typing.delete(nick);
       this.changed();
       return;
     }
     const known = c.members.has(nick);
+    const real = item && item.getAttribute('jid') ? bare(item.getAttribute('jid')) : null;
+    this.presenceAvatar(real, p);
     c.members.set(nick, {
       nick,
       role: item ? item.getAttribute('role') || 'participant' : 'participant',
       affiliation: item ? item.getAttribute('affiliation') || 'none' : 'none',
       show: childText(p, 'show') || 'available',
       status: childText(p, 'status') || '',
-      jid: item && item.getAttribute('jid') ? bare(item.getAttribute('jid')) : null,
+      jid: real,
       self: isSelf,
     });
     if (isSelf) {
@@ -769,65 +774,51 @@ export class ChatClient extends EventTarget {
 
   refreshDirectory() {
     if (!this.mucService) return Promise.resolve();
-    return this.connection.iq(xml('iq', { type: 'get', to: this.mucService }, xml('query', { xmlns: NS_APP.DISCO_ITEMS })))
-      .then(result => {
+    return this.iq('get', this.mucService, xml('query', { xmlns: NS.DISCO_ITEMS })).then(result => {
         const known = new Map(this.directory.map(r => [r.jid, r]));
-        this.directory = children(child(result, 'query', NS_APP.DISCO_ITEMS), 'item')
+        this.directory = children(child(result, 'query', NS.DISCO_ITEMS), 'item')
           .map(i => Object.assign({ occupants: null, description: '' }, known.get(bare(i.getAttribute('jid'))),
             { jid: bare(i.getAttribute('jid')), name: i.getAttribute('name') || local(i.getAttribute('jid')) }))
           .sort((a, b) => a.name.localeCompare(b.name));
         this.changed();
-        // Member counts and descriptions (XEP-0045 §6.4 muc#roominfo), for the first rooms only.
-        return Promise.all(this.directory.slice(0, 40).map(r => this.connection.iq(
-          xml('iq', { type: 'get', to: r.jid }, xml('query', { xmlns: NS_APP.DISCO_INFO })), { timeoutMs: 8000 })
-          .then(info => {
-            const form = children(child(info, 'query', NS_APP.DISCO_INFO), 'x', NS_APP.DATA)[0];
-            const field = v => {
-              const f = form && children(form, 'field').find(x => x.getAttribute('var') === v);
-              return f ? childText(f, 'value') : null;
-            };
-            const occupants = field('muc#roominfo_occupants');
-            r.occupants = occupants === null ? null : Number.parseInt(occupants, 10);
-            r.description = field('muc#roominfo_description') || '';
-          }, () => {})));
+        // XEP-0045 §6.4 muc#roominfo
+        return Promise.all(this.directory.slice(0, 40).map(r => this.disco(r.jid, { timeoutMs: 8000 }).then(({ query }) => {
+          const occupants = field(child(query, 'x', NS.DATA), 'muc#roominfo_occupants');
+          r.occupants = occupants === null ? null : Number.parseInt(occupants, 10);
+          r.description = field(child(query, 'x', NS.DATA), 'muc#roominfo_description') || '';
+        }, () => {})));
       }).then(() => this.changed());
   }
 
   // ---- history (XEP-0313) ----
 
-  /** The latest page (latest) or the page before the oldest shown ('load earlier'). */
+  /** The latest page, or the one before the oldest shown. */
   async loadHistory(c, { latest = false } = {}) {
     if (!c.hasMam) return;
     if (!latest && (c.complete || c.loadingEarlier)) return;
     c.loadingEarlier = !latest;
     this.changed();
     const queryId = newId('q');
-    const form = c.kind === 'chat'
-      ? xml('x', { xmlns: NS_APP.DATA, type: 'submit' },
-        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_APP.MAM)),
-        xml('field', { var: 'with' }, xml('value', {}, c.jid)))
-      : null;
-    const set = xml('set', { xmlns: NS_APP.RSM }, xml('max', {}, PAGE),
+    const set = xml('set', { xmlns: NS.RSM }, xml('max', {}, PAGE),
       latest || !c.oldest ? xml('before') : xml('before', {}, c.oldest));
     const collected = [];
     c.mamCollector = { queryId, collected };
     try {
-      const result = await this.connection.iq(xml('iq', { type: 'set', to: c.kind === 'room' ? c.jid : undefined },
-        xml('query', { xmlns: NS_APP.MAM, queryid: queryId }, form, set)), { what: 'loading history' });
-      const fin = child(result, 'fin', NS_APP.MAM);
-      const first = fin ? childText(child(fin, 'set', NS_APP.RSM), 'first', NS_APP.RSM) : null;
+      const result = await this.iq('set', c.kind === 'room' ? c.jid : undefined, xml('query', { xmlns: NS.MAM, queryid: queryId },
+        c.kind === 'chat' ? form(NS.MAM, { with: c.jid }) : null, set), { what: 'loading history' });
+      const fin = child(result, 'fin', NS.MAM);
+      const first = fin ? childText(child(fin, 'set', NS.RSM), 'first', NS.RSM) : null;
       if (!latest || !c.oldest) {
         if (first) c.oldest = first;
         c.complete = !!fin && (fin.getAttribute('complete') === 'true' || collected.length === 0);
       }
-      // Newest page first when prepending: keep the archive's (oldest-first) order in the list.
       const plain = collected.filter(m => m.kind !== 'modifier');
       if (!latest) {
         for (let i = plain.length - 1; i >= 0; i--) this.addMessage(c, plain[i], { history: true, prepend: true });
       } else {
         for (const m of plain) this.addMessage(c, m, { history: true });
       }
-      // Reactions, corrections and retractions once the messages they change are in.
+      // modifiers once their messages are in
       for (const m of collected) if (m.kind === 'modifier') this.applyModifier(c, m);
     } finally {
       c.mamCollector = null;
@@ -840,9 +831,9 @@ export class ChatClient extends EventTarget {
     const queryId = result.getAttribute('queryid');
     const c = [...this.conversations.values()].find(x => x.mamCollector && x.mamCollector.queryId === queryId);
     if (!c) return;
-    const forwarded = child(result, 'forwarded', NS_APP.FORWARD);
+    const forwarded = child(result, 'forwarded', NS.FORWARD);
     const inner = child(forwarded, 'message');
-    const delay = child(forwarded, 'delay', NS_APP.DELAY);
+    const delay = child(forwarded, 'delay', NS.DELAY);
     const m = this.parseMessage(c, inner, delay ? new Date(delay.getAttribute('stamp')) : new Date());
     if (m) {
       m.archiveId = result.getAttribute('id');
@@ -856,12 +847,12 @@ export class ChatClient extends EventTarget {
     const modifier = this.parseModifier(c, message, from, body);
     if (modifier) return modifier;
     if (body === null) return null;
-    // XEP-0461: the quoted part of the body is a fallback (XEP-0428) for clients without replies.
-    const reply = child(message, 'reply', NS_APP.REPLY);
+    // XEP-0461: the quote is a fallback (XEP-0428)
+    const reply = child(message, 'reply', NS.REPLY);
     let replyTo = null;
     if (reply) {
-      const fallback = children(message, 'fallback', NS_APP.FALLBACK).find(f => f.getAttribute('for') === NS_APP.REPLY);
-      const range = fallback && child(fallback, 'body', NS_APP.FALLBACK);
+      const fallback = children(message, 'fallback', NS.FALLBACK).find(f => f.getAttribute('for') === NS.REPLY);
+      const range = fallback && child(fallback, 'body', NS.FALLBACK);
       const chars = Array.from(body);
       const start = range ? Number(range.getAttribute('start')) : NaN;
       const end = range ? Number(range.getAttribute('end')) : NaN;
@@ -872,7 +863,7 @@ export class ChatClient extends EventTarget {
       }
       replyTo = { id: reply.getAttribute('id'), to: reply.getAttribute('to'), quote };
     }
-    const originId = (child(message, 'origin-id', NS_APP.SID) || { getAttribute: () => null }).getAttribute('id');
+    const originId = (child(message, 'origin-id', NS.SID) || { getAttribute: () => null }).getAttribute('id');
     let nick;
     let mine;
     if (c.kind === 'room') {
@@ -882,30 +873,30 @@ export class ChatClient extends EventTarget {
       mine = bare(from) === this.me || !from;
       nick = mine ? this.username : (this.roster.get(bare(from)) || {}).name || local(from);
     }
-    // XEP-0066: a shared file's URL alongside the body (XEP-0363 uploads send both).
-    const oob = childText(child(message, 'x', NS_APP.OOB), 'url');
+    // XEP-0066 alongside the body
+    const oob = childText(child(message, 'x', NS.OOB), 'url');
     return { kind: 'message', id: message.getAttribute('id') || newId('m'), originId, from, nick, text: body, time, mine, replyTo,
       file: oob && /^https?:\/\//.test(oob) && body.trim() === oob ? oob : null,
-      markable: !!child(message, 'markable', NS_APP.MARKERS) };
+      markable: !!child(message, 'markable', NS.MARKERS) };
   }
 
-  /** Reactions (XEP-0444), a correction (XEP-0308), a retraction (XEP-0424/0425): changes to an earlier message. */
+  /** Reactions (XEP-0444), a correction (XEP-0308), a retraction (XEP-0424/0425). */
   parseModifier(c, message, from, body) {
     const who = c.kind === 'room' ? resource(from) : bare(from) || this.me;
     const mine = c.kind === 'room' ? who === c.nick : who === this.me;
     const base = { kind: 'modifier', from, who, mine };
-    const reactions = child(message, 'reactions', NS_APP.REACTIONS);
+    const reactions = child(message, 'reactions', NS.REACTIONS);
     if (reactions) {
       const emojis = [...new Set(children(reactions, 'reaction').map(r => r.textContent.trim()).filter(e => e && e.length <= 40))].slice(0, 20);
       return Object.assign(base, { type: 'reactions', target: reactions.getAttribute('id'), emojis });
     }
-    const retract = child(message, 'retract', NS_APP.RETRACT);
+    const retract = child(message, 'retract', NS.RETRACT);
     if (retract) {
-      const moderated = child(retract, 'moderated', NS_APP.MODERATE);
+      const moderated = child(retract, 'moderated', NS.MODERATE);
       return Object.assign(base, { type: 'retract', target: retract.getAttribute('id'),
         moderated: !!moderated && c.kind === 'room' && !resource(from), reason: childText(retract, 'reason') });
     }
-    const replace = child(message, 'replace', NS_APP.CORRECT);
+    const replace = child(message, 'replace', NS.CORRECT);
     if (replace && body !== null) return Object.assign(base, { type: 'replace', target: replace.getAttribute('id'), text: body });
     return null;
   }
@@ -919,7 +910,7 @@ export class ChatClient extends EventTarget {
     return null;
   }
 
-  /** Applies a modifier to its message; only the message's sender may change it (moderators may retract). */
+  /** Only the sender may change a message (moderators may retract). */
   applyModifier(c, mod) {
     const m = this.target(c, mod.target);
     if (!m) return;
@@ -946,12 +937,11 @@ export class ChatClient extends EventTarget {
     this.changed();
   }
 
-  /** The id other clients use for a message: the room's stanza-id in rooms, the message id in 1:1 (XEP-0444 §4). */
+  /** XEP-0444 §4: the room's stanza-id, or the message id in 1:1 */
   refOf(c, m) {
     return c.kind === 'room' ? m.archiveId || null : m.originId || m.id;
   }
 
-  /** XEP-0444: toggles one of my reactions on a message. */
   react(c, m, emoji) {
     const ref = this.refOf(c, m);
     if (!ref) throw new Error('this message cannot be reacted to yet');
@@ -959,43 +949,41 @@ export class ChatClient extends EventTarget {
     const mine = new Set([...(m.reactions || new Map())].filter(([, who]) => who.has(me)).map(([e]) => e));
     mine.has(emoji) ? mine.delete(emoji) : mine.add(emoji);
     const stanza = xml('message', { to: c.jid, type: c.kind === 'room' ? 'groupchat' : 'chat', id: newId('r') },
-      xml('reactions', { xmlns: NS_APP.REACTIONS, id: ref }, [...mine].map(e => xml('reaction', {}, e))),
-      xml('store', { xmlns: NS_APP.HINTS }));
+      xml('reactions', { xmlns: NS.REACTIONS, id: ref }, [...mine].map(e => xml('reaction', {}, e))),
+      xml('store', { xmlns: NS.HINTS }));
     this.connection.send(stanza);
-    // A room sends it back to everyone, us included; in a 1:1 we apply it ourselves.
     if (c.kind === 'chat') this.applyModifier(c, { kind: 'modifier', type: 'reactions', target: ref, who: me, mine: true, emojis: [...mine] });
   }
 
-  /** XEP-0424: retracts one of my messages. */
+  /** XEP-0424 */
   retract(c, m) {
     const ref = this.refOf(c, m);
     if (!ref || !m.mine) throw new Error('only your own sent messages can be deleted');
     this.connection.send(xml('message', { to: c.jid, type: c.kind === 'room' ? 'groupchat' : 'chat', id: newId('x') },
-      xml('retract', { xmlns: NS_APP.RETRACT, id: ref }),
-      xml('fallback', { xmlns: NS_APP.FALLBACK, for: NS_APP.RETRACT }),
+      xml('retract', { xmlns: NS.RETRACT, id: ref }),
+      xml('fallback', { xmlns: NS.FALLBACK, for: NS.RETRACT }),
       xml('body', {}, 'This person attempted to retract a previous message, but it\'s unsupported by your client.'),
-      xml('store', { xmlns: NS_APP.HINTS })));
+      xml('store', { xmlns: NS.HINTS })));
     if (c.kind === 'chat') this.applyModifier(c, { kind: 'modifier', type: 'retract', target: ref, who: this.me, mine: true });
   }
 
-  /** XEP-0425: a moderator removes someone's message from the room (when the room offers it). */
+  /** XEP-0425 */
   moderate(c, m, reason = '') {
-    return this.connection.iq(xml('iq', { type: 'set', to: c.jid },
-      xml('moderate', { xmlns: NS_APP.MODERATE, id: m.archiveId },
-        xml('retract', { xmlns: NS_APP.RETRACT }), reason ? xml('reason', {}, reason) : null)), { what: 'removing the message' });
+    return this.iq('set', c.jid, xml('moderate', { xmlns: NS.MODERATE, id: m.archiveId },
+      xml('retract', { xmlns: NS.RETRACT }), reason ? xml('reason', {}, reason) : null), { what: 'removing the message' });
   }
 
-  /** XEP-0333: tells the contact the newest message they asked about has been seen (once per message). */
+  /** XEP-0333, once per message */
   markDisplayed(c) {
     if (c.kind !== 'chat' || this.connection.status !== 'online') return;
     const m = [...c.messages].reverse().find(x => x.kind === 'message' && !x.mine);
     if (!m || !m.markable || c.displayedSent === m.id || !m.id) return;
     c.displayedSent = m.id;
     this.connection.send(xml('message', { to: c.jid, type: 'chat', id: newId('d') },
-      xml('displayed', { xmlns: NS_APP.MARKERS, id: m.id }), xml('store', { xmlns: NS_APP.HINTS })));
+      xml('displayed', { xmlns: NS.MARKERS, id: m.id }), xml('store', { xmlns: NS.HINTS })));
   }
 
-  /** My last message in the conversation that can still be corrected (XEP-0308 §4: the last one only). */
+  /** XEP-0308 §4: only the last can be corrected. */
   lastOwn(c) {
     for (let i = c.messages.length - 1; i >= 0; i--) {
       const m = c.messages[i];
@@ -1010,7 +998,15 @@ export class ChatClient extends EventTarget {
     const s = event.detail.stanza;
     try {
       if (s.localName === 'iq') {
-        if (child(s, 'query', NS_APP.ROSTER) && s.getAttribute('type') === 'set' && this.rosterPush(s)) event.preventDefault();
+        if (child(s, 'query', NS.ROSTER) && s.getAttribute('type') === 'set' && this.rosterPush(s)) event.preventDefault();
+        const query = child(s, 'query', NS.DISCO_INFO);
+        if (query && s.getAttribute('type') === 'get') {
+          // XEP-0115 §6.2
+          this.connection.send(xml('iq', { type: 'result', id: s.getAttribute('id'), to: s.getAttribute('from') },
+            xml('query', { xmlns: NS.DISCO_INFO, node: query.getAttribute('node') }, xml('identity', IDENTITY),
+              FEATURES.map(f => xml('feature', { var: f })))));
+          event.preventDefault();
+        }
         return;
       }
       if (s.localName === 'presence') {
@@ -1026,94 +1022,112 @@ export class ChatClient extends EventTarget {
   }
 
   message(s) {
-    const result = child(s, 'result', NS_APP.MAM);
-    if (result) {
-      this.mamResult(s, result);
-      return;
-    }
+    const result = child(s, 'result', NS.MAM);
+    if (result) return this.mamResult(s, result);
     const from = s.getAttribute('from') || '';
     const type = s.getAttribute('type') || 'normal';
     const jid = bare(from);
+    const items = child(child(s, 'event', NS.EVENT), 'items', NS.EVENT);
+    if (items) {
+      if (items.getAttribute('node') === NS.AVATAR_META) this.avatarEvent(jid || this.me, items);
+      return;
+    }
+    let c = this.conversations.get(jid);
+    const body = childText(s, 'body');
     if (type === 'error') {
-      const c = this.conversations.get(jid);
       const { condition, text } = stanzaError(s);
       const id = s.getAttribute('id');
       const sent = c && id && c.messages.find(m => m.mine && m.id === id);
+      const why = `not delivered: ${text || condition}`;
       if (sent) {
         sent.pending = false;
         clearTimeout(sent.timer);
-        sent.failed = `not delivered: ${text || condition}`;
+        sent.failed = why;
         this.changed();
       } else if (c) {
-        this.systemLine(c, `not delivered: ${text || condition}`, 'error');
+        this.systemLine(c, why, 'error');
       }
       return;
     }
-    if (type === 'groupchat') {
-      const c = this.conversations.get(jid);
-      if (!c) return;
-      const subject = child(s, 'subject');
-      if (subject && childText(s, 'body') === null) {
-        c.subject = subject.textContent;
-        this.changed();
-        return;
-      }
-      this.chatState(c, s, resource(from));
-      const delay = child(s, 'delay', NS_APP.DELAY);
-      const m = this.parseMessage(c, s, delay ? new Date(delay.getAttribute('stamp')) : new Date());
-      if (!m) return;
-      const sid = children(s, 'stanza-id', NS_APP.SID).find(x => bare(x.getAttribute('by')) === c.jid);
-      if (sid) m.archiveId = sid.getAttribute('id');
-      this.addMessage(c, m, { history: !!delay });
-      return;
+    const room = type === 'groupchat';
+    // (private messages in rooms are not supported)
+    if (room ? c?.kind !== 'room' : (type !== 'chat' && type !== 'normal') || c?.kind === 'room') return;
+    if (room && child(s, 'subject') && body === null) {
+      c.subject = childText(s, 'subject');
+      return this.changed();
     }
-    if (type === 'chat' || type === 'normal') {
-      if (this.conversations.get(jid) && this.conversations.get(jid).kind === 'room') return; // private MUC messages: not supported
-      // XEP-0333: the contact has seen our messages up to this one.
-      const displayed = child(s, 'displayed', NS_APP.MARKERS);
-      const seen = displayed && this.conversations.get(jid) && this.target(this.conversations.get(jid), displayed.getAttribute('id'));
+    if (!room) {
+      const displayed = child(s, 'displayed', NS.MARKERS);
+      const seen = displayed && c && this.target(c, displayed.getAttribute('id'));
       if (seen && seen.mine) {
-        this.conversations.get(jid).seenId = seen.id;
+        c.seenId = seen.id;
         this.changed();
       }
-      const modifies = !!(child(s, 'reactions', NS_APP.REACTIONS) || child(s, 'retract', NS_APP.RETRACT));
-      if (childText(s, 'body') === null && !modifies && !children(s).some(x => x.namespaceURI === NS_APP.CHATSTATES)) return;
-      const existing = this.conversations.get(jid);
-      if (childText(s, 'body') === null && !existing) return;
-      const c = existing || this.conversation(jid, 'chat', (this.roster.get(jid) || {}).name);
-      this.chatState(c, s, c.title);
-      const delay = child(s, 'delay', NS_APP.DELAY);
-      const m = this.parseMessage(c, s, delay ? new Date(delay.getAttribute('stamp')) : new Date());
-      if (!m) return;
-      const sid = children(s, 'stanza-id', NS_APP.SID).find(x => bare(x.getAttribute('by')) === this.me);
-      if (sid) m.archiveId = sid.getAttribute('id');
-      const firstContact = !existing;
-      this.addMessage(c, m, { history: !!delay });
-      if (firstContact) this.loadHistory(c, { latest: true }).catch(() => {});
+      if (body === null && (!c || !(child(s, 'reactions', NS.REACTIONS) || child(s, 'retract', NS.RETRACT)
+        || children(s).some(x => x.namespaceURI === NS.CHATSTATES)))) return;
     }
+    const first = !c;
+    c = c || this.conversation(jid, 'chat', this.roster.get(jid)?.name);
+    this.chatState(c, s, room ? resource(from) : c.title);
+    const delay = child(s, 'delay', NS.DELAY);
+    const m = this.parseMessage(c, s, delay ? new Date(delay.getAttribute('stamp')) : new Date());
+    if (!m) return;
+    const sid = children(s, 'stanza-id', NS.SID).find(x => bare(x.getAttribute('by')) === (room ? c.jid : this.me));
+    if (sid) m.archiveId = sid.getAttribute('id');
+    this.addMessage(c, m, { history: !!delay });
+    if (first) this.loadHistory(c, { latest: true }).catch(() => {});
   }
 
   chatState(c, s, who) {
-    const state = children(s).find(x => x.namespaceURI === NS_APP.CHATSTATES);
+    const state = children(s).find(x => x.namespaceURI === NS.CHATSTATES);
     if (!state || (c.kind === 'room' && who === c.nick)) return;
     if (state.localName === 'composing') c.typing.set(who, 'composing');
     else c.typing.delete(who);
     this.changed();
   }
 
-  /** Logs out: this device's token is revoked first (when online), so the sign-in cannot be reused. */
+  /** This device's token is revoked first. */
   async logout() {
     const credentials = this.connection.credentials;
     const token = credentials && credentials.token;
     if (token && this.connection.status === 'online') {
-      await this.connection.iq(xml('iq', { type: 'set' }, xml('revoke', { xmlns: NS_APP.DEVICE_TOKENS, id: token.id })),
-        { timeoutMs: 3000 }).catch(() => {});
+      await this.iq('set', undefined, xml('revoke', { xmlns: NS.DEVICE_TOKENS, id: token.id }), { timeoutMs: 3000 }).catch(() => {});
     }
     this.connection.close();
   }
 }
 
-/** An incoming DOM element as an outgoing XmlNode (to send back what was read). */
+// XEP-0115: what the page is (answered to disco#info); +notify asks for contacts' avatar notifications.
+const CAPS_NODE = 'urn:parley:web';
+const IDENTITY = { category: 'client', type: 'web', name: 'Parley' };
+const FEATURES = [NS.CAPS, NS.DISCO_INFO, NS.AVATAR_META + '+notify'].sort();
+
+/** XEP-0115 §5.1 */
+async function capsVer() {
+  const s = `client/web//Parley<${FEATURES.join('<')}<`;
+  return toBase64(new Uint8Array(await crypto.subtle.digest('SHA-1', new TextEncoder().encode(s))));
+}
+
+function hex(buffer) {
+  return [...new Uint8Array(buffer)].map(b => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A submitted data form (XEP-0004) of this FORM_TYPE. */
+function form(type, fields) {
+  return xml('x', { xmlns: NS.DATA, type: 'submit' }, Object.entries({ FORM_TYPE: type, ...fields })
+    .map(([v, value]) => xml('field', { var: v, type: v === 'FORM_TYPE' ? 'hidden' : null }, xml('value', {}, value))));
+}
+
+function field(form, v) {
+  return childText(children(form, 'field').find(f => f.getAttribute('var') === v), 'value');
+}
+
+function dataUrl(type, data) {
+  data = (data || '').replace(/\s+/g, '');
+  return data && data.length < 300000 && /^image\/(png|jpeg|gif|webp)$/.test(type || '') ? `data:${type};base64,${data}` : null;
+}
+
+/** A received element to send back. */
 function toNode(el) {
   const attrs = {};
   for (const a of el.attributes) if (a.name !== 'xmlns') attrs[a.name] = a.value;
@@ -1121,14 +1135,13 @@ function toNode(el) {
   return xml(el.localName, attrs, [...el.childNodes].map(n => n.nodeType === 1 ? toNode(n) : n.nodeType === 3 ? n.data : null));
 }
 
-/** Whether text mentions the nick: "@nick" or the nick as a word (case-insensitive). */
+/** "@nick" or the nick as a word */
 export function mentions(text, nick) {
   if (!nick || !text) return false;
   const escaped = nick.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[^\\p{L}\\p{N}_])@?${escaped}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
 }
 
-/** "Chrome on Linux": a label for the devices list. */
 export function deviceName() {
   const ua = navigator.userAgent;
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome'

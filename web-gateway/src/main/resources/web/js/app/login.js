@@ -1,31 +1,24 @@
 // The sign-in screen: log in or sign up (XEP-0077), with a clear message for each way it can fail.
-import { h } from './text.js';
+import { h, capitalize } from './text.js';
 
 const MESSAGES = {
   auth: 'Wrong username or password.',
-  conflict: null, // the connection's message names the taken name
-  'weak-password': null,
   unreachable: 'The server cannot be reached. Check your connection; the page will work again once the server is back.',
-  insecure: null,
 };
 
-/**
- * Renders the form into `root`; `submit({username, password, register})` returns a promise that rejects with
- * an XmppError on failure.
- */
+/** submit({username, password, register}) rejects with an XmppError. */
 export function loginView(root, submit, { username = '', notice = '' } = {}) {
-  const error = h('p', { id: 'login-error', class: 'error', role: 'alert', 'aria-live': 'assertive' }, notice);
-  const user = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, value: username,
-    autocapitalize: 'none', spellcheck: 'false', maxlength: 1023 });
-  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const login = h('button', { id: 'login-button', type: 'submit', value: 'login' }, 'Log in');
-  const signup = h('button', { id: 'signup-button', type: 'submit', value: 'signup', class: 'secondary' }, 'Sign up');
-  const form = h('form', { class: 'login', 'aria-labelledby': 'login-title', novalidate: true },
-    h('h1', { id: 'login-title' }, 'Parley'),
-    h('p', { class: 'lead' }, 'Give a name, land in the lobby, chat.'),
+  const error = h('p#login-error.error', { role: 'alert', 'aria-live': 'assertive' }, notice);
+  const user = h('input#username', { name: 'username', autocomplete: 'username', required: true, value: username, autocapitalize: 'none', spellcheck: 'false', maxlength: 1023 });
+  const password = h('input#password', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const login = h('button#login-button', { type: 'submit', value: 'login' }, 'Log in');
+  const signup = h('button#signup-button.secondary', { type: 'submit', value: 'signup' }, 'Sign up');
+  const form = h('form.login', { 'aria-labelledby': 'login-title', novalidate: true },
+    h('h1#login-title', 'Parley'),
+    h('p.lead', 'Give a name, land in the lobby, chat.'),
     h('label', { for: 'username' }, 'Name'), user,
     h('label', { for: 'password' }, 'Password'), password,
-    h('div', { class: 'buttons' }, login, signup),
+    h('div.buttons', login, signup),
     error);
   form.addEventListener('submit', async e => {
     e.preventDefault();
@@ -48,7 +41,7 @@ export function loginView(root, submit, { username = '', notice = '' } = {}) {
       await submit({ username: name, password: password.value, register });
     } catch (err) {
       error.textContent = MESSAGES[err.kind] || capitalize(err.message || String(err));
-      // The per-address sign-up limit: say what it is (the server's text) and who can change it.
+      // the per-address sign-up limit: what it is and who can change it
       if (err.condition === 'resource-constraint') error.textContent += ' Failed attempts do not count. If many people sign up from one network, ask the server\'s operator to raise registration.per-address-per-hour.';
       (err.kind === 'auth' || err.kind === 'weak-password' ? password : user).focus();
     } finally {
@@ -56,10 +49,6 @@ export function loginView(root, submit, { username = '', notice = '' } = {}) {
       login.disabled = signup.disabled = false;
     }
   });
-  root.replaceChildren(h('main', { class: 'login-screen' }, form));
+  root.replaceChildren(h('main.login-screen', form));
   (username ? password : user).focus();
-}
-
-function capitalize(s) {
-  return s ? s[0].toUpperCase() + s.substring(1) + (/[.!?]$/.test(s) ? '' : '.') : s;
 }

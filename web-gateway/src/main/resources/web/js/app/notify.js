@@ -1,21 +1,22 @@
-// Telling the user about new messages: unread count in the tab title, a short sound (generated with WebAudio,
-// no file; can be muted), and desktop notifications (Notification API) for 1:1 messages and mentions while the
-// tab is hidden. Permission is asked only when the user turns notifications on, or after their first message.
+// New messages: unread count in the title, a WebAudio sound and, while the tab is hidden, desktop
+// notifications for 1:1 messages and mentions.
+import { read, write } from './text.js';
+
 const MUTED_KEY = 'parley.muted';
 
 export class Notifier {
   constructor(client) {
     this.client = client;
-    this.hiddenUnread = 0; // arrived in the open conversation while the tab was hidden
+    this.hiddenUnread = 0; // in the open conversation while hidden
     this.muted = read(MUTED_KEY) === 'true';
-    this.shown = []; // what was notified (also for diagnostics and the browser tests)
+    this.shown = []; // for diagnostics and tests
     window.parleyNotifications = this.shown;
     client.addEventListener('incoming', e => this.incoming(e.detail.conversation, e.detail.message));
     client.addEventListener('change', () => this.title());
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden) {
         this.hiddenUnread = 0;
-        client.changed(); // the open conversation is seen now (read markers)
+        client.changed(); // seen now (read markers)
       }
       this.title();
     });
@@ -25,7 +26,6 @@ export class Notifier {
     return 'Notification' in window ? Notification.permission : 'unsupported';
   }
 
-  /** Asks for the permission (call from a user gesture). */
   async ask() {
     if (this.permission !== 'default') return this.permission;
     try {
@@ -37,7 +37,7 @@ export class Notifier {
 
   setMuted(muted) {
     this.muted = muted;
-    try { localStorage.setItem(MUTED_KEY, String(muted)); } catch (e) { /* private mode */ }
+    write(MUTED_KEY, String(muted));
   }
 
   unreadTotal() {
@@ -81,34 +81,30 @@ export class Notifier {
         n.close();
       };
     } catch (e) {
-      // some browsers allow notifications only from a service worker: the title and sound remain
+      // only from a service worker in some browsers
     }
   }
 }
 
 let audio = null;
 
-/** Two short soft tones. */
-export function beep() {
+function beep() {
   try {
     audio = audio || new AudioContext();
     const now = audio.currentTime;
-    for (const [i, freq] of [[0, 880], [1, 1320]]) {
+    [880, 1320].forEach((freq, i) => {
+      const t = now + i * 0.12;
       const osc = audio.createOscillator();
       const gain = audio.createGain();
       osc.frequency.value = freq;
-      gain.gain.setValueAtTime(0.0001, now + i * 0.12);
-      gain.gain.exponentialRampToValueAtTime(0.15, now + i * 0.12 + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.12 + 0.11);
+      gain.gain.setValueAtTime(0.0001, t);
+      gain.gain.exponentialRampToValueAtTime(0.15, t + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.11);
       osc.connect(gain).connect(audio.destination);
-      osc.start(now + i * 0.12);
-      osc.stop(now + i * 0.12 + 0.12);
-    }
+      osc.start(t);
+      osc.stop(t + 0.12);
+    });
   } catch (e) {
-    // no audio (autoplay policy before any click, or no device): silently nothing
+    // no audio before any click, or no device
   }
-}
-
-function read(key) {
-  try { return localStorage.getItem(key); } catch (e) { return null; }
 }

@@ -1,9 +1,5 @@
-// The chat screen: conversations (rooms, friends, requests, directory, devices) on the left, the open
-// conversation in the middle, the room's members (or, in a 1:1, the contact) on the right. The skeleton and its
-// forms are built once (so focus and typed text survive updates); lists are re-rendered from the ChatClient's
-// state when what they show changed. The message list renders a window of the newest messages (grown on
-// demand), so a conversation with thousands of loaded messages stays fast.
-import { h, appendStyled, avatar } from './text.js';
+// The chat screen: built once (focus and typed text survive updates), lists rebuilt when what they show changed.
+import { h, on, appendStyled, avatar, capitalize } from './text.js';
 import { ChatClient } from './client.js';
 import { Notifier } from './notify.js';
 import { formatBytes } from '../xmpp/connection.js';
@@ -13,115 +9,110 @@ const WINDOW = 150;            // messages rendered at first; "show earlier" add
 const FOLD_CHARS = 1200;       // longer messages are folded with "Show more"
 const FOLD_LINES = 14;
 const GROUP_MS = 5 * 60 * 1000; // consecutive messages of one sender within this time share a header
-const EMOJI = ['😀', '😂', '😊', '😍', '🤔', '😮', '😢', '😡', '👍', '👎', '👏', '🙏', '🎉', '🔥', '❤️', '💯',
-  '✅', '❌', '👀', '🚀', '☕', '🍕', '🌟', '💡', '🙂', '😉', '😅', '🤝', '👋', '🤷', '😴', '🥳'];
-const QUICK = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+const EMOJI = '😀 😂 😊 😍 🤔 😮 😢 😡 👍 👎 👏 🙏 🎉 🔥 ❤️ 💯 ✅ ❌ 👀 🚀 ☕ 🍕 🌟 💡 🙂 😉 😅 🤝 👋 🤷 😴 🥳'.split(' ');
+const QUICK = '👍 ❤️ 😂 🎉 😮 😢'.split(' ');
 const coarse = matchMedia('(pointer: coarse)').matches;
 
 export function chatView(root, client, loggedOut) {
   const notifier = new Notifier(client);
-  const status = h('span', { id: 'status', role: 'status', 'aria-live': 'polite', class: 'status' });
-  const menu = h('button', { id: 'menu-button', class: 'icon only-narrow', 'aria-controls': 'sidebar', 'aria-expanded': 'false' }, 'Chats');
-  const membersButton = h('button', { id: 'members-button', class: 'icon only-narrow', 'aria-controls': 'members', 'aria-expanded': 'false' }, 'People');
-  const sound = h('button', { type: 'button', id: 'sound-toggle', class: 'secondary small', 'aria-pressed': String(!notifier.muted), title: 'Sound for new messages' });
-  const alerts = h('button', { type: 'button', id: 'notify-toggle', class: 'secondary small', title: 'Desktop notifications' });
-  const logout = h('button', { id: 'logout', class: 'secondary' }, 'Log out');
-  const top = h('header', { class: 'topbar' }, menu, h('strong', { class: 'brand' }, 'Parley'), status,
-    h('span', { class: 'me', id: 'me' }, client.connection.jid ? client.me : client.username), membersButton, logout);
+  const status = h('span#status.status', { role: 'status', 'aria-live': 'polite' });
+  const menu = h('button#menu-button.icon.only-narrow', { 'aria-controls': 'sidebar', 'aria-expanded': 'false' }, 'Chats');
+  const membersButton = h('button#members-button.icon.only-narrow', { 'aria-controls': 'members', 'aria-expanded': 'false' }, 'People');
+  const sound = h('button#sound-toggle.secondary.small', { type: 'button', 'aria-pressed': String(!notifier.muted), title: 'Sound for new messages' });
+  const alerts = h('button#notify-toggle.secondary.small', { type: 'button', title: 'Desktop notifications' });
+  const logout = h('button#logout.secondary', 'Log out');
+  const top = h('header.topbar', menu, h('strong.brand', 'Parley'), status,
+    h('span#me.me', client.connection.jid ? client.me : client.username), membersButton, logout);
 
-  const notice = h('p', { id: 'notice', class: 'notice-bar', role: 'alert' });
+  const notice = h('p#notice.notice-bar', { role: 'alert' });
 
   // ---- sidebar ----
-  const presenceSelect = h('select', { id: 'presence', 'aria-label': 'Your status' },
+  const presenceSelect = h('select#presence', { 'aria-label': 'Your status' },
     h('option', { value: 'available' }, 'Online'), h('option', { value: 'away' }, 'Away'), h('option', { value: 'dnd' }, 'Do not disturb'));
-  const statusInput = h('input', { id: 'status-message', 'aria-label': 'Status message', placeholder: 'status message', maxlength: 200, autocomplete: 'off' });
-  // Own picture: chosen from a file, cropped to a centred square and scaled to 96 px in a canvas.
-  const picture = h('input', { type: 'file', id: 'avatar-file', accept: 'image/*', hidden: true });
-  const pictureButton = h('button', { type: 'button', id: 'avatar-button', class: 'avatar-button', 'aria-label': 'Change your picture', title: 'Change your picture' },
+  const statusInput = h('input#status-message', { 'aria-label': 'Status message', placeholder: 'status message', maxlength: 200, autocomplete: 'off' });
+  const picture = h('input#avatar-file', { type: 'file', accept: 'image/*', hidden: true });
+  const pictureButton = h('button#avatar-button.avatar-button', { type: 'button', 'aria-label': 'Change your picture', title: 'Change your picture' },
     avatar(client.username, 'large'));
-  pictureButton.addEventListener('click', () => picture.click());
-  picture.addEventListener('change', () => {
+  let pictureFor = null; // null: mine, else a room's (XEP-0486)
+  const pick = jid => {
+    pictureFor = jid;
+    picture.click();
+  };
+  on(pictureButton, 'click', () => pick(null));
+  on(picture, 'change', () => {
     const file = picture.files[0];
-    if (!file) return;
-    const reader = new FileReader();
-    reader.onload = () => {
-      const img = new Image();
-      img.onload = () => {
-        const canvas = document.createElement('canvas');
-        canvas.width = canvas.height = 96;
-        const side = Math.min(img.width, img.height);
-        canvas.getContext('2d').drawImage(img, (img.width - side) / 2, (img.height - side) / 2, side, side, 0, 0, 96, 96);
-        client.setAvatar(canvas.toDataURL('image/png')).catch(report);
-      };
-      img.onerror = () => client.notify('that file is not a picture this browser can read');
-      img.src = reader.result;
-    };
-    reader.readAsDataURL(file);
     picture.value = '';
+    // the centred square, scaled to 96 px
+    if (file) createImageBitmap(file).then(img => {
+      const canvas = h('canvas', { width: 96, height: 96 });
+      const side = Math.min(img.width, img.height);
+      canvas.getContext('2d').drawImage(img, (img.width - side) / 2, (img.height - side) / 2, side, side, 0, 0, 96, 96);
+      client.setAvatar(canvas.toDataURL('image/png'), pictureFor).catch(report);
+    }, () => client.notify('that file is not a picture this browser can read'));
   });
-  const profile = h('form', { id: 'profile', class: 'profile' },
-    pictureButton, picture, h('div', { class: 'who' }, h('strong', {}, client.username), presenceSelect, statusInput,
-      h('div', { class: 'toggles' }, sound, alerts)));
-  const roomsList = h('ul', { id: 'rooms', class: 'list', 'aria-label': 'Your rooms' });
-  const roomInput = h('input', { id: 'room-name', 'aria-label': 'Room name', 'aria-describedby': 'room-hint', placeholder: 'room name', autocomplete: 'off', maxlength: 200 });
-  const roomHint = h('p', { id: 'room-hint', class: 'hint' }, 'Letters, digits and dashes; spaces become dashes.');
-  const roomForm = h('form', { id: 'room-form', class: 'inline-form' }, roomInput,
-    h('button', { type: 'submit', value: 'join', id: 'join-room' }, 'Join'),
-    h('button', { type: 'submit', value: 'create', id: 'create-room', class: 'secondary' }, 'Create'), roomHint);
-  const directoryFilter = h('input', { id: 'directory-filter', 'aria-label': 'Filter public rooms', placeholder: 'filter rooms', autocomplete: 'off', type: 'search' });
-  const directoryList = h('ul', { id: 'directory', class: 'list compact', 'aria-label': 'Public rooms' });
-  const friendsList = h('ul', { id: 'friends', class: 'list', 'aria-label': 'Friends' });
-  const requestsList = h('ul', { id: 'requests', class: 'list', 'aria-label': 'Friend requests' });
-  const friendInput = h('input', { id: 'friend-name', 'aria-label': 'Friend to add', placeholder: 'name or name@server', autocomplete: 'off', maxlength: 1023 });
-  const friendForm = h('form', { id: 'friend-form', class: 'inline-form' }, friendInput, h('button', { type: 'submit', id: 'add-friend' }, 'Add friend'));
-  const devicesList = h('ul', { id: 'devices', class: 'list compact', 'aria-label': 'Signed-in devices' });
-  const devicesBox = h('details', { id: 'devices-box', hidden: true }, h('summary', {}, 'Signed-in devices'), devicesList);
-  const sidebar = h('nav', { id: 'sidebar', class: 'sidebar', 'aria-label': 'Conversations' },
+  const profile = h('form#profile.profile',
+    pictureButton, picture, h('div.who', h('strong', client.username), presenceSelect, statusInput,
+      h('div.toggles', sound, alerts)));
+  const roomsList = h('ul#rooms.list', { 'aria-label': 'Your rooms' });
+  const roomInput = h('input#room-name', { 'aria-label': 'Room name', 'aria-describedby': 'room-hint', placeholder: 'room name', autocomplete: 'off', maxlength: 200 });
+  const roomHint = h('p#room-hint.hint', 'Letters, digits and dashes; spaces become dashes.');
+  const roomForm = h('form#room-form.inline-form', roomInput,
+    h('button#join-room', { type: 'submit', value: 'join' }, 'Join'),
+    h('button#create-room.secondary', { type: 'submit', value: 'create' }, 'Create'), roomHint);
+  const directoryFilter = h('input#directory-filter', { 'aria-label': 'Filter public rooms', placeholder: 'filter rooms', autocomplete: 'off', type: 'search' });
+  const directoryList = h('ul#directory.list.compact', { 'aria-label': 'Public rooms' });
+  const friendsList = h('ul#friends.list', { 'aria-label': 'Friends' });
+  const requestsList = h('ul#requests.list', { 'aria-label': 'Friend requests' });
+  const friendInput = h('input#friend-name', { 'aria-label': 'Friend to add', placeholder: 'name or name@server', autocomplete: 'off', maxlength: 1023 });
+  const friendForm = h('form#friend-form.inline-form', friendInput, h('button#add-friend', { type: 'submit' }, 'Add friend'));
+  const devicesList = h('ul#devices.list.compact', { 'aria-label': 'Signed-in devices' });
+  const devicesBox = h('details#devices-box', { hidden: true }, h('summary', 'Signed-in devices'), devicesList);
+  const sidebar = h('nav#sidebar.sidebar', { 'aria-label': 'Conversations' },
     profile,
-    h('section', {}, h('h2', {}, 'Rooms'), roomsList, roomForm,
-      h('details', { id: 'directory-box', open: true }, h('summary', {}, 'Public rooms'), directoryFilter, directoryList,
-        h('button', { id: 'refresh-directory', class: 'secondary small', onclick: () => client.refreshDirectory().catch(e => client.notify(e.message)) }, 'Refresh list'))),
-    h('section', {}, h('h2', {}, 'Friends'), requestsList, friendsList, friendForm),
+    h('section', h('h2', 'Rooms'), roomsList, roomForm,
+      h('details#directory-box', { open: true }, h('summary', 'Public rooms'), directoryFilter, directoryList,
+        h('button#refresh-directory.secondary.small', { onclick: () => client.refreshDirectory().catch(e => client.notify(e.message)) }, 'Refresh list'))),
+    h('section', h('h2', 'Friends'), requestsList, friendsList, friendForm),
     devicesBox);
 
   // ---- conversation ----
-  const title = h('h2', { id: 'chat-title' });
-  const subject = h('p', { id: 'chat-subject', class: 'subject' });
-  const search = h('input', { id: 'search', type: 'search', 'aria-label': 'Search loaded messages', placeholder: 'Search', autocomplete: 'off' });
-  const searchInfo = h('span', { id: 'search-info', class: 'muted small-text', 'aria-live': 'polite' });
-  const leave = h('button', { id: 'leave-room', class: 'secondary', hidden: true }, 'Leave');
-  const earlier = h('button', { id: 'load-earlier', class: 'secondary', hidden: true }, 'Load earlier messages');
-  // The log is the scrolling box; the messages inside are a real list (an <ol> directly under role=log is not).
-  const messageList = h('ol', { class: 'message-list' });
-  const messages = h('div', { id: 'messages', class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': 'Messages' }, messageList);
-  const latest = h('button', { id: 'jump-latest', class: 'jump', hidden: true }, 'Jump to latest ↓');
-  const typing = h('p', { id: 'typing', class: 'typing', 'aria-live': 'polite' });
-  const text = h('textarea', { id: 'composer', 'aria-label': 'Message', 'aria-describedby': 'composer-info', rows: 2,
-    placeholder: coarse ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line' });
-  const composerInfo = h('p', { id: 'composer-info', class: 'composer-info', role: 'status', 'aria-live': 'polite' });
-  const emojiButton = h('button', { type: 'button', id: 'emoji-button', class: 'secondary icon', 'aria-label': 'Insert emoji', 'aria-expanded': 'false', 'aria-controls': 'emoji-picker' }, '☺');
-  const emojiPicker = h('div', { id: 'emoji-picker', class: 'emoji-picker', role: 'group', 'aria-label': 'Emoji', hidden: true },
-    EMOJI.map(e => h('button', { type: 'button', class: 'emoji', 'aria-label': e, 'data-emoji': e }, e)));
-  const attachInput = h('input', { type: 'file', id: 'attach-file', multiple: true, hidden: true });
-  const attach = h('button', { type: 'button', id: 'attach-button', class: 'secondary icon', 'aria-label': 'Attach a file', title: 'Attach a file', hidden: true }, '+');
-  const composer = h('form', { id: 'composer-form', class: 'composer' }, attach, attachInput, emojiButton, text, h('button', { type: 'submit', id: 'send' }, 'Send'));
-  const barText = h('span', { class: 'bar-text' });
-  const composerBar = h('div', { id: 'composer-bar', class: 'composer-bar', hidden: true }, barText,
-    h('button', { type: 'button', class: 'link', id: 'cancel-bar', onclick: () => setMode(null, null) }, 'Cancel'));
-  const empty = h('p', { class: 'empty', id: 'empty' }, 'Pick a room or a friend on the left.');
-  const chat = h('main', { class: 'chat', id: 'chat', 'aria-labelledby': 'chat-title' },
-    h('header', { class: 'chat-header' }, h('div', { class: 'titles' }, title, subject), h('div', { class: 'tools' }, search, searchInfo, leave)),
+  const title = h('h2#chat-title');
+  const chatPicture = h('span#chat-avatar');
+  const subject = h('p#chat-subject.subject');
+  const search = h('input#search', { type: 'search', 'aria-label': 'Search loaded messages', placeholder: 'Search', autocomplete: 'off' });
+  const searchInfo = h('span#search-info.muted.small-text', { 'aria-live': 'polite' });
+  const leave = h('button#leave-room.secondary', { hidden: true }, 'Leave');
+  const earlier = h('button#load-earlier.secondary', { hidden: true }, 'Load earlier messages');
+  // role=log on the scrolling box, a real list inside (axe: an <ol> with role=log is not one)
+  const messageList = h('ol.message-list');
+  const messages = h('div#messages.messages', { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-label': 'Messages' }, messageList);
+  const latest = h('button#jump-latest.jump', { hidden: true }, 'Jump to latest ↓');
+  const typing = h('p#typing.typing', { 'aria-live': 'polite' });
+  const text = h('textarea#composer', { 'aria-label': 'Message', 'aria-describedby': 'composer-info', rows: 2 });
+  const composerInfo = h('p#composer-info.composer-info', { role: 'status', 'aria-live': 'polite' });
+  const emojiButton = h('button#emoji-button.secondary.icon', { type: 'button', 'aria-label': 'Insert emoji', 'aria-expanded': 'false', 'aria-controls': 'emoji-picker' }, '☺');
+  const emojiPicker = h('div#emoji-picker.emoji-picker', { role: 'group', 'aria-label': 'Emoji', hidden: true },
+    EMOJI.map(e => h('button.emoji', { type: 'button', 'aria-label': e, 'data-emoji': e }, e)));
+  const attachInput = h('input#attach-file', { type: 'file', multiple: true, hidden: true });
+  const attach = h('button#attach-button.secondary.icon', { type: 'button', 'aria-label': 'Attach a file', title: 'Attach a file', hidden: true }, '+');
+  const composer = h('form#composer-form.composer', attach, attachInput, emojiButton, text, h('button#send', { type: 'submit' }, 'Send'));
+  const barText = h('span.bar-text');
+  const composerBar = h('div#composer-bar.composer-bar', { hidden: true }, barText,
+    h('button#cancel-bar.link', { type: 'button', onclick: () => setMode(null, null) }, 'Cancel'));
+  const empty = h('p#empty.empty', 'Pick a room or a friend on the left.');
+  const chat = h('main#chat.chat', { 'aria-labelledby': 'chat-title' },
+    h('header.chat-header', chatPicture, h('div.titles', title, subject), h('div.tools', search, searchInfo, leave)),
     earlier, messages, latest, typing, emojiPicker, composerBar, composer, composerInfo, empty);
-  const membersList = h('ul', { id: 'member-list', class: 'list', 'aria-label': 'People in this room' });
-  const membersTitle = h('h2', { id: 'members-title' }, 'In this room');
-  const contactCard = h('div', { id: 'contact-card', class: 'contact-card', hidden: true });
-  const members = h('aside', { id: 'members', class: 'members', 'aria-labelledby': 'members-title' }, membersTitle, membersList, contactCard);
-  root.replaceChildren(h('div', { class: 'shell' }, top, notice, h('div', { class: 'panes' }, sidebar, chat, members)));
+  const membersList = h('ul#member-list.list', { 'aria-label': 'People in this room' });
+  const membersTitle = h('h2#members-title', 'In this room');
+  const contactCard = h('div#contact-card.contact-card', { hidden: true });
+  const members = h('aside#members.members', { 'aria-labelledby': 'members-title' }, membersTitle, membersList, contactCard);
+  root.replaceChildren(h('div.shell', top, notice, h('div.panes', sidebar, chat, members)));
 
   const active = () => client.conversations.get(client.active) || null;
   let renderedKey = null;
   const view = { window: WINDOW, unreadFrom: null, unfolded: new Set(), expanded: new Set(), query: '', replyTo: null, editing: null };
-  // Replying to (XEP-0461) or correcting (XEP-0308) a message: said above the composer, Escape cancels.
+  // replying (XEP-0461) or correcting (XEP-0308), said above the composer
   const setMode = (replyTo, editing) => {
     view.replyTo = replyTo;
     if (view.editing && !editing) text.value = '';
@@ -132,8 +123,7 @@ export function chatView(root, client, loggedOut) {
     if (editing) text.value = editing.text;
     if (m) text.focus();
   };
-  // A list is rebuilt only when what it shows changed, so that focus (keyboard users) and element identity
-  // survive unrelated updates such as someone else's presence.
+  // Rebuilt only when what it shows changed, so focus survives unrelated updates.
   const shown = new WeakMap();
   const update = (list, signature, build) => {
     const key = JSON.stringify(signature);
@@ -153,33 +143,32 @@ export function chatView(root, client, loggedOut) {
       if (focusable) focusable.focus();
     }
   };
-  menu.addEventListener('click', () => toggle(menu, sidebar));
-  membersButton.addEventListener('click', () => toggle(membersButton, members));
+  on(menu, 'click', () => toggle(menu, sidebar));
+  on(membersButton, 'click', () => toggle(membersButton, members));
   const closePanels = () => {
     sidebar.classList.remove('open');
     members.classList.remove('open');
     menu.setAttribute('aria-expanded', 'false');
     membersButton.setAttribute('aria-expanded', 'false');
   };
-  // A tap outside an open drawer closes it.
-  chat.addEventListener('pointerdown', () => {
+  on(chat, 'pointerdown', () => {
     if (sidebar.classList.contains('open') || members.classList.contains('open')) closePanels();
   });
-  document.addEventListener('keydown', e => {
+  on(document, 'keydown', e => {
     if (e.key === 'Escape') {
       closePanels();
       emojiPicker.hidden = true;
       emojiButton.setAttribute('aria-expanded', 'false');
     }
   });
-  // Phone: the browser's back button goes from a conversation back to the list.
+  // phone: Back goes from a conversation to the list
   const narrow = () => matchMedia('(max-width: 760px)').matches;
-  window.addEventListener('popstate', () => {
+  on(window, 'popstate', () => {
     if (narrow() && !sidebar.classList.contains('open')) toggle(menu, sidebar);
   });
 
   // ---- top bar ----
-  logout.addEventListener('click', async () => {
+  on(logout, 'click', async () => {
     logout.disabled = true;
     await client.logout();
     loggedOut();
@@ -192,20 +181,19 @@ export function chatView(root, client, loggedOut) {
     alerts.textContent = p === 'granted' ? 'Alerts on' : p === 'denied' ? 'Alerts blocked' : 'Enable alerts';
     alerts.disabled = p !== 'default';
   };
-  sound.addEventListener('click', () => {
+  on(sound, 'click', () => {
     notifier.setMuted(!notifier.muted);
     renderToggles();
   });
-  alerts.addEventListener('click', () => notifier.ask().then(renderToggles));
+  on(alerts, 'click', () => notifier.ask().then(renderToggles));
   renderToggles();
 
-  client.addEventListener('notice', e => {
+  on(client, 'notice', e => {
     notice.textContent = e.detail.text;
     clearTimeout(notice.timer);
     notice.timer = setTimeout(() => { notice.textContent = ''; }, 8000);
   });
-  // Connection trouble is said in words, with what happens next.
-  client.connection.addEventListener('status', e => {
+  on(client.connection, 'status', e => {
     const { status: s, error, delay } = e.detail;
     if (s === 'reconnecting') {
       notice.textContent = `Connection lost${error ? ` (${error.message})` : ''}. Reconnecting in ${Math.ceil((delay || 0) / 1000)} s…`;
@@ -232,8 +220,8 @@ export function chatView(root, client, loggedOut) {
       statusInput.value = saved.status || '';
     }
   } catch (e) { /* none saved */ }
-  presenceSelect.addEventListener('change', () => client.setPresence(presenceSelect.value, statusInput.value.trim()));
-  profile.addEventListener('submit', e => {
+  on(presenceSelect, 'change', () => client.setPresence(presenceSelect.value, statusInput.value.trim()));
+  on(profile, 'submit', e => {
     e.preventDefault();
     client.setPresence(presenceSelect.value, statusInput.value.trim());
     statusInput.blur();
@@ -241,12 +229,12 @@ export function chatView(root, client, loggedOut) {
 
   // ---- rooms and friends ----
   const slug = name => name.trim().toLowerCase().replace(/\s+/g, '-').replace(/[^\p{L}\p{N}._-]/gu, '').replace(/^[-.]+|[-.]+$/g, '');
-  roomInput.addEventListener('input', () => {
+  on(roomInput, 'input', () => {
     const s = slug(roomInput.value);
     roomHint.textContent = roomInput.value.trim() && s !== roomInput.value.trim()
       ? `Will be #${s || '…'} (letters, digits and dashes).` : 'Letters, digits and dashes; spaces become dashes.';
   });
-  roomForm.addEventListener('submit', e => {
+  on(roomForm, 'submit', e => {
     e.preventDefault();
     const name = roomInput.value.includes('@') ? roomInput.value.trim() : slug(roomInput.value);
     if (!name) {
@@ -260,19 +248,18 @@ export function chatView(root, client, loggedOut) {
       text.focus();
     }, report);
   });
-  directoryFilter.addEventListener('input', () => render());
-  friendForm.addEventListener('submit', e => {
+  on(directoryFilter, 'input', () => render());
+  on(friendForm, 'submit', e => {
     e.preventDefault();
     client.addFriend(friendInput.value).then(jid => {
       friendInput.value = '';
       client.notify(`friend request sent to ${jid}`);
     }, report);
   });
-  // The directory follows rooms being created and emptied while the page is open.
   const directoryTimer = setInterval(() => {
     if (client.connection.status === 'online' && !document.hidden) client.refreshDirectory().catch(() => {});
   }, 30000);
-  client.connection.addEventListener('status', e => {
+  on(client.connection, 'status', e => {
     if (e.detail.status === 'disconnected' && client.connection.userClosed) clearInterval(directoryTimer);
   });
 
@@ -286,11 +273,11 @@ export function chatView(root, client, loggedOut) {
     const max = limit();
     if (!max) return;
     const bytes = new TextEncoder().encode(text.value).length;
-    // Shown from 80 % of the limit, so a long paste is never cut or refused without warning.
+    // from 80 % of the limit, so nothing is refused without warning
     if (bytes > max * 0.8) showComposerInfo(`${formatBytes(bytes)} of at most ${formatBytes(max)} per message`, bytes > max * 0.98);
     else if (composerInfo.dataset.kind !== 'mention') showComposerInfo('');
   };
-  composer.addEventListener('submit', e => {
+  on(composer, 'submit', e => {
     e.preventDefault();
     const c = active();
     if (!c || !text.value.trim()) return;
@@ -303,20 +290,20 @@ export function chatView(root, client, loggedOut) {
       view.editing = null;
       setMode(null, null);
     } catch (err) {
-      // Too large (or not connected at all): the text stays in the composer.
+      // the text stays in the composer
       showComposerInfo(err.message, true);
       return;
     }
     text.value = '';
     showComposerInfo('');
     stickToBottom = true;
-    // A sensible moment to offer desktop notifications: the user is taking part, with a click/keypress.
+    // a sensible moment to ask: the user is taking part
     if (notifier.permission === 'default' && !client.store?.get('asked-notifications')) {
       client.store?.set('asked-notifications', '1');
       notifier.ask().then(renderToggles);
     }
   });
-  text.addEventListener('keydown', e => {
+  on(text, 'keydown', e => {
     if (e.key === 'ArrowUp' && !text.value && active()) {
       const last = client.lastOwn(active());
       if (last) {
@@ -338,12 +325,12 @@ export function chatView(root, client, loggedOut) {
       composer.requestSubmit();
     }
   });
-  text.addEventListener('input', () => {
+  on(text, 'input', () => {
     if (text.value) client.typing(active());
     measure();
     suggestMention();
   });
-  // @-mention completion from the room's members: Tab completes the word before the cursor.
+  // Tab completes @-mentions from the room's members
   const mentionCandidates = () => {
     const c = active();
     const before = text.value.substring(0, text.selectionStart);
@@ -375,12 +362,12 @@ export function chatView(root, client, loggedOut) {
     showComposerInfo('');
     return true;
   };
-  emojiButton.addEventListener('click', () => {
+  on(emojiButton, 'click', () => {
     emojiPicker.hidden = !emojiPicker.hidden;
     emojiButton.setAttribute('aria-expanded', String(!emojiPicker.hidden));
     if (!emojiPicker.hidden) emojiPicker.querySelector('button').focus();
   });
-  emojiPicker.addEventListener('click', e => {
+  on(emojiPicker, 'click', e => {
     const emoji = e.target.closest('[data-emoji]');
     if (!emoji) return;
     const at = text.selectionStart ?? text.value.length;
@@ -391,7 +378,7 @@ export function chatView(root, client, loggedOut) {
     text.setSelectionRange(at + emoji.dataset.emoji.length, at + emoji.dataset.emoji.length);
   });
 
-  // ---- files: attach, drop or paste (XEP-0363, when the server has an upload service) ----
+  // ---- files (XEP-0363): attach, drop or paste ----
   const send = files => {
     const c = active();
     if (!c || !client.upload) return;
@@ -400,20 +387,20 @@ export function chatView(root, client, loggedOut) {
         .then(() => showComposerInfo(''), e => showComposerInfo(e.message, true));
     }
   };
-  attach.addEventListener('click', () => attachInput.click());
-  attachInput.addEventListener('change', () => {
+  on(attach, 'click', () => attachInput.click());
+  on(attachInput, 'change', () => {
     send(attachInput.files);
     attachInput.value = '';
   });
-  chat.addEventListener('dragover', e => {
+  on(chat, 'dragover', e => {
     if (client.upload && e.dataTransfer.types.includes('Files')) e.preventDefault();
   });
-  chat.addEventListener('drop', e => {
+  on(chat, 'drop', e => {
     if (!client.upload || !e.dataTransfer.files.length) return;
     e.preventDefault();
     send(e.dataTransfer.files);
   });
-  text.addEventListener('paste', e => {
+  on(text, 'paste', e => {
     if (client.upload && e.clipboardData.files.length) {
       e.preventDefault();
       send(e.clipboardData.files);
@@ -422,17 +409,17 @@ export function chatView(root, client, loggedOut) {
 
   // ---- message list ----
   let stickToBottom = true;
-  messages.addEventListener('scroll', () => {
+  on(messages, 'scroll', () => {
     stickToBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
     latest.hidden = stickToBottom;
   }, { passive: true });
-  // A narrower window re-wraps the messages: stay at the newest one if we were there.
+  // stay at the newest message across re-wrapping and pictures loading; a hint that fits (set at once)
   new ResizeObserver(() => {
     if (stickToBottom) messages.scrollTop = messages.scrollHeight;
     text.placeholder = coarse || narrow() ? 'Write a message' : 'Write a message — Enter sends, Shift+Enter for a new line';
   }).observe(messages);
-  // Keyboard: ↑/↓ move between messages; a focused message shows its actions, which Tab then reaches.
-  messages.addEventListener('keydown', e => {
+  // ↑/↓ move between messages; Tab reaches the focused one's actions
+  on(messages, 'keydown', e => {
     if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
     const items = [...messageList.querySelectorAll('li.message')];
     const at = items.indexOf(e.target.closest('li.message'));
@@ -442,15 +429,14 @@ export function chatView(root, client, loggedOut) {
       next.focus();
     }
   });
-  // A picture that loads makes the list taller: stay at the newest message if we were there.
-  messages.addEventListener('load', () => stickToBottom && (messages.scrollTop = messages.scrollHeight), true);
-  latest.addEventListener('click', () => {
+  on(messages, 'load', () => stickToBottom && (messages.scrollTop = messages.scrollHeight), true);
+  on(latest, 'click', () => {
     messages.scrollTop = messages.scrollHeight;
     stickToBottom = true;
     latest.hidden = true;
     messages.focus();
   });
-  messages.addEventListener('click', e => {
+  on(messages, 'click', e => {
     const button = e.target.closest('button[data-action]');
     if (!button) return;
     const c = active();
@@ -462,14 +448,12 @@ export function chatView(root, client, loggedOut) {
       view.window += WINDOW;
       render();
       messages.scrollTop = messages.scrollHeight - before;
-    } else if (action === 'unfold' && id) {
-      view.unfolded.has(id) ? view.unfolded.delete(id) : view.unfolded.add(id);
+    } else if (id && (action === 'unfold' || action === 'expand')) {
+      const set = view[action === 'unfold' ? 'unfolded' : 'expanded'];
+      set.has(id) ? set.delete(id) : set.add(id);
       render();
-    } else if (action === 'expand' && id) {
-      view.expanded.has(id) ? view.expanded.delete(id) : view.expanded.add(id);
-      render();
-    } else if (c && id && ['react', 'reply', 'edit', 'delete', 'moderate'].includes(action)) {
-      const m = c.messages.find(x => x.id === id);
+    } else {
+      const m = c && id && c.messages.find(x => x.id === id);
       if (!m) return;
       try {
         if (action === 'react') client.react(c, m, button.dataset.emoji);
@@ -477,25 +461,17 @@ export function chatView(root, client, loggedOut) {
         else if (action === 'edit') setMode(null, m);
         else if (action === 'delete' && confirm('Delete this message for everyone?')) client.retract(c, m);
         else if (action === 'moderate' && confirm(`Remove ${m.nick}'s message for everyone?`)) client.moderate(c, m).catch(report);
+        else if (action === 'retry') client.retry(c, m);
       } catch (err) {
-        report(err);
-      }
-    } else if (action === 'retry' && c && id) {
-      const m = c.messages.find(x => x.id === id);
-      if (m) {
-        try {
-          client.retry(c, m);
-        } catch (err) {
-          showComposerInfo(err.message, true);
-        }
+        (action === 'retry' ? e => showComposerInfo(e.message, true) : report)(err);
       }
     }
   });
-  search.addEventListener('input', () => {
+  on(search, 'input', () => {
     view.query = search.value.trim().toLowerCase();
     render();
   });
-  earlier.addEventListener('click', () => {
+  on(earlier, 'click', () => {
     const c = active();
     if (!c) return;
     const before = messages.scrollHeight - messages.scrollTop;
@@ -505,7 +481,7 @@ export function chatView(root, client, loggedOut) {
       messages.scrollTop = messages.scrollHeight - before;
     }), report);
   });
-  leave.addEventListener('click', () => {
+  on(leave, 'click', () => {
     const c = active();
     if (c && c.kind === 'room') client.leaveRoom(c);
   });
@@ -532,57 +508,57 @@ export function chatView(root, client, loggedOut) {
     }
 
     const rooms = [...client.conversations.values()].filter(c => c.kind === 'room');
-    update(roomsList, [client.active, rooms.map(c => [c.jid, c.title, c.joined, c.unread])], () => rooms.map(c =>
+    update(roomsList, [client.active, client.avatarRev, rooms.map(c => [c.jid, c.title, c.joined, c.unread])], () => rooms.map(c =>
       h('li', { 'data-jid': c.jid, class: c.key === client.active ? 'current' : '' },
-        h('button', { class: 'item', 'aria-current': c.key === client.active ? 'true' : null, onclick: () => select(c.key) },
-          h('span', { class: 'hash', 'aria-hidden': 'true' }, '#'),
-          h('span', { class: 'name' }, c.title),
-          c.joined ? null : h('span', { class: 'muted' }, ' (not in)'),
+        h('button.item', { 'aria-current': c.key === client.active ? 'true' : null, onclick: () => select(c.key) },
+          avatar(c.title, 'small', client.avatarOf(c.jid)),
+          h('span.name', c.title),
+          c.joined ? null : h('span.muted', ' (not in)'),
           c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null))));
 
     const filter = directoryFilter.value.trim().toLowerCase();
     const dir = client.directory.filter(r => !filter || r.name.toLowerCase().includes(filter) || r.description.toLowerCase().includes(filter));
     update(directoryList, [dir, filter, [...client.conversations.keys()]], () => dir.length === 0
-      ? [h('li', { class: 'muted' }, filter ? 'no room matches' : 'no public rooms')]
+      ? [h('li.muted', filter ? 'no room matches' : 'no public rooms')]
       : dir.map(r =>
       h('li', { 'data-jid': r.jid },
         h('button', { class: 'item room-entry', onclick: () => client.joinRoom(r.jid).then(c => { closePanels(); select(c.key); }, report) },
-          h('span', { class: 'name' }, '#' + r.name),
-          r.occupants !== null && r.occupants !== undefined ? h('span', { class: 'count' }, `${r.occupants} ${r.occupants === 1 ? 'person' : 'people'}`) : null,
-          client.conversations.has(r.jid) ? h('span', { class: 'muted' }, ' (joined)') : null,
-          r.description ? h('span', { class: 'description' }, r.description) : null))));
+          h('span.name', '#' + r.name),
+          r.occupants !== null && r.occupants !== undefined ? h('span.count', `${r.occupants} ${r.occupants === 1 ? 'person' : 'people'}`) : null,
+          client.conversations.has(r.jid) ? h('span.muted', ' (joined)') : null,
+          r.description ? h('span.description', r.description) : null))));
 
     update(requestsList, [...client.requests], () => [...client.requests].map(jid =>
-      h('li', { class: 'request', 'data-jid': jid },
-        h('span', {}, `${jid} wants to be friends`),
-        h('span', { class: 'actions' },
-          h('button', { class: 'accept', onclick: () => client.acceptFriend(jid) }, 'Accept'),
-          h('button', { class: 'deny secondary', onclick: () => client.denyFriend(jid) }, 'Deny')))));
+      h('li.request', { 'data-jid': jid },
+        h('span', `${jid} wants to be friends`),
+        h('span.actions',
+          h('button.accept', { onclick: () => client.acceptFriend(jid) }, 'Accept'),
+          h('button.deny.secondary', { onclick: () => client.denyFriend(jid) }, 'Deny')))));
 
-    // 1:1 chats with people who are not (yet) friends are listed too, so an incoming message is never hidden.
+    // strangers' 1:1 chats too, so no message is hidden
     const strangers = [...client.conversations.values()].filter(c => c.kind === 'chat' && !client.roster.has(c.jid))
       .map(c => ({ jid: c.jid, name: c.title, subscription: 'none', ask: false, presence: new Map() }));
     const contacts = [...client.roster.values(), ...strangers].sort((a, b) => a.name.localeCompare(b.name));
     const unreadOf = jid => (client.conversations.get(jid) || {}).unread || 0;
     update(friendsList, [client.active, client.avatarRev, contacts.map(e => [e.jid, e.name, e.subscription, e.ask, ChatClient.show(e), unreadOf(e.jid)])],
-      () => contacts.length === 0 ? [h('li', { class: 'muted' }, 'no friends yet')] : contacts.map(entry => {
+      () => contacts.length === 0 ? [h('li.muted', 'no friends yet')] : contacts.map(entry => {
       const show = ChatClient.show(entry);
       const c = client.conversations.get(entry.jid);
       const pending = entry.ask || entry.subscription === 'none' || entry.subscription === 'from';
       return h('li', { 'data-jid': entry.jid, 'data-show': show, class: entry.jid === client.active ? 'current' : '' },
         h('button', { class: 'item', 'aria-current': entry.jid === client.active ? 'true' : null, onclick: () => { client.openChat(entry.jid); select(entry.jid); } },
-          h('span', { class: 'with-dot' }, avatar(entry.name, 'small', client.avatarOf(entry.jid)), h('span', { class: `dot ${show}`, 'aria-hidden': 'true' })),
-          h('span', { class: 'name' }, entry.name),
-          h('span', { class: 'presence' }, pending ? (entry.ask ? 'request sent' : 'not a friend yet') : SHOW_LABEL[show] || show),
+          h('span.with-dot', avatar(entry.name, 'small', client.avatarOf(entry.jid)), h('span', { class: `dot ${show}`, 'aria-hidden': 'true' })),
+          h('span.name', entry.name),
+          h('span.presence', pending ? (entry.ask ? 'request sent' : 'not a friend yet') : SHOW_LABEL[show] || show),
           c && c.unread ? h('span', { class: 'unread', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null));
     }));
 
     devicesBox.hidden = !client.serverFeatures.has('urn:parley:device-tokens:0');
     update(devicesList, client.devices.map(d => [d.id, d.name, d.current, d.lastUsed.getTime()]), () => client.devices.length === 0
-      ? [h('li', { class: 'muted' }, 'no saved sign-ins')]
+      ? [h('li.muted', 'no saved sign-ins')]
       : client.devices.map(d => h('li', { 'data-id': d.id },
         h('span', { class: 'name', title: `last used ${d.lastUsed.toLocaleString()}` }, d.name + (d.current ? ' (this browser)' : '')),
-        d.current ? null : h('button', { class: 'secondary small', onclick: () => client.revokeDevice(d.id).catch(report) }, 'Sign out'))));
+        d.current ? null : h('button.secondary.small', { onclick: () => client.revokeDevice(d.id).catch(report) }, 'Sign out'))));
 
     const c = active();
     chat.dataset.kind = c ? c.kind : '';
@@ -598,6 +574,7 @@ export function chatView(root, client, loggedOut) {
       title.textContent = 'Parley';
       subject.textContent = '';
       update(messageList, null, () => []);
+      update(chatPicture, null, () => []);
       typing.textContent = '';
       earlier.hidden = true;
       latest.hidden = true;
@@ -605,7 +582,7 @@ export function chatView(root, client, loggedOut) {
       return;
     }
     if (renderedKey !== c.key) {
-      // A conversation just opened: remember where the unread part starts (the "new messages" line).
+      // just opened: where the "New messages" line goes
       view.window = WINDOW;
       view.unreadFrom = c.unread > 0 ? c.messages[Math.max(0, c.messages.length - c.unread)]?.id : null;
       view.query = '';
@@ -616,6 +593,11 @@ export function chatView(root, client, loggedOut) {
     c.unread = 0;
     if (!document.hidden) client.markDisplayed(c);
     title.textContent = c.kind === 'room' ? '#' + c.title : c.title;
+    const owner = c.kind === 'room' && c.members.get(c.nick)?.affiliation === 'owner';
+    update(chatPicture, [c.key, owner, client.avatarRev], () => [owner
+      ? h('button#room-avatar-button.avatar-button', { type: 'button', title: 'Change the room\'s picture',
+        'aria-label': 'Change the room\'s picture', onclick: () => pick(c.jid) }, avatar(c.title, '', client.avatarOf(c.jid)))
+      : avatar(c.title, '', client.avatarOf(c.jid))]);
     subject.textContent = c.kind === 'room' ? c.subject || '' : c.jid;
     earlier.hidden = !c.hasMam || c.complete;
     earlier.disabled = c.loadingEarlier || !online;
@@ -629,14 +611,16 @@ export function chatView(root, client, loggedOut) {
     const signature = [c.key, from, view.query, view.unreadFrom, [...view.unfolded], [...view.expanded], c.nick,
       windowed.map(m => [m.id, m.pending, m.failed, m.archiveId ? 1 : 0, m.rev || 0]), dayOf(new Date()),
       c.kind === 'room' && c.members.get(c.nick) ? c.members.get(c.nick).role : '', c.seenId, client.avatarRev];
-    // A rebuild replaces the elements: keep keyboard focus on the same message (and button) across it.
+    // keep keyboard focus on the same message and button across a rebuild
     const f = messageList.contains(document.activeElement) ? document.activeElement : null;
     const fli = f && f.closest('li');
     const rebuilt = update(messageList, signature, () => renderMessages(c, windowed, from));
+    // for the load-time test: the first message on screen
+    if (rebuilt && !performance.getEntriesByName('parley-first-message').length && windowed.some(m => m.kind === 'message')) performance.mark('parley-first-message');
     if (rebuilt && fli) {
       const li = [...messageList.children].find(x => x.dataset.id === fli.dataset.id);
       const b = li && f !== fli && [...li.querySelectorAll('button')].find(x => x.className === f.className && x.dataset.action === f.dataset.action && x.dataset.emoji === f.dataset.emoji);
-      // The message first: its toolbar is not displayed (so not focusable) until focus is within it.
+      // the message first: its toolbar shows only with focus within
       (li || messages).focus({ preventScroll: true });
       if (b) b.focus({ preventScroll: true });
     }
@@ -652,25 +636,25 @@ export function chatView(root, client, loggedOut) {
     membersTitle.textContent = c.kind === 'room' ? 'In this room' : 'Contact';
     if (c.kind === 'room') {
       const order = { moderator: 0, participant: 1, visitor: 2 };
-      // Offline, nobody is known to be in the room: the list is emptied rather than shown stale.
+      // offline, nobody is known to be in: no stale list
       const people = online ? [...c.members.values()].sort((a, b) => (order[a.role] ?? 3) - (order[b.role] ?? 3) || a.nick.localeCompare(b.nick)) : [];
       update(membersList, [c.key, online, client.avatarRev, people.map(m => [m.nick, m.role, m.affiliation, m.show, m.status, m.self])], () => !online
-        ? [h('li', { class: 'muted' }, 'offline — the list returns once reconnected')]
+        ? [h('li.muted', 'offline — the list returns once reconnected')]
         : people.map(m =>
         h('li', { 'data-nick': m.nick, 'data-role': m.role, 'data-show': m.show, class: m.self ? 'self' : '', title: m.status || null },
-          h('span', { class: 'with-dot' }, avatar(m.nick, 'small', client.avatarOf(m.jid)), h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' })),
-          h('span', { class: 'name' }, m.nick + (m.self ? ' (you)' : '')),
-          h('span', { class: 'role' }, m.affiliation === 'owner' ? 'owner' : m.role === 'moderator' ? 'moderator' : m.role === 'visitor' ? 'visitor' : ''),
-          h('span', { class: 'visually-hidden' }, `, ${SHOW_LABEL[m.show] || m.show}`))));
+          h('span.with-dot', avatar(m.nick, 'small', client.avatarOf(m.jid)), h('span', { class: `dot ${m.show}`, 'aria-hidden': 'true' })),
+          h('span.name', m.nick + (m.self ? ' (you)' : '')),
+          h('span.role', m.affiliation === 'owner' ? 'owner' : m.role === 'moderator' ? 'moderator' : m.role === 'visitor' ? 'visitor' : ''),
+          h('span.visually-hidden', `, ${SHOW_LABEL[m.show] || m.show}`))));
     } else {
       const entry = client.roster.get(c.jid);
       const show = entry ? ChatClient.show(entry) : 'offline';
       update(contactCard, [c.jid, show, entry && entry.status, entry && entry.name, client.avatarRev], () => [
         avatar(entry ? entry.name : c.title, 'huge', client.avatarOf(c.jid)),
-        h('p', { class: 'contact-name' }, entry ? entry.name : c.title),
-        h('p', { class: 'muted' }, c.jid),
-        h('p', { class: 'contact-presence' }, h('span', { class: `dot ${show}`, 'aria-hidden': 'true' }), ' ', SHOW_LABEL[show] || show),
-        entry && entry.status ? h('p', { class: 'contact-status' }, entry.status) : null,
+        h('p.contact-name', entry ? entry.name : c.title),
+        h('p.muted', c.jid),
+        h('p.contact-presence', h('span', { class: `dot ${show}`, 'aria-hidden': 'true' }), ' ', SHOW_LABEL[show] || show),
+        entry && entry.status ? h('p.contact-status', entry.status) : null,
       ]);
     }
   }
@@ -678,7 +662,7 @@ export function chatView(root, client, loggedOut) {
   function renderMessages(c, list, hiddenBefore) {
     const out = [];
     if (hiddenBefore > 0) {
-      out.push(h('li', { class: 'window-more' }, h('button', { class: 'secondary small', 'data-action': 'more' },
+      out.push(h('li.window-more', h('button.secondary.small', { 'data-action': 'more' },
         `Show ${Math.min(WINDOW, hiddenBefore)} earlier messages (${hiddenBefore} not shown)`)));
     }
     let previous = null;
@@ -688,14 +672,14 @@ export function chatView(root, client, loggedOut) {
       const time = validTime(m.time);
       if (dayOf(time) !== day) {
         day = dayOf(time);
-        out.push(h('li', { class: 'day' }, h('span', {}, dayLabel(time))));
+        out.push(h('li.day', h('span', dayLabel(time))));
         previous = null;
       }
       if (m.id === view.unreadFrom) {
-        out.push(h('li', { class: 'unread-line' }, h('span', {}, 'New messages')));
+        out.push(h('li.unread-line', h('span', 'New messages')));
         previous = null;
       }
-      // Three or more joins/leaves in a row become one line that can be expanded.
+      // 3+ joins/leaves in a row: one expandable line
       if (m.presence) {
         let j = i;
         while (j < list.length && list[j].presence && dayOf(validTime(list[j].time)) === day) j++;
@@ -707,7 +691,7 @@ export function chatView(root, client, loggedOut) {
         }
       }
       if (m.kind !== 'message') {
-        out.push(h('li', { class: `notice ${m.kind}`, 'data-id': m.id }, stamp(time), ' ', h('span', { class: 'text' }, m.text)));
+        out.push(h('li', { class: `notice ${m.kind}`, 'data-id': m.id }, stamp(time), ' ', h('span.text', m.text)));
         previous = null;
         continue;
       }
@@ -726,10 +710,10 @@ export function chatView(root, client, loggedOut) {
     if (joined.size) parts.push(`${joined.size} ${joined.size === 1 ? 'person' : 'people'} joined`);
     if (left.size) parts.push(`${left.size} left`);
     const open = view.expanded.has(first.id);
-    return h('li', { class: 'notice collapsed', 'data-id': first.id },
-      h('button', { class: 'link', 'data-action': 'expand', 'aria-expanded': String(open) }, parts.join(', ')),
-      open ? h('span', { class: 'run' }, run.map(m => h('span', { class: 'line' }, stamp(validTime(m.time)), ' ', m.text))) : null,
-      h('span', { class: 'visually-hidden' }, run.map(m => m.text).join('; ')));
+    return h('li.notice.collapsed', { 'data-id': first.id },
+      h('button.link', { 'data-action': 'expand', 'aria-expanded': String(open) }, parts.join(', ')),
+      open ? h('span.run', run.map(m => h('span.line', stamp(validTime(m.time)), ' ', m.text))) : null,
+      h('span.visually-hidden', run.map(m => m.text).join('; ')));
   }
 
   function message(c, m, time, grouped) {
@@ -747,35 +731,35 @@ export function chatView(root, client, loggedOut) {
     const canModerate = c.kind === 'room' && !m.mine && ref && self && self.role === 'moderator' && c.features && c.features.has('urn:xmpp:message-moderate:1');
     const actions = m.retracted || m.pending || m.failed || !ref ? null : h('span', { class: 'actions', role: 'group', 'aria-label': `Actions for ${m.nick}'s message` },
       QUICK.map(e => h('button', { class: 'act', 'data-action': 'react', 'data-emoji': e, 'aria-label': `React with ${e}` }, e)),
-      h('button', { class: 'act', 'data-action': 'reply' }, 'Reply'),
-      m.mine && client.lastOwn(c) === m ? h('button', { class: 'act', 'data-action': 'edit' }, 'Edit') : null,
-      m.mine ? h('button', { class: 'act', 'data-action': 'delete' }, 'Delete') : null,
-      canModerate ? h('button', { class: 'act', 'data-action': 'moderate' }, 'Remove') : null);
+      h('button.act', { 'data-action': 'reply' }, 'Reply'),
+      m.mine && client.lastOwn(c) === m ? h('button.act', { 'data-action': 'edit' }, 'Edit') : null,
+      m.mine ? h('button.act', { 'data-action': 'delete' }, 'Delete') : null,
+      canModerate ? h('button.act', { 'data-action': 'moderate' }, 'Remove') : null);
     const target = m.replyTo && client.target(c, m.replyTo.id);
-    const quote = m.replyTo ? h('blockquote', { class: 'reply-quote' },
-      target ? h('span', { class: 'reply-nick' }, target.nick + ' ') : null,
+    const quote = m.replyTo ? h('blockquote.reply-quote',
+      target ? h('span.reply-nick', target.nick + ' ') : null,
       (target && !target.retracted ? target.text : m.replyTo.quote || '').substring(0, 200)) : null;
-    const reactions = m.reactions && m.reactions.size ? h('div', { class: 'reactions' }, [...m.reactions].map(([emoji, who]) =>
+    const reactions = m.reactions && m.reactions.size ? h('div.reactions', [...m.reactions].map(([emoji, who]) =>
       h('button', { class: who.has(me) ? 'chip mine' : 'chip', 'data-action': 'react', 'data-emoji': emoji, 'aria-pressed': String(who.has(me)),
         title: [...who].join(', '), 'aria-label': `${emoji} ${who.size}: ${[...who].join(', ')}` }, `${emoji} ${who.size}`))) : null;
     return h('li', { class: classes, 'data-from': m.nick, 'data-id': m.id, tabindex: '-1' },
-      grouped ? h('span', { class: 'gutter' }, stamp(time, true)) : avatar(m.nick, '', client.avatarOf(senderJid(c, m, client.me))),
-      h('div', { class: 'content' },
-        grouped ? null : h('div', { class: 'meta' }, h('span', { class: 'nick' }, m.nick), ' ', stamp(time)),
+      grouped ? h('span.gutter', stamp(time, true)) : avatar(m.nick, '', client.avatarOf(senderJid(c, m, client.me))),
+      h('div.content',
+        grouped ? null : h('div.meta', h('span.nick', m.nick), ' ', stamp(time)),
         quote,
         body,
-        m.edited && !m.retracted ? h('span', { class: 'edited' }, '(edited)') : null,
-        long ? h('button', { class: 'link', 'data-action': 'unfold', 'aria-expanded': String(!folded) }, folded ? 'Show more' : 'Show less') : null,
+        m.edited && !m.retracted ? h('span.edited', '(edited)') : null,
+        long ? h('button.link', { 'data-action': 'unfold', 'aria-expanded': String(!folded) }, folded ? 'Show more' : 'Show less') : null,
         reactions,
-        m.pending ? h('span', { class: 'state' }, 'sending…') : null,
-        m.id === c.seenId ? h('span', { class: 'state seen' }, 'Seen') : null,
-        m.failed ? h('span', { class: 'state failed-note', role: 'alert' }, `Not sent: ${m.failed}. `,
-          h('button', { class: 'link', 'data-action': 'retry' }, 'Retry')) : null),
+        m.pending ? h('span.state', 'sending…') : null,
+        m.id === c.seenId ? h('span.state.seen', 'Seen') : null,
+        m.failed ? h('span.state.failed-note', { role: 'alert' }, `Not sent: ${m.failed}. `,
+          h('button.link', { 'data-action': 'retry' }, 'Retry')) : null),
       actions);
   }
 
   let scheduled = false;
-  client.addEventListener('change', () => {
+  on(client, 'change', () => {
     if (scheduled) return;
     scheduled = true;
     requestAnimationFrame(() => {
@@ -783,7 +767,6 @@ export function chatView(root, client, loggedOut) {
       render();
     });
   });
-  // Relative times ("5 min ago") move on.
   setInterval(() => {
     if (!document.hidden) {
       for (const t of messages.querySelectorAll('time[data-relative]')) t.textContent = relative(new Date(t.getAttribute('datetime')));
@@ -793,19 +776,19 @@ export function chatView(root, client, loggedOut) {
   text.focus();
 }
 
-/** A shared file: images inline (sized, lazy), anything else as a download card. */
+/** Images inline, other files as a download card. */
 function fileView(url) {
   let name = url.split('/').pop().split(/[?#]/)[0];
   try { name = decodeURIComponent(name); } catch (e) { /* not percent-encoded UTF-8: shown as it is */ }
   name = name || 'file';
   if (/\.(png|jpe?g|gif|webp|avif)$/i.test(name)) {
-    return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'image-link' },
-      h('img', { src: url, alt: name, loading: 'lazy', class: 'preview' }));
+    return h('a.image-link', { href: url, target: '_blank', rel: 'noopener noreferrer' },
+      h('img.preview', { src: url, alt: name, loading: 'lazy' }));
   }
-  return h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', download: name, class: 'file-card' }, h('span', { 'aria-hidden': 'true' }, '📄 '), name);
+  return h('a.file-card', { href: url, target: '_blank', rel: 'noopener noreferrer', download: name }, h('span', { 'aria-hidden': 'true' }, '📄 '), name);
 }
 
-/** The bare JID behind a message, where known (rooms show real JIDs only to those allowed to see them). */
+/** The sender's bare JID, where known. */
 function senderJid(c, m, me) {
   if (c.kind !== 'room') return m.mine ? me : c.jid;
   const member = c.members.get(m.nick);
@@ -821,15 +804,11 @@ function dayOf(t) {
 }
 
 function dayLabel(t) {
-  const today = new Date();
-  const yesterday = new Date(today.getTime() - 86400000);
-  if (dayOf(t) === dayOf(today)) return 'Today';
-  if (dayOf(t) === dayOf(yesterday)) return 'Yesterday';
-  return DAY.format(t);
+  const d = dayOf(t);
+  return d === dayOf(new Date()) ? 'Today' : d === dayOf(new Date(Date.now() - 864e5)) ? 'Yesterday' : DAY.format(t);
 }
 
-/** The clock time, or "just now" / "5 min ago" within the hour; the full date and time on hover. */
-// Formatters are made once: creating one per message costs more than the rest of its rendering.
+// made once: one per message costs more than the rest of its rendering
 const FULL = new Intl.DateTimeFormat([], { dateStyle: 'full', timeStyle: 'short' });
 const CLOCK = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
 const DAY = new Intl.DateTimeFormat([], { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
@@ -845,8 +824,4 @@ function relative(time) {
   if (minutes < 1) return 'just now';
   if (minutes < 60) return `${minutes} min ago`;
   return CLOCK.format(time);
-}
-
-function capitalize(s) {
-  return s ? s[0].toUpperCase() + s.substring(1) + (/[.!?]$/.test(s) ? '' : '.') : s;
 }

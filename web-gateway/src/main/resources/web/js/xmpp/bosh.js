@@ -1,6 +1,5 @@
-// BOSH (XEP-0124, XEP-0206): long polling over HTTP POST, for networks where WebSocket cannot connect.
-// One request is held by the server at all times; outgoing stanzas go in a second one, so at most
-// 'requests' (2 with hold=1) are ever in flight, as §11 requires.
+// BOSH (XEP-0124, XEP-0206) where WebSocket cannot connect. The server holds one request; stanzas go in a
+// second, so at most 'requests' (2 with hold=1) are in flight (§11).
 import { NS, parse, xml, children } from './xml.js';
 import { XmppError } from './errors.js';
 
@@ -14,7 +13,7 @@ export class BoshTransport {
     this.domain = domain;
     this.handlers = handlers;
     this.sid = null;
-    // XEP-0124 §14.1: a random starting rid, far enough below 2^53 that it never overflows.
+    // §14.1: random, far below 2^53
     this.rid = Math.floor(Math.random() * 2 ** 32) + 1;
     this.queue = [];
     this.restartPending = false;
@@ -44,7 +43,7 @@ export class BoshTransport {
     if (!this.sid) throw new XmppError('unreachable', 'the server started no BOSH session');
     const requests = Number.parseInt(response.getAttribute('requests') || '2', 10);
     this.maxRequests = Math.max(1, Math.min(requests, 2));
-    // Stream features may come in this response or in the next; deliver them after open() resolves.
+    // the features may be in this response: delivered after open() resolves
     queueMicrotask(() => {
       this.deliver(response);
       this.pump();
@@ -64,7 +63,7 @@ export class BoshTransport {
   schedule() {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Stanzas sent in the same turn of the event loop go in one request.
+    // one request per turn of the event loop
     queueMicrotask(() => {
       this.flushScheduled = false;
       this.pump();
@@ -80,9 +79,7 @@ export class BoshTransport {
         Object.assign(attrs, { 'xmpp:restart': 'true', 'xmlns:xmpp': NS.XBOSH, to: this.domain, 'xml:lang': 'en' });
         this.restartPending = false;
       }
-      const payload = this.queue.splice(0).join('');
-      const open = xml('body', attrs).toString();
-      this.request(open.replace(/\/>$/, '>') + payload + '</body>', attrs.rid);
+      this.request(this.body(attrs), attrs.rid);
       if (!hasData) return;
     }
   }
@@ -107,7 +104,7 @@ export class BoshTransport {
       } catch (e) {
         if (this.ended) return;
         attempt++;
-        // §17.1: a failed request may be retransmitted with the same rid; the server answers it once.
+        // §17.1: retransmitted with the same rid
         if (attempt > RETRIES || e.status === 404 || e.status === 403 || e.status === 400) {
           this.inFlight--;
           this.end(new XmppError('closed', `connection lost (${e.message})`));
@@ -140,6 +137,11 @@ export class BoshTransport {
     }
   }
 
+  /** A <body/> with what is queued. */
+  body(attrs) {
+    return xml('body', attrs).toString().replace(/\/>$/, '>') + this.queue.splice(0).join('') + '</body>';
+  }
+
   deliver(body) {
     for (const el of children(body)) {
       if (this.ended) return;
@@ -147,18 +149,16 @@ export class BoshTransport {
     }
   }
 
-  /** Terminates the session (XEP-0124 §13), sending what is still queued. */
+  /** §13, with what is still queued */
   close() {
     if (this.ended || this.terminating || !this.sid) {
       this.end(null);
       return;
     }
     this.terminating = true;
-    const payload = this.queue.splice(0).join('');
-    const attrs = { xmlns: NS.BOSH, rid: this.rid++, sid: this.sid, type: 'terminate' };
-    const text = xml('body', attrs).toString().replace(/\/>$/, '>') + payload + '</body>';
+    const text = this.body({ xmlns: NS.BOSH, rid: this.rid++, sid: this.sid, type: 'terminate' });
     if (document.visibilityState === 'hidden' && navigator.sendBeacon) {
-      // The page is going away: a beacon still reaches the server after unload, a fetch may not.
+      // the page is going away: a beacon still arrives, a fetch may not
       navigator.sendBeacon(this.url, new Blob([text], { type: 'text/xml; charset=utf-8' }));
       this.end(null);
       return;
@@ -168,7 +168,6 @@ export class BoshTransport {
       .finally(() => this.end(null));
   }
 
-  /** Stops without terminating (as a network failure would). */
   drop() {
     for (const a of this.aborts) a.abort();
     this.end(new XmppError('closed', 'connection dropped'));

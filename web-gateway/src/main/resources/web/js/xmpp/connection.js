@@ -1,11 +1,6 @@
-// A client-to-server XMPP connection for the browser, independent of the transport: RFC 7395 WebSocket first,
-// BOSH when the WebSocket cannot connect. Negotiates in-band registration (XEP-0077), SASL (sasl.js),
-// resource binding (RFC 6120 §7) and stream management with resumption (XEP-0198), and reconnects after a
-// lost connection with exponential backoff, resuming the session when the server still holds it.
-//
-// Events (EventTarget): 'status' {status, error, attempt, delay}, 'online' {resumed}, 'stanza' {stanza}.
-// Statuses: 'connecting', 'online', 'reconnecting', 'disconnected'.
-import { NS, xml, child, children, childText, newId, serialize } from './xml.js';
+// An XMPP connection over WebSocket (RFC 7395), else BOSH, resumed (XEP-0198) or reconnected with backoff.
+// Events: 'status' {status: connecting|online|reconnecting|disconnected, error, delay}, 'online', 'stanza'.
+import { NS, xml, child, children, childText, newId } from './xml.js';
 import { XmppError, fromStanza } from './errors.js';
 import { MECHANISMS, TOKEN_MECHANISM, mechanism, hashedToken, toBase64, fromBase64 } from './sasl.js';
 import { WebSocketTransport } from './websocket.js';
@@ -13,7 +8,7 @@ import { BoshTransport } from './bosh.js';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
 
-/** Whether PLAIN may be used: only where the password cannot be read on the way (TLS or this machine). */
+/** PLAIN only where the password cannot be read on the way (TLS or this machine). */
 export function plainAllowed(url) {
   const u = new URL(url, location.href);
   if (u.protocol === 'https:' || u.protocol === 'wss:') return true;
@@ -21,7 +16,6 @@ export function plainAllowed(url) {
   return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1';
 }
 
-/** The page's server settings from the gateway's configuration endpoint. */
 export async function discover(configUrl = '/parley-client.json') {
   let response;
   try {
@@ -46,10 +40,6 @@ export function formatBytes(n) {
 }
 
 export class Connection extends EventTarget {
-  /**
-   * @param options {domain, websocketUrl, boshUrl, transports: ['websocket', 'bosh'], mechanisms (preference
-   *                 order, default MECHANISMS), resource, reconnect (default true), maxBackoffMs, log(fn)}
-   */
   constructor(options) {
     super();
     this.options = Object.assign({
@@ -62,7 +52,7 @@ export class Connection extends EventTarget {
     this.mechanismUsed = null;
     this.credentials = null;
     this.pendingIqs = new Map();
-    this.outbox = []; // stanzas sent while not online, flushed when online
+    this.outbox = []; // sent while not online
     this.waiters = [];
     this.inbox = [];
     this.negotiating = false;
@@ -77,8 +67,8 @@ export class Connection extends EventTarget {
   }
 
   log(direction, text) {
-    if (this.options.log) this.options.log(direction, text);
-    else if (this.options.debug) console.debug(direction, text);
+    if (this.options.log) this.options.log(direction, text());
+    else if (this.options.debug) console.debug(direction, text());
   }
 
   setStatus(status, extra = {}) {
@@ -86,13 +76,9 @@ export class Connection extends EventTarget {
     this.dispatchEvent(new CustomEvent('status', { detail: Object.assign({ status }, extra) }));
   }
 
-  /**
-   * Connects and logs in (registering the account first when asked); resolves once online, rejects with an
-   * XmppError whose kind says what went wrong.
-   */
+  /** With a password or a device token {id, secret}; rejects with an XmppError. */
   async connect({ username, password, token = null, register = false }) {
     this.userClosed = false;
-    // token: {id, secret} of a per-device token; then no password is known at all.
     this.credentials = { username, password, token };
     this.setStatus('connecting');
     try {
@@ -106,10 +92,8 @@ export class Connection extends EventTarget {
     return this.jid;
   }
 
-  /** One attempt: open a transport, negotiate, go online. */
   async session({ register = false } = {}) {
-    // From the start: a BOSH session's first response may already carry the stream features.
-    this.negotiating = true;
+    this.negotiating = true; // from the start: a BOSH session's first response may carry the features
     try {
       await this.openTransport();
       let features = await this.next('features');
@@ -155,12 +139,12 @@ export class Connection extends EventTarget {
       this.inbox = [];
       try {
         await transport.open();
-        this.log('info', `connected over ${kind}`);
-        // A WebSocket that cannot connect here will not connect on the next attempt either.
+        this.log('info', () => `connected over ${kind}`);
+        // a WebSocket that cannot connect will not on the next attempt either
         if (kind === 'bosh' && errors.length > 0) this.preferBosh = true;
         return;
       } catch (e) {
-        this.log('info', `${kind}: ${e.message}`);
+        this.log('info', () => `${kind}: ${e.message}`);
         errors.push(e.message);
       }
     }
@@ -169,7 +153,7 @@ export class Connection extends EventTarget {
   }
 
   received(el) {
-    this.log('in', serialize(el));
+    this.log('in', () => new XMLSerializer().serializeToString(el));
     if (el.localName === 'error' && el.namespaceURI === NS.STREAMS) {
       const condition = children(el).find(c => c.namespaceURI === NS.STREAM_ERRORS && c.localName !== 'text');
       const text = childText(el, 'text', NS.STREAM_ERRORS);
@@ -206,7 +190,7 @@ export class Connection extends EventTarget {
       const event = new CustomEvent('stanza', { detail: { stanza: el }, cancelable: true });
       this.dispatchEvent(event);
       if (!event.defaultPrevented) {
-        // RFC 6120 §8.4: a request nobody understands gets service-unavailable.
+        // RFC 6120 §8.4
         this.send(xml('iq', { xmlns: NS.CLIENT, type: 'error', id: el.getAttribute('id'), to: el.getAttribute('from') },
           xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: NS.STANZAS }))));
       }
@@ -234,7 +218,7 @@ export class Connection extends EventTarget {
     }
   }
 
-  /** The next negotiation element with one of these local names (or a stanza matching a predicate). */
+  /** The next negotiation element with one of these names (or matching a predicate). */
   next(names, timeoutMs = 20000) {
     const wanted = Array.isArray(names) ? names : [names];
     const match = typeof names === 'function' ? names : el => wanted.includes(el.localName);
@@ -253,7 +237,6 @@ export class Connection extends EventTarget {
     });
   }
 
-  /** An IQ during negotiation (before the stanza dispatcher runs). */
   async negotiationIq(iq) {
     const id = iq.attrs.id;
     this.transport.send(iq);
@@ -262,37 +245,24 @@ export class Connection extends EventTarget {
     return reply;
   }
 
-  /** XEP-0077 §3.1 before authentication: create the account, mapping errors to what a person can act on. */
+  /** XEP-0077 §3.1, with errors a person can act on. */
   async register(features) {
     const { username, password } = this.credentials;
-    let reply;
-    try {
-      reply = await this.negotiationIq(xml('iq', { xmlns: NS.CLIENT, type: 'get', id: newId('reg') },
-        xml('query', { xmlns: NS.REGISTER })));
-    } catch (e) {
-      throw new XmppError('not-allowed', 'this server does not accept sign-ups here' + (e.text ? `: ${e.text}` : ''), e.condition);
-    }
-    if (!child(reply, 'query', NS.REGISTER)) {
-      throw new XmppError('not-allowed', 'this server does not accept sign-ups here');
-    }
+    const refused = e => new XmppError('not-allowed', 'this server does not accept sign-ups here' + (e?.text ? `: ${e.text}` : ''), e?.condition);
+    const reply = await this.negotiationIq(xml('iq', { xmlns: NS.CLIENT, type: 'get', id: newId('reg') },
+      xml('query', { xmlns: NS.REGISTER }))).catch(e => { throw refused(e); });
+    if (!child(reply, 'query', NS.REGISTER)) throw refused();
     try {
       await this.negotiationIq(xml('iq', { xmlns: NS.CLIENT, type: 'set', id: newId('reg') },
         xml('query', { xmlns: NS.REGISTER }, xml('username', {}, username), xml('password', {}, password))));
     } catch (e) {
-      if (e.condition === 'conflict') {
-        throw new XmppError('conflict', `the name "${username}" is taken; choose another`, e.condition, e.text);
-      }
-      if (e.condition === 'not-acceptable') {
-        const about = (e.text || '').toLowerCase();
-        if (about.includes('password')) {
-          throw new XmppError('weak-password', `password not accepted: ${e.text}`, e.condition, e.text);
-        }
-        throw new XmppError('not-allowed', `sign-up refused: ${e.text || 'invalid username or password'}`, e.condition, e.text);
-      }
-      if (e.condition === 'resource-constraint') {
-        throw new XmppError('not-allowed', e.text || 'too many sign-ups from here; try again later', e.condition, e.text);
-      }
-      throw new XmppError('not-allowed', `sign-up refused: ${e.text || e.condition}`, e.condition, e.text);
+      const c = e.condition;
+      const weak = c === 'not-acceptable' && /password/i.test(e.text || '');
+      throw new XmppError(c === 'conflict' ? c : weak ? 'weak-password' : 'not-allowed',
+        c === 'conflict' ? `the name "${username}" is taken; choose another`
+          : weak ? `password not accepted: ${e.text}`
+            : c === 'resource-constraint' ? e.text || 'too many sign-ups from here; try again later'
+              : `sign-up refused: ${e.text || (c === 'not-acceptable' ? 'invalid username or password' : c)}`, c, e.text);
     }
   }
 
@@ -314,33 +284,25 @@ export class Connection extends EventTarget {
       return;
     }
     const name = usable[0];
-    let client;
-    try {
-      client = mechanism(name, username, password);
-    } catch (e) {
-      throw new XmppError('insecure', e.message);
-    }
+    const client = mechanism(name, username, password);
     const initial = client.initial();
     this.transport.send(xml('auth', { xmlns: NS.SASL, mechanism: name }, initial.length ? toBase64(initial) : '='));
     for (;;) {
       const el = await this.next(['challenge', 'success', 'failure']);
       const data = el.textContent.trim();
       if (el.localName === 'failure') {
-        const condition = children(el).find(c => c.localName !== 'text');
+        const c = children(el).find(x => x.localName !== 'text')?.localName || 'not-authorized';
         const text = childText(el, 'text', NS.SASL);
-        const c = condition ? condition.localName : 'not-authorized';
-        throw new XmppError('auth', c === 'not-authorized' || c === 'credentials-expired' || c === 'account-disabled'
-          ? (c === 'account-disabled' ? 'this account is disabled' : 'wrong username or password')
-          : `login failed: ${text || c}`, c, text);
+        throw new XmppError('auth', c === 'account-disabled' ? 'this account is disabled'
+          : c === 'not-authorized' || c === 'credentials-expired' ? 'wrong username or password' : `login failed: ${text || c}`, c, text);
       }
-      let bytes;
       try {
-        bytes = data && data !== '=' ? fromBase64(data) : new Uint8Array(0);
+        const bytes = data && data !== '=' ? fromBase64(data) : new Uint8Array(0);
         if (el.localName === 'challenge') {
           const response = await client.challenge(bytes);
           this.transport.send(xml('response', { xmlns: NS.SASL }, response.length ? toBase64(response) : ''));
         } else {
-          client.verify(bytes); // SCRAM: a success without the server's signature is refused (RFC 5802 §5)
+          client.verify(bytes); // RFC 5802 §5: the server must prove it knows the verifier
           this.mechanismUsed = name;
           return;
         }
@@ -351,7 +313,7 @@ export class Connection extends EventTarget {
     }
   }
 
-  /** SASL HT-SHA-256-NONE with a stored device token; 'token' errors mean: forget it, ask for the password. */
+  /** HT-SHA-256-NONE; a 'token' error means: forget it, ask for the password. */
   async tokenAuthentication(username, secret) {
     const { initial, responder } = await hashedToken(username, secret);
     this.transport.send(xml('auth', { xmlns: NS.SASL, mechanism: TOKEN_MECHANISM }, toBase64(initial)));
@@ -367,12 +329,12 @@ export class Connection extends EventTarget {
     this.mechanismUsed = TOKEN_MECHANISM;
   }
 
-  /** From now on (reconnections included) log in with this device token instead of the password. */
+  /** Reconnections use this token, not the password. */
   useToken(token) {
     if (this.credentials) this.credentials = { username: this.credentials.username, token };
   }
 
-  /** Whether a stanza fits the server's limit (RFC 6120 §13.12): a bigger one would end the stream. */
+  /** RFC 6120 §13.12: a bigger stanza would end the stream. */
   fits(node) {
     const limit = this.options.maxStanzaBytes;
     return !limit || new TextEncoder().encode(node.toString()).length <= limit;
@@ -400,12 +362,11 @@ export class Connection extends EventTarget {
     }
   }
 
-  /** XEP-0198 §5: resumes the previous session; true when the server still had it. */
+  /** XEP-0198 §5: true when the server still had the session. */
   async resume() {
     this.transport.send(xml('resume', { xmlns: NS.SM, previd: this.sm.id, h: this.sm.inbound }));
     const el = await this.next(['resumed', 'failed']);
     if (el.localName === 'failed') {
-      this.log('info', 'stream resumption failed; starting a new session');
       const unsent = this.sm.unacked.splice(0);
       this.resetStreamManagement();
       this.outbox.unshift(...unsent.filter(s => s.name === 'message'));
@@ -414,7 +375,6 @@ export class Connection extends EventTarget {
     this.acknowledged(Number.parseInt(el.getAttribute('h'), 10));
     const resend = this.sm.unacked.splice(0);
     this.sm.enabled = true;
-    // Resent after going online (send() counts them again).
     this.outbox.unshift(...resend);
     this.sm.outbound = this.sm.acked;
     return true;
@@ -435,7 +395,7 @@ export class Connection extends EventTarget {
     this.sm.acked = h;
   }
 
-  /** Sends a stanza (an XmlNode); while not online it waits in order and goes out once online again. */
+  /** While not online it waits, in order. */
   send(node) {
     if (!this.fits(node)) {
       throw new XmppError('too-large', `too large to send: the server takes at most ${formatBytes(this.options.maxStanzaBytes)} at a time`);
@@ -464,7 +424,6 @@ export class Connection extends EventTarget {
     }, 250);
   }
 
-  /** Sends an IQ and resolves with the result element; rejects with an XmppError ('stanza' or 'timeout'). */
   iq(node, { timeoutMs = 20000, what = 'request' } = {}) {
     if (!node.attrs.id) node.attrs.id = newId('iq');
     return new Promise((resolve, reject) => {
@@ -507,8 +466,7 @@ export class Connection extends EventTarget {
     }
     const reason = this.streamError || error;
     this.streamError = null;
-    // A newer login with the same resource, or an account removed: reconnecting would fight it. Every other
-    // stream error (policy-violation, system-shutdown, …) is followed by a reconnection.
+    // A newer login with the same resource, or a removed account: reconnecting would fight it. Others reconnect.
     if (reason && ['conflict', 'not-authorized'].includes(reason.condition)) {
       this.credentials = null;
       this.rejectPendingIqs(reason);
@@ -523,7 +481,7 @@ export class Connection extends EventTarget {
   }
 
   scheduleReconnect(attempt, reason) {
-    // Exponential backoff with jitter: 1, 2, 4 … up to maxBackoffMs, so a restarting server is not stormed.
+    // 1, 2, 4 … s with jitter, so a restarting server is not stormed
     const base = Math.min(this.options.maxBackoffMs, 1000 * 2 ** (attempt - 1));
     const delay = Math.round(base / 2 + Math.random() * base / 2);
     this.setStatus('reconnecting', { attempt, delay, error: reason });
@@ -550,12 +508,12 @@ export class Connection extends EventTarget {
     if (transport) transport.drop();
   }
 
-  /** Test and diagnostics hook: drops the transport as a network failure would. */
+  /** For tests: as a network failure would. */
   dropConnection() {
     if (this.transport) this.transport.drop();
   }
 
-  /** Logs out: ends the stream (the server then ends the session) and stops reconnecting. */
+  /** Ends the stream and stops reconnecting. */
   close() {
     this.userClosed = true;
     this.credentials = null;

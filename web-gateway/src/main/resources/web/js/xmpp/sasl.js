@@ -1,37 +1,20 @@
-// SASL for the page (RFC 6120 §6): SCRAM-SHA-256 (RFC 7677) and SCRAM-SHA-1 (RFC 5802) computed with WebCrypto,
-// and PLAIN (RFC 4616), which the connection only offers over TLS or to a server on this machine.
+// SASL: SCRAM-SHA-256 (RFC 7677) and SCRAM-SHA-1 (RFC 5802) with WebCrypto, PLAIN (RFC 4616), HT-SHA-256-NONE.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function toBase64(bytes) {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
+export const toBase64 = bytes => btoa(Array.from(bytes, b => String.fromCharCode(b)).join(''));
+export const fromBase64 = text => Uint8Array.from(atob(text), ch => ch.charCodeAt(0));
 
-export function fromBase64(text) {
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
+const utf8 = text => encoder.encode(text);
+const fromUtf8 = bytes => decoder.decode(bytes);
 
-export function utf8(text) {
-  return encoder.encode(text);
-}
-
-export function fromUtf8(bytes) {
-  return decoder.decode(bytes);
-}
-
-// RFC 4013 SASLprep, approximated by NFKC normalization (what SASLprep amounts to for ordinary passwords);
-// the server applies the same to what it stores.
+// RFC 4013 SASLprep, approximated by NFKC (what it amounts to for ordinary passwords), as the server does
 function prep(s) {
   return s.normalize('NFKC');
 }
 
-// RFC 5802 §5.1: ',' and '=' in the username are escaped.
+// RFC 5802 §5.1
 function saslName(s) {
   return prep(s).replace(/=/g, '=3D').replace(/,/g, '=2C');
 }
@@ -64,13 +47,9 @@ function parseAttributes(message) {
   return out;
 }
 
-/** XEP-0484's hashed-token mechanism, used with the per-device tokens of urn:parley:device-tokens:0. */
 export const TOKEN_MECHANISM = 'HT-SHA-256-NONE';
 
-/**
- * HT-SHA-256-NONE: the initial response (authcid NUL HMAC(token, "Initiator")) and the value the server must
- * answer with in its success (HMAC(token, "Responder")), so a server that never had the token is caught.
- */
+/** XEP-0484: the initial response, and what the server's success must carry (it proves it had the token). */
 export async function hashedToken(username, secret) {
   const key = utf8(secret);
   const initiator = await hmac('SHA-256', key, 'Initiator');
@@ -82,13 +61,8 @@ export async function hashedToken(username, secret) {
   return { initial, responder: toBase64(responder) };
 }
 
-/** The mechanisms this module implements, strongest first. */
 export const MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'];
 
-/**
- * A SCRAM client exchange: initial() gives the client-first message, challenge(serverFirst) the client-final
- * one, and verify(serverFinal) checks the server's signature (it proves the server knows the verifier).
- */
 export class Scram {
   constructor(hash, username, password, nonce = null) {
     this.hash = hash; // 'SHA-256' or 'SHA-1'
@@ -135,31 +109,14 @@ export class Scram {
   }
 }
 
-export class Plain {
-  constructor(username, password) {
-    this.username = username;
-    this.password = password;
-  }
-
-  initial() {
-    return utf8(`\u0000${this.username}\u0000${this.password}`);
-  }
-
-  async challenge() {
-    throw new Error('unexpected challenge for PLAIN');
-  }
-
-  verify() {
-    return true;
-  }
-}
-
-/** A client for the named mechanism. */
 export function mechanism(name, username, password) {
-  switch (name) {
-    case 'SCRAM-SHA-256': return new Scram('SHA-256', username, password);
-    case 'SCRAM-SHA-1': return new Scram('SHA-1', username, password);
-    case 'PLAIN': return new Plain(username, password);
-    default: throw new Error(`unsupported mechanism ${name}`);
+  if (name === 'PLAIN') {
+    return {
+      initial: () => utf8(`\u0000${username}\u0000${password}`),
+      challenge: async () => { throw new Error('unexpected challenge for PLAIN'); },
+      verify: () => true,
+    };
   }
+  if (name === 'SCRAM-SHA-256' || name === 'SCRAM-SHA-1') return new Scram(name.substring(6), username, password);
+  throw new Error(`unsupported mechanism ${name}`);
 }

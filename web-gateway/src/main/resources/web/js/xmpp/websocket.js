@@ -1,13 +1,9 @@
-// XMPP over WebSocket (RFC 7395): subprotocol "xmpp", one element per message, <open/> and <close/> framing.
+// XMPP over WebSocket (RFC 7395).
 import { NS, parse, xml } from './xml.js';
 import { XmppError } from './errors.js';
 
 export class WebSocketTransport {
-  /**
-   * @param url    ws:// or wss:// URL of the endpoint
-   * @param domain the XMPP domain (the 'to' of every <open/>)
-   * @param handlers {element(el), closed(error|null)}
-   */
+  /** handlers: {element(el), closed(error|null)} */
   constructor(url, domain, handlers) {
     this.name = 'websocket';
     this.url = url;
@@ -18,7 +14,6 @@ export class WebSocketTransport {
     this.ended = false;
   }
 
-  /** Connects and opens the stream; rejects with an 'unreachable' XmppError when no connection is made. */
   open(timeoutMs = 10000) {
     return new Promise((resolve, reject) => {
       let opened = false;
@@ -45,7 +40,6 @@ export class WebSocketTransport {
         }
         this.sendOpen();
       };
-      socket.onerror = () => { /* onclose follows with the details that matter */ };
       socket.onclose = event => {
         clearTimeout(timer);
         if (!opened) {
@@ -72,7 +66,7 @@ export class WebSocketTransport {
           return;
         }
         if (el.localName === 'close' && el.namespaceURI === NS.FRAMING) {
-          // RFC 7395 §3.6: the server ends the stream; answer and let the socket close.
+          // RFC 7395 §3.6
           if (!this.closing) this.write(xml('close', { xmlns: NS.FRAMING }).toString());
           this.closing = true;
           socket.close();
@@ -87,7 +81,7 @@ export class WebSocketTransport {
     this.write(xml('open', { xmlns: NS.FRAMING, to: this.domain, version: '1.0', 'xml:lang': 'en' }).toString());
   }
 
-  /** RFC 7395 §3.5: a stream restart is a new <open/>. */
+  /** RFC 7395 §3.5 */
   restart() {
     this.sendOpen();
   }
@@ -100,17 +94,15 @@ export class WebSocketTransport {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
   }
 
-  /** Ends the stream politely. */
   close() {
     if (this.ended) return;
     this.closing = true;
     this.write(xml('close', { xmlns: NS.FRAMING }).toString());
     const socket = this.socket;
-    // The server answers <close/> and closes; close ourselves if it does not (or the page is going away).
+    // if the server does not close it
     setTimeout(() => socket && socket.close(), 1000);
   }
 
-  /** Drops the connection without closing the stream (as a network failure would). */
   drop() {
     if (this.socket) this.socket.close();
   }
