@@ -7,10 +7,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.devicetokens.DeviceTokens;
+import org.parley.server.storage.Storage;
+import org.parley.server.storage.jdbc.JdbcStorage;
 
 /**
  * {@code parley user ...} against the real JdbcStorage (embedded H2 in a temporary data directory) and
@@ -56,6 +61,28 @@ class UserCommandsIntegrationTest {
         assertEquals(1, again.exitCode());
         assertEquals("parley: no account 'bob'\n", again.err());
         assertEquals("alice\n", parley("", "user", "list").out());
+    }
+
+    /** A stopped server's password reset signs out the account's devices too (their tokens are revoked). */
+    @Test
+    void passwdRevokesTheDeviceTokens() {
+        assertEquals(0, parley("correct horse\n", "user", "add", "alice").exitCode());
+        assertEquals(1, devices(tokens -> tokens.issue("alice", "phone")).size());
+        assertEquals(0, parley("new password\n", "user", "passwd", "alice").exitCode());
+        assertEquals(0, devices(tokens -> null).size(), "revoked by the password change");
+    }
+
+    /** The account's device tokens in the data directory, after {@code change}. */
+    private java.util.List<DeviceTokens.Device> devices(java.util.function.Function<DeviceTokens, ?> change) {
+        Path data = dir.resolve("data");
+        Storage storage = JdbcStorage.open(ServerSettings.forTesting("localhost", data).storage(), data);
+        try {
+            DeviceTokens tokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
+            change.apply(tokens);
+            return tokens.list("alice");
+        } finally {
+            storage.close();
+        }
     }
 
     @Test
