@@ -364,15 +364,15 @@ public final class LocalRelay implements StanzaRelay {
             session.getResponseWriter().write(stanza);
             return;
         }
-        SessionRegistry.runAs(session.getInitiatingEntity(), () -> {
-            try {
-                ResponseStanzaContainer response = handler.execute(stanza, runtime, false, session, INBOUND_STATE);
-                if (response != null && response.getResponseStanza() != null) {
-                    session.getResponseWriter().write(response.getResponseStanza());
-                }
-            } catch (Exception e) {
-                LOG.error("inbound handling of {} for {} failed", stanza.getName(), session.getInitiatingEntity(), e);
+        try {
+            // The recipient session's runtime: Vysper's resource look-ups are scoped to the recipient's account.
+            ResponseStanzaContainer response = handler.execute(stanza, session.getServerRuntimeContext(), false,
+                    session, INBOUND_STATE);
+            if (response != null && response.getResponseStanza() != null) {
+                session.getResponseWriter().write(response.getResponseStanza());
             }
-        });
+        } catch (Exception e) {
+            LOG.error("inbound handling of {} for {} failed", stanza.getName(), session.getInitiatingEntity(), e);
+        }
     }
 }

@@ -19,7 +19,6 @@ import org.parley.server.caps.ServerCaps;
 import org.parley.server.routing.JidCache;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.RoutedStanza;
-import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.session.ParleySession;
 import org.slf4j.Logger;
@@ -151,7 +150,7 @@ public final class StanzaDispatcher {
             }
             return;
         }
-        SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, handled));
+        execute(session, handler, handled);
         if ("presence".equals(core.getName()) && toAttribute == null) {
             for (BiConsumer<Entity, Stanza> observer : presenceObservers) {
                 try {
@@ -186,7 +185,9 @@ public final class StanzaDispatcher {
 
     private void execute(ParleySession session, StanzaHandler handler, XMPPCoreStanza stanza) {
         try {
-            ResponseStanzaContainer response = handler.execute(stanza, runtime, true, session, session.stateHolder());
+            // The session's runtime: Vysper's resource look-ups are scoped to the sender's account.
+            ResponseStanzaContainer response = handler.execute(stanza, session.getServerRuntimeContext(), true,
+                    session, session.stateHolder());
             if (response != null && response.getResponseStanza() != null) {
                 session.write(fromAddressee(stanza, response.getResponseStanza()));
             }
