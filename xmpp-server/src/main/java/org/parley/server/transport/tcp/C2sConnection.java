@@ -203,9 +203,13 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
 
     @Override
     public void send(String xml) {
+        send(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void send(byte[] bytes) {
         Channel c = channel;
         if (c != null && c.isActive() && !dropped) {
-            byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
             ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
             long pending = out == null ? 0 : out.totalPendingWriteBytes() + bytes.length;
             if (pending > limits.sendBuffer() && behind(pending)) {
