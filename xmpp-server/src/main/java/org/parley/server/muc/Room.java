@@ -26,6 +26,10 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.retract.Retraction;
+import org.parley.server.render.AddressedRendering;
+import org.parley.server.render.PrerenderedStanza;
+import org.parley.server.render.StanzaSerializer;
+import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
 
@@ -33,9 +37,12 @@ import org.parley.server.storage.RoomStore.StoredRoom;
  * One chat room of XEP-0045: its occupants, affiliations, configuration, subject and discussion history,
  * and every rule about who may do what.
  *
- * <p>All methods are synchronized on the room, and stanzas are handed to the {@link Host} while the lock
- * is held: delivery is synchronous and ordered, so every occupant sees the room's events in one order
- * (the same messages in the same order for everyone).
+ * <p>All methods are synchronized on the room: the lock guards its state only. What the room sends (and
+ * its storage writes) is queued in its outbox under the lock, in the order the state changed, and
+ * delivered after the lock is released by {@link #flush} — by the caller, or by whoever is already
+ * delivering this room's outbox — so the fan-out and JDBC writes never hold the room up, and every occupant
+ * still sees the room's events in one order (RFC 6120 §10.1, XEP-0045: the same messages in the same order
+ * for everyone). Callers call {@link #flush} after every call into the room.
  */
 final class Room {
 
@@ -49,6 +56,11 @@ final class Room {
         /** Delivers a stanza whose 'to' is {@code to}, already parsed (a room's fan-out knows it). */
         default void send(Entity to, Stanza stanza) {
             send(stanza);
+        }
+
+        /** Delivers a stanza with both addresses already parsed (the fan-out of a room message). */
+        default void send(RoutedStanza routed) {
+            send(routed.to(), routed.stanza());
         }
 
         /** Server administrators act as owners of every room. */
@@ -176,10 +188,10 @@ final class Room {
      * client that speaks MUC gets a locked room and status 201, and must accept or submit the
      * configuration; an old groupchat 1.0 client (no {@code <x/>}) gets an instant room.
      */
-    synchronized void create(Stanza presence, String nick) {
-        Entity user = presence.getFrom().getBareJID();
+    synchronized void create(Stanza presence, Entity from, String nick) {
+        Entity user = from.getBareJID();
         affiliations.put(user, Affiliation.OWNER);
-        enter(presence, presence.getFrom(), nick, true);
+        enter(presence, from, nick, true);
     }
 
     /**
@@ -187,11 +199,10 @@ final class Room {
      *
      * @return false when the room was discarded meanwhile (the service retries with a fresh lookup)
      */
-    synchronized boolean presence(Stanza presence, String nick) {
+    synchronized boolean presence(Stanza presence, Entity from, String nick) {
         if (gone) {
             return false;
         }
-        Entity from = presence.getFrom();
         String type = presence.getAttributeValue("type");
         Occupant current = bySession.get(from);
         if ("unavailable".equals(type)) {
@@ -274,14 +285,14 @@ final class Room {
         boolean moderatorView = config.whoisAnyone() || occupant.role() == Role.MODERATOR;
         for (Occupant other : occupants.values()) {
             if (other != occupant) {
-                host.send(presenceOf(other, session, null, moderatorView, List.of(), null, null));
+                out(presenceOf(other, session, null, moderatorView, List.of(), null, null));
             }
         }
         if (newOccupant) {
             for (Occupant other : occupants.values()) {
                 if (other != occupant) {
                     for (Entity s : other.sessions()) {
-                        host.send(presenceOf(occupant, s, null, canSeeJids(other), List.of(), null, null));
+                        out(presenceOf(occupant, s, null, canSeeJids(other), List.of(), null, null));
                     }
                 }
             }
@@ -297,7 +308,7 @@ final class Room {
         if (created && locked) {
             statuses.add(MucXml.CREATED);
         }
-        host.send(presenceOf(occupant, session, null, true, statuses, null, null));
+        out(presenceOf(occupant, session, null, true, statuses, null, null));
 
         // §7.2.15-16: then the discussion history as asked, then the subject.
         XMLElement x = MucXml.child(presence, "x", MucXml.MUC);
@@ -308,9 +319,9 @@ final class Room {
                 MucXml.count(historyRequest.getAttributeValue("seconds")),
                 MucXml.instant(historyRequest.getAttributeValue("since")));
         for (DiscussionHistory.Entry entry : history.select(request, host.now())) {
-            host.send(delayed(entry, session));
+            out(delayed(entry, session));
         }
-        host.send(subjectMessage(session));
+        out(subjectMessage(session));
     }
 
     /** §7.6: unavailable from the old nickname with status 303, then available from the new one. */
@@ -333,7 +344,7 @@ final class Room {
             List<Integer> statuses = self ? List.of(MucXml.NEW_NICK, MucXml.SELF) : List.of(MucXml.NEW_NICK);
             for (Entity s : recipient.sessions()) {
                 Entity shownJid = self || canSeeJids(recipient) ? occupant.primarySession() : null;
-                host.send(MucXml.presence(oldJid, s, "unavailable", List.of(),
+                out(MucXml.presence(oldJid, s, "unavailable", List.of(),
                         new MucXml.Item(affiliation, occupant.role(), shownJid, newNick, null, null), statuses, null));
             }
         }
@@ -351,18 +362,18 @@ final class Room {
         Affiliation affiliation = affiliationOf(occupant.user());
         if (!last) {
             // Another session keeps the nickname: only the leaving one hears that it left.
-            host.send(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
+            out(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
                     MucXml.Item.of(affiliation, Role.NONE, session), List.of(MucXml.SELF), null));
             return;
         }
         occupants.remove(occupant.nick());
         for (Occupant other : occupants.values()) {
             for (Entity s : other.sessions()) {
-                host.send(MucXml.presence(occupantJid(occupant.nick()), s, "unavailable", status,
+                out(MucXml.presence(occupantJid(occupant.nick()), s, "unavailable", status,
                         MucXml.Item.of(affiliation, Role.NONE, canSeeJids(other) ? session : null), List.of(), null));
             }
         }
-        host.send(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
+        out(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
                 MucXml.Item.of(affiliation, Role.NONE, session), List.of(MucXml.SELF), null));
         afterDeparture();
     }
@@ -389,12 +400,12 @@ final class Room {
         List<Integer> selfStatuses = new ArrayList<>(statuses);
         selfStatuses.add(MucXml.SELF);
         for (Entity s : sessions) {
-            host.send(MucXml.presence(from, s, "unavailable", List.of(),
+            out(MucXml.presence(from, s, "unavailable", List.of(),
                     new MucXml.Item(affiliation, Role.NONE, s, null, actor, reason), selfStatuses, null));
         }
         for (Occupant other : occupants.values()) {
             for (Entity s : other.sessions()) {
-                host.send(MucXml.presence(from, s, "unavailable", List.of(),
+                out(MucXml.presence(from, s, "unavailable", List.of(),
                         new MucXml.Item(affiliation, Role.NONE, canSeeJids(other) ? realJid : null, null, actor, reason),
                         statuses, null));
             }
@@ -414,7 +425,7 @@ final class Room {
         for (Occupant recipient : occupants.values()) {
             boolean self = recipient == occupant;
             for (Entity s : recipient.sessions()) {
-                host.send(presenceOf(occupant, s, null, self || canSeeJids(recipient),
+                out(presenceOf(occupant, s, null, self || canSeeJids(recipient),
                         self ? List.of(MucXml.SELF) : List.of(), actor, reason));
             }
         }
@@ -453,19 +464,18 @@ final class Room {
     // ---------------------------------------------------------------- messages
 
     /** A message to the room's bare JID: groupchat, subject change, invitation or decline. */
-    synchronized void message(Stanza message) {
+    synchronized void message(Stanza message, Entity from) {
         String type = message.getAttributeValue("type");
         if ("error".equals(type) || gone) {
             return;
         }
-        Entity from = message.getFrom();
         Occupant sender = bySession.get(from);
         XMLElement userX = MucXml.child(message, "x", MUC_USER);
         if (!"groupchat".equals(type) && userX != null) {
             if (!userX.getInnerElementsNamed("invite", MUC_USER).isEmpty()) {
-                invite(message, userX, sender);
+                invite(message, from, userX, sender);
             } else if (!userX.getInnerElementsNamed("decline", MUC_USER).isEmpty()) {
-                decline(message, userX);
+                decline(message, from, userX);
             } else {
                 reply(StanzaErrors.error(message, StanzaErrorCondition.BAD_REQUEST, null));
             }
@@ -496,7 +506,7 @@ final class Room {
             }
             subject = MucXml.text(subjectElement);
             subjectBy = sender.nick();
-            host.save(this);
+            saveLater();
         }
         String retracted = Retraction.retractedId(message);
         Entity author = retracted == null ? null : authors.get(retracted);
@@ -515,9 +525,11 @@ final class Room {
         // XEP-0424/0425 name a room message by it, so every message said gets one, archived or not.
         String id = spoken ? MessageArchive.newId() : null;
         reflected = MessageArchive.stamped(reflected, jid, id);
+        // Rendered once for everyone; each occupant's copy only splices in its own 'to' (issue 18).
+        AddressedRendering rendering = StanzaSerializer.addressable(reflected);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                host.send(s, addressed(reflected, s));
+                out(new RoutedStanza(new PrerenderedStanza(reflected, rendering, s), fromOccupant, s, null));
             }
         }
         if (body != null && !body.isEmpty() && retracted == null) {
@@ -536,8 +548,8 @@ final class Room {
      * XEP-0425: a moderator retracts a message by its stanza-id; the room tells everyone (with the
      * moderator's occupant JID and the reason), replays it no more and keeps a tombstone in its archive.
      */
-    synchronized Stanza moderate(Stanza iq, XMLElement moderate) {
-        Occupant requester = bySession.get(iq.getFrom());
+    synchronized Stanza moderate(Stanza iq, Entity from, XMLElement moderate) {
+        Occupant requester = bySession.get(from);
         if (requester == null || requester.role() != Role.MODERATOR) {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only moderators may moderate messages");
         }
@@ -559,7 +571,7 @@ final class Room {
                 jid, noticeId);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                host.send(s, addressed(notice, s));
+                out(addressed(notice, s));
             }
         }
         if (logging()) {
@@ -573,7 +585,7 @@ final class Room {
      * vcard-temp on the room's JID (XEP-0486): anyone reads it; only owners set it, and the occupants then
      * get a presence from the room with the new avatar hash (XEP-0153 {@code vcard-temp:x:update}).
      */
-    synchronized Stanza vcard(Stanza iq, XMLElement vcard, boolean set) {
+    synchronized Stanza vcard(Stanza iq, Entity from, XMLElement vcard, boolean set) {
         RoomVcards vcards = host.vcards();
         if (vcards == null) {
             return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
@@ -584,7 +596,7 @@ final class Room {
                     () -> result.startInnerElement("vCard", RoomVcards.NS).endInnerElement());
             return result.build();
         }
-        if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) {
+        if (affiliationOf(from) != Affiliation.OWNER) {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may change the room's vCard");
         }
         String refusal = vcards.set(jid, vcard);
@@ -600,7 +612,7 @@ final class Room {
                 if (!hash.isEmpty()) {
                     p.addText(hash);
                 }
-                host.send(s, p.endInnerElement().endInnerElement().build());
+                out(p.endInnerElement().endInnerElement().build());
             }
         }
         return StanzaErrors.result(iq).build();
@@ -617,7 +629,7 @@ final class Room {
     }
 
     /** A message to an occupant JID: a private message (§7.5). */
-    synchronized void privateMessage(Stanza message, String nick) {
+    synchronized void privateMessage(Stanza message, Entity from, String nick) {
         String type = message.getAttributeValue("type");
         if ("error".equals(type) || gone) {
             return;
@@ -627,7 +639,7 @@ final class Room {
                     "a private message cannot be of type groupchat"));
             return;
         }
-        Occupant sender = bySession.get(message.getFrom());
+        Occupant sender = bySession.get(from);
         if (sender == null) {
             reply(StanzaErrors.error(message, StanzaErrorCondition.NOT_ACCEPTABLE, "you are not in this room"));
             return;
@@ -645,13 +657,12 @@ final class Room {
         }
         Stanza forwarded = b.build();
         for (Entity s : target.sessions()) {
-            host.send(addressed(forwarded, s));
+            out(addressed(forwarded, s));
         }
     }
 
     /** §7.8.2: a mediated invitation, sent on by the room with the inviter's address. */
-    private void invite(Stanza message, XMLElement userX, Occupant sender) {
-        Entity inviter = message.getFrom();
+    private void invite(Stanza message, Entity inviter, XMLElement userX, Occupant sender) {
         Affiliation inviterAffiliation = affiliationOf(inviter.getBareJID());
         if (sender == null && !inviterAffiliation.isAdminOrOwner()) {
             reply(StanzaErrors.error(message, StanzaErrorCondition.NOT_ACCEPTABLE, "you are not in this room"));
@@ -704,15 +715,15 @@ final class Room {
             b.startInnerElement("body", MucXml.CLIENT).addText(inviter.getBareJID().getFullQualifiedName()
                     + " invites you to the room " + jid.getFullQualifiedName()
                     + (reason == null || reason.isBlank() ? "" : ": " + reason)).endInnerElement();
-            host.send(b.build());
+            out(b.build());
         }
         if (membersChanged) {
-            host.save(this);
+            saveLater();
         }
     }
 
     /** §7.8.2: an invitee declines; the room tells the inviter. */
-    private void decline(Stanza message, XMLElement userX) {
+    private void decline(Stanza message, Entity from, XMLElement userX) {
         XMLElement decline = userX.getInnerElementsNamed("decline", MUC_USER).get(0);
         Entity to = parseJid(decline.getAttributeValue("to"));
         if (to == null) {
@@ -724,12 +735,12 @@ final class Room {
                 .addAttribute("from", jid.getFullQualifiedName())
                 .addAttribute("to", to.getFullQualifiedName());
         b.startInnerElement("x", MUC_USER);
-        b.startInnerElement("decline", MUC_USER).addAttribute("from", message.getFrom().getBareJID().getFullQualifiedName());
+        b.startInnerElement("decline", MUC_USER).addAttribute("from", from.getBareJID().getFullQualifiedName());
         if (reason != null) {
             b.startInnerElement("reason", MUC_USER).addText(reason).endInnerElement();
         }
         b.endInnerElement().endInnerElement();
-        host.send(b.build());
+        out(b.build());
     }
 
     private Stanza subjectMessage(Entity to) {
@@ -756,11 +767,10 @@ final class Room {
     // ---------------------------------------------------------------- IQ: admin (§8, §9)
 
     /** A muc#admin request; returns the reply. */
-    synchronized Stanza admin(Stanza iq, XMLElement query, boolean set) {
+    synchronized Stanza admin(Stanza iq, Entity requester, XMLElement query, boolean set) {
         if (gone) {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
         }
-        Entity requester = iq.getFrom();
         Affiliation requesterAffiliation = affiliationOf(requester.getBareJID());
         Occupant requesterOccupant = bySession.get(requester);
         List<XMLElement> items = query.getInnerElementsNamed("item", MUC_ADMIN);
@@ -884,7 +894,7 @@ final class Room {
             applyAffiliation(change.user(), change.affiliation(), actor, change.reason());
         }
         if (!affiliationChanges.isEmpty()) {
-            host.save(this);
+            saveLater();
         }
         return StanzaErrors.result(iq).build();
     }
@@ -972,11 +982,11 @@ final class Room {
     // ---------------------------------------------------------------- IQ: owner (§10)
 
     /** A muc#owner request; returns the reply. */
-    synchronized Stanza owner(Stanza iq, XMLElement query, boolean set) {
+    synchronized Stanza owner(Stanza iq, Entity from, XMLElement query, boolean set) {
         if (gone) {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
         }
-        if (affiliationOf(iq.getFrom().getBareJID()) != Affiliation.OWNER) {
+        if (affiliationOf(from.getBareJID()) != Affiliation.OWNER) {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may configure the room");
         }
         if (!set) {
@@ -1044,7 +1054,7 @@ final class Room {
             if (!statuses.isEmpty()) {
                 for (Occupant o : occupants.values()) {
                     for (Entity s : o.sessions()) {
-                        host.send(MucXml.statusMessage(jid, s, statuses));
+                        out(MucXml.statusMessage(jid, s, statuses));
                     }
                 }
             }
@@ -1057,7 +1067,7 @@ final class Room {
                 }
             }
         }
-        host.save(this);
+        saveLater();
         if (occupants.isEmpty() && !config.persistent() && !gone) {
             gone = true;
             host.discard(this);
@@ -1112,7 +1122,7 @@ final class Room {
         }
         for (Occupant o : occupants.values()) {
             for (Entity s : o.sessions()) {
-                host.send(MucXml.presence(occupantJid(o.nick()), s, "unavailable", List.of(),
+                out(MucXml.presence(occupantJid(o.nick()), s, "unavailable", List.of(),
                         MucXml.Item.of(Affiliation.NONE, Role.NONE, null), List.of(MucXml.SELF), notice));
                 host.sessionLeft(s, this);
             }
@@ -1176,9 +1186,9 @@ final class Room {
     }
 
     /** §6.5: the occupants, when the room is public or the requester is in it. */
-    synchronized Stanza discoItems(Stanza iq) {
+    synchronized Stanza discoItems(Stanza iq, Entity from) {
         StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MucXml.DISCO_ITEMS);
-        if (config.publicRoom() || bySession.containsKey(iq.getFrom())) {
+        if (config.publicRoom() || bySession.containsKey(from)) {
             for (Occupant o : occupants.values()) {
                 result.startInnerElement("item", MucXml.DISCO_ITEMS)
                         .addAttribute("jid", occupantJid(o.nick()).getFullQualifiedName()).endInnerElement();
@@ -1196,15 +1206,14 @@ final class Room {
      * occupant JID (§7.5, XEP-0410 self-pings are answered here); answers are routed back to the session
      * that asked.
      */
-    synchronized void occupantIq(Stanza iq, String nick) {
+    synchronized void occupantIq(Stanza iq, Entity from, String nick) {
         String type = iq.getAttributeValue("type");
-        Entity from = iq.getFrom();
         String id = iq.getAttributeValue("id");
         if ("result".equals(type) || "error".equals(type)) {
             Entity requester = pendingIqs.remove(from.getFullQualifiedName() + ' ' + id);
             Occupant responder = bySession.get(from);
             if (requester != null && responder != null) {
-                host.send(StanzaBuilder.createClone(iq, true, List.of(
+                out(StanzaBuilder.createClone(iq, true, List.of(
                         new Attribute("from", occupantJid(responder.nick()).getFullQualifiedName()),
                         new Attribute("to", requester.getFullQualifiedName()))).build());
             }
@@ -1232,7 +1241,7 @@ final class Room {
         }
         Entity to = target.primarySession();
         pendingIqs.put(to.getFullQualifiedName() + ' ' + id, from);
-        host.send(StanzaBuilder.createClone(iq, true, List.of(
+        out(StanzaBuilder.createClone(iq, true, List.of(
                 new Attribute("from", occupantJid(sender.nick()).getFullQualifiedName()),
                 new Attribute("to", to.getFullQualifiedName()))).build());
     }
@@ -1245,13 +1254,13 @@ final class Room {
      * A XEP-0313 query on the room's archive: for anyone who may enter the room (occupants, and in a
      * members-only or password-protected room its members), when the room's messages are logged.
      */
-    Stanza archiveQuery(Stanza iq, XMLElement query) {
+    Stanza archiveQuery(Stanza iq, Entity from, XMLElement query) {
         synchronized (this) {
             if (!logging()) {
                 return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, "this room keeps no archive");
             }
-            Affiliation a = affiliationOf(iq.getFrom().getBareJID());
-            boolean occupant = bySession.containsKey(iq.getFrom());
+            Affiliation a = affiliationOf(from.getBareJID());
+            boolean occupant = bySession.containsKey(from);
             if (a == Affiliation.OUTCAST || !occupant && config.membersOnly() && a == Affiliation.NONE) {
                 return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only those who may enter may read the archive");
             }
@@ -1262,7 +1271,7 @@ final class Room {
             }
         }
         // The database read happens outside the room's lock: the room keeps talking meanwhile.
-        return host.archive().query(iq, query, jid, host::send);
+        return host.archive().query(iq, query, jid, host::send); // outside the lock: results straight to the requester
     }
 
     // ---------------------------------------------------------------- helpers
@@ -1296,7 +1305,67 @@ final class Room {
     }
 
     private void reply(Stanza stanza) {
-        host.send(stanza);
+        out(stanza);
+    }
+
+    // ---------------------------------------------------------------- outbox
+
+    /** What the room has to send or store, in order; appended under the room's lock only. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Held by the one thread delivering the outbox; order comes from there being one. */
+    private final java.util.concurrent.locks.ReentrantLock delivering = new java.util.concurrent.locks.ReentrantLock();
+
+    /** Queues a stanza for delivery after the lock (its 'to' parsed on delivery through the JID cache). */
+    private void out(Stanza stanza) {
+        outbox.add(stanza);
+    }
+
+    /** Queues a stanza whose addresses the room already knows. */
+    private void out(RoutedStanza routed) {
+        outbox.add(routed);
+    }
+
+    /** Stores the room (a snapshot taken under the lock by {@link Host#save}) after the lock, in order. */
+    private void saveLater() {
+        outbox.add((Runnable) () -> host.save(this));
+    }
+
+    /**
+     * Queues {@code stanza} (an answer the service sends for the room) after everything the room queued so
+     * far, and delivers.
+     */
+    void send(Stanza stanza) {
+        outbox.add(stanza);
+        flush();
+    }
+
+    /**
+     * Delivers what the room queued, outside its lock, unless another thread is delivering already (it then
+     * delivers this too, in order). Never called with the room's lock held.
+     */
+    void flush() {
+        while (!outbox.isEmpty() && delivering.tryLock()) {
+            try {
+                Object next;
+                while ((next = outbox.poll()) != null) {
+                    try {
+                        if (next instanceof RoutedStanza routed) {
+                            host.send(routed);
+                        } else if (next instanceof Stanza stanza) {
+                            host.send(stanza);
+                        } else {
+                            ((Runnable) next).run();
+                        }
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(Room.class).error("room {} could not deliver", jid, e);
+                    }
+                }
+            } finally {
+                delivering.unlock();
+            }
+            // Looked at again after unlocking: what another thread queued while this one was finishing is
+            // delivered by one of the two.
+        }
     }
 
     static Entity parseJid(String value) {

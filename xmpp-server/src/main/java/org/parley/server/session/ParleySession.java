@@ -1,6 +1,5 @@
 package org.parley.server.session;
 
-import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xmpp.protocol.SessionStateHolder;
 import org.apache.vysper.xmpp.server.AbstractSessionContext;
 import org.apache.vysper.xmpp.server.ServerRuntimeContext;
@@ -9,7 +8,10 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
 import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.csi.ClientState;
+import org.parley.server.render.PrerenderedStanza;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.SerialExecutor;
+import org.parley.server.routing.UserScopedRuntime;
 import org.parley.server.stream.StreamTransport;
 
 /**
@@ -45,6 +47,16 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
         this.transport = transport;
         this.executor = executor;
         state.setState(SessionState.INITIATED);
+    }
+
+    /**
+     * The session's account is known (authenticated): from now on the session's runtime, which Vysper's
+     * handlers use for its resource look-ups, is scoped to that account (explicit, not a thread-local).
+     */
+    @Override
+    public void setInitiatingEntity(org.apache.vysper.xmpp.addressing.Entity user) {
+        super.setInitiatingEntity(user);
+        serverRuntimeContext = UserScopedRuntime.of(serverRuntimeContext, user);
     }
 
     public SerialExecutor executor() {
@@ -118,7 +130,8 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
             r.test(stanza);
         }
         if (!closed) {
-            transport.send(new Renderer(stanza).getComplete());
+            // Serialised once into bytes; a room message's copies only splice in their 'to' (issue 18).
+            transport.send(stanza instanceof PrerenderedStanza copy ? copy.bytes() : StanzaSerializer.toBytes(stanza));
             if (metrics != null) {
                 metrics.stanzaOut(stanza.getName());
             }
