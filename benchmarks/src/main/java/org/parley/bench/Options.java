@@ -32,6 +32,8 @@ final class Options {
     Path out = null;
     boolean archiveAll = false;
     boolean keep = false;
+    /** Scenario groups to run after the accounts exist (the cold start needs a restart, so it is optional too). */
+    List<String> scenarios = List.of("cold", "login", "chat", "rooms", "idle");
 
     static final String USAGE = """
             usage: benchmarks/run [--name=value ...]
@@ -50,6 +52,8 @@ final class Options {
               --parley-jvm="-XX:+UseG1GC -XX:MaxGCPauseMillis=10 -Xms256m -Xmx1g"
               --archive-all                       MAM default "always" on every server (default: "never",
                                                   as in the reference figures; the module stays on)
+              --scenarios=cold,login,chat,rooms,idle   which scenario groups run (0, 1, 2, 3/3b, 4); e.g.
+                                                  --scenarios=cold,login for start-up and login figures only
               --keep                              keep the servers' directories (logs, gc.log, a JFR file
                                                   when --parley-jvm asks for one); deleted otherwise
               --out=docs/benchmarks/results-<date>.md  where the results are written
@@ -96,6 +100,8 @@ final class Options {
                 case "warm-up" -> o.warmUpSeconds = bounded(k, v, 0, 60);
                 case "transports" -> o.transports = known("transports", Arrays.asList(v.toUpperCase().split(",")),
                         Arrays.stream(Scenarios.Kind.values()).map(Enum::name).toList());
+                case "scenarios" -> o.scenarios = known("scenarios", Arrays.asList(v.toLowerCase().split(",")),
+                        List.of("cold", "login", "chat", "rooms", "idle"));
                 case "mechanism" -> o.mechanism = Xmpp.Mechanism.valueOf(v.toUpperCase().replace('-', '_'));
                 case "parley-jvm" -> o.parleyJvm = new ArrayList<>(Arrays.asList(v.trim().split("\\s+")));
                 case "repo" -> o.repo = Path.of(v).toAbsolutePath().normalize();

@@ -95,7 +95,11 @@ public final class WebGateway implements AutoCloseable {
         if (http.port() < 0 && http.tlsPort() < 0) {
             return new WebGateway(null, null, null, null, -1, -1);
         }
-        QueuedThreadPool threads = new QueuedThreadPool(200, 4);
+        // Sized to the cores (issue 18: 144 threads at idle after a load, most of them Jetty's): the handlers are
+        // non-blocking, so more threads than a few per core only add stacks and context switches; idle ones go
+        // after 10 s rather than Jetty's 60 s.
+        int cores = Runtime.getRuntime().availableProcessors();
+        QueuedThreadPool threads = new QueuedThreadPool(maxHttpThreads(cores), 2, 10_000);
         threads.setName("parley-http");
         threads.setDaemon(true);
         Server jetty = new Server(threads);
@@ -265,6 +269,11 @@ public final class WebGateway implements AutoCloseable {
         return jetty == null ? 0 : ((QueuedThreadPool) jetty.getThreadPool()).getBusyThreads();
     }
 
+    /** The bound of Jetty's thread pool (0 without HTTP). */
+    int maxHttpThreads() {
+        return jetty == null ? 0 : ((QueuedThreadPool) jetty.getThreadPool()).getMaxThreads();
+    }
+
     /** Open WebSocket connections. */
     public int webSockets() {
         return webSocket == null ? 0 : webSocket.openConnections();
@@ -323,5 +332,10 @@ public final class WebGateway implements AutoCloseable {
                     "connect with a WebSocket client and the 'xmpp' subprotocol (RFC 7395)");
             return true;
         }
+    }
+
+    /** Jetty's pool bound: 8 per core, at least 16 (acceptor, selectors and reserved threads leave room). */
+    static int maxHttpThreads(int cores) {
+        return Math.max(16, 8 * cores);
     }
 }

@@ -527,6 +527,11 @@ public final class ParleyServer implements AutoCloseable {
         return certificate.chain()[0];
     }
 
+    /** The XMPP listeners' TLS context (BoringSSL or the JDK's provider, see {@link ServerTls}). */
+    public SslContext tlsContext() {
+        return sslContext;
+    }
+
     /** Key and chain the server presents, for other TLS listeners in the process (the web gateway's HTTPS). */
     public ServerCertificate tlsCertificate() {
         return certificate;

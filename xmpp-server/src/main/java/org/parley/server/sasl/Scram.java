@@ -84,18 +84,7 @@ public final class Scram {
 
     /** Hi(str, salt, i) of RFC 5802 §2.2, i.e. PBKDF2 with HMAC as PRF and one block of output. */
     static byte[] hi(ScramHash hash, byte[] password, byte[] salt, int iterations) {
-        Mac mac = mac(hash, password);
-        mac.update(salt);
-        mac.update(new byte[] {0, 0, 0, 1}); // INT(1)
-        byte[] u = mac.doFinal();
-        byte[] result = u.clone();
-        for (int i = 1; i < iterations; i++) {
-            u = mac.doFinal(u);
-            for (int j = 0; j < result.length; j++) {
-                result[j] ^= u[j];
-            }
-        }
-        return result;
+        return Pbkdf2.hi(hash, password, salt, iterations);
     }
 
     static byte[] hmac(ScramHash hash, byte[] key, byte[] data) {

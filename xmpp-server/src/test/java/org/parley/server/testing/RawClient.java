@@ -74,6 +74,11 @@ public final class RawClient implements AutoCloseable {
         out = ssl.getOutputStream();
     }
 
+    /** The TLS session of this connection, or null before TLS. */
+    public javax.net.ssl.SSLSession tlsSession() {
+        return socket instanceof SSLSocket s ? s.getSession() : null;
+    }
+
     public String negotiatedProtocol() {
         return socket instanceof SSLSocket s ? s.getSession().getProtocol() : "none";
     }
