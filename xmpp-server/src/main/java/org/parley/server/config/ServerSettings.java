@@ -229,9 +229,16 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param historyLength    messages of history a new room keeps
      * @param maxHistoryLength most history a room owner may configure
      * @param maxUsers         occupant limit of a new room; 0 for none
+     * @param archiveByDefault a new room is archived (XEP-0313) until its owner turns logging off
      */
     public record Muc(boolean enabled, String subdomain, List<String> rooms, boolean anyoneMayCreate,
-                      int historyLength, int maxHistoryLength, int maxUsers) {
+                      int historyLength, int maxHistoryLength, int maxUsers, boolean archiveByDefault) {
+
+        /** New rooms archived, as Prosody's {@code muc_log_by_default} does. */
+        public Muc(boolean enabled, String subdomain, List<String> rooms, boolean anyoneMayCreate,
+                   int historyLength, int maxHistoryLength, int maxUsers) {
+            this(enabled, subdomain, rooms, anyoneMayCreate, historyLength, maxHistoryLength, maxUsers, true);
+        }
     }
 
     /**

@@ -225,7 +225,7 @@ public final class SettingsLoader {
         }
         return new ServerSettings.Muc(c.bool("muc.enabled"), c.subdomain("muc.subdomain"), c.localparts("muc.rooms"),
                 c.oneOf("muc.room-creation", Set.of("anyone", "admins"), "anyone or admins").equals("anyone"),
-                history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000));
+                history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000), c.bool("muc.archive-by-default"));
     }
 
     private static ServerSettings.Metrics metrics(TypedConfig c) {
