@@ -118,7 +118,8 @@ public final class SettingsLoader {
         var registration = new ServerSettings.Registration(c.bool("registration.enabled"),
                 c.intInRange("registration.per-address-per-hour", 1, 100_000));
         var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true),
-                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c), metrics(c));
+                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c), metrics(c),
+                c.optionalHttpUrl("http.public-url"));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c),
                 new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
