@@ -33,6 +33,14 @@ public final class OriginPolicy {
      * @param httpsPort the bound HTTPS port, -1 when HTTPS is off
      */
     public OriginPolicy(List<String> entries, String domain, int httpPort, int httpsPort) {
+        this(entries, domain, httpPort, httpsPort, null);
+    }
+
+    /**
+     * @param publicUrl {@code http.public-url}, or null: behind a reverse proxy, pages come from its origin,
+     *                  which is then one of the server's own ({@code self})
+     */
+    public OriginPolicy(List<String> entries, String domain, int httpPort, int httpsPort, java.net.URI publicUrl) {
         boolean anyOrigin = false;
         boolean loopbackOrigins = false;
         for (String entry : entries) {
@@ -45,6 +53,12 @@ public final class OriginPolicy {
                     }
                     if (httpsPort >= 0) {
                         origins.add(normalize("https://" + domain + ":" + httpsPort));
+                    }
+                    if (publicUrl != null) {
+                        String origin = normalize(publicUrl.getScheme() + "://" + publicUrl.getRawAuthority());
+                        if (origin != null) {
+                            origins.add(origin);
+                        }
                     }
                 }
                 default -> {

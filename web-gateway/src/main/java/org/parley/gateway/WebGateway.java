@@ -143,7 +143,8 @@ public final class WebGateway implements AutoCloseable {
         int httpsPort = secure == null ? -1 : secure.getLocalPort();
         connectors.forEach(jetty::addConnector);
 
-        OriginPolicy origins = new OriginPolicy(http.allowedOrigins(), settings.domain(), httpPort, httpsPort);
+        OriginPolicy origins = new OriginPolicy(http.allowedOrigins(), settings.domain(), httpPort, httpsPort,
+                http.publicUrl());
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, named("parley-http-timer"));
         timers.setRemoveOnCancelPolicy(true);
         BoshSessions bosh = new BoshSessions(server, settings, timers);
@@ -156,7 +157,7 @@ public final class WebGateway implements AutoCloseable {
                                 settings.limits().preAuthStanzaBytes())
                         : declineAll(),
                 new HostMeta(settings.domain(), httpPort, httpsPort, http.bosh().enabled() ? BoshHandler.PATH : null,
-                        XmppWebSocketEndpoint.PATH),
+                        XmppWebSocketEndpoint.PATH, http.publicUrl()),
                 new UpgradeRequired(),
                 new HealthEndpoint(server::readiness),
                 metricsEndpoint(server, jetty, http.metrics()),

@@ -24,6 +24,15 @@ class OriginPolicyTest {
     }
 
     @Test
+    void behindAReverseProxySelfIncludesThePublicUrlsOrigin() {
+        OriginPolicy proxied = new OriginPolicy(List.of("self"), "chat.example.org", 8080, -1,
+                java.net.URI.create("https://chat.example.org/xmpp"));
+        assertTrue(proxied.allows("https://chat.example.org"), "the public URL's origin, path left out");
+        assertTrue(proxied.allows("http://chat.example.org:8080"));
+        assertFalse(proxied.allows("http://chat.example.org"));
+    }
+
+    @Test
     void loopbackIsAnyPortOnTheLocalMachine() {
         assertTrue(defaults.allows("http://localhost:3000"));
         assertTrue(defaults.allows("https://127.0.0.1:5173"));

@@ -74,6 +74,42 @@ final class Avatars {
         }
     }
 
+    /**
+     * The picture of {@code owner}'s avatar {@code id} (the data node's item, §4.2), or null when it is gone or
+     * not visible. Smack keeps an unknown payload as its XML text; the base64 is the text of {@code <data/>}.
+     */
+    static byte[] picture(XMPPConnection connection, BareJid owner, String id) throws Exception {
+        RawIq get = new RawIq("pubsub", PUBSUB, "<items node='" + DATA + "'><item id='" + id + "'/></items>");
+        get.setType(IQ.Type.get);
+        get.setTo(owner);
+        try {
+            IQ answer = connection.sendIqRequestAndWaitForResponse(get);
+            if (answer instanceof PubSub pubsub && pubsub.getExtension(PubSubElementType.ITEMS) instanceof ItemsExtension items) {
+                for (Object item : items.getItems()) {
+                    if (item instanceof PayloadItem<?> payload && id.equals(payload.getId()) && payload.getPayload() != null) {
+                        String xml = payload.getPayload().toXML().toString();
+                        int start = xml.indexOf('>', xml.indexOf("<data")) + 1;
+                        int end = xml.lastIndexOf("</data>");
+                        if (start <= 0 || end < start) {
+                            return null;
+                        }
+                        byte[] bytes = Base64.getMimeDecoder().decode(xml.substring(start, end).strip());
+                        return bytes.length == 0 || bytes.length > 4 * MAX_BYTES ? null : bytes;
+                    }
+                }
+            }
+            return null;
+        } catch (XMPPException.XMPPErrorException e) {
+            if (e.getStanzaError().getCondition() == StanzaError.Condition.item_not_found
+                    || e.getStanzaError().getCondition() == StanzaError.Condition.forbidden) {
+                return null;
+            }
+            throw e;
+        } catch (IllegalArgumentException notBase64) {
+            return null;
+        }
+    }
+
     private static void send(XMPPConnection connection, String inner) throws Exception {
         RawIq set = new RawIq("pubsub", PUBSUB, inner);
         set.setType(IQ.Type.set);

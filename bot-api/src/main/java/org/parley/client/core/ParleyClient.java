@@ -707,6 +707,35 @@ public final class ParleyClient implements AutoCloseable {
     }
 
     /**
+     * Downloads a shared file (an upload URL someone sent, XEP-0363) into memory, at most {@code maxBytes}: a
+     * larger file is refused with an {@link IOException} before more is read. HTTPS trusts what the XMPP
+     * connection trusts (the same pinned certificate for a self-signed server); 30 s at most.
+     */
+    public byte[] download(java.net.URI uri, long maxBytes) throws Exception {
+        if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("not a web address: " + uri);
+        }
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, new javax.net.ssl.TrustManager[] {trust.checkerFor(settings.domain())}, null);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(tls)
+                .connectTimeout(java.time.Duration.ofSeconds(10))
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        java.net.http.HttpResponse<java.io.InputStream> response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                .timeout(java.time.Duration.ofSeconds(30)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream in = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new IOException(uri + " answered " + response.statusCode());
+            }
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                throw new IOException(uri + " is larger than " + maxBytes + " bytes");
+            }
+            return bytes;
+        }
+    }
+
+    /**
      * Uploads {@code file} and sends its address to a contact or a joined room, with an out-of-band data
      * element (XEP-0066) so that clients show it as a file or picture rather than a link.
      */
@@ -762,6 +791,15 @@ public final class ParleyClient implements AutoCloseable {
     /** The id of someone's current avatar (XEP-0084 metadata), or null when they have none we may see. */
     public String avatarId(String jid) throws Exception {
         return Avatars.currentId(online(), bare(jid));
+    }
+
+    /**
+     * Someone's current avatar picture (XEP-0084; Parley converts vCard avatars, XEP-0398, so Gajim users have
+     * one too), as the image file's bytes, or null when they have none we may see.
+     */
+    public byte[] avatar(String jid) throws Exception {
+        String id = avatarId(jid);
+        return id == null ? null : Avatars.picture(online(), bare(jid), id);
     }
 
     // ---------------------------------------------------------------- bookmarks (XEP-0402 / XEP-0048)

@@ -80,6 +80,9 @@ class BookmarksTest {
             assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
                     .digest(png.toByteArray())), id, "the id is the SHA-1 of the bytes (XEP-0084 §4.2)");
             assertEquals(id, bob.avatarId("bob@localhost"));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(png.toByteArray(), bob.avatar("bob@localhost"),
+                    "the picture comes back from the data node (what the desktop shows next to a contact)");
+            assertNull(bob.avatar("alice@localhost"), "someone without an avatar has none");
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> bob.setAvatar(new byte[64 * 1024 + 1], 96, 96), "too large");
         } finally {

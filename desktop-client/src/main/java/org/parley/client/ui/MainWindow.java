@@ -64,6 +64,11 @@ public final class MainWindow extends JFrame {
         this.chats = new ChatsModel(client, dispatch, notifier);
         this.rooms = new RoomsModel(client, dispatch, notifier);
         setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+        try {
+            Transcript.showPictures(new InlineImages(client::download)); // pictures people share, inline
+        } catch (java.io.IOException e) {
+            Transcript.showPictures(null); // no temporary folder: pictures stay links
+        }
 
         // ---- top: own status, rooms, theme, logout
         JComboBox<Availability> availability = named("status.availability", new JComboBox<>(new Availability[] {
@@ -114,7 +119,9 @@ public final class MainWindow extends JFrame {
         JPanel left = new JPanel(new BorderLayout());
         left.add(new RequestsPanel(roster, rooms, client.settings().username(), this::showRoom, showError),
                 BorderLayout.NORTH);
-        left.add(new RosterPanel(roster, this::openChat, showError), BorderLayout.CENTER);
+        RosterPanel rosterPanel = new RosterPanel(roster, this::openChat, showError);
+        rosterPanel.showAvatars(new AvatarIcons(client::avatar));
+        left.add(rosterPanel, BorderLayout.CENTER);
         left.setPreferredSize(new Dimension(300, 400));
 
         // The centre shows a welcome text until the first chat or room is open (the autojoin below usually opens

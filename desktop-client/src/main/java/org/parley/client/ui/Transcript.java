@@ -21,7 +21,9 @@ import javax.swing.text.html.HTMLEditorKit;
 /**
  * The message view of a chat or room: messages grouped by sender (the name once, then their following messages
  * within five minutes), a separator line when the day changes, web addresses as links that open in the browser,
- * notices in grey. Read-only and selectable; {@link #text()} is what it shows, as plain text.
+ * notices in grey, and a message that is just a picture's address with the picture under it (see
+ * {@link InlineImages}, set once for the session with {@link #showPictures}). Read-only and selectable;
+ * {@link #text()} is what it shows, as plain text.
  */
 public final class Transcript extends JEditorPane {
 
@@ -35,7 +37,11 @@ public final class Transcript extends JEditorPane {
     public record Line(Instant time, String from, String text, boolean outgoing, String extra) {
     }
 
+    /** The session's picture loader; null (tests, before login) shows links only. */
+    private static volatile InlineImages pictures;
+
     private String shown = "";
+    private transient List<Line> lines = List.of();
 
     public Transcript(String name) {
         setName(name);
@@ -55,9 +61,19 @@ public final class Transcript extends JEditorPane {
         });
     }
 
+    /** Pictures in every message view from now on (the main window sets this after login). */
+    public static void showPictures(InlineImages images) {
+        pictures = images;
+    }
+
     /** Shows these lines (re-rendered only when something changed), scrolled to the end. */
     public void show(List<Line> lines) {
-        String html = render(lines);
+        this.lines = List.copyOf(lines);
+        InlineImages images = pictures;
+        if (images != null) {
+            images.whenReady(this, () -> javax.swing.SwingUtilities.invokeLater(() -> show(this.lines)));
+        }
+        String html = render(lines, images);
         if (html.equals(shown)) {
             return;
         }
@@ -76,6 +92,10 @@ public final class Transcript extends JEditorPane {
     }
 
     static String render(List<Line> lines) {
+        return render(lines, null);
+    }
+
+    static String render(List<Line> lines, InlineImages images) {
         StringBuilder html = new StringBuilder("<html><body style='margin:4px'>");
         LocalDate day = null;
         Line previous = null;
@@ -105,6 +125,15 @@ public final class Transcript extends JEditorPane {
                 html.append(" <span style='color:gray'>").append(escape(line.extra())).append("</span>");
             }
             html.append("</p>");
+            InlineImages.Thumbnail picture = images != null && InlineImages.isPictureLink(line.text())
+                    ? images.thumbnail(line.text().strip()) : null;
+            if (picture != null) {
+                // Swing's HTML shows <img> from a file: URL; the link opens the full picture in the browser.
+                html.append("<p style='margin-left:10px;margin-top:2px;margin-bottom:2px'><a href='")
+                        .append(escape(line.text().strip())).append("'><img border='0' src='")
+                        .append(escape(picture.file().toUri().toString())).append("' width='").append(picture.width())
+                        .append("' height='").append(picture.height()).append("' alt='picture'></a></p>");
+            }
             previous = line;
         }
         return html.append("</body></html>").toString();

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Notifications through the system tray where the desktop has one ({@link SystemTray#isSupported()}); where not,
- * through the desktop's notification service with {@code notify-send} when installed (Linux); elsewhere they are
- * left out (unread counts in the tab titles still show new messages).
+ * through the desktop's notification service with {@code notify-send} when installed (Linux), else by asking for
+ * attention through the taskbar or dock ({@link TaskbarNotifier}); elsewhere they are left out (unread counts in the
+ * tab titles still show new messages).
  */
 public final class TrayNotifier implements Notifier, AutoCloseable {
 
@@ -30,7 +31,10 @@ public final class TrayNotifier implements Notifier, AutoCloseable {
             // GNOME and others have no tray but a notification service: use it through notify-send.
             Notifier service = NotifySendNotifier.ifAvailable();
             if (service == null) {
-                LOG.info("no system tray and no notify-send on this desktop: notifications are off");
+                service = TaskbarNotifier.ifSupported(); // macOS dock, Windows taskbar: ask for attention
+            }
+            if (service == null) {
+                LOG.info("no system tray, no notify-send and no taskbar on this desktop: notifications are off");
                 return NONE;
             }
             return service;

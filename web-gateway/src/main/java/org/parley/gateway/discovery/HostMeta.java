@@ -18,7 +18,9 @@ import org.parley.gateway.Cors;
  * XEP-0156 discovery of the web endpoints: {@value #XRD_PATH} (RFC 6415 XRD) and {@value #JSON_PATH} (its JSON
  * form) list the WebSocket ({@code urn:xmpp:alt-connections:websocket}) and BOSH
  * ({@code urn:xmpp:alt-connections:xbosh}) URLs, secure ones first. The URLs use the host name the client
- * asked for (it reached this server under it) and the listening ports. Public information: any origin may
+ * asked for (it reached this server under it) and the listening ports; behind a reverse proxy (the usual
+ * set-up for port 443, where XEP-0156 clients look) they are the configured {@code http.public-url}'s alone,
+ * since the ports the gateway listens on are not reachable from outside. Public information: any origin may
  * read it ({@code Access-Control-Allow-Origin: *}).
  */
 public final class HostMeta extends Handler.Abstract.NonBlocking {
@@ -35,6 +37,7 @@ public final class HostMeta extends Handler.Abstract.NonBlocking {
     private final int httpsPort;
     private final String boshPath;
     private final String webSocketPath;
+    private final java.net.URI publicUrl;
 
     /**
      * @param httpPort  the bound HTTP port, -1 when off
@@ -42,11 +45,18 @@ public final class HostMeta extends Handler.Abstract.NonBlocking {
      * @param boshPath  null when BOSH is off
      */
     public HostMeta(String domain, int httpPort, int httpsPort, String boshPath, String webSocketPath) {
+        this(domain, httpPort, httpsPort, boshPath, webSocketPath, null);
+    }
+
+    /** @param publicUrl the gateway's address behind a reverse proxy ({@code http.public-url}), or null */
+    public HostMeta(String domain, int httpPort, int httpsPort, String boshPath, String webSocketPath,
+                    java.net.URI publicUrl) {
         this.domain = domain;
         this.httpPort = httpPort;
         this.httpsPort = httpsPort;
         this.boshPath = boshPath;
         this.webSocketPath = webSocketPath;
+        this.publicUrl = publicUrl;
     }
 
     record Link(String rel, String href) {
@@ -84,6 +94,9 @@ public final class HostMeta extends Handler.Abstract.NonBlocking {
     }
 
     List<Link> links(Request request) {
+        if (publicUrl != null) {
+            return publicLinks();
+        }
         String host = Request.getServerName(request);
         if (host != null && host.indexOf(':') >= 0 && !host.startsWith("[")) {
             host = "[" + host + "]";
@@ -107,6 +120,19 @@ public final class HostMeta extends Handler.Abstract.NonBlocking {
             if (boshPath != null) {
                 links.add(new Link(REL_BOSH, "http://" + base + boshPath));
             }
+        }
+        return links;
+    }
+
+    /** wss:// and https:// under an https public URL (ws:// and http:// under an http one), its path kept. */
+    List<Link> publicLinks() {
+        boolean secure = "https".equalsIgnoreCase(publicUrl.getScheme());
+        String path = publicUrl.getRawPath() == null ? "" : publicUrl.getRawPath().replaceAll("/+$", "");
+        String authority = publicUrl.getRawAuthority();
+        List<Link> links = new ArrayList<>();
+        links.add(new Link(REL_WEBSOCKET, (secure ? "wss://" : "ws://") + authority + path + webSocketPath));
+        if (boshPath != null) {
+            links.add(new Link(REL_BOSH, (secure ? "https://" : "http://") + authority + path + boshPath));
         }
         return links;
     }

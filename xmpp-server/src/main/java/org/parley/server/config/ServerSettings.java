@@ -163,14 +163,28 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      *                       http(s)://domain:port origins), {@code loopback} (http(s)://localhost, 127.0.0.1 or
      *                       [::1], any port), {@code *} (any), or explicit {@code scheme://host[:port]} origins
      * @param bosh           BOSH session limits (XEP-0124)
+     * @param publicUrl      where clients reach the gateway through a reverse proxy (e.g. https://chat.example.org
+     *                       on port 443); XEP-0156 host-meta then lists the WebSocket and BOSH URLs under it, and
+     *                       its origin counts as {@code self}; null: the listeners' own addresses
      */
     public record Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh,
-                       Metrics metrics) {
+                       Metrics metrics, java.net.URI publicUrl) {
 
         public static final List<String> DEFAULT_ORIGINS = List.of("self", "loopback");
 
         public Http {
             allowedOrigins = List.copyOf(allowedOrigins);
+        }
+
+        /** These listeners, reached at their own addresses. */
+        public Http(String bindAddress, int port, int tlsPort, List<String> allowedOrigins, Bosh bosh,
+                    Metrics metrics) {
+            this(bindAddress, port, tlsPort, allowedOrigins, bosh, metrics, null);
+        }
+
+        /** These settings behind a reverse proxy at {@code url} (tests and embedding). */
+        public Http withPublicUrl(java.net.URI url) {
+            return new Http(bindAddress, port, tlsPort, allowedOrigins, bosh, metrics, url);
         }
 
         /** These listeners with the default metrics endpoint. */
@@ -229,9 +243,16 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param historyLength    messages of history a new room keeps
      * @param maxHistoryLength most history a room owner may configure
      * @param maxUsers         occupant limit of a new room; 0 for none
+     * @param archiveByDefault a new room is archived (XEP-0313) until its owner turns logging off
      */
     public record Muc(boolean enabled, String subdomain, List<String> rooms, boolean anyoneMayCreate,
-                      int historyLength, int maxHistoryLength, int maxUsers) {
+                      int historyLength, int maxHistoryLength, int maxUsers, boolean archiveByDefault) {
+
+        /** New rooms archived, as Prosody's {@code muc_log_by_default} does. */
+        public Muc(boolean enabled, String subdomain, List<String> rooms, boolean anyoneMayCreate,
+                   int historyLength, int maxHistoryLength, int maxUsers) {
+            this(enabled, subdomain, rooms, anyoneMayCreate, historyLength, maxHistoryLength, maxUsers, true);
+        }
     }
 
     /**

@@ -118,7 +118,8 @@ public final class SettingsLoader {
         var registration = new ServerSettings.Registration(c.bool("registration.enabled"),
                 c.intInRange("registration.per-address-per-hour", 1, 100_000));
         var http = new ServerSettings.Http(c.bindAddress("http.bind-address"), c.port("http.port", true),
-                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c), metrics(c));
+                c.port("http.tls-port", true), c.origins("http.allowed-origins"), bosh(c), metrics(c),
+                c.optionalHttpUrl("http.public-url"));
         return new ServerSettings(domain, c.path("data-directory"), c2s, tls(c), storage, registration,
                 limits(c), c.bareJids("admins"), http, muc(c), mam(c),
                 new ServerSettings.Sm(c.duration("stream-management.resumption-timeout", Duration.ofSeconds(1),
@@ -225,7 +226,7 @@ public final class SettingsLoader {
         }
         return new ServerSettings.Muc(c.bool("muc.enabled"), c.subdomain("muc.subdomain"), c.localparts("muc.rooms"),
                 c.oneOf("muc.room-creation", Set.of("anyone", "admins"), "anyone or admins").equals("anyone"),
-                history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000));
+                history, maxHistory, c.intInRange("muc.max-users", 0, 1_000_000), c.bool("muc.archive-by-default"));
     }
 
     private static ServerSettings.Metrics metrics(TypedConfig c) {

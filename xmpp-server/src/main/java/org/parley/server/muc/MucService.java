@@ -130,8 +130,16 @@ public final class MucService extends ServiceComponent {
         LOG.info("chat rooms at {}: {} restored, {} created from muc.rooms", serviceJid().getDomain(), restored, created);
     }
 
+    /**
+     * A new room's configuration: archived when {@code muc.archive-by-default} says so and there is an archive,
+     * since clients (Conversations, Monal, Dino) fetch a room's history from its archive (XEP-0313 §4.1.2) and
+     * only look there when the room's disco#info lists {@code urn:xmpp:mam:2}.
+     */
     private RoomConfig defaultConfig() {
-        return RoomConfig.defaults(settings.maxUsers(), settings.historyLength());
+        RoomConfig defaults = RoomConfig.defaults(settings.maxUsers(), settings.historyLength());
+        return settings.archiveByDefault() && archive != null
+                ? defaults.with(Map.of("enablelogging", "true"), settings.maxHistoryLength())
+                : defaults;
     }
 
     // ---------------------------------------------------------------- dispatch

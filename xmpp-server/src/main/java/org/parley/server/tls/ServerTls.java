@@ -40,6 +40,17 @@ public final class ServerTls {
 
     private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
+    /**
+     * XEP-0368 §3: Direct TLS clients offer the ALPN protocol {@code xmpp-client}, which lets one port (443
+     * behind an ALPN-routing proxy such as sslh or HAProxy) carry both HTTPS and XMPP. The server selects it
+     * when offered; a client that offers something else or nothing gets no ALPN answer and goes on.
+     */
+    public static final String ALPN_CLIENT = "xmpp-client";
+
+    private static final ApplicationProtocolConfig ALPN = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN, ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_CLIENT);
+
     private ServerTls() {
     }
 
@@ -98,7 +109,7 @@ public final class ServerTls {
         context.getServerSessionContext().setSessionCacheSize((int) SESSION_CACHE_SIZE);
         context.getServerSessionContext().setSessionTimeout((int) SESSION_TIMEOUT_SECONDS);
         return new JdkSslContext(context, false, null, IdentityCipherSuiteFilter.INSTANCE,
-                ApplicationProtocolConfig.DISABLED, ClientAuth.NONE, PROTOCOLS.toArray(String[]::new), false);
+                ALPN, ClientAuth.NONE, PROTOCOLS.toArray(String[]::new), false);
     }
 
     /** The provider a context from {@link #nettyServerContext} uses. */

@@ -26,7 +26,7 @@ import org.parley.server.testing.TestServer;
 class BookmarksTest {
 
     @RegisterExtension
-    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "dave", "erin");
+    static final TestServer server = TestServer.withUsers("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi");
 
     private static final String ROOM = "council@conference.localhost";
 
@@ -180,5 +180,121 @@ class BookmarksTest {
             assertTrue(config.contains("<field var=\"pubsub#access_model\"") && config.matches(
                     "(?s).*pubsub#access_model.*?<value>whitelist</value>.*"), config);
         }
+    }
+
+    // ------------------------------------------------------------ XEP-0411: the storage:bookmarks PEP node
+
+    private static String publishLegacy(String id, String storage) {
+        return "<iq type='set' id='" + id + "'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                + "<publish node='storage:bookmarks'><item id='current'>" + storage + "</item></publish>"
+                + "<publish-options><x xmlns='jabber:x:data' type='submit'>"
+                + "<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>"
+                + "<field var='pubsub#persist_items'><value>true</value></field>"
+                + "<field var='pubsub#access_model'><value>whitelist</value></field>"
+                + "</x></publish-options></pubsub></iq>";
+    }
+
+    private static final String LEGACY_ITEMS = "<iq type='get' id='litems'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+            + "<items node='storage:bookmarks'/></pubsub></iq>";
+
+    @Test
+    void xep0411_2_theAccountAdvertisesBookmarksConversion() throws Exception {
+        XMPPTCPConnection dave = server.login("dave");
+        DiscoverInfo info = ServiceDiscoveryManager.getInstanceFor(dave)
+                .discoverInfo(JidCreate.bareFrom("dave@localhost"));
+        assertTrue(info.containsFeature("urn:xmpp:bookmarks-conversion:0"), info.toXML().toString());
+        assertTrue(info.containsFeature("urn:xmpp:bookmarks:1#compat-pep"), "XEP-0402 §5.3: " + info.toXML());
+        dave.disconnect();
+    }
+
+    @Test
+    void xep0411_3_aPrivateXmlWriteNotifiesTheSubscribersOfTheStorageBookmarksNode() throws Exception {
+        try (RawClient raw = RawClient.loggedIn(server, "frank")) {
+            // A PEP-only client (Conversations before XEP-0402) made the node and subscribed to it.
+            raw.send(publishLegacy("l0", "<storage xmlns='storage:bookmarks'/>"));
+            assertTrue(raw.await("id=\"l0\"").contains("type=\"result\""));
+            raw.send("<iq type='set' id='sub'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                    + "<subscribe node='storage:bookmarks' jid='frank@localhost/raw'/></pubsub></iq>");
+            raw.await("id=\"sub\"");
+            raw.clear();
+
+            XMPPTCPConnection legacyClient = server.login("frank");
+            BookmarkManager.getBookmarkManager(legacyClient).addBookmarkedConference("Council",
+                    JidCreate.entityBareFrom(ROOM), true, Resourcepart.from("Fr"), null);
+            legacyClient.disconnect();
+            String event = raw.await("</message>");
+            assertTrue(event.contains("<items node=\"storage:bookmarks\">") && event.contains("<item id=\"current\">")
+                    && event.contains("jid=\"" + ROOM + "\"") && event.contains("<nick>Fr</nick>"), event);
+            raw.clear();
+
+            raw.send(LEGACY_ITEMS);
+            String items = raw.await("</iq>");
+            assertTrue(items.contains("autojoin=\"true\"") && items.contains(ROOM), items);
+            raw.clear();
+            raw.send("<iq type='get' id='cfg'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>"
+                    + "<configure node='storage:bookmarks'/></pubsub></iq>");
+            String config = raw.await("</iq>");
+            assertTrue(config.matches("(?s).*pubsub#access_model.*?<value>whitelist</value>.*"),
+                    "§5: only the account may read its bookmarks: " + config);
+        }
+    }
+
+    @Test
+    void xep0411_3_aPepPublishOfStorageBookmarksReachesPrivateXmlAndNativeBookmarks() throws Exception {
+        XMPPTCPConnection legacy = server.login("grace");
+        BookmarkManager.getBookmarkManager(legacy).addBookmarkedURL("https://example.org/", "Example", false);
+        legacy.disconnect();
+        try (RawClient raw = RawClient.loggedIn(server, "grace")) {
+            raw.send(publishLegacy("l1", "<storage xmlns='storage:bookmarks'>"
+                    + "<conference jid='garden@conference.localhost' name='Garden' autojoin='true'><nick>G</nick></conference>"
+                    + "<url name='Example' url='https://example.org/'/></storage>"));
+            assertTrue(raw.await("id=\"l1\"").contains("type=\"result\""));
+            raw.clear();
+
+            List<BookmarkedConference> seen = legacyBookmarks("grace");
+            assertEquals(1, seen.size(), seen.toString());
+            assertEquals("garden@conference.localhost", seen.get(0).getJid().toString());
+            assertTrue(seen.get(0).isAutoJoin());
+            raw.send(ITEMS);
+            String native1 = raw.await("</iq>");
+            assertTrue(native1.contains("<item id=\"garden@conference.localhost\">")
+                    && native1.contains("name=\"Garden\" autojoin=\"true\""), native1);
+            raw.clear();
+
+            // Emptying the node (retract) removes the rooms everywhere; the URL in private XML stays.
+            raw.send("<iq type='set' id='r1'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                    + "<retract node='storage:bookmarks'><item id='current'/></retract></pubsub></iq>");
+            raw.await("id=\"r1\"");
+            raw.clear();
+            assertTrue(legacyBookmarks("grace").isEmpty());
+            XMPPTCPConnection again = server.login("grace");
+            assertEquals(1, BookmarkManager.getBookmarkManager(again).getBookmarkedURLs().size());
+            again.disconnect();
+            raw.send(ITEMS);
+            String native2 = raw.await("</iq>");
+            assertFalse(native2.contains("garden@conference.localhost"), native2);
+        }
+    }
+
+    @Test
+    void xep0411_aNativePublishRewritesTheStorageBookmarksItemAndBadPayloadsAreRefused() throws Exception {
+        try (RawClient raw = RawClient.loggedIn(server, "heidi")) {
+            raw.send(publish("p1", "hall@conference.localhost",
+                    "<conference xmlns='urn:xmpp:bookmarks:1' name='Hall' autojoin='true'/>"));
+            raw.await("id=\"p1\"");
+            raw.clear();
+            raw.send(LEGACY_ITEMS);
+            String items = raw.await("</iq>");
+            assertTrue(items.contains("<item id=\"current\"><storage xmlns=\"storage:bookmarks\"><conference ")
+                    && items.contains("jid=\"hall@conference.localhost\"") && items.contains("autojoin=\"true\""), items);
+            raw.clear();
+
+            raw.send(publishLegacy("bad", "<conference xmlns='urn:xmpp:bookmarks:1'/>"));
+            String reply = raw.await("</iq>");
+            assertTrue(reply.contains("<bad-request") && reply.contains("<invalid-payload"), reply);
+        }
+        assertEquals(List.of("hall@conference.localhost"),
+                legacyBookmarks("heidi").stream().map(b -> b.getJid().toString()).toList(),
+                "the refused item changed nothing");
     }
 }

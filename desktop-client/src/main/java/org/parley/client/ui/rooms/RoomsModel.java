@@ -208,8 +208,16 @@ public final class RoomsModel {
             @Override
             public void subjectChanged(Room room, String subject, String by) {
                 session.subject(subject);
-                session.add(RoomLine.notice(by == null || by.isEmpty() ? "The subject is now: " + subject
-                        : by + " set the subject: " + subject));
+                boolean none = subject == null || subject.isBlank();
+                if (none && (by == null || by.isEmpty())) {
+                    // XEP-0045 §7.2.15: every room sends its subject on entry, an empty one when it has none;
+                    // that is not news ("The subject is now:" followed by nothing).
+                } else if (none) {
+                    session.add(RoomLine.notice(by + " cleared the subject"));
+                } else {
+                    session.add(RoomLine.notice(by == null || by.isEmpty() ? "The subject is now: " + subject
+                            : by + " set the subject: " + subject));
+                }
                 changed(session);
             }
         };

@@ -33,6 +33,7 @@ public final class RosterPanel extends JPanel {
     private final transient Consumer<String> showError;
     private final DefaultMutableTreeNode root = new DefaultMutableTreeNode("roster");
     private final JTree tree = named("roster.tree", new JTree(new DefaultTreeModel(root)));
+    private final ContactRenderer renderer = new ContactRenderer();
 
     public RosterPanel(RosterModel model, Consumer<String> openChat, Consumer<String> showError) {
         super(new BorderLayout());
@@ -42,7 +43,7 @@ public final class RosterPanel extends JPanel {
         this.showError = showError;
         tree.setRootVisible(false);
         tree.setShowsRootHandles(true);
-        tree.setCellRenderer(new ContactRenderer());
+        tree.setCellRenderer(renderer);
         tree.addMouseListener(new MouseAdapter() {
             @Override
             public void mouseClicked(MouseEvent e) {
@@ -69,6 +70,13 @@ public final class RosterPanel extends JPanel {
         add(buttons, BorderLayout.SOUTH);
         model.addListener(this::refresh);
         refresh();
+    }
+
+    /** Contacts' avatars next to their names from now on (the main window sets this after login). */
+    public void showAvatars(org.parley.client.ui.AvatarIcons avatars) {
+        renderer.avatars = avatars;
+        avatars.whenReady(this, () -> javax.swing.SwingUtilities.invokeLater(tree::repaint));
+        tree.repaint();
     }
 
     private Contact selected() {
@@ -121,9 +129,10 @@ public final class RosterPanel extends JPanel {
         }
     }
 
-    /** Name, presence and status message; offline contacts greyed. */
+    /** Avatar, name, presence and status message; offline contacts greyed. */
     private static final class ContactRenderer extends DefaultTreeCellRenderer {
         private static final long serialVersionUID = 1L;
+        private transient org.parley.client.ui.AvatarIcons avatars;
 
         @Override
         public Component getTreeCellRendererComponent(JTree tree, Object value, boolean selected, boolean expanded,
@@ -144,7 +153,10 @@ public final class RosterPanel extends JPanel {
                 setToolTipText(c.jid() + " · " + c.availability().name().toLowerCase(java.util.Locale.ROOT)
                         + " · subscription " + c.subscription());
                 setEnabled(c.availability() != Availability.OFFLINE);
-                setIcon(null);
+                javax.swing.Icon avatar = avatars == null ? null : avatars.icon(c.jid(),
+                        c.subscription() + "/" + (c.availability() != Availability.OFFLINE));
+                setIcon(avatar);
+                setDisabledIcon(avatar); // offline contacts keep their picture (greyed text says offline)
             }
             return this;
         }

@@ -82,7 +82,19 @@ class DesktopUiSmokeTest {
         CompletableFuture<ParleyClient> aliceClient = new CompletableFuture<>();
         DesktopApp app = new DesktopApp(settings, false, aliceClient::complete);
         ParleyClient bob = Clients.login(server, "bob");
+        // A picture on a web server, as an upload service would serve it (the inline-picture step below).
+        com.sun.net.httpserver.HttpServer pictures = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] cat = png(320, 200);
+        pictures.createContext("/cat.png", exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "image/png");
+            exchange.sendResponseHeaders(200, cat.length);
+            exchange.getResponseBody().write(cat);
+            exchange.close();
+        });
+        pictures.start();
         try {
+            bob.setAvatar(png(96, 96), 96, 96); // shown in alice's roster
             run(app::start);
 
             // ---- login, with a self-signed certificate nobody has trusted yet
@@ -156,6 +168,8 @@ class DesktopUiSmokeTest {
             screenshot(SwingUtilities.getWindowAncestor(addJid), SCREENSHOTS.resolve("3-add-contact.png"));
             run(() -> buttonLabelled("OK", SwingUtilities.getWindowAncestor(addJid)).doClick());
             await(JTree.class, "roster.tree", main, t -> rowsContain(t, "bob@localhost", "both"), "bob a mutual contact");
+            await(JTree.class, "roster.tree", main, t -> avatarShown(t, "bob@localhost"),
+                    "bob's avatar next to his name (XEP-0084, readable once the subscription is approved)");
             assertEquals(java.util.List.of(), aliceAsked, "alice had nothing to accept");
             assertTrue(onEdt(() -> !find(JPanel.class, "requests.panel", main).isVisible()), "no request waiting");
             screenshot(main, SCREENSHOTS.resolve("4-roster.png"));
@@ -194,6 +208,13 @@ class DesktopUiSmokeTest {
             });
             await(Transcript.class, "room.transcript", room, t -> t.text().matches("(?s).*alice \\d\\d:\\d\\d\\s+hello from the desktop.*")
                     && t.text().matches("(?s).*bob \\d\\d:\\d\\d\\s+hi alice, bob here.*"), "the reply from bob, each under their name");
+            // ---- a picture's address shows the picture under the link (as the web page and upload clients send it);
+            // the "The subject is now:" line of an empty subject is not there
+            String pictureUrl = "http://127.0.0.1:" + pictures.getAddress().getPort() + "/cat.png";
+            bobsLobby.send(pictureUrl);
+            Transcript withPicture = await(Transcript.class, "room.transcript", room,
+                    t -> t.getText().contains("<img") && t.getText().contains("/cat.png"), "the picture inline");
+            assertTrue(onEdt(() -> !withPicture.text().contains("The subject is now")), "no empty subject line");
             screenshot(main, SCREENSHOTS.resolve("5-room.png"));
 
             // ---- a 1:1 message from bob opens a chat tab with an unread badge; alice answers there
@@ -239,6 +260,7 @@ class DesktopUiSmokeTest {
                 }
             });
             bob.close();
+            pictures.stop(0);
             if (aliceClient.isDone()) {
                 aliceClient.join().close();
             }
@@ -266,6 +288,32 @@ class DesktopUiSmokeTest {
             }
         }
         return null;
+    }
+
+    private static byte[] png(int width, int height) throws java.io.IOException {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        g.setColor(new java.awt.Color(0x2e7d32));
+        g.fillOval(width / 4, height / 4, width / 2, height / 2);
+        g.dispose();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    /** The roster row of {@code jid} is drawn with an icon (the contact's avatar). */
+    private static boolean avatarShown(JTree tree, String jid) {
+        for (int i = 0; i < tree.getRowCount(); i++) {
+            Object node = tree.getPathForRow(i).getLastPathComponent();
+            if (node instanceof javax.swing.tree.DefaultMutableTreeNode n
+                    && n.getUserObject() instanceof org.parley.client.core.Contact c && c.jid().equals(jid)
+                    && tree.getCellRenderer().getTreeCellRendererComponent(tree, node, false, false, true, i, false)
+                            instanceof javax.swing.JLabel label && label.getIcon() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean rowsContain(JTree tree, String jid, String subscription) {
