@@ -290,6 +290,42 @@ public final class ParleyServer implements AutoCloseable {
         boss = new NioEventLoopGroup(1, named("parley-accept"));
         ioWorkers = new NioEventLoopGroup(Math.max(2, cores), named("parley-io"));
         sslContext = ServerTls.nettyServerContext(certificate);
+        installMetrics(relay);
+    }
+
+    /**
+     * The meters beyond sessions and stanzas (issue 20): delivery latency, archive commits, offline queue, upload
+     * bytes, limit hits, Netty's allocator and event loops, the database pool.
+     */
+    private void installMetrics(LocalRelay relay) {
+        relay.measureDeliveries(metrics);
+        if (archive != null) {
+            archive.meter(metrics.registry());
+        }
+        if (uploads != null) {
+            uploads.countUploads(metrics::uploaded);
+        }
+        metrics.limits(Guard.LIMITS);
+        guard.countLimitHits(metrics::limitHit);
+        // A COUNT(*) over the offline table at most every 30 s, however often Prometheus or the console asks.
+        long[] offline = {0, -1};
+        metrics.gauge("parley.offline.messages", "Messages stored for offline accounts (RFC 6121 §8.5.2)",
+                io.micrometer.core.instrument.Tags.empty(), () -> {
+                    synchronized (offline) {
+                        long now = System.nanoTime();
+                        if (offline[1] < 0 || now - offline[0] > TimeUnit.SECONDS.toNanos(30)) {
+                            try {
+                                offline[1] = storage.offline().countAll();
+                            } catch (RuntimeException e) {
+                                return Double.NaN;
+                            }
+                            offline[0] = now;
+                        }
+                        return offline[1] < 0 ? Double.NaN : offline[1];
+                    }
+                });
+        metrics.netty(ioWorkers);
+        storage.bindMetrics(metrics.registry());
     }
 
     /** XEP-0050/XEP-0133 and Parley's own admin commands (issue 20), and the message of the day they set. */
