@@ -237,6 +237,85 @@ class AdminCommandsProtocolTest {
         }
     }
 
+    @Test
+    void xep0050_commandSessionsAreBoundedPerRequester() throws Exception {
+        XMPPTCPConnection admin = server.login("admin", "bounded");
+        try {
+            String node = ADMIN + "#add-user";
+            String first = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
+            for (int i = 0; i < AdminCommands.SESSIONS_PER_ADMIN; i++) {
+                command(admin, node).execute();
+            }
+            StanzaError evicted = continueError(admin, node, first);
+            assertNotNull(evicted.getExtension("bad-sessionid", "http://jabber.org/protocol/commands"),
+                    "the oldest of " + (AdminCommands.SESSIONS_PER_ADMIN + 1) + " sessions was dropped");
+        } finally {
+            admin.disconnect();
+        }
+    }
+
+    @Test
+    void xep0133_4_23_announcementAndMessageOfTheDayReachUsers() throws Exception {
+        XMPPTCPConnection admin = server.login("admin");
+        XMPPTCPConnection dave = server.login("dave", "announced");
+        try {
+            CompletableFuture<String> announced = new CompletableFuture<>();
+            dave.addAsyncStanzaListener(st -> announced.complete(((org.jivesoftware.smack.packet.Message) st).getBody()),
+                    st -> st instanceof org.jivesoftware.smack.packet.Message m && m.getType()
+                            == org.jivesoftware.smack.packet.Message.Type.headline && m.getBody() != null
+                            && m.getBody().startsWith("maintenance"));
+            run(admin, ADMIN + "#announce", "announcement", "maintenance at noon");
+            assertEquals("maintenance at noon", announced.get(10, TimeUnit.SECONDS));
+
+            run(admin, ADMIN + "#set-motd", "motd", "welcome aboard");
+            XMPPTCPConnection later = new XMPPTCPConnection(server.config("carol").setResource("motd")
+                    .setSendPresence(true).build());
+            CompletableFuture<String> motd = new CompletableFuture<>();
+            later.addAsyncStanzaListener(st -> motd.complete(((org.jivesoftware.smack.packet.Message) st).getBody()),
+                    st -> st instanceof org.jivesoftware.smack.packet.Message m && "welcome aboard".equals(m.getBody()));
+            later.connect().login();
+            try {
+                assertEquals("welcome aboard", motd.get(10, TimeUnit.SECONDS), "sent with the first presence (§4.24)");
+            } finally {
+                later.disconnect();
+                command(admin, ADMIN + "#delete-motd").execute();
+            }
+        } finally {
+            admin.disconnect();
+            dave.disconnect();
+        }
+    }
+
+    @Test
+    void registrationCanBeSwitchedOffAndOnAtRuntime() throws Exception {
+        XMPPTCPConnection admin = server.login("admin");
+        try {
+            assertTrue(serverFeatures(admin).contains("jabber:iq:register"));
+            AdHocCommand command = command(admin, PARLEY + "#registration");
+            FillableForm form = command.execute().asExecutingOrThrow().getFillableForm();
+            form.setAnswer("enabled", false);
+            command.complete(form.getSubmitForm());
+            assertFalse(serverFeatures(admin).contains("jabber:iq:register"), "XEP-0077 no longer advertised");
+            AdHocCommand again = command(admin, PARLEY + "#registration");
+            FillableForm on = again.execute().asExecutingOrThrow().getFillableForm();
+            on.setAnswer("enabled", true);
+            again.complete(on.getSubmitForm());
+            assertTrue(serverFeatures(admin).contains("jabber:iq:register"));
+        } finally {
+            admin.disconnect();
+        }
+    }
+
+    /** The server's disco#info features, asked on the wire (Smack would answer from its entity-caps cache). */
+    private static java.util.Set<String> serverFeatures(XMPPTCPConnection c) throws Exception {
+        org.jivesoftware.smackx.disco.packet.DiscoverInfo request = org.jivesoftware.smackx.disco.packet.DiscoverInfo
+                .builder("features-" + System.nanoTime()).to(JidCreate.from("localhost")).ofType(IQ.Type.get).build();
+        org.jivesoftware.smackx.disco.packet.DiscoverInfo info = c.sendIqRequestAndWaitForResponse(request);
+        java.util.Set<String> features = new java.util.HashSet<>();
+        info.getFeatures().forEach(f -> features.add(f.getVar()));
+        return features;
+    }
+
     private static CompletableFuture<Exception> closedOnError(XMPPTCPConnection c) {
         CompletableFuture<Exception> closed = new CompletableFuture<>();
         c.addConnectionListener(new ConnectionListener() {
