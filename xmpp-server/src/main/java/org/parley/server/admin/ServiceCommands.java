@@ -40,7 +40,8 @@ final class ServiceCommands {
 
     /** Walking the data directory for sizes is not repeated more often than this. */
     private static final Duration SIZE_CACHE = Duration.ofSeconds(60);
-    private static volatile long[] sizes; // {at millis, database bytes, upload bytes, upload files}
+    /** Per data directory (tests run several servers in one JVM): {at millis, database bytes, upload bytes, files}. */
+    private static final java.util.Map<Path, long[]> SIZES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ServiceCommands() {
     }
@@ -187,7 +188,7 @@ final class ServiceCommands {
 
     /** {at, database bytes, upload bytes, upload files}, refreshed at most every {@link #SIZE_CACHE}. */
     private static long[] sizes(ServerAccess s) {
-        long[] cached = sizes;
+        long[] cached = SIZES.get(s.dataDirectory());
         long now = System.currentTimeMillis();
         if (cached != null && now - cached[0] < SIZE_CACHE.toMillis()) {
             return cached;
@@ -219,7 +220,7 @@ final class ServiceCommands {
             }
         }
         long[] fresh = {now, database, bytes, count};
-        sizes = fresh;
+        SIZES.put(s.dataDirectory(), fresh);
         return fresh;
     }
 
