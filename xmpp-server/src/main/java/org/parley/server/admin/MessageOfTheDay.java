@@ -13,7 +13,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.parley.server.storage.DocumentStore;
 
 /**
- * The message of the day (XEP-0133 §4.24–§4.26): sent by the server to each session once, with its first
+ * The message of the day (XEP-0133 set-motd, edit-motd, delete-motd): sent by the server to each session once, with its first
  * available presence, until deleted. Kept as a document of the server's own (user name "").
  */
 public final class MessageOfTheDay {

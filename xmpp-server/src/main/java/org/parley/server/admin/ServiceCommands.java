@@ -33,7 +33,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Announcements and the message of the day (XEP-0133 §4.23–§4.26), registration on/off, and what the console's
+ * Announcements and the message of the day (XEP-0133 announce, set-motd, edit-motd, delete-motd), registration on/off, and what the console's
  * dashboard and security page show: Parley's own {@code #stats} and {@code #security}.
  */
 final class ServiceCommands {

@@ -15,7 +15,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.accounts.AccountException;
 import org.parley.server.stream.StreamErrorCondition;
 
-/** Accounts and sessions: XEP-0133 §4.1–§4.7, §4.15–§4.21, and Parley's search and session list. */
+/** Accounts and sessions: XEP-0133 §4.1–§4.7, the registered/online user counts and the online list, and Parley's search and session list. */
 final class UserCommands {
 
     /** Rows a list answers at most; the note says when there were more. */

@@ -255,7 +255,7 @@ class AdminCommandsProtocolTest {
     }
 
     @Test
-    void xep0133_4_23_announcementAndMessageOfTheDayReachUsers() throws Exception {
+    void xep0133_announcementAndMessageOfTheDayReachUsers() throws Exception {
         XMPPTCPConnection admin = server.login("admin");
         XMPPTCPConnection dave = server.login("dave", "announced");
         try {
@@ -275,7 +275,7 @@ class AdminCommandsProtocolTest {
                     st -> st instanceof org.jivesoftware.smack.packet.Message m && "welcome aboard".equals(m.getBody()));
             later.connect().login();
             try {
-                assertEquals("welcome aboard", motd.get(10, TimeUnit.SECONDS), "sent with the first presence (§4.24)");
+                assertEquals("welcome aboard", motd.get(10, TimeUnit.SECONDS), "sent with the first presence (XEP-0133 set-motd)");
             } finally {
                 later.disconnect();
                 command(admin, ADMIN + "#delete-motd").execute();
