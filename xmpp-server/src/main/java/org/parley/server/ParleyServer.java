@@ -24,9 +24,7 @@ import org.apache.vysper.storage.OpenStorageProviderRegistry;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.modules.Module;
-import org.apache.vysper.xmpp.modules.extension.xep0050_adhoc_commands.AdhocCommandsModule;
 import org.apache.vysper.xmpp.modules.extension.xep0119_xmppping.XmppPingModule;
-import org.apache.vysper.xmpp.modules.extension.xep0133_service_administration.ServiceAdministrationModule;
 import org.apache.vysper.xmpp.modules.extension.xep0202_entity_time.EntityTimeModule;
 import org.apache.vysper.xmpp.modules.servicediscovery.ServiceDiscoveryModule;
 import org.apache.vysper.xmpp.protocol.SessionStateHolder;
@@ -34,6 +32,10 @@ import org.apache.vysper.xmpp.server.DefaultServerRuntimeContext;
 import org.apache.vysper.xmpp.server.ServerFeatures;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.parley.server.accounts.AccountService;
+import org.parley.server.admin.AdminCommands;
+import org.parley.server.admin.DisabledAccounts;
+import org.parley.server.admin.MessageOfTheDay;
+import org.parley.server.admin.ServerAccess;
 import org.parley.server.accounts.VysperAccounts;
 import org.parley.server.avatar.AvatarSync;
 import org.parley.server.bookmarks.BookmarkSync;
@@ -159,8 +161,11 @@ public final class ParleyServer implements AutoCloseable {
         runtime.setStorageProviderRegistry(providers);
         relay.setRuntime(runtime, offline);
 
-        ServiceAdministrationModule admin = new ServiceAdministrationModule();
-        admin.setAddAdmins(settings.admins());
+        Registration registration = new Registration(accounts, settings.registration().enabled(),
+                settings.registration().perAddressPerHour(), Clock.systemUTC());
+        // Issue 20: accounts an administrator disabled cannot log in (checked where SASL looks up credentials).
+        DisabledAccounts disabled = new DisabledAccounts(storage.documents());
+        accounts.onDeleted(disabled::forget);
         PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
         // A vCard holds the avatar (XEP-0153) as base64, 4/3 of the image, besides the rest of the card.
         int avatarBytes = settings.limits().avatarBytes();
@@ -168,16 +173,14 @@ public final class ParleyServer implements AutoCloseable {
                 Math.max(64 * 1024, avatarBytes / 3 * 4 + 16 * 1024));
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
-                new ServerIdentityModule(settings.registration().enabled()),
+                new ServerIdentityModule(registration::enabled),
                 new RosterModule(new RosterService(storage.rosters(), rosterView, registry),
                         registry, user -> storage.accounts().exists(user.getNode()), domain),
                 new XmppPingModule(),
                 new SoftwareVersionModule(VERSION),
                 new EntityTimeModule(),
                 vcards,
-                privateXml,
-                new AdhocCommandsModule(),
-                admin);
+                privateXml);
         runtime.addModules(modules);
         runtime.addModule(new ContactAddressesModule(settings.contacts()));
         if (!settings.externalServices().servers().isEmpty()) {
@@ -257,8 +260,6 @@ public final class ParleyServer implements AutoCloseable {
         if (muc != null) {
             muc.limitCreation(user -> guard.mayCreateRoom(user.getFullQualifiedName()));
         }
-        Registration registration = new Registration(accounts, settings.registration().enabled(),
-                settings.registration().perAddressPerHour(), Clock.systemUTC());
         DeviceTokens deviceTokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
         runtime.addModule(new DeviceTokenModule(deviceTokens));
         accounts.onPasswordChanged(deviceTokens::revokeAll);
@@ -268,8 +269,10 @@ public final class ParleyServer implements AutoCloseable {
         dispatcher.observeServerResponses(pep::response);
         dispatcher.rewritePresence(avatars::withHash);
         environment = new StreamEnvironment(domain, settings.c2s().starttlsRequired(), settings.limits(),
-                new SaslMechanisms(storage.accounts()::credentials, domain, settings.limits().scramIterations(),
-                        deviceTokens::use),
+                new SaslMechanisms(user -> disabled.isDisabled(user) ? java.util.Optional.empty()
+                        : storage.accounts().credentials(user), domain, settings.limits().scramIterations(),
+                        (user, initiator) -> disabled.isDisabled(user) ? java.util.Optional.empty()
+                                : deviceTokens.use(user, initiator)),
                 registration, registry, dispatcher, this::endForConflict, this::endSessionsOf,
                 resumption,
                 archive != null ? archive : DurableWrites.NONE, metrics, guard);
@@ -281,11 +284,69 @@ public final class ParleyServer implements AutoCloseable {
                     MucService::occupancyCount);
         }
 
+        installAdministration(domain, disabled, registration, dispatcher);
+
         int cores = Runtime.getRuntime().availableProcessors();
         workers = Executors.newFixedThreadPool(Math.max(4, cores * 2), named("parley-worker"));
         boss = new NioEventLoopGroup(1, named("parley-accept"));
         ioWorkers = new NioEventLoopGroup(Math.max(2, cores), named("parley-io"));
         sslContext = ServerTls.nettyServerContext(certificate);
+        installMetrics(relay);
+    }
+
+    /**
+     * The meters beyond sessions and stanzas (issue 20): delivery latency, archive commits, offline queue, upload
+     * bytes, limit hits, Netty's allocator and event loops, the database pool.
+     */
+    private void installMetrics(LocalRelay relay) {
+        relay.measureDeliveries(metrics);
+        if (archive != null) {
+            archive.meter(metrics.registry());
+        }
+        if (uploads != null) {
+            uploads.countUploads(metrics::uploaded);
+        }
+        metrics.limits(Guard.LIMITS);
+        guard.countLimitHits(metrics::limitHit);
+        // A COUNT(*) over the offline table at most every 30 s, however often Prometheus or the console asks.
+        long[] offline = {0, -1};
+        metrics.gauge("parley.offline.messages", "Messages stored for offline accounts (RFC 6121 §8.5.2)",
+                io.micrometer.core.instrument.Tags.empty(), () -> {
+                    synchronized (offline) {
+                        long now = System.nanoTime();
+                        if (offline[1] < 0 || now - offline[0] > TimeUnit.SECONDS.toNanos(30)) {
+                            try {
+                                offline[1] = storage.offline().countAll();
+                            } catch (RuntimeException e) {
+                                return Double.NaN;
+                            }
+                            offline[0] = now;
+                        }
+                        return offline[1] < 0 ? Double.NaN : offline[1];
+                    }
+                });
+        metrics.netty(ioWorkers);
+        storage.bindMetrics(metrics.registry());
+    }
+
+    /** XEP-0050/XEP-0133 and Parley's own admin commands (issue 20), and the message of the day they set. */
+    private void installAdministration(String domain, DisabledAccounts disabled, Registration registration,
+                                       StanzaDispatcher dispatcher) {
+        java.util.function.BiConsumer<Entity, org.apache.vysper.xmpp.stanza.Stanza> send = (to, stanza) -> {
+            try {
+                runtime.getStanzaRelay().relay(to, stanza,
+                        org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+            } catch (org.apache.vysper.xmpp.delivery.failure.DeliveryException e) {
+                LOG.debug("admin message to {} not delivered: {}", to, e.toString());
+            }
+        };
+        MessageOfTheDay motd = new MessageOfTheDay(storage.documents(), domain, send);
+        dispatcher.observeBroadcastPresence(motd::presence);
+        registry.onDeparture(motd::departed);
+        ServerAccess access = new ServerAccess(domain, VERSION, java.time.Instant.now(), accounts, disabled, motd,
+                registry, () -> streams, muc == null ? null : muc.administration(), registration, metrics,
+                guard.auth(), this::certificate, uploads, settings.dataDirectory(), send);
+        runtime.addModule(AdminCommands.of(access, settings.admins()));
     }
 
     /**

@@ -136,7 +136,7 @@ class MonitoringTest {
             scraped = scrape();
         }
         Map<String, Double> samples = scraped;
-        Matcher series = Pattern.compile("\\b((?:parley|jvm|process|system|jetty)_[a-z_]+)").matcher(json);
+        Matcher series = Pattern.compile("\\b((?:parley|jvm|process|system|jetty|hikaricp|netty)_[a-z_]+)").matcher(json);
         int checked = 0;
         while (series.find()) {
             String name = series.group(1);

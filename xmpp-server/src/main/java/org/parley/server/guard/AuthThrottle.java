@@ -29,6 +29,17 @@ public final class AuthThrottle {
     private final ConcurrentHashMap<String, Failures> byAddress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Failures> byAccount = new ConcurrentHashMap<>();
     private final AtomicInteger recorded = new AtomicInteger();
+    /** The latest failures, newest first, for the admin console (issue 20); bounded. */
+    private final java.util.ArrayDeque<Failure> recent = new java.util.ArrayDeque<>();
+    static final int RECENT = 100;
+
+    /** A failed authentication: when, from where, on which account name ("" when none was given). */
+    public record Failure(java.time.Instant at, String address, String account) {
+    }
+
+    /** An address (IPv6 by /64) banned until {@code until}. */
+    public record Ban(String address, java.time.Instant until) {
+    }
 
     public AuthThrottle(int maxFailures, Duration ban) {
         this.maxFailures = maxFailures;
@@ -103,6 +114,12 @@ public final class AuthThrottle {
             byAccount.values().removeIf(f -> f.idle(now));
         }
         String key = AddressKey.of(address);
+        synchronized (recent) {
+            recent.addFirst(new Failure(java.time.Instant.now(), address, account == null ? "" : account));
+            if (recent.size() > RECENT) {
+                recent.removeLast();
+            }
+        }
         LOG.info("authentication failed for '{}' from {}", account == null ? "" : account, address);
         if (account != null) {
             byAccount.computeIfAbsent(account, k -> new Failures()).add(now);
@@ -118,5 +135,27 @@ public final class AuthThrottle {
             }
         }
         return false;
+    }
+
+    /** The latest failed authentications, newest first (at most {@value #RECENT}). */
+    public java.util.List<Failure> recentFailures() {
+        synchronized (recent) {
+            return java.util.List.copyOf(recent);
+        }
+    }
+
+    /** The addresses banned right now. */
+    public java.util.List<Ban> bans() {
+        long now = System.nanoTime();
+        java.time.Instant wall = java.time.Instant.now();
+        java.util.List<Ban> out = new java.util.ArrayList<>();
+        byAddress.forEach((key, f) -> {
+            synchronized (f) {
+                if (f.banned(now)) {
+                    out.add(new Ban(key, wall.plusNanos(f.bannedUntil - now)));
+                }
+            }
+        });
+        return out;
     }
 }

@@ -39,6 +39,23 @@ public final class Guard implements AutoCloseable {
         timer.setRemoveOnCancelPolicy(true);
     }
 
+    /** Told the name of each limit that refused something (metrics: parley_limit_hits_total). */
+    private volatile java.util.function.Consumer<String> limitHits = limit -> { };
+
+    /** Where limit hits are counted ({@link #LIMITS} names them). */
+    public void countLimitHits(java.util.function.Consumer<String> counter) {
+        this.limitHits = counter;
+    }
+
+    /** The limits whose hits are counted: a fixed set, the metric's {@code limit} label. */
+    public static final java.util.List<String> LIMITS = java.util.List.of("address", "header-timeout",
+            "auth-timeout", "auth-ban", "stanza-rate", "archive-queries", "rooms-per-hour", "sessions-per-account");
+
+    /** A limit (one of {@link #LIMITS}) refused something. */
+    public void hit(String limit) {
+        limitHits.accept(limit);
+    }
+
     public ServerSettings.Guard settings() {
         return settings;
     }
@@ -68,12 +85,20 @@ public final class Guard implements AutoCloseable {
 
     /** Rooms an account may still create (XEP-0045 §10.1): false when it created too many this hour. */
     public boolean mayCreateRoom(String account) {
-        return rooms.tryTake(account);
+        if (rooms.tryTake(account)) {
+            return true;
+        }
+        hit("rooms-per-hour");
+        return false;
     }
 
     /** Archive queries (XEP-0313) an account may make: false when it made too many this minute. */
     public boolean mayQueryArchive(String account) {
-        return archiveQueries.tryTake(account);
+        if (archiveQueries.tryTake(account)) {
+            return true;
+        }
+        hit("archive-queries");
+        return false;
     }
 
     @Override

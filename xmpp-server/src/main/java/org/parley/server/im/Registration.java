@@ -38,7 +38,7 @@ public final class Registration {
     }
 
     private final AccountService accounts;
-    private final boolean enabled;
+    private volatile boolean enabled;
     private final int perAddressPerHour;
     private final Clock clock;
     private final Map<String, Deque<Long>> recent = new ConcurrentHashMap<>();
@@ -54,6 +54,11 @@ public final class Registration {
     /** Whether new accounts may be created in band (advertised as a stream feature). */
     public boolean enabled() {
         return enabled;
+    }
+
+    /** Turns in-band account creation on or off until the next start (the admin console, issue 20). */
+    public void setEnabled(boolean on) {
+        this.enabled = on;
     }
 
     /**

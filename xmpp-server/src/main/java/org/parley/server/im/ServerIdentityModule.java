@@ -16,9 +16,14 @@ import org.apache.vysper.xmpp.modules.servicediscovery.management.ServerInfoRequ
  */
 public final class ServerIdentityModule extends DefaultDiscoAwareModule implements ServerInfoRequestListener {
 
-    private final boolean registrationEnabled;
+    private final java.util.function.BooleanSupplier registrationEnabled;
 
     public ServerIdentityModule(boolean registrationEnabled) {
+        this(() -> registrationEnabled);
+    }
+
+    /** @param registrationEnabled asked at each request: registration can be switched at runtime */
+    public ServerIdentityModule(java.util.function.BooleanSupplier registrationEnabled) {
         this.registrationEnabled = registrationEnabled;
     }
 
@@ -45,7 +50,7 @@ public final class ServerIdentityModule extends DefaultDiscoAwareModule implemen
         List<InfoElement> infos = new ArrayList<>();
         infos.add(new Identity("server", "im", "Parley"));
         infos.add(new Feature("msgoffline")); // XEP-0160
-        if (registrationEnabled) {
+        if (registrationEnabled.getAsBoolean()) {
             infos.add(new Feature("jabber:iq:register")); // XEP-0077
         }
         return infos;

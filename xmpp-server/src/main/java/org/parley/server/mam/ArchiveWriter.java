@@ -200,10 +200,15 @@ final class ArchiveWriter implements AutoCloseable {
         return rest;
     }
 
+    /** Counts written entries and times each commit (issue 20 metrics); set once before traffic. */
+    volatile io.micrometer.core.instrument.Counter writes;
+    volatile io.micrometer.core.instrument.Timer commits;
+
     private void write(List<ArchiveStore.Appended> batch) {
         if (batch.isEmpty()) {
             return;
         }
+        long started = System.nanoTime();
         boolean stored = false;
         for (int attempt = 0; !stored; attempt++) {
             try {
@@ -224,6 +229,10 @@ final class ArchiveWriter implements AutoCloseable {
                     break;
                 }
             }
+        }
+        if (stored && commits != null) {
+            commits.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            writes.increment(batch.size());
         }
         synchronized (progress) {
             long first = written + 1;

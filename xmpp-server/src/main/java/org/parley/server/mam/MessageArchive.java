@@ -94,6 +94,18 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
                 return t;
             }, (r, pool) -> LOG.warn("retraction queue full; a retracted message stays in the archive"));
 
+    /**
+     * Meters for the archive writer: {@code parley.archive.writes} (messages committed) and
+     * {@code parley.archive.commit} (seconds per group commit, a histogram).
+     */
+    public void meter(io.micrometer.core.instrument.MeterRegistry registry) {
+        writer.commits = io.micrometer.core.instrument.Timer.builder("parley.archive.commit")
+                .description("Time of one archive commit (a batch of messages, group commit)")
+                .serviceLevelObjectives(org.parley.server.metrics.ServerMetrics.LATENCY_BUCKETS).register(registry);
+        writer.writes = io.micrometer.core.instrument.Counter.builder("parley.archive.writes")
+                .description("Messages written to the archive (XEP-0313)").register(registry);
+    }
+
     /** A fresh XEP-0359 stanza id: unique, unpredictable, stable once stored. */
     public static String newId() {
         return UUID.randomUUID().toString();

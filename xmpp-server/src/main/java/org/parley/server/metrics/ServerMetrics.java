@@ -1,9 +1,11 @@
 package org.parley.server.metrics;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -11,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -31,12 +34,25 @@ public final class ServerMetrics implements AutoCloseable {
 
     /** The transports a stream can run over; {@code StreamTransport#kind()} gives one of these. */
     public static final List<String> TRANSPORTS = List.of("tcp", "websocket", "bosh");
+    /** Message types of a delivery: the {@code type} label of {@code parley_delivery_seconds}. */
+    public static final List<String> MESSAGE_TYPES = List.of("chat", "groupchat", "normal", "headline", "error");
+    /**
+     * Fixed histogram buckets for latencies (seconds): 0.5 ms to 10 s, a dozen buckets, so a scrape stays small
+     * while p99 in the millisecond range can be told apart.
+     */
+    public static final Duration[] LATENCY_BUCKETS = {Duration.ofNanos(500_000), Duration.ofMillis(1),
+            Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(10)};
     private static final List<String> KINDS = List.of("message", "presence", "iq");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Counter> stanzasIn = new ConcurrentHashMap<>();
     private final Map<String, Counter> stanzasOut = new ConcurrentHashMap<>();
     private final Map<String, Counter> logins = new ConcurrentHashMap<>();
+    private final Map<String, Timer> deliveries = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limitHits = new ConcurrentHashMap<>();
+    private final Counter uploadBytes;
     private final Counter otherIn;
     private final Counter otherOut;
     /** Listens to the JVM's GC notifications until closed: one listener per server, not one per server ever started. */
@@ -55,6 +71,54 @@ public final class ServerMetrics implements AutoCloseable {
         }
         otherIn = stanzaCounter("in", "other");
         otherOut = stanzaCounter("out", "other");
+        uploadBytes = Counter.builder("parley.upload.bytes").description("Bytes of files uploaded (XEP-0363)")
+                .baseUnit("bytes").register(registry);
+        for (String type : MESSAGE_TYPES) {
+            deliveries.put(type, Timer.builder("parley.delivery")
+                    .description("Messages routed to a local account: time from the relay taking the message to it being"
+                            + " written to the recipient's connection (or stored offline)")
+                    .tags("type", type).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+        }
+    }
+
+    /** A message delivered to a local account, routed in {@code nanos}; {@code type} is its message type. */
+    public void delivered(String type, long nanos) {
+        Timer t = deliveries.get(type == null ? "normal" : type);
+        if (t != null) {
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Counts hits of these limits under {@code parley_limit_hits_total{limit=…}} (each starts at 0). */
+    public void limits(List<String> names) {
+        for (String name : names) {
+            limitHits.put(name, Counter.builder("parley.limit.hits")
+                    .description("Requests, connections or stanzas a limit refused (limits section of parley.conf)")
+                    .tags("limit", name).register(registry));
+        }
+    }
+
+    /** A limit refused something. */
+    public void limitHit(String name) {
+        Counter c = limitHits.get(name);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    /** Bytes of files stored by HTTP upload (XEP-0363). */
+    public void uploaded(long bytes) {
+        uploadBytes.increment(bytes);
+    }
+
+    /**
+     * Netty's pooled allocator and the event loops of {@code loops} (pending tasks per loop): cheap gauges read
+     * at scrape time.
+     */
+    public void netty(Iterable<io.netty.util.concurrent.EventExecutor> loops) {
+        new io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics(
+                io.netty.buffer.PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        new io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics(loops).bindTo(registry);
     }
 
     private Counter stanzaCounter(String direction, String kind) {

@@ -103,6 +103,19 @@ public final class MucService extends ServiceComponent {
         return n;
     }
 
+    /** Room administration for the admin commands (issue 20). */
+    public RoomAdministration administration() {
+        return new RoomAdministration(this);
+    }
+
+    java.util.Collection<Room> allRooms() {
+        return rooms.values();
+    }
+
+    Room roomNamed(String key) {
+        return rooms.get(key);
+    }
+
     private void loadRooms() {
         RoomConfig defaults = defaultConfig();
         int restored = 0;

@@ -1368,6 +1368,39 @@ final class Room {
         }
     }
 
+    /** A snapshot for the admin console (issue 20): configuration, owners and who is in the room. */
+    synchronized RoomAdministration.RoomView view() {
+        List<RoomAdministration.OccupantView> who = new ArrayList<>();
+        for (Occupant o : occupants.values()) {
+            who.add(new RoomAdministration.OccupantView(o.nick(), o.user().getBareJID().getFullQualifiedName(),
+                    o.role().name().toLowerCase(java.util.Locale.ROOT),
+                    affiliationOf(o.user()).name().toLowerCase(java.util.Locale.ROOT), o.sessions().size()));
+        }
+        List<String> owners = new ArrayList<>();
+        for (Entity e : usersWith(Affiliation.OWNER)) {
+            owners.add(e.getFullQualifiedName());
+        }
+        return new RoomAdministration.RoomView(jid.getFullQualifiedName(), config, List.copyOf(who), List.copyOf(owners),
+                subject);
+    }
+
+    /**
+     * A message from the room itself (its bare JID, like XEP-0045's status messages) to every occupant: the
+     * service speaking, e.g. an administrator's notice. Not part of the discussion history or the archive.
+     */
+    synchronized boolean serviceMessage(String body) {
+        if (gone) {
+            return false;
+        }
+        for (Occupant o : occupants.values()) {
+            for (Entity s : o.sessions()) {
+                host.send(s, StanzaBuilder.createMessageStanza(jid, s,
+                        org.apache.vysper.xmpp.stanza.MessageStanzaType.GROUPCHAT, null, body).build());
+            }
+        }
+        return true;
+    }
+
     static Entity parseJid(String value) {
         if (value == null || value.isBlank()) {
             return null;

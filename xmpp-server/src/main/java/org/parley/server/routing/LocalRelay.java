@@ -25,6 +25,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
+import org.parley.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,25 @@ public final class LocalRelay implements StanzaRelay {
      */
     @Override
     public void relay(Entity receiver, Stanza stanza, DeliveryFailureStrategy failureStrategy) {
+        ServerMetrics meters = metrics;
+        if (meters != null && receiver != null && receiver.getNode() != null && "message".equals(stanza.getName())
+                && receiver.getDomain().equals(serverEntity.getDomain())) {
+            long started = System.nanoTime();
+            relayNow(receiver, stanza, failureStrategy);
+            meters.delivered(stanza.getAttributeValue("type"), System.nanoTime() - started);
+            return;
+        }
+        relayNow(receiver, stanza, failureStrategy);
+    }
+
+    /** Times deliveries of messages to local accounts (parley_delivery_seconds); null: not measured. */
+    private volatile ServerMetrics metrics;
+
+    public void measureDeliveries(ServerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    private void relayNow(Entity receiver, Stanza stanza, DeliveryFailureStrategy failureStrategy) {
         boolean answerFailures = failureStrategy != null && !(failureStrategy instanceof IgnoreFailureStrategy);
         relay(RoutedStanza.of(receiver, stanza), answerFailures);
     }

@@ -17,4 +17,9 @@ public interface OfflineStore {
     List<String> drain(String username);
 
     int count(String username);
+
+    /** Messages waiting for all accounts together (metrics); -1 when the store cannot tell. */
+    default long countAll() {
+        return -1;
+    }
 }

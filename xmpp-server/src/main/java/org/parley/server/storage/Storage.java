@@ -27,6 +27,10 @@ public interface Storage extends AutoCloseable {
     /** Each account's push notification registrations (XEP-0357). */
     PushStore push();
 
+    /** Registers the backend's own meters (the connection pool's, for one) in {@code registry}. */
+    default void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+    }
+
     /** Flushes and closes the backend; safe to call twice. */
     @Override
     void close();

@@ -123,6 +123,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
         if (refusal != null) {
             LOG.info("connection from {} refused: {}", address, refusal);
+            guard.hit("address");
             String text = refusal;
             session.executor().execute(() -> streamError(StreamErrorCondition.POLICY_VIOLATION, text));
             return;
@@ -130,12 +131,14 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         ServerSettings.Guard limits = guard.settings();
         headerDeadline = guard.schedule(() -> session.executor().execute(() -> {
             if (!everOpened) {
+                guard.hit("header-timeout");
                 streamError(StreamErrorCondition.CONNECTION_TIMEOUT,
                         "no stream header within " + limits.headerTimeout().toSeconds() + " s");
             }
         }), limits.headerTimeout());
         authDeadline = guard.schedule(() -> session.executor().execute(() -> {
             if (session.getState() != SessionState.AUTHENTICATED) {
+                guard.hit("auth-timeout");
                 streamError(StreamErrorCondition.CONNECTION_TIMEOUT,
                         "not authenticated within " + limits.authTimeout().toSeconds() + " s");
             }
@@ -433,6 +436,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         if (!stanzaBucket.tryTake() || overArchiveBudget(element)) {
             // XEP-0205 §4.8: over the session's stanza rate. A request is answered (RFC 6120 §8.3.3.18,
             // type wait: the client may retry later); anything else is dropped, and counted as handled below.
+            if (!refusedArchiveQuery) {
+                guard.hit("stanza-rate");
+            }
             if (StanzaErrors.answerable(element) && !refusedArchiveQuery) {
                 session.write(StanzaErrors.error(element, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                         "too many stanzas; slow down (at most " + guard.settings().stanzaRate() + " a second)"));
@@ -677,6 +683,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         switch (element.getName()) {
             case "auth" -> {
                 if (guard.auth().banned(transport.remoteAddress())) {
+                    guard.hit("auth-ban");
                     throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
                             "too many failed authentications from your address; try again later");
                 }
@@ -908,6 +915,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             return false;
         }
         LOG.info("bind refused for {}: already {} sessions", session.getInitiatingEntity(), cap);
+        guard.hit("sessions-per-account");
         transport.send(render(StanzaErrors.error(request, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                 "this account already has " + cap + " sessions (the most allowed)")));
         return true;

@@ -98,6 +98,13 @@ public final class HttpUploads {
         return new HttpUploads(settings, new DirectoryFileStore(root), key, clock);
     }
 
+    /** Told the size of each file stored (metrics: parley_upload_bytes_total). */
+    private volatile java.util.function.LongConsumer uploaded = size -> { };
+
+    public void countUploads(java.util.function.LongConsumer counter) {
+        this.uploaded = counter;
+    }
+
     public ServerSettings.Upload settings() {
         return settings;
     }
@@ -269,6 +276,7 @@ public final class HttpUploads {
                 }
             }
             store.put(new FileStore.StoredFile(id, slot.owner, filename, stored, slot.size, clock.instant()), body);
+            uploaded.accept(slot.size);
             return new PutResult(201, null);
         } catch (FileStore.SizeMismatch e) {
             return new PutResult(400, e.getMessage());

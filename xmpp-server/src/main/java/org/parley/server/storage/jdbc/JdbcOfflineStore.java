@@ -69,6 +69,11 @@ final class JdbcOfflineStore implements OfflineStore {
     }
 
     @Override
+    public long countAll() {
+        return db.read(c -> Sql.number(c, 0, "SELECT COUNT(*) FROM offline_messages"));
+    }
+
+    @Override
     public int count(String username) {
         return db.read(c -> (int) Sql.number(c, 0, "SELECT COUNT(*) FROM offline_messages WHERE username = ?",
                 username));

@@ -142,6 +142,16 @@ public final class JdbcStorage implements Storage {
         return new JdbcStorage(dataSource, dialect, maintenance, embedded);
     }
 
+    /** HikariCP's own Micrometer meters ({@code hikaricp_connections_*}, tag {@code pool=parley-storage}). */
+    @Override
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        try {
+            dataSource.setMetricRegistry(registry);
+        } catch (RuntimeException e) {
+            LOG.warn("database pool metrics unavailable: {}", e.getMessage());
+        }
+    }
+
     private static String product(HikariDataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             DatabaseMetaData metaData = connection.getMetaData();
