@@ -26,7 +26,6 @@ import com.hazelcast.topic.Message;
 import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
-import org.apache.vysper.xmpp.delivery.failure.IgnoreFailureStrategy;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.PresenceStanzaType;
 import org.apache.vysper.xmpp.stanza.Stanza;
@@ -35,6 +34,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.muc.MucService;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.Redelivery;
+import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
@@ -65,8 +65,25 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     private static final Logger LOG = LoggerFactory.getLogger(ParleyCluster.class);
     private static final String MUC_USER = "http://jabber.org/protocol/muc#user";
 
-    /** A stanza forwarded to the node serving its receiver. */
-    record Envelope(String to, String xml, boolean answerFailures, boolean redelivery) implements Serializable {
+    /**
+     * A {@link RoutedStanza} on its way to the node serving its addressee: the stanza as XML and its parsed
+     * addresses as text (the origin session stays on its node); rebuilt there without parsing the addresses
+     * through stringprep again, since they were valid JIDs already.
+     */
+    record Envelope(String from, String to, String xml, boolean answerFailures, boolean redelivery)
+            implements Serializable {
+
+        static Envelope of(RoutedStanza routed, Entity to, boolean answerFailures) {
+            return new Envelope(routed.from() == null ? null : routed.from().getFullQualifiedName(),
+                    to.getFullQualifiedName(), new Renderer(routed.stanza()).getComplete(), answerFailures,
+                    routed.stanza() instanceof Redelivery);
+        }
+
+        RoutedStanza routed() {
+            Stanza stanza = StanzaParsing.parse(xml);
+            return new RoutedStanza(redelivery ? new Redelivery(stanza) : stanza,
+                    from == null ? null : EntityImpl.parseUnchecked(from), EntityImpl.parseUnchecked(to), null);
+        }
     }
 
     /** Another node bound a resource this node's session {@code session} holds: that session must end. */
@@ -260,16 +277,17 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     // ---- delivery ----
 
     @Override
-    public boolean forward(Entity receiver, Stanza stanza, boolean answerFailures) {
+    public boolean forward(RoutedStanza routed, boolean answerFailures) {
+        Entity receiver = routed.to();
         if (receiver == null || receiver.getNode() == null) {
             return false;
         }
         try {
             if (receiver.getDomain().equals(domain)) {
-                return forwardToAccount(receiver, stanza, answerFailures);
+                return forwardToAccount(receiver, routed, answerFailures);
             }
             if (receiver.getDomain().equals(mucDomain)) {
-                return forwardToRoom(receiver, stanza, answerFailures);
+                return forwardToRoom(receiver, routed, answerFailures);
             }
             return false;
         } catch (HazelcastInstanceNotActiveException e) {
@@ -277,13 +295,13 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         }
     }
 
-    private boolean forwardToAccount(Entity receiver, Stanza stanza, boolean answerFailures) {
+    private boolean forwardToAccount(Entity receiver, RoutedStanza stanza, boolean answerFailures) {
         RouteSet set = routes.get(receiver.getBareJID().getFullQualifiedName());
         if (set == null || set.routes().stream().allMatch(r -> r.member().equals(self))) {
             return false; // offline, or only here: the local relay decides (offline storage, errors)
         }
-        String name = stanza.getName();
-        String type = stanza.getAttributeValue("type");
+        String name = stanza.name();
+        String type = stanza.type();
         if (receiver.isResourceSet()) {
             Route route = set.resource(receiver.getResource());
             if (route != null) {
@@ -297,7 +315,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         return forwardToBareJid(receiver, set, stanza, answerFailures, name, type);
     }
 
-    private boolean forwardToBareJid(Entity bare, RouteSet set, Stanza stanza, boolean answerFailures, String name,
+    private boolean forwardToBareJid(Entity bare, RouteSet set, RoutedStanza stanza, boolean answerFailures, String name,
                                      String type) {
         if ("message".equals(name)) {
             if (type == null || "chat".equals(type) || "normal".equals(type)) {
@@ -325,7 +343,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     }
 
     /** Sends to every other node holding a route; true (handled) unless this node holds one too. */
-    private boolean toEveryNode(Entity bare, RouteSet set, Stanza stanza, boolean answerFailures,
+    private boolean toEveryNode(Entity bare, RouteSet set, RoutedStanza stanza, boolean answerFailures,
                                 boolean availableOnly) {
         Set<String> nodes = new java.util.LinkedHashSet<>();
         boolean here = false;
@@ -345,29 +363,30 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         return !here && !nodes.isEmpty();
     }
 
-    private boolean forwardToRoom(Entity receiver, Stanza stanza, boolean answerFailures) {
+    private boolean forwardToRoom(Entity receiver, RoutedStanza routed, boolean answerFailures) {
+        Stanza stanza = routed.stanza();
         String room = receiver.getBareJID().getFullQualifiedName();
         String host = hostOf(room);
         if (host == null) {
             // Split-brain protection: this side of the cluster is too small to host rooms.
-            if (answerFailures && StanzaErrors.answerable(stanza) && stanza.getFrom() != null) {
+            if (answerFailures && StanzaErrors.answerable(stanza) && routed.from() != null) {
                 Stanza error = StanzaErrors.error(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE,
                         "chat rooms are unavailable while the cluster is split");
-                relay.relay(error.getTo(), error, IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+                relay.routeHere(new RoutedStanza(error, receiver, routed.from(), null), false);
             }
             return true;
         }
-        if ("presence".equals(stanza.getName()) && receiver.isResourceSet() && stanza.getFrom() != null
-                && stanza.getFrom().getDomain().equals(domain)) {
-            trackOccupancy(room, host, stanza.getFrom().getFullQualifiedName(), receiver.getResource(),
-                    "unavailable".equals(stanza.getAttributeValue("type")));
+        if ("presence".equals(routed.name()) && receiver.isResourceSet() && routed.from() != null
+                && routed.from().getDomain().equals(domain)) {
+            trackOccupancy(room, host, routed.from().getFullQualifiedName(), receiver.getResource(),
+                    "unavailable".equals(routed.type()));
         }
         if (host.equals(self)) {
             adopt(receiver);
             return false;
         }
         adopted.remove(room);
-        send(host, receiver, stanza, answerFailures);
+        send(host, receiver, routed, answerFailures);
         return true;
     }
 
@@ -405,7 +424,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         return false;
     }
 
-    private boolean sendUnlessSelf(String member, Entity receiver, Stanza stanza, boolean answerFailures) {
+    private boolean sendUnlessSelf(String member, Entity receiver, RoutedStanza stanza, boolean answerFailures) {
         if (member.equals(self)) {
             return false;
         }
@@ -413,9 +432,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         return true;
     }
 
-    private void send(String member, Entity receiver, Stanza stanza, boolean answerFailures) {
-        topicOf(member).publish(new Envelope(receiver.getFullQualifiedName(), new Renderer(stanza).getComplete(),
-                answerFailures, stanza instanceof Redelivery));
+    private void send(String member, Entity receiver, RoutedStanza stanza, boolean answerFailures) {
+        topicOf(member).publish(Envelope.of(stanza, receiver, answerFailures));
     }
 
     private ITopic<Object> topicOf(String member) {
@@ -428,13 +446,12 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         inboundFrom(message.getPublishingMember().getUuid()).execute(() -> {
             try {
                 if (payload instanceof Envelope e) {
-                    Stanza stanza = StanzaParsing.parse(e.xml());
-                    Entity to = EntityImpl.parseUnchecked(e.to());
+                    RoutedStanza routed = e.routed();
+                    Entity to = routed.to();
                     if (to.getDomain().equals(mucDomain) && to.getNode() != null) {
                         adopt(to);
                     }
-                    relay.routeHere(to, e.redelivery() ? new Redelivery(stanza) : stanza,
-                            e.answerFailures());
+                    relay.routeHere(routed, e.answerFailures());
                 } else if (payload instanceof Conflict c) {
                     registry.find(EntityImpl.parseUnchecked(c.fullJid()))
                             .filter(b -> b.session().getSessionId().equals(c.session()))
@@ -522,7 +539,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             if ("from".equals(entry.subscription()) || "both".equals(entry.subscription())) {
                 Stanza unavailable = StanzaBuilder.createPresenceStanza(fullJid, EntityImpl.parseUnchecked(entry.contact()),
                         null, PresenceStanzaType.UNAVAILABLE, null, null).build();
-                relay.relay(unavailable.getTo(), unavailable, IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+                relay.relay(new RoutedStanza(unavailable, fullJid, EntityImpl.parseUnchecked(entry.contact()), null),
+                        false);
             }
         }
     }
@@ -553,7 +571,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
                         .startInnerElement("status", MUC_USER).addAttribute("code", "110").endInnerElement()
                         .startInnerElement("status", MUC_USER).addAttribute("code", "333").endInnerElement()
                         .endInnerElement();
-                relay.routeHere(user, b.build(), false);
+                relay.routeHere(new RoutedStanza(b.build(), occupant, user, null), false);
                 told++;
             }
             remoteOccupancies.computeIfPresent(room, (k, m) -> m.isEmpty() ? null : m);

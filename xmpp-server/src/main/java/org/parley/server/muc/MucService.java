@@ -20,6 +20,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.retract.Retraction;
+import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.ServiceComponent;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore;
@@ -162,10 +163,16 @@ public final class MucService extends ServiceComponent {
 
     @Override
     protected void handle(Stanza stanza) {
-        if (stanza.getTo().getNode() == null) {
-            serviceStanza(stanza);
+        handle(RoutedStanza.of(stanza));
+    }
+
+    /** Every stanza arrives here with its addresses parsed once, by the dispatcher or the relay. */
+    @Override
+    protected void handle(RoutedStanza routed) {
+        if (routed.to().getNode() == null) {
+            serviceStanza(routed.stanza());
         } else {
-            roomStanza(stanza, stanza.getTo());
+            roomStanza(routed);
         }
     }
 
@@ -207,11 +214,14 @@ public final class MucService extends ServiceComponent {
         }
     }
 
-    private void roomStanza(Stanza stanza, Entity to) {
+    private void roomStanza(RoutedStanza routed) {
+        Stanza stanza = routed.stanza();
+        Entity from = routed.from();
+        Entity to = routed.to();
         String key = to.getNode().toLowerCase(Locale.ROOT);
         String nick = to.getResource();
         switch (stanza.getName()) {
-            case "presence" -> presence(stanza, key, nick);
+            case "presence" -> presence(stanza, from, key, nick);
             case "message" -> {
                 Room room = rooms.get(key);
                 if (room == null) {
@@ -219,17 +229,17 @@ public final class MucService extends ServiceComponent {
                         send(StanzaErrors.error(stanza, StanzaErrorCondition.ITEM_NOT_FOUND, "no such room"));
                     }
                 } else if (nick == null) {
-                    room.message(stanza);
+                    room.message(stanza, from);
                 } else {
-                    room.privateMessage(stanza, nick);
+                    room.privateMessage(stanza, from, nick);
                 }
             }
-            case "iq" -> iq(stanza, key, nick);
+            case "iq" -> iq(stanza, from, key, nick);
             default -> { }
         }
     }
 
-    private void presence(Stanza presence, String key, String nick) {
+    private void presence(Stanza presence, Entity from, String key, String nick) {
         for (int attempt = 0; attempt < 3; attempt++) {
             Room room = rooms.get(key);
             if (room == null) {
@@ -240,12 +250,12 @@ public final class MucService extends ServiceComponent {
                     send(MucXml.presenceError(presence, StanzaErrorCondition.JID_MALFORMED, "a room nickname is required"));
                     return;
                 }
-                if (!mayCreate(presence.getFrom())) {
+                if (!mayCreate(from)) {
                     send(MucXml.presenceError(presence, StanzaErrorCondition.NOT_ALLOWED,
                             "only administrators may create rooms here"));
                     return;
                 }
-                if (!creationBudget.test(presence.getFrom().getBareJID())) {
+                if (!creationBudget.test(from.getBareJID())) {
                     send(MucXml.presenceError(presence, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                             "you created too many rooms lately; try again later"));
                     return;
@@ -253,13 +263,13 @@ public final class MucService extends ServiceComponent {
                 boolean speaksMuc = MucXml.child(presence, "x", MucXml.MUC) != null;
                 Room fresh = new Room(host, key, defaultConfig(), speaksMuc);
                 if (rooms.putIfAbsent(key, fresh) == null) {
-                    fresh.create(presence, nick);
-                    LOG.debug("room {} created by {}", fresh.jid(), presence.getFrom());
+                    fresh.create(presence, from, nick);
+                    LOG.debug("room {} created by {}", fresh.jid(), from);
                     return;
                 }
                 continue; // someone else created it meanwhile
             }
-            if (room.presence(presence, nick)) {
+            if (room.presence(presence, from, nick)) {
                 return;
             }
         }
@@ -277,7 +287,7 @@ public final class MucService extends ServiceComponent {
         this.creationBudget = budget;
     }
 
-    private void iq(Stanza iq, String key, String nick) {
+    private void iq(Stanza iq, Entity from, String key, String nick) {
         Room room = rooms.get(key);
         boolean request = StanzaErrors.isRequest(iq);
         if (room == null || room.isGone() || !request && nick == null) {
@@ -287,21 +297,21 @@ public final class MucService extends ServiceComponent {
             return;
         }
         if (nick != null) {
-            room.occupantIq(iq, nick);
+            room.occupantIq(iq, from, nick);
             return;
         }
         XMLElement query = iq.getFirstInnerElement();
         String ns = query == null ? "" : query.getNamespaceURI();
         boolean set = "set".equals(iq.getAttributeValue("type"));
         Stanza reply = switch (ns) {
-            case MucXml.MUC_ADMIN -> room.admin(iq, query, set);
-            case MucXml.MUC_OWNER -> room.owner(iq, query, set);
+            case MucXml.MUC_ADMIN -> room.admin(iq, from, query, set);
+            case MucXml.MUC_OWNER -> room.owner(iq, from, query, set);
             case MucXml.DISCO_INFO -> set ? badRequest(iq) : room.discoInfo(iq);
-            case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq);
+            case MucXml.DISCO_ITEMS -> set ? badRequest(iq) : room.discoItems(iq, from);
             case MucXml.PING -> set ? badRequest(iq) : StanzaErrors.result(iq).build();
-            case MessageArchive.MAM2, MessageArchive.MAM1 -> room.archiveQuery(iq, query);
-            case RoomVcards.NS -> "vCard".equals(query.getName()) ? room.vcard(iq, query, set) : badRequest(iq);
-            case Retraction.MODERATE_NS -> set && "moderate".equals(query.getName()) ? room.moderate(iq, query)
+            case MessageArchive.MAM2, MessageArchive.MAM1 -> room.archiveQuery(iq, from, query);
+            case RoomVcards.NS -> "vCard".equals(query.getName()) ? room.vcard(iq, from, query, set) : badRequest(iq);
+            case Retraction.MODERATE_NS -> set && "moderate".equals(query.getName()) ? room.moderate(iq, from, query)
                     : badRequest(iq);
             default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         };
@@ -342,6 +352,11 @@ public final class MucService extends ServiceComponent {
         @Override
         public void send(Entity to, Stanza stanza) {
             MucService.this.send(to, stanza);
+        }
+
+        @Override
+        public void send(RoutedStanza routed) {
+            MucService.this.send(routed);
         }
 
         @Override

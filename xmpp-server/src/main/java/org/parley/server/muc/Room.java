@@ -26,6 +26,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.retract.Retraction;
+import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
 
@@ -49,6 +50,11 @@ final class Room {
         /** Delivers a stanza whose 'to' is {@code to}, already parsed (a room's fan-out knows it). */
         default void send(Entity to, Stanza stanza) {
             send(stanza);
+        }
+
+        /** Delivers a stanza with both addresses already parsed (the fan-out of a room message). */
+        default void send(RoutedStanza routed) {
+            send(routed.to(), routed.stanza());
         }
 
         /** Server administrators act as owners of every room. */
@@ -176,10 +182,10 @@ final class Room {
      * client that speaks MUC gets a locked room and status 201, and must accept or submit the
      * configuration; an old groupchat 1.0 client (no {@code <x/>}) gets an instant room.
      */
-    synchronized void create(Stanza presence, String nick) {
-        Entity user = presence.getFrom().getBareJID();
+    synchronized void create(Stanza presence, Entity from, String nick) {
+        Entity user = from.getBareJID();
         affiliations.put(user, Affiliation.OWNER);
-        enter(presence, presence.getFrom(), nick, true);
+        enter(presence, from, nick, true);
     }
 
     /**
@@ -187,11 +193,10 @@ final class Room {
      *
      * @return false when the room was discarded meanwhile (the service retries with a fresh lookup)
      */
-    synchronized boolean presence(Stanza presence, String nick) {
+    synchronized boolean presence(Stanza presence, Entity from, String nick) {
         if (gone) {
             return false;
         }
-        Entity from = presence.getFrom();
         String type = presence.getAttributeValue("type");
         Occupant current = bySession.get(from);
         if ("unavailable".equals(type)) {
@@ -453,19 +458,18 @@ final class Room {
     // ---------------------------------------------------------------- messages
 
     /** A message to the room's bare JID: groupchat, subject change, invitation or decline. */
-    synchronized void message(Stanza message) {
+    synchronized void message(Stanza message, Entity from) {
         String type = message.getAttributeValue("type");
         if ("error".equals(type) || gone) {
             return;
         }
-        Entity from = message.getFrom();
         Occupant sender = bySession.get(from);
         XMLElement userX = MucXml.child(message, "x", MUC_USER);
         if (!"groupchat".equals(type) && userX != null) {
             if (!userX.getInnerElementsNamed("invite", MUC_USER).isEmpty()) {
-                invite(message, userX, sender);
+                invite(message, from, userX, sender);
             } else if (!userX.getInnerElementsNamed("decline", MUC_USER).isEmpty()) {
-                decline(message, userX);
+                decline(message, from, userX);
             } else {
                 reply(StanzaErrors.error(message, StanzaErrorCondition.BAD_REQUEST, null));
             }
@@ -517,7 +521,7 @@ final class Room {
         reflected = MessageArchive.stamped(reflected, jid, id);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                host.send(s, addressed(reflected, s));
+                host.send(new RoutedStanza(addressed(reflected, s), fromOccupant, s, null));
             }
         }
         if (body != null && !body.isEmpty() && retracted == null) {
@@ -536,8 +540,8 @@ final class Room {
      * XEP-0425: a moderator retracts a message by its stanza-id; the room tells everyone (with the
      * moderator's occupant JID and the reason), replays it no more and keeps a tombstone in its archive.
      */
-    synchronized Stanza moderate(Stanza iq, XMLElement moderate) {
-        Occupant requester = bySession.get(iq.getFrom());
+    synchronized Stanza moderate(Stanza iq, Entity from, XMLElement moderate) {
+        Occupant requester = bySession.get(from);
         if (requester == null || requester.role() != Role.MODERATOR) {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only moderators may moderate messages");
         }
@@ -573,7 +577,7 @@ final class Room {
      * vcard-temp on the room's JID (XEP-0486): anyone reads it; only owners set it, and the occupants then
      * get a presence from the room with the new avatar hash (XEP-0153 {@code vcard-temp:x:update}).
      */
-    synchronized Stanza vcard(Stanza iq, XMLElement vcard, boolean set) {
+    synchronized Stanza vcard(Stanza iq, Entity from, XMLElement vcard, boolean set) {
         RoomVcards vcards = host.vcards();
         if (vcards == null) {
             return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
@@ -584,7 +588,7 @@ final class Room {
                     () -> result.startInnerElement("vCard", RoomVcards.NS).endInnerElement());
             return result.build();
         }
-        if (affiliationOf(iq.getFrom()) != Affiliation.OWNER) {
+        if (affiliationOf(from) != Affiliation.OWNER) {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may change the room's vCard");
         }
         String refusal = vcards.set(jid, vcard);
@@ -617,7 +621,7 @@ final class Room {
     }
 
     /** A message to an occupant JID: a private message (§7.5). */
-    synchronized void privateMessage(Stanza message, String nick) {
+    synchronized void privateMessage(Stanza message, Entity from, String nick) {
         String type = message.getAttributeValue("type");
         if ("error".equals(type) || gone) {
             return;
@@ -627,7 +631,7 @@ final class Room {
                     "a private message cannot be of type groupchat"));
             return;
         }
-        Occupant sender = bySession.get(message.getFrom());
+        Occupant sender = bySession.get(from);
         if (sender == null) {
             reply(StanzaErrors.error(message, StanzaErrorCondition.NOT_ACCEPTABLE, "you are not in this room"));
             return;
@@ -650,8 +654,7 @@ final class Room {
     }
 
     /** §7.8.2: a mediated invitation, sent on by the room with the inviter's address. */
-    private void invite(Stanza message, XMLElement userX, Occupant sender) {
-        Entity inviter = message.getFrom();
+    private void invite(Stanza message, Entity inviter, XMLElement userX, Occupant sender) {
         Affiliation inviterAffiliation = affiliationOf(inviter.getBareJID());
         if (sender == null && !inviterAffiliation.isAdminOrOwner()) {
             reply(StanzaErrors.error(message, StanzaErrorCondition.NOT_ACCEPTABLE, "you are not in this room"));
@@ -712,7 +715,7 @@ final class Room {
     }
 
     /** §7.8.2: an invitee declines; the room tells the inviter. */
-    private void decline(Stanza message, XMLElement userX) {
+    private void decline(Stanza message, Entity from, XMLElement userX) {
         XMLElement decline = userX.getInnerElementsNamed("decline", MUC_USER).get(0);
         Entity to = parseJid(decline.getAttributeValue("to"));
         if (to == null) {
@@ -724,7 +727,7 @@ final class Room {
                 .addAttribute("from", jid.getFullQualifiedName())
                 .addAttribute("to", to.getFullQualifiedName());
         b.startInnerElement("x", MUC_USER);
-        b.startInnerElement("decline", MUC_USER).addAttribute("from", message.getFrom().getBareJID().getFullQualifiedName());
+        b.startInnerElement("decline", MUC_USER).addAttribute("from", from.getBareJID().getFullQualifiedName());
         if (reason != null) {
             b.startInnerElement("reason", MUC_USER).addText(reason).endInnerElement();
         }
@@ -756,11 +759,10 @@ final class Room {
     // ---------------------------------------------------------------- IQ: admin (§8, §9)
 
     /** A muc#admin request; returns the reply. */
-    synchronized Stanza admin(Stanza iq, XMLElement query, boolean set) {
+    synchronized Stanza admin(Stanza iq, Entity requester, XMLElement query, boolean set) {
         if (gone) {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
         }
-        Entity requester = iq.getFrom();
         Affiliation requesterAffiliation = affiliationOf(requester.getBareJID());
         Occupant requesterOccupant = bySession.get(requester);
         List<XMLElement> items = query.getInnerElementsNamed("item", MUC_ADMIN);
@@ -972,11 +974,11 @@ final class Room {
     // ---------------------------------------------------------------- IQ: owner (§10)
 
     /** A muc#owner request; returns the reply. */
-    synchronized Stanza owner(Stanza iq, XMLElement query, boolean set) {
+    synchronized Stanza owner(Stanza iq, Entity from, XMLElement query, boolean set) {
         if (gone) {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, null);
         }
-        if (affiliationOf(iq.getFrom().getBareJID()) != Affiliation.OWNER) {
+        if (affiliationOf(from.getBareJID()) != Affiliation.OWNER) {
             return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only owners may configure the room");
         }
         if (!set) {
@@ -1176,9 +1178,9 @@ final class Room {
     }
 
     /** §6.5: the occupants, when the room is public or the requester is in it. */
-    synchronized Stanza discoItems(Stanza iq) {
+    synchronized Stanza discoItems(Stanza iq, Entity from) {
         StanzaBuilder result = StanzaErrors.result(iq).startInnerElement("query", MucXml.DISCO_ITEMS);
-        if (config.publicRoom() || bySession.containsKey(iq.getFrom())) {
+        if (config.publicRoom() || bySession.containsKey(from)) {
             for (Occupant o : occupants.values()) {
                 result.startInnerElement("item", MucXml.DISCO_ITEMS)
                         .addAttribute("jid", occupantJid(o.nick()).getFullQualifiedName()).endInnerElement();
@@ -1196,9 +1198,8 @@ final class Room {
      * occupant JID (§7.5, XEP-0410 self-pings are answered here); answers are routed back to the session
      * that asked.
      */
-    synchronized void occupantIq(Stanza iq, String nick) {
+    synchronized void occupantIq(Stanza iq, Entity from, String nick) {
         String type = iq.getAttributeValue("type");
-        Entity from = iq.getFrom();
         String id = iq.getAttributeValue("id");
         if ("result".equals(type) || "error".equals(type)) {
             Entity requester = pendingIqs.remove(from.getFullQualifiedName() + ' ' + id);
@@ -1245,13 +1246,13 @@ final class Room {
      * A XEP-0313 query on the room's archive: for anyone who may enter the room (occupants, and in a
      * members-only or password-protected room its members), when the room's messages are logged.
      */
-    Stanza archiveQuery(Stanza iq, XMLElement query) {
+    Stanza archiveQuery(Stanza iq, Entity from, XMLElement query) {
         synchronized (this) {
             if (!logging()) {
                 return StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, "this room keeps no archive");
             }
-            Affiliation a = affiliationOf(iq.getFrom().getBareJID());
-            boolean occupant = bySession.containsKey(iq.getFrom());
+            Affiliation a = affiliationOf(from.getBareJID());
+            boolean occupant = bySession.containsKey(from);
             if (a == Affiliation.OUTCAST || !occupant && config.membersOnly() && a == Affiliation.NONE) {
                 return StanzaErrors.error(iq, StanzaErrorCondition.FORBIDDEN, "only those who may enter may read the archive");
             }

@@ -78,8 +78,8 @@ public final class LocalRelay implements StanzaRelay {
      * routing decision, including the error replies and redeliveries this relay generates itself.
      */
     public interface RemoteRoutes {
-        /** Sends the stanza to the node that serves {@code receiver}; false when this node is the one. */
-        boolean forward(Entity receiver, Stanza stanza, boolean answerFailures);
+        /** Sends the stanza to the node that serves its addressee; false when this node is the one. */
+        boolean forward(RoutedStanza routed, boolean answerFailures);
     }
 
     public LocalRelay(Entity serverEntity, SessionRegistry registry, Predicate<String> accountExists) {
@@ -100,16 +100,16 @@ public final class LocalRelay implements StanzaRelay {
     }
 
     /**
-     * Routes a stanza that another cluster node forwarded here because this node serves its receiver: the
+     * Routes a stanza that another cluster node forwarded here because this node serves its addressee: the
      * route guards already ran on the sending node, and the decision is not forwarded again.
      */
-    public void routeHere(Entity receiver, Stanza stanza, boolean answerFailures) {
+    public void routeHere(RoutedStanza routed, boolean answerFailures) {
         try {
-            routeLocally(receiver, stanza, answerFailures);
+            routeLocally(routed, answerFailures);
         } catch (RuntimeException e) {
-            LOG.error("delivery of {} to {} failed", stanza.getName(), receiver, e);
+            LOG.error("delivery of {} to {} failed", routed.name(), routed.to(), e);
             if (answerFailures) {
-                bounce(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
+                bounce(routed, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
             }
         }
     }
@@ -124,54 +124,70 @@ public final class LocalRelay implements StanzaRelay {
         guards.add(guard);
     }
 
+    /**
+     * Vysper's relay interface, for its own handlers (presence, roster): they hand over a parsed addressee
+     * and a stanza whose 'from' is only text, parsed here through the bounded {@link JidCache}.
+     */
     @Override
     public void relay(Entity receiver, Stanza stanza, DeliveryFailureStrategy failureStrategy) {
         boolean answerFailures = failureStrategy != null && !(failureStrategy instanceof IgnoreFailureStrategy);
+        relay(RoutedStanza.of(receiver, stanza), answerFailures);
+    }
+
+    /**
+     * Routes a stanza whose addresses are already parsed: the way the dispatcher and Parley's modules hand
+     * stanzas on. {@code answerFailures} asks for the stanza error the sender is owed when the stanza cannot
+     * be delivered; false drops it silently (e.g. a room's fan-out to an occupant that just left).
+     */
+    public void relay(RoutedStanza routed, boolean answerFailures) {
         try {
+            Entity receiver = routed.to();
             if (receiver != null) {
                 for (RouteGuard guard : guards) {
-                    RouteGuard.Refusal refusal = guard.check(receiver, stanza);
+                    RouteGuard.Refusal refusal = guard.check(receiver, routed.stanza());
                     if (refusal != null) {
                         if (answerFailures && refusal.error() != null) {
-                            route(refusal.error().getTo(), refusal.error(), false);
+                            route(RoutedStanza.of(refusal.error()), false);
                         }
                         return;
                     }
                 }
             }
-            route(receiver, stanza, answerFailures);
+            route(routed, answerFailures);
         } catch (RuntimeException e) {
-            LOG.error("delivery of {} to {} failed", stanza.getName(), receiver, e);
+            LOG.error("delivery of {} to {} failed", routed.name(), routed.to(), e);
             if (answerFailures) {
-                bounce(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
+                bounce(routed, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
             }
         }
     }
 
-    private void route(Entity receiver, Stanza stanza, boolean answerFailures) {
+    private void route(RoutedStanza routed, boolean answerFailures) {
         RemoteRoutes routes = remote;
-        if (routes != null && routes.forward(receiver, stanza, answerFailures)) {
+        if (routes != null && routes.forward(routed, answerFailures)) {
             return;
         }
-        routeLocally(receiver, stanza, answerFailures);
+        routeLocally(routed, answerFailures);
     }
 
-    private void routeLocally(Entity receiver, Stanza stanza, boolean answerFailures) {
+    private void routeLocally(RoutedStanza routed, boolean answerFailures) {
+        Entity receiver = routed.to();
         if (receiver == null) {
             // No 'to': addressed to the sender's own account (RFC 6120 §10.3).
-            Entity from = stanza.getFrom();
-            if (from == null) {
+            if (routed.from() == null) {
                 return;
             }
-            receiver = from.getBareJID();
+            receiver = routed.from().getBareJID();
         }
         if (!receiver.getDomain().equals(serverEntity.getDomain())) {
             StanzaProcessor component = runtime.getComponentStanzaProcessor(receiver);
-            if (component != null) {
-                component.processStanza(runtime, null, stanza, null);
+            if (component instanceof RoutedStanzaProcessor parleys) {
+                parleys.process(routed);
+            } else if (component != null) {
+                component.processStanza(runtime, null, routed.stanza(), null);
             } else if (answerFailures) {
                 // No server-to-server links: every other domain is unreachable (RFC 6120 §8.3.3.15).
-                bounce(stanza, StanzaErrorCondition.REMOTE_SERVER_NOT_FOUND, null);
+                bounce(routed, StanzaErrorCondition.REMOTE_SERVER_NOT_FOUND, null);
             }
             return;
         }
@@ -182,19 +198,21 @@ public final class LocalRelay implements StanzaRelay {
         // An online user certainly has an account: ask the store only for users with no session, so the
         // common delivery path does no database round trip.
         if (registry.bindingsOf(receiver).isEmpty() && !accountExists.test(receiver.getNode())) {
-            noSuchUser(stanza, answerFailures);
+            noSuchUser(routed, answerFailures);
             return;
         }
+        Stanza stanza = routed.stanza();
         // The hooks (archive, carbons) concern 1:1 messages; a room keeps its own archive (XEP-0313 §5) and
         // carbons never copy groupchat (XEP-0280 §6), so a room's fan-out skips them.
         boolean hooked = !hooks.isEmpty() && !(stanza instanceof Redelivery)
                 && !"groupchat".equals(stanza.getAttributeValue("type"));
         if (answerFailures && hooked && MessageStanza.isOfType(stanza)) {
-            Entity from = stanza.getFrom();
+            Entity from = routed.from();
             if (isLocalUser(from)) {
                 for (DeliveryHook hook : hooks) {
                     stanza = hook.sent(from, receiver, stanza);
                 }
+                routed = routed.withStanza(stanza);
             }
         }
         XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);
@@ -210,28 +228,29 @@ public final class LocalRelay implements StanzaRelay {
                 deliver(binding.get().session(), stanza);
                 return;
             }
-            toUnavailableResource(receiver, core, answerFailures, hooked);
+            toUnavailableResource(receiver, routed, core, answerFailures, hooked);
             return;
         }
-        toBareJid(receiver, core, answerFailures, hooked);
+        toBareJid(receiver, routed, core, answerFailures, hooked);
     }
 
     /** RFC 6121 §8.5.3.2: the full JID is not online. */
-    private void toUnavailableResource(Entity receiver, XMPPCoreStanza core, boolean answerFailures, boolean hooked) {
+    private void toUnavailableResource(Entity receiver, RoutedStanza routed, XMPPCoreStanza core,
+                                       boolean answerFailures, boolean hooked) {
         if (core instanceof MessageStanza message) {
             MessageStanzaType type = message.getMessageType();
             if (type == MessageStanzaType.NORMAL || type == MessageStanzaType.CHAT
                     || type == MessageStanzaType.HEADLINE) {
-                toBareJid(receiver.getBareJID(), core, answerFailures, hooked);
+                toBareJid(receiver.getBareJID(), routed, core, answerFailures, hooked);
             } else if (type == MessageStanzaType.GROUPCHAT && answerFailures) {
-                bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+                bounce(routed, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
             }
         } else if (core instanceof PresenceStanza presence) {
             if (isSubscriptionPresence(presence.getPresenceType())) {
-                toBareJid(receiver.getBareJID(), core, answerFailures, hooked);
+                toBareJid(receiver.getBareJID(), routed, core, answerFailures, hooked);
             }
         } else if (core instanceof IQStanza && answerFailures) {
-            bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+            bounce(routed, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         }
     }
 
@@ -241,11 +260,14 @@ public final class LocalRelay implements StanzaRelay {
      * The delivery hooks already saw it when it was first routed, so it is not archived or copied again.
      */
     public void reroute(Entity account, Stanza message) {
-        route(account.getBareJID(), message instanceof Redelivery ? message : new Redelivery(message), false);
+        Stanza redelivery = message instanceof Redelivery ? message : new Redelivery(message);
+        route(new RoutedStanza(redelivery, JidCache.parseOrNull(message.getAttributeValue("from")),
+                account.getBareJID(), null), false);
     }
 
     /** RFC 6121 §8.5.2: a local account, addressed by bare JID. */
-    private void toBareJid(Entity receiver, XMPPCoreStanza core, boolean answerFailures, boolean hooked) {
+    private void toBareJid(Entity receiver, RoutedStanza routed, XMPPCoreStanza core, boolean answerFailures,
+                           boolean hooked) {
         List<SessionRegistry.Binding> bindings = registry.bindingsOf(receiver);
         if (core instanceof MessageStanza message) {
             MessageStanzaType type = message.getMessageType();
@@ -257,7 +279,7 @@ public final class LocalRelay implements StanzaRelay {
                         best.forEach(s -> deliver(s, received));
                     } else if (offline == null || !offline.offer(receiver, received)) {
                         if (answerFailures) {
-                            bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, "recipient's offline storage is full");
+                            bounce(routed, StanzaErrorCondition.SERVICE_UNAVAILABLE, "recipient's offline storage is full");
                         }
                     }
                     if (hooked) {
@@ -268,7 +290,7 @@ public final class LocalRelay implements StanzaRelay {
                         .forEach(b -> deliver(b.session(), core));
                 case GROUPCHAT -> {
                     if (answerFailures) {
-                        bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+                        bounce(routed, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
                     }
                 }
                 default -> { } // errors to an account are dropped (RFC 6121 §8.5.2.1.1)
@@ -282,7 +304,7 @@ public final class LocalRelay implements StanzaRelay {
             }
         } else if (core instanceof IQStanza && answerFailures) {
             // No handler answered on the account's behalf (RFC 6121 §8.5.2.1.3 / RFC 6120 §10.5.3.2).
-            bounce(core, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+            bounce(routed, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         }
     }
 
@@ -334,29 +356,32 @@ public final class LocalRelay implements StanzaRelay {
     }
 
     /** RFC 6121 §8.5.1: the account does not exist. */
-    private void noSuchUser(Stanza stanza, boolean answerFailures) {
-        XMPPCoreStanza core = XMPPCoreStanza.getWrapper(stanza);
+    private void noSuchUser(RoutedStanza routed, boolean answerFailures) {
+        XMPPCoreStanza core = XMPPCoreStanza.getWrapper(routed.stanza());
         if (core instanceof PresenceStanza presence) {
-            if (presence.getPresenceType() == PresenceStanzaType.SUBSCRIBE && stanza.getFrom() != null) {
+            if (presence.getPresenceType() == PresenceStanzaType.SUBSCRIBE && routed.from() != null) {
                 // Tell the requester there is nobody to subscribe to (RFC 6121 §3.1.3).
-                Stanza unsubscribed = StanzaBuilder.createPresenceStanza(stanza.getTo().getBareJID(),
-                        stanza.getFrom().getBareJID(), null, PresenceStanzaType.UNSUBSCRIBED, null, null).build();
-                route(stanza.getFrom().getBareJID(), unsubscribed, false);
+                Entity requester = routed.from().getBareJID();
+                Entity nobody = routed.to().getBareJID();
+                Stanza unsubscribed = StanzaBuilder.createPresenceStanza(nobody, requester, null,
+                        PresenceStanzaType.UNSUBSCRIBED, null, null).build();
+                route(new RoutedStanza(unsubscribed, nobody, requester, null), false);
             }
             return;
         }
         if (answerFailures) {
-            bounce(stanza, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
+            bounce(routed, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         }
     }
 
-    /** Sends an error reply for {@code stanza} back to its sender. */
-    private void bounce(Stanza stanza, StanzaErrorCondition condition, String text) {
-        if (stanza.getFrom() == null || !StanzaErrors.answerable(stanza)) {
+    /** Sends an error reply for {@code routed} back to its sender. */
+    private void bounce(RoutedStanza routed, StanzaErrorCondition condition, String text) {
+        if (routed.from() == null || !StanzaErrors.answerable(routed.stanza())) {
             return;
         }
-        Stanza error = StanzaErrors.error(stanza, condition, text);
-        route(error.getTo(), error, false);
+        Stanza error = StanzaErrors.error(routed.stanza(), condition, text);
+        route(new RoutedStanza(error, JidCache.parseOrNull(error.getAttributeValue("from")), routed.from(), null),
+                false);
     }
 
     /**
@@ -377,15 +402,15 @@ public final class LocalRelay implements StanzaRelay {
             session.getResponseWriter().write(stanza);
             return;
         }
-        SessionRegistry.runAs(session.getInitiatingEntity(), () -> {
-            try {
-                ResponseStanzaContainer response = handler.execute(stanza, runtime, false, session, INBOUND_STATE);
-                if (response != null && response.getResponseStanza() != null) {
-                    session.getResponseWriter().write(response.getResponseStanza());
-                }
-            } catch (Exception e) {
-                LOG.error("inbound handling of {} for {} failed", stanza.getName(), session.getInitiatingEntity(), e);
+        try {
+            // The recipient session's runtime: Vysper's resource look-ups are scoped to the recipient's account.
+            ResponseStanzaContainer response = handler.execute(stanza, session.getServerRuntimeContext(), false,
+                    session, INBOUND_STATE);
+            if (response != null && response.getResponseStanza() != null) {
+                session.getResponseWriter().write(response.getResponseStanza());
             }
-        });
+        } catch (Exception e) {
+            LOG.error("inbound handling of {} for {} failed", stanza.getName(), session.getInitiatingEntity(), e);
+        }
     }
 }

@@ -43,6 +43,14 @@ public abstract class ServiceComponent extends DefaultDiscoAwareModule implement
     /** Handles one stanza whose 'from' and 'to' are set; runs on the sender's thread. */
     protected abstract void handle(Stanza stanza);
 
+    /**
+     * The same with the addresses the relay already parsed ({@code from} and {@code to} are not null); a
+     * service that looks at them overrides this one to save parsing them again.
+     */
+    protected void handle(RoutedStanza routed) {
+        handle(routed.stanza());
+    }
+
     /** Called once the runtime and {@link #serviceJid()} are known. */
     protected abstract void started(ServerRuntimeContext runtime);
 
@@ -86,46 +94,71 @@ public abstract class ServiceComponent extends DefaultDiscoAwareModule implement
 
     @Override
     public final StanzaProcessor getStanzaProcessor() {
-        return new StanzaProcessor() {
-            @Override
-            public void processStanza(ServerRuntimeContext context, SessionContext session, Stanza stanza,
-                                      SessionStateHolder state) {
-                process(stanza);
-            }
-
-            @Override
-            public void processTLSEstablished(SessionContext session, SessionStateHolder state) {
-                throw new UnsupportedOperationException("a component has no TLS");
-            }
-        };
+        return processor;
     }
 
-    private void process(Stanza stanza) {
-        if (stanza.getFrom() == null || stanza.getTo() == null) {
+    private final Processor processor = new Processor();
+
+    /** Vysper's entry point (stanzas Vysper itself routes) and the relay's, which passes the parsed addresses. */
+    private final class Processor implements StanzaProcessor, RoutedStanzaProcessor {
+        @Override
+        public void processStanza(ServerRuntimeContext context, SessionContext session, Stanza stanza,
+                                  SessionStateHolder state) {
+            process(RoutedStanza.of(stanza));
+        }
+
+        @Override
+        public void process(RoutedStanza routed) {
+            ServiceComponent.this.process(routed);
+        }
+
+        @Override
+        public void processTLSEstablished(SessionContext session, SessionStateHolder state) {
+            throw new UnsupportedOperationException("a component has no TLS");
+        }
+    }
+
+    private void process(RoutedStanza routed) {
+        if (routed.from() == null || routed.to() == null) {
             return;
         }
+        Stanza stanza = routed.stanza();
         try {
-            handle(stanza);
+            handle(routed);
         } catch (RuntimeException e) {
-            LOG.error("{} failed on {} from {} to {}", getName(), stanza.getName(), stanza.getFrom(), stanza.getTo(), e);
+            LOG.error("{} failed on {} from {} to {}", getName(), stanza.getName(), routed.from(), routed.to(), e);
             if (StanzaErrors.isRequest(stanza)
                     || StanzaErrors.isMessage(stanza) && StanzaErrors.answerable(stanza)) {
-                send(StanzaErrors.error(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null));
+                send(new RoutedStanza(StanzaErrors.error(stanza, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null),
+                        routed.to(), routed.from(), null));
             }
         }
     }
 
     /** Delivers a stanza addressed by its 'to'; failures are not answered (the recipient left). */
     protected final void send(Stanza stanza) {
-        send(stanza.getTo(), stanza);
+        send(RoutedStanza.of(stanza));
     }
 
     /** The same, with the 'to' already parsed (a room's fan-out: one parse saved per delivery). */
     protected final void send(Entity to, Stanza stanza) {
-        try {
-            runtime.getStanzaRelay().relay(to, stanza, IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
-        } catch (DeliveryException e) {
-            LOG.debug("could not deliver {} to {}: {}", stanza.getName(), to, e.toString());
+        send(new RoutedStanza(stanza, serviceFrom(stanza), to, null));
+    }
+
+    /** The same, with both addresses parsed. */
+    protected final void send(RoutedStanza routed) {
+        if (runtime.getStanzaRelay() instanceof LocalRelay relay) {
+            relay.relay(routed, false);
+            return;
         }
+        try {
+            runtime.getStanzaRelay().relay(routed.to(), routed.stanza(), IgnoreFailureStrategy.IGNORE_FAILURE_STRATEGY);
+        } catch (DeliveryException e) {
+            LOG.debug("could not deliver {} to {}: {}", routed.name(), routed.to(), e.toString());
+        }
+    }
+
+    private static Entity serviceFrom(Stanza stanza) {
+        return JidCache.parseOrNull(stanza.getAttributeValue("from"));
     }
 }

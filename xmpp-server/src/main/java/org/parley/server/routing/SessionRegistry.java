@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
@@ -26,14 +25,15 @@ import org.slf4j.LoggerFactory;
  * that type; none of the parent's state is used). Vysper's registry invents a random resource for every
  * session and keys everything by that globally unique id; Parley honours the resource the client asks
  * for (RFC 6120 §7.7), so two users may both be {@code …/laptop}. Vysper's handlers still look resources
- * up by the bare resource string; such look-ups are resolved in favour of the user whose stanza is being
- * processed ({@link #runAs}), which is always the owner in those call sites.
+ * up by the bare resource string; they get the registry through the session's runtime, which is scoped to
+ * the session's own account ({@link #scopedTo}, {@link UserScopedRuntime}), so such a look-up is explicit
+ * about whose resource it means. An unscoped look-up that two accounts could answer is an error
+ * ({@link AmbiguousResourceException}), never a guess.
  *
  * <p>Lock-free reads; this class is the seam a cluster-wide registry replaces.
  */
 public class SessionRegistry extends ResourceRegistry {
 
-    private static final ThreadLocal<Entity> CURRENT_USER = new ThreadLocal<>();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Map<Entity, List<Binding>> byUser = new ConcurrentHashMap<>();
@@ -152,29 +152,6 @@ public class SessionRegistry extends ResourceRegistry {
         return result;
     }
 
-    /** Runs {@code work} with Vysper's resource-string look-ups resolved in favour of {@code user}. */
-    public static <T> T runAs(Entity user, Supplier<T> work) {
-        Entity previous = CURRENT_USER.get();
-        CURRENT_USER.set(user == null ? null : user.getBareJID());
-        try {
-            return work.get();
-        } finally {
-            if (previous == null) {
-                CURRENT_USER.remove();
-            } else {
-                CURRENT_USER.set(previous);
-            }
-        }
-    }
-
-    /** Runs {@code work} as {@code user}; see {@link #runAs(Entity, Supplier)}. */
-    public static void runAs(Entity user, Runnable work) {
-        runAs(user, () -> {
-            work.run();
-            return null;
-        });
-    }
-
     /**
      * Binds {@code resource} (already resourceprep'd; null or empty picks a random one) for the session's
      * authenticated user. The caller resolves conflicts first with {@link #find}.
@@ -259,23 +236,52 @@ public class SessionRegistry extends ResourceRegistry {
         return "parley-" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    private Binding resolve(String resourceId) {
+    /**
+     * The binding of a resource string, for Vysper's string-keyed look-ups: within {@code user}'s bindings
+     * when scoped, else the only account with that resource.
+     *
+     * @throws AmbiguousResourceException when unscoped and several accounts bound that resource
+     */
+    private Binding resolve(String resourceId, Entity user) {
         if (resourceId == null) {
+            return null;
+        }
+        if (user != null) {
+            for (Binding b : bindingsOf(user)) {
+                if (b.fullJid.getResource().equals(resourceId)) {
+                    return b;
+                }
+            }
             return null;
         }
         List<Binding> candidates = byResource.get(resourceId);
         if (candidates == null || candidates.isEmpty()) {
             return null;
         }
-        Entity current = CURRENT_USER.get();
-        if (current != null) {
-            for (Binding b : candidates) {
-                if (b.fullJid.getBareJID().equals(current)) {
-                    return b;
-                }
-            }
+        if (candidates.size() > 1) {
+            throw new AmbiguousResourceException(resourceId, candidates.size());
         }
         return candidates.get(0);
+    }
+
+    private Binding resolve(String resourceId) {
+        return resolve(resourceId, null);
+    }
+
+    /**
+     * This registry as seen by one account's session: every look-up by resource string means that
+     * account's resource. Vysper's handlers get it from the session's runtime ({@link UserScopedRuntime}).
+     */
+    public ResourceRegistry scopedTo(Entity user) {
+        return new Scoped(user.getBareJID());
+    }
+
+    /** Two accounts bound the same resource and a look-up did not say whose it meant: a programming error. */
+    public static final class AmbiguousResourceException extends IllegalStateException {
+        public AmbiguousResourceException(String resource, int accounts) {
+            super("resource '" + resource + "' is bound by " + accounts
+                    + " accounts; look it up through the account's scoped registry");
+        }
     }
 
     /**
@@ -428,7 +434,10 @@ public class SessionRegistry extends ResourceRegistry {
 
     @Override
     public boolean setResourceState(String resourceId, ResourceState state) {
-        Binding binding = resolve(resourceId);
+        return setResourceState(resolve(resourceId), resourceId, state);
+    }
+
+    private boolean setResourceState(Binding binding, String resourceId, ResourceState state) {
         if (binding == null) {
             throw new IllegalArgumentException("resource not registered: " + resourceId);
         }
@@ -484,5 +493,111 @@ public class SessionRegistry extends ResourceRegistry {
             }
         }
         return result;
+    }
+
+    // ---- one account's view ----
+
+    /** Delegates to the registry; resource strings resolve among {@code user}'s own bindings. */
+    private final class Scoped extends ResourceRegistry {
+        private final Entity user;
+
+        Scoped(Entity user) {
+            this.user = user;
+        }
+
+        @Override
+        public String bindSession(SessionContext sessionContext) {
+            return SessionRegistry.this.bindSession(sessionContext);
+        }
+
+        @Override
+        public boolean unbindResource(String resourceId) {
+            Binding binding = resolve(resourceId, user);
+            if (binding == null) {
+                return false;
+            }
+            remove(binding);
+            return true;
+        }
+
+        @Override
+        public void unbindSession(SessionContext session) {
+            SessionRegistry.this.unbindSession(session);
+        }
+
+        @Override
+        public String getUniqueResourceForSession(SessionContext session) {
+            return SessionRegistry.this.getUniqueResourceForSession(session);
+        }
+
+        @Override
+        public List<String> getResourcesForSession(SessionContext session) {
+            return SessionRegistry.this.getResourcesForSession(session);
+        }
+
+        @Override
+        public SessionContext getSessionContext(String resourceId) {
+            Binding binding = resolve(resourceId, user);
+            return binding == null ? null : binding.session;
+        }
+
+        @Override
+        protected List<String> getBoundResources(Entity entity) {
+            return SessionRegistry.this.getBoundResources(entity, true);
+        }
+
+        @Override
+        public List<String> getBoundResources(Entity entity, boolean considerBareID) {
+            return SessionRegistry.this.getBoundResources(entity, considerBareID);
+        }
+
+        @Override
+        public List<SessionContext> getSessions(Entity entity) {
+            return SessionRegistry.this.getSessions(entity);
+        }
+
+        @Override
+        public List<SessionContext> getSessions(Entity entity, Integer prioThreshold) {
+            return SessionRegistry.this.getSessions(entity, prioThreshold);
+        }
+
+        @Override
+        public long getSessionCount() {
+            return SessionRegistry.this.getSessionCount();
+        }
+
+        @Override
+        public List<SessionContext> getHighestPrioSessions(Entity entity, Integer prioThreshold) {
+            return SessionRegistry.this.getHighestPrioSessions(entity, prioThreshold);
+        }
+
+        @Override
+        public boolean setResourceState(String resourceId, ResourceState state) {
+            return SessionRegistry.this.setResourceState(resolve(resourceId, user), resourceId, state);
+        }
+
+        @Override
+        public ResourceState getResourceState(String resourceId) {
+            Binding binding = resolve(resourceId, user);
+            return binding == null ? null : binding.state;
+        }
+
+        @Override
+        public void setResourcePriority(String resourceId, int priority) {
+            Binding binding = resolve(resourceId, user);
+            if (binding != null) {
+                binding.priority = priority;
+            }
+        }
+
+        @Override
+        public List<String> getInterestedResources(Entity entity) {
+            return SessionRegistry.this.getInterestedResources(entity);
+        }
+
+        @Override
+        public List<String> getAvailableResources(Entity entity) {
+            return SessionRegistry.this.getAvailableResources(entity);
+        }
     }
 }

@@ -10,6 +10,7 @@ import org.apache.vysper.xmpp.writer.StanzaWriter;
 import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.csi.ClientState;
 import org.parley.server.routing.SerialExecutor;
+import org.parley.server.routing.UserScopedRuntime;
 import org.parley.server.stream.StreamTransport;
 
 /**
@@ -45,6 +46,16 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
         this.transport = transport;
         this.executor = executor;
         state.setState(SessionState.INITIATED);
+    }
+
+    /**
+     * The session's account is known (authenticated): from now on the session's runtime, which Vysper's
+     * handlers use for its resource look-ups, is scoped to that account (explicit, not a thread-local).
+     */
+    @Override
+    public void setInitiatingEntity(org.apache.vysper.xmpp.addressing.Entity user) {
+        super.setInitiatingEntity(user);
+        serverRuntimeContext = UserScopedRuntime.of(serverRuntimeContext, user);
     }
 
     public SerialExecutor executor() {

@@ -3,7 +3,6 @@ package org.parley.server.stream;
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityFormatException;
-import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.delivery.StanzaRelay;
 import org.apache.vysper.xmpp.delivery.failure.DeliveryException;
 import org.apache.vysper.xmpp.delivery.failure.ReturnErrorToSenderFailureStrategy;
@@ -17,7 +16,9 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
 import org.parley.server.caps.ServerCaps;
-import org.parley.server.routing.SessionRegistry;
+import org.parley.server.routing.JidCache;
+import org.parley.server.routing.LocalRelay;
+import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.session.ParleySession;
 import org.slf4j.Logger;
@@ -98,7 +99,7 @@ public final class StanzaDispatcher {
         Entity to = null;
         if (toAttribute != null) {
             try {
-                to = EntityImpl.parse(toAttribute);
+                to = JidCache.parse(toAttribute);
             } catch (EntityFormatException | RuntimeException e) {
                 reply(session, stamped, StanzaErrorCondition.JID_MALFORMED, "malformed 'to' address");
                 return;
@@ -125,16 +126,19 @@ public final class StanzaDispatcher {
             }
             return;
         }
+        // From here on the stanza travels with its parsed addresses: 'from' is the session's full JID (stamped
+        // above), 'to' parsed once; the relay and the services it reaches never parse them again.
+        RoutedStanza routed = new RoutedStanza(core, fullJid, to, session);
         if (addressedToOtherDomain(to)) {
             // A component (the chat service) or another server: the relay delivers it, never a server module
             // that happens to know the payload's namespace (a disco#info to a room is the room's to answer).
-            relayTo(to, core);
+            relayTo(routed);
             return;
         }
         if (core instanceof IQStanza && addressedToResource(to)) {
             // RFC 6120 §10.5.4: an IQ to a full JID is for that resource, not for a server module that happens
             // to know its namespace (Vysper would answer a version or disco query to a client itself).
-            relayTo(to, core);
+            relayTo(routed);
             return;
         }
         ServerCaps caps = to == null || to.getNode() == null ? ServerCaps.of(runtime) : null;
@@ -146,7 +150,7 @@ public final class StanzaDispatcher {
             }
             return;
         }
-        SessionRegistry.runAs(session.getInitiatingEntity(), () -> execute(session, handler, handled));
+        execute(session, handler, handled);
         if ("presence".equals(core.getName()) && toAttribute == null) {
             for (BiConsumer<Entity, Stanza> observer : presenceObservers) {
                 try {
@@ -166,18 +170,24 @@ public final class StanzaDispatcher {
         return to != null && to.getNode() != null && to.isResourceSet();
     }
 
-    private void relayTo(Entity to, Stanza stanza) {
+    private void relayTo(RoutedStanza routed) {
         StanzaRelay relay = runtime.getStanzaRelay();
+        if (relay instanceof LocalRelay local) {
+            local.relay(routed, true);
+            return;
+        }
         try {
-            relay.relay(to, stanza, new ReturnErrorToSenderFailureStrategy(relay));
+            relay.relay(routed.to(), routed.stanza(), new ReturnErrorToSenderFailureStrategy(relay));
         } catch (DeliveryException e) {
-            LOG.warn("could not relay {} to {}: {}", stanza.getName(), to, e.toString());
+            LOG.warn("could not relay {} to {}: {}", routed.name(), routed.to(), e.toString());
         }
     }
 
     private void execute(ParleySession session, StanzaHandler handler, XMPPCoreStanza stanza) {
         try {
-            ResponseStanzaContainer response = handler.execute(stanza, runtime, true, session, session.stateHolder());
+            // The session's runtime: Vysper's resource look-ups are scoped to the sender's account.
+            ResponseStanzaContainer response = handler.execute(stanza, session.getServerRuntimeContext(), true,
+                    session, session.stateHolder());
             if (response != null && response.getResponseStanza() != null) {
                 session.write(fromAddressee(stanza, response.getResponseStanza()));
             }
@@ -245,7 +255,7 @@ public final class StanzaDispatcher {
         if (from != null) {
             Entity claimed;
             try {
-                claimed = EntityImpl.parse(from);
+                claimed = JidCache.parse(from);
             } catch (EntityFormatException | RuntimeException e) {
                 throw new StreamErrorException(StreamErrorCondition.INVALID_FROM, "malformed 'from'");
             }

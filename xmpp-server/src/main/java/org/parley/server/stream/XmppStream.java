@@ -340,17 +340,16 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     /** Ends the session: unavailable presence to contacts, unbinding, departure from rooms (RFC 6121 §4.6). */
     private void endSession(SessionTerminationCause cause) {
         try {
-            SessionRegistry.runAs(session.getInitiatingEntity(), () -> {
-                if (session.getState() == SessionState.AUTHENTICATED && fullJid != null) {
-                    // Broadcasts unavailable presence to contacts (RFC 6121 §4.6) and unbinds.
-                    session.endSession(cause == SessionTerminationCause.STREAM_ERROR
-                            ? SessionTerminationCause.CONNECTION_ABORT : cause);
-                } else {
-                    session.close();
-                    env.registry().unbindSession(session);
-                    session.setState(SessionState.CLOSED);
-                }
-            });
+            // Vysper's end of session runs on the session's runtime, scoped to its account.
+            if (session.getState() == SessionState.AUTHENTICATED && fullJid != null) {
+                // Broadcasts unavailable presence to contacts (RFC 6121 §4.6) and unbinds.
+                session.endSession(cause == SessionTerminationCause.STREAM_ERROR
+                        ? SessionTerminationCause.CONNECTION_ABORT : cause);
+            } else {
+                session.close();
+                env.registry().unbindSession(session);
+                session.setState(SessionState.CLOSED);
+            }
         } catch (RuntimeException e) {
             LOG.warn("ending session of {} failed", session.getInitiatingEntity(), e);
         }
