@@ -26,7 +26,8 @@ public final class ClusterEngine {
     static final String DEPARTURES = "parley.departures";
     /** Prefix of each node's own delivery topic, followed by its member UUID. */
     static final String NODE_TOPIC = "parley.node.";
-    private static final String QUORUM = "parley-quorum";
+    /** Split-brain protection of the room-host map (cluster.min-members). */
+    static final String QUORUM = "parley-quorum";
 
     private ClusterEngine() {
     }

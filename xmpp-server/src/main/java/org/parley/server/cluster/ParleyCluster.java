@@ -107,6 +107,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     private final IMap<String, RouteSet> routes;
     private final IMap<String, String> rooms;
     private final ITopic<String> departures;
+    /** Split-brain protection of room hosting, when cluster.min-members is set. */
+    private final com.hazelcast.splitbrainprotection.SplitBrainProtection quorum;
     private final Map<String, ITopic<Object>> nodeTopics = new ConcurrentHashMap<>();
     private final Map<UUID, SerialExecutor> inbound = new ConcurrentHashMap<>();
     /** Room JID → local full JID → where that occupant is. */
@@ -136,6 +138,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         this.routes = hz.getMap(ClusterEngine.ROUTES);
         this.rooms = hz.getMap(ClusterEngine.ROOMS);
         this.departures = hz.getTopic(ClusterEngine.DEPARTURES);
+        this.quorum = hz.getConfig().getSplitBrainProtectionConfigs().containsKey(ClusterEngine.QUORUM)
+                ? hz.getSplitBrainProtectionService().getSplitBrainProtection(ClusterEngine.QUORUM) : null;
     }
 
     /** Starts listening: this node's topic, departures, membership; then joins routing. */
@@ -399,11 +403,15 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     /** The node hosting a room, choosing the partition owner of its JID when none does; null without quorum. */
     private String hostOf(String room) {
-        String host = rooms.get(room);
-        if (host != null && isMember(host)) {
-            return host;
+        // Checked here as well: a near-cached host would otherwise be read without asking the quorum.
+        if (quorum != null && !quorum.hasMinimumSize()) {
+            return null;
         }
         try {
+            String host = rooms.get(room);
+            if (host != null && isMember(host)) {
+                return host;
+            }
             if (host != null) {
                 rooms.remove(room, host);
             }
@@ -497,11 +505,17 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         roomsLost(member);
         Member oldest = hz.getCluster().getMembers().iterator().next();
         if (oldest.localMember()) {
+            int hosts = 0;
             try {
-                int hosts = 0;
                 for (Boolean dropped : rooms.executeOnEntries(new RouteProcessors.DropHost(member)).values()) {
                     hosts += Boolean.TRUE.equals(dropped) ? 1 : 0;
                 }
+            } catch (SplitBrainProtectionException e) {
+                // A minority side leaves room hosts alone (it hosts no rooms); routes are cleaned all the same.
+            } catch (RuntimeException e) {
+                LOG.error("cluster: room hosts of lost member {} not released: {}", member, e.toString());
+            }
+            try {
                 Map<String, ArrayList<Route>> dropped = routes.executeOnEntries(new RouteProcessors.DropMember(member));
                 int n = 0;
                 for (Map.Entry<String, ArrayList<Route>> e : dropped.entrySet()) {
