@@ -248,12 +248,22 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
 
     @Override
     public void send(String xml) {
+        send(new Frame(OpCode.TEXT, xml));
+    }
+
+    /** A stanza rendered once into UTF-8 goes out as the text frame's payload, never decoded to a String. */
+    @Override
+    public void send(byte[] utf8) {
+        send(new Frame(OpCode.TEXT, java.nio.ByteBuffer.wrap(utf8)));
+    }
+
+    private void send(Frame frame) {
         CoreSession s = session;
         if (s == null || !s.isOutputOpen()) {
             return;
         }
         lastSent = System.nanoTime();
-        s.sendFrame(new Frame(OpCode.TEXT, xml), Callback.from(() -> { }, failure -> {
+        s.sendFrame(frame, Callback.from(() -> { }, failure -> {
             LOG.debug("sending to {} failed: {}", remoteAddress, failure.toString());
             s.abort();
         }), false);

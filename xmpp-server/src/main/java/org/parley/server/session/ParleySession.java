@@ -1,6 +1,5 @@
 package org.parley.server.session;
 
-import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xmpp.protocol.SessionStateHolder;
 import org.apache.vysper.xmpp.server.AbstractSessionContext;
 import org.apache.vysper.xmpp.server.ServerRuntimeContext;
@@ -9,6 +8,8 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
 import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.csi.ClientState;
+import org.parley.server.render.PrerenderedStanza;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.UserScopedRuntime;
 import org.parley.server.stream.StreamTransport;
@@ -129,7 +130,8 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
             r.test(stanza);
         }
         if (!closed) {
-            transport.send(new Renderer(stanza).getComplete());
+            // Serialised once into bytes; a room message's copies only splice in their 'to' (issue 18).
+            transport.send(stanza instanceof PrerenderedStanza copy ? copy.bytes() : StanzaSerializer.toBytes(stanza));
             if (metrics != null) {
                 metrics.stanzaOut(stanza.getName());
             }

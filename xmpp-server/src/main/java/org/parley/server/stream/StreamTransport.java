@@ -6,8 +6,17 @@ package org.parley.server.stream;
  */
 public interface StreamTransport {
 
-    /** Writes serialised XML to the peer. */
+    /** Writes serialised XML to the peer (stream-level elements, made as text). */
     void send(String xml);
+
+    /**
+     * Writes a stanza serialised once into UTF-8 (issue 18: rendered once, spliced per recipient for a room),
+     * in order with {@link #send(String)}. The array is the transport's from now on and never changed by the
+     * caller. By default decoded and sent as text; transports that write bytes override this.
+     */
+    default void send(byte[] utf8) {
+        send(new String(utf8, java.nio.charset.StandardCharsets.UTF_8));
+    }
 
     /** Flushes what was sent and closes the connection. Idempotent. */
     void close();

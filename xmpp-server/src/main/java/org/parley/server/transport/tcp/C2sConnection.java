@@ -70,6 +70,14 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     private final ChannelFutureListener progress = f -> lastProgress = System.nanoTime();
     private volatile boolean secure;
     private volatile Channel channel;
+    /** Writes coalesced on the channel's event loop (issue 18); set once the channel is active. */
+    private volatile LoopWriter writer;
+    /** Bytes queued in the writer, not yet in the channel's outbound buffer. */
+    private final AtomicLong queued = new AtomicLong();
+    /** {@link #close} was called: later sends are dropped, as a closed channel dropped them before. */
+    private volatile boolean closing;
+    /** Written in the current batch and not yet flushed (event loop only). */
+    private boolean flushPending;
     private XmppStream stream;
 
     C2sConnection(SslContext sslContext, boolean directTls, Function<StreamTransport, XmppStream> streams,
@@ -86,6 +94,7 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        writer = LoopWriter.of(channel.eventLoop());
         stream = streams.apply(this);
         tracker.opened(stream);
         ctx.fireChannelActive();
@@ -203,16 +212,46 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
 
     @Override
     public void send(String xml) {
+        send(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void send(byte[] bytes) {
         Channel c = channel;
-        if (c != null && c.isActive() && !dropped) {
-            byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
+        LoopWriter w = writer;
+        if (c != null && w != null && c.isActive() && !dropped && !closing) {
             ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
-            long pending = out == null ? 0 : out.totalPendingWriteBytes() + bytes.length;
+            long queuedNow = queued.addAndGet(bytes.length);
+            long pending = (out == null ? 0 : out.totalPendingWriteBytes()) + queuedNow;
             if (pending > limits.sendBuffer() && behind(pending)) {
+                queued.addAndGet(-bytes.length);
                 return;
             }
-            c.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(progress);
+            // Handed to the channel's event loop, coalesced with whatever else it writes now (issue 18).
+            w.write(this, bytes);
         }
+    }
+
+    /**
+     * Writes one queued stanza to the channel without flushing (event loop only, from {@link LoopWriter});
+     * true when the channel needs a flush for it.
+     */
+    boolean writeNow(byte[] bytes) {
+        queued.addAndGet(-bytes.length);
+        Channel c = channel;
+        if (!c.isActive() || dropped) {
+            return false;
+        }
+        boolean first = !flushPending;
+        flushPending = true;
+        c.write(Unpooled.wrappedBuffer(bytes)).addListener(progress);
+        return first;
+    }
+
+    /** Flushes what {@link #writeNow} wrote in this batch (event loop only). */
+    void flushNow() {
+        flushPending = false;
+        channel.flush();
     }
 
     /**
@@ -248,6 +287,9 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
 
     @Override
     public void close() {
+        // Nothing sent after the close goes out (the stream's last word was its close); what was queued
+        // before goes first: the close task runs on the loop after the drain that writes it.
+        closing = true;
         Channel c = channel;
         if (c != null && c.isOpen()) {
             c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
