@@ -1,6 +1,7 @@
 package org.parley.server.cluster;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +24,6 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
-import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.server.SessionContext;
@@ -32,6 +32,8 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.muc.MucService;
+import org.parley.server.render.PrerenderedStanza;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.Redelivery;
 import org.parley.server.routing.RoutedStanza;
@@ -66,23 +68,55 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     private static final String MUC_USER = "http://jabber.org/protocol/muc#user";
 
     /**
-     * A {@link RoutedStanza} on its way to the node serving its addressee: the stanza as XML and its parsed
-     * addresses as text (the origin session stays on its node); rebuilt there without parsing the addresses
-     * through stringprep again, since they were valid JIDs already.
+     * A {@link RoutedStanza} on its way to the node serving its addressee, as one byte array (Hazelcast
+     * sends byte arrays as they are, with none of Java serialisation's class descriptors): a flags byte, the
+     * parsed 'from' and 'to' as UTF-8 text each ended by a zero byte, then the stanza as rendered once by
+     * {@link StanzaSerializer}. The origin session stays on its node. Rebuilt there without parsing the
+     * addresses through stringprep again: they were valid JIDs already.
      */
-    record Envelope(String from, String to, String xml, boolean answerFailures, boolean redelivery)
-            implements Serializable {
+    static final class Envelope {
+        private static final int ANSWER_FAILURES = 1;
+        private static final int REDELIVERY = 2;
 
-        static Envelope of(RoutedStanza routed, Entity to, boolean answerFailures) {
-            return new Envelope(routed.from() == null ? null : routed.from().getFullQualifiedName(),
-                    to.getFullQualifiedName(), new Renderer(routed.stanza()).getComplete(), answerFailures,
-                    routed.stanza() instanceof Redelivery);
+        private Envelope() {
         }
 
-        RoutedStanza routed() {
-            Stanza stanza = StanzaParsing.parse(xml);
-            return new RoutedStanza(redelivery ? new Redelivery(stanza) : stanza,
-                    from == null ? null : EntityImpl.parseUnchecked(from), EntityImpl.parseUnchecked(to), null);
+        static byte[] encode(RoutedStanza routed, Entity to, boolean answerFailures) {
+            byte[] from = routed.from() == null ? new byte[0]
+                    : routed.from().getFullQualifiedName().getBytes(StandardCharsets.UTF_8);
+            byte[] toBytes = to.getFullQualifiedName().getBytes(StandardCharsets.UTF_8);
+            byte[] xml = routed.stanza() instanceof PrerenderedStanza pre ? pre.bytes()
+                    : StanzaSerializer.toBytes(routed.stanza());
+            byte[] out = new byte[1 + from.length + 1 + toBytes.length + 1 + xml.length];
+            out[0] = (byte) ((answerFailures ? ANSWER_FAILURES : 0)
+                    | (routed.stanza() instanceof Redelivery ? REDELIVERY : 0));
+            System.arraycopy(from, 0, out, 1, from.length);
+            System.arraycopy(toBytes, 0, out, 2 + from.length, toBytes.length);
+            System.arraycopy(xml, 0, out, 3 + from.length + toBytes.length, xml.length);
+            return out;
+        }
+
+        static boolean answerFailures(byte[] envelope) {
+            return (envelope[0] & ANSWER_FAILURES) != 0;
+        }
+
+        static RoutedStanza decode(byte[] envelope) {
+            int fromEnd = zero(envelope, 1);
+            int toEnd = zero(envelope, fromEnd + 1);
+            String from = new String(envelope, 1, fromEnd - 1, StandardCharsets.UTF_8);
+            String to = new String(envelope, fromEnd + 1, toEnd - fromEnd - 1, StandardCharsets.UTF_8);
+            Stanza stanza = StanzaParsing.parse(envelope, toEnd + 1, envelope.length - toEnd - 1);
+            return new RoutedStanza((envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza) : stanza,
+                    from.isEmpty() ? null : EntityImpl.parseUnchecked(from), EntityImpl.parseUnchecked(to), null);
+        }
+
+        private static int zero(byte[] bytes, int from) {
+            for (int i = from; i < bytes.length; i++) {
+                if (bytes[i] == 0) {
+                    return i;
+                }
+            }
+            throw new IllegalArgumentException("truncated envelope");
         }
     }
 
@@ -441,7 +475,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     }
 
     private void send(String member, Entity receiver, RoutedStanza stanza, boolean answerFailures) {
-        topicOf(member).publish(Envelope.of(stanza, receiver, answerFailures));
+        topicOf(member).publish(Envelope.encode(stanza, receiver, answerFailures));
     }
 
     private ITopic<Object> topicOf(String member) {
@@ -453,13 +487,13 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         Object payload = message.getMessageObject();
         inboundFrom(message.getPublishingMember().getUuid()).execute(() -> {
             try {
-                if (payload instanceof Envelope e) {
-                    RoutedStanza routed = e.routed();
+                if (payload instanceof byte[] e) {
+                    RoutedStanza routed = Envelope.decode(e);
                     Entity to = routed.to();
                     if (to.getDomain().equals(mucDomain) && to.getNode() != null) {
                         adopt(to);
                     }
-                    relay.routeHere(routed, e.answerFailures());
+                    relay.routeHere(routed, Envelope.answerFailures(e));
                 } else if (payload instanceof Conflict c) {
                     registry.find(EntityImpl.parseUnchecked(c.fullJid()))
                             .filter(b -> b.session().getSessionId().equals(c.session()))
