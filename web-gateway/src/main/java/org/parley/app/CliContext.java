@@ -40,7 +40,7 @@ public record CliContext(Map<String, String> environment, Path workingDirectory,
     /** The real process: its environment, working directory, stdin and terminal; SIGTERM/Ctrl-C stops. */
     public static CliContext system() {
         return new CliContext(System.getenv(), Path.of(""), System.in, System.console(),
-                ServerHandle::start, JdbcAccountAdmin::open, JvmShutdown::await);
+                ServerHandle.REAL, JdbcAccountAdmin::open, JvmShutdown::await);
     }
 
     /**
@@ -49,7 +49,7 @@ public record CliContext(Map<String, String> environment, Path workingDirectory,
      */
     public static CliContext forTesting(Path workingDirectory, InputStream stdin) {
         return new CliContext(Map.of(), workingDirectory, stdin, null,
-                ServerHandle::start, JdbcAccountAdmin::open, Runnable::run);
+                ServerHandle.REAL, JdbcAccountAdmin::open, Runnable::run);
     }
 
     public CliContext withEnvironment(Map<String, String> value) {

@@ -41,6 +41,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port, -1 to disable (setting http.port).")
     Integer httpPort;
 
+    @Option(names = "--node", paramLabel = "N",
+            description = "Run as node N (1-9) of a cluster on this machine, for a trial (README \"Cluster\"):"
+                    + " cluster.enabled, cluster.port + N - 1, cluster.members 127.0.0.1 x3 unless set, and every"
+                    + " listening port that is on shifted by 10 x (N - 1). Needs a PostgreSQL storage.jdbc-url.")
+    Integer node;
+
     @Spec
     CommandSpec spec;
 
@@ -61,10 +67,17 @@ final class RunCommand implements Callable<Integer> {
             ports.put("http.port", httpPort.toString());
         }
         SettingsLoader.Loaded loaded = options.load(context, ports);
+        if (node != null) {
+            if (node < 1 || node > 9) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--node: a number 1-9");
+            }
+            ports.putAll(nodeOverrides(loaded, node));
+            loaded = options.load(context, ports);
+        }
         LoggingSetup.apply(loaded.logging());
 
         PrintWriter out = spec.commandLine().getOut();
-        ServerHandle server = context.launcher().start(loaded.server());
+        ServerHandle server = context.launcher().start(loaded.server(), loaded.cluster());
         try {
             // The start-up log lines (standard error) are written by now; flushing both streams before the summary
             // and printing the summary as one block keeps it together, after them, on a terminal showing both.
@@ -81,6 +94,31 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
         });
         return 0;
+    }
+
+    /** {@code --node N}: cluster mode on this machine, node N's ports shifted so that nodes 1-9 fit side by side. */
+    static Map<String, String> nodeOverrides(SettingsLoader.Loaded loaded, int n) {
+        ServerSettings s = loaded.server();
+        int shift = 10 * (n - 1);
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("cluster.enabled", "true");
+        int base = loaded.cluster().port();
+        o.put("cluster.port", Integer.toString(base + n - 1));
+        if (loaded.cluster().members().isEmpty()) {
+            o.put("cluster.members", "127.0.0.1:" + base + ",127.0.0.1:" + (base + 1) + ",127.0.0.1:" + (base + 2));
+        }
+        java.util.function.BiConsumer<String, Integer> shifted = (key, port) -> {
+            if (port > 0) {
+                o.put(key, Integer.toString(port + shift));
+            }
+        };
+        shifted.accept("c2s.port", s.c2s().port());
+        shifted.accept("c2s.direct-tls-port", s.c2s().directTlsPort());
+        shifted.accept("http.port", s.http().port());
+        shifted.accept("http.tls-port", s.http().tlsPort());
+        shifted.accept("proxy.port", s.mobile().proxy().port());
+        shifted.accept("components.port", s.components().port());
+        return o;
     }
 
     /** What {@code parley run} prints once the server is up: one line per fact. */

@@ -42,11 +42,40 @@ public interface ServerHandle extends AutoCloseable {
     @FunctionalInterface
     interface Launcher {
         ServerHandle start(ServerSettings settings) throws Exception;
+
+        /** Starts a node of a cluster (issue 19) when {@code cluster} is enabled; a launcher that cannot refuses. */
+        default ServerHandle start(ServerSettings settings, org.parley.server.config.ClusterSettings cluster)
+                throws Exception {
+            if (cluster.enabled()) {
+                throw new IllegalStateException("cluster.enabled: this launcher starts single servers only");
+            }
+            return start(settings);
+        }
     }
+
+    /** The real launcher, single server or cluster node. */
+    Launcher REAL = new Launcher() {
+        @Override
+        public ServerHandle start(ServerSettings settings) throws Exception {
+            return ServerHandle.start(settings);
+        }
+
+        @Override
+        public ServerHandle start(ServerSettings settings, org.parley.server.config.ClusterSettings cluster)
+                throws Exception {
+            return ServerHandle.start(settings, cluster);
+        }
+    };
 
     /** The real launcher: {@link ParleyServer#start(ServerSettings)} and the {@link WebGateway} beside it. */
     static ServerHandle start(ServerSettings settings) throws Exception {
-        ParleyServer server = ParleyServer.start(settings);
+        return start(settings, org.parley.server.config.ClusterSettings.OFF);
+    }
+
+    /** The same, as a node of a cluster when {@code cluster} is enabled. */
+    static ServerHandle start(ServerSettings settings, org.parley.server.config.ClusterSettings cluster)
+            throws Exception {
+        ParleyServer server = ParleyServer.start(settings, cluster);
         WebGateway gateway;
         try {
             gateway = WebGateway.start(server, settings);

@@ -64,6 +64,38 @@ class ParleyMainTest {
     }
 
     @Test
+    void nodeTwoOfATrialClusterOnOneMachine() {
+        AtomicReference<org.parley.server.config.ClusterSettings> cluster = new AtomicReference<>();
+        CliContext clustered = CliContext.forTesting(dir, new ByteArrayInputStream(new byte[0]))
+                .withAccounts(accounts).withLauncher(new ServerHandle.Launcher() {
+                    @Override
+                    public ServerHandle start(org.parley.server.config.ServerSettings settings) {
+                        throw new AssertionError("--node starts a cluster node");
+                    }
+
+                    @Override
+                    public ServerHandle start(org.parley.server.config.ServerSettings settings,
+                                              org.parley.server.config.ClusterSettings c) throws Exception {
+                        cluster.set(c);
+                        FakeServer fake = new FakeServer(settings);
+                        server.set(fake);
+                        return fake;
+                    }
+                });
+        Cli.Result result = Cli.run(clustered, "run", "--node", "2", "-Dstorage.jdbc-url=jdbc:postgresql://127.0.0.1/parley",
+                "-Dc2s.bind-address=127.0.0.1");
+        assertEquals(0, result.exitCode(), result.err());
+        var c = cluster.get();
+        assertTrue(c.enabled());
+        assertEquals(5702, c.port());
+        assertEquals(java.util.List.of("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703"), c.members());
+        assertEquals(5232, server.get().settings.c2s().port(), "c2s.port 5222 shifted by 10");
+        assertEquals(5233, server.get().settings.c2s().directTlsPort());
+        assertEquals(8090, server.get().settings.http().port());
+        assertEquals(2, parley("run", "--node", "10").exitCode());
+    }
+
+    @Test
     void helpExitsWithZero() {
         Cli.Result help = parley("--help");
         assertEquals(0, help.exitCode());

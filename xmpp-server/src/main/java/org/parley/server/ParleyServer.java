@@ -135,6 +135,7 @@ public final class ParleyServer implements AutoCloseable {
     private Socks5Relay proxy;
     private org.parley.server.component.ComponentListener components;
     private volatile boolean closed;
+    private org.parley.server.cluster.ParleyCluster cluster;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
             throws GeneralSecurityException, IOException {
@@ -386,6 +387,23 @@ public final class ParleyServer implements AutoCloseable {
      * tests that need a store to fail on purpose (the server closes what the view returns).
      */
     public static ParleyServer start(ServerSettings settings, UnaryOperator<Storage> storageView) throws Exception {
+        return start(settings, storageView, org.parley.server.config.ClusterSettings.OFF);
+    }
+
+    /** {@link #start(ServerSettings)} as a node of a cluster (issue 19) when {@code clusterSettings} enable it. */
+    public static ParleyServer start(ServerSettings settings, org.parley.server.config.ClusterSettings clusterSettings)
+            throws Exception {
+        return start(settings, UnaryOperator.identity(), clusterSettings);
+    }
+
+    /** The most general start: storage seen through {@code storageView}, cluster mode per {@code clusterSettings}. */
+    public static ParleyServer start(ServerSettings settings, UnaryOperator<Storage> storageView,
+                                     org.parley.server.config.ClusterSettings clusterSettings) throws Exception {
+        if (clusterSettings.enabled() && (settings.storage().jdbcUrl() == null
+                || !settings.storage().jdbcUrl().startsWith("jdbc:postgresql:"))) {
+            throw new IllegalStateException("cluster.enabled: cluster mode needs the shared PostgreSQL database"
+                    + " (storage.jdbc-url = jdbc:postgresql://...); the embedded database belongs to one node");
+        }
         long started = System.nanoTime();
         StringPrepTables.prepareInBackground();
         DataDirectory.secure(settings.dataDirectory()); // 0700 before anything is written into it (issue 17)
@@ -400,6 +418,9 @@ public final class ParleyServer implements AutoCloseable {
             throw e;
         }
         try {
+            if (clusterSettings.enabled()) {
+                server.joinCluster(clusterSettings);
+            }
             server.listen();
         } catch (Exception | Error e) {
             server.close();
@@ -408,6 +429,20 @@ public final class ParleyServer implements AutoCloseable {
         LOG.info("Parley {} serving {} in {} ms", VERSION, settings.domain(),
                 Duration.ofNanos(System.nanoTime() - started).toMillis());
         return server;
+    }
+
+    /** Starts this node's Hazelcast member and routes across the cluster before any client connects. */
+    private void joinCluster(org.parley.server.config.ClusterSettings c) {
+        var member = org.parley.server.cluster.ClusterEngine.start(c);
+        cluster = new org.parley.server.cluster.ParleyCluster(member, settings.domain(),
+                muc == null ? null : settings.muc().subdomain() + "." + settings.domain(), registry, (LocalRelay) runtime.getStanzaRelay(),
+                storage.rosters(), muc, this::endForConflict, workers);
+        cluster.start();
+    }
+
+    /** This node's part in the cluster, or null when it runs alone. */
+    public org.parley.server.cluster.ParleyCluster cluster() {
+        return cluster;
     }
 
     private void listen() throws InterruptedException {
@@ -696,6 +731,9 @@ public final class ParleyServer implements AutoCloseable {
             // XEP-0198 §5: sessions waiting for their client to resume end now, and what they never
             // delivered goes to offline storage while the database is still open.
             environment.resumption().expireAll(Duration.ofSeconds(5));
+            if (cluster != null) {
+                cluster.close(); // after the streams: their routes are gone and their presence went out
+            }
             if (archive != null) {
                 archive.close(); // what was queued for the archive is written before the database closes
             }

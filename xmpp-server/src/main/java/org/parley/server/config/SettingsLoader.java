@@ -47,8 +47,11 @@ public final class SettingsLoader {
     private Map<String, String> overrides = Map.of();
     private Path baseDirectory = Path.of("").toAbsolutePath();
 
-    /** Both the server's and the logging settings, from one load. */
-    public record Loaded(ServerSettings server, LoggingSettings logging) {
+    /** Both the server's and the logging settings, from one load; the cluster block (issue 19) beside them. */
+    public record Loaded(ServerSettings server, LoggingSettings logging, ClusterSettings cluster) {
+        public Loaded(ServerSettings server, LoggingSettings logging) {
+            this(server, logging, ClusterSettings.OFF);
+        }
     }
 
     /** The HOCON file to read; null (the default) for none. A given file that does not exist is an error. */
@@ -94,9 +97,38 @@ public final class SettingsLoader {
             throw new SettingsException(e.getMessage());
         }
         TypedConfig config = new TypedConfig(merged, baseDirectory);
-        return new Loaded(serverSettings(config), new LoggingSettings(
+        ServerSettings server = serverSettings(config);
+        return new Loaded(server, new LoggingSettings(
                 config.oneOf("logging.level", LEVELS, "trace, debug, info, warn, error or off"),
-                config.oneOf("logging.format", FORMATS, "text or json")));
+                config.oneOf("logging.format", FORMATS, "text or json")), cluster(config, server));
+    }
+
+    private static final java.util.regex.Pattern MEMBER = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9.\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?");
+
+    /** The cluster block (issue 19); cluster mode needs the shared PostgreSQL database. */
+    private static ClusterSettings cluster(TypedConfig c, ServerSettings server) {
+        boolean enabled = c.bool("cluster.enabled");
+        String name = c.optionalString("cluster.name");
+        if (name == null || !name.matches("[A-Za-z0-9._\\-]{1,64}")) {
+            throw c.invalid("cluster.name", "1-64 letters, digits, '.', '_' or '-'");
+        }
+        var cluster = new ClusterSettings(enabled, name, c.bindAddress("cluster.bind-address"),
+                c.intInRange("cluster.port", 1, 65535), c.matching("cluster.members", MEMBER, "host or host:port"),
+                c.oneOf("cluster.discovery", Set.of("tcp-ip", "multicast", "kubernetes"),
+                        "tcp-ip, multicast or kubernetes"),
+                c.optionalString("cluster.kubernetes-service"),
+                c.duration("cluster.failure-timeout", Duration.ofSeconds(2), Duration.ofMinutes(5)),
+                c.intInRange("cluster.min-members", 0, 1000));
+        if (enabled && !isPostgres(server.storage().jdbcUrl())) {
+            throw new SettingsException("cluster.enabled: cluster mode needs the shared PostgreSQL database"
+                    + " (storage.jdbc-url = jdbc:postgresql://...); the embedded database belongs to one node");
+        }
+        return cluster;
+    }
+
+    private static boolean isPostgres(String jdbcUrl) {
+        return jdbcUrl != null && jdbcUrl.startsWith("jdbc:postgresql:");
     }
 
     /** Every setting key, sorted, e.g. {@code c2s.port}. */

@@ -89,6 +89,32 @@ public final class MucService extends ServiceComponent {
         }
     }
 
+    /**
+     * Cluster mode (issue 19): this node has just become the host of room {@code name}. A copy held here may be
+     * stale (loaded at start, or left from an earlier time as its host), so the database's state replaces it;
+     * a room that is not stored is forgotten (its host was lost). A copy with occupants here is kept.
+     */
+    public void reload(String name) {
+        String key = name.toLowerCase(Locale.ROOT);
+        Room current = rooms.get(key);
+        if (current != null && roomsBySession.values().stream().anyMatch(joined -> joined.contains(current))) {
+            return;
+        }
+        for (RoomStore.StoredRoom stored : store.loadAll()) {
+            if (stored.room().equals(key)) {
+                try {
+                    rooms.put(key, Room.restore(host, stored, defaultConfig()));
+                } catch (RuntimeException e) {
+                    LOG.error("stored room {} could not be restored: {}", key, e.getMessage());
+                }
+                return;
+            }
+        }
+        if (current != null) {
+            rooms.remove(key, current);
+        }
+    }
+
     /** Rooms that exist now (metrics). */
     public int roomCount() {
         return rooms.size();

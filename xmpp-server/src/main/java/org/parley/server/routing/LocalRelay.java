@@ -72,6 +72,16 @@ public final class LocalRelay implements StanzaRelay {
     private volatile OfflineSink offline;
     private final List<DeliveryHook> hooks = new CopyOnWriteArrayList<>();
     private final List<RouteGuard> guards = new CopyOnWriteArrayList<>();
+    private volatile RemoteRoutes remote;
+
+    /**
+     * Cluster mode (issue 19): routes whose session lives on another node. Consulted before every local
+     * routing decision, including the error replies and redeliveries this relay generates itself.
+     */
+    public interface RemoteRoutes {
+        /** Sends the stanza to the node that serves its addressee; false when this node is the one. */
+        boolean forward(RoutedStanza routed, boolean answerFailures);
+    }
 
     public LocalRelay(Entity serverEntity, SessionRegistry registry, Predicate<String> accountExists) {
         this.serverEntity = serverEntity;
@@ -83,6 +93,26 @@ public final class LocalRelay implements StanzaRelay {
     public void setRuntime(ServerRuntimeContext runtime, OfflineSink offline) {
         this.runtime = runtime;
         this.offline = offline;
+    }
+
+    /** Installs the cluster's routes (issue 19); null for a single node. */
+    public void setRemoteRoutes(RemoteRoutes routes) {
+        this.remote = routes;
+    }
+
+    /**
+     * Routes a stanza that another cluster node forwarded here because this node serves its addressee: the
+     * route guards already ran on the sending node, and the decision is not forwarded again.
+     */
+    public void routeHere(RoutedStanza routed, boolean answerFailures) {
+        try {
+            routeLocally(routed, answerFailures);
+        } catch (RuntimeException e) {
+            LOG.error("delivery of {} to {} failed", routed.name(), routed.to(), e);
+            if (answerFailures) {
+                bounce(routed, StanzaErrorCondition.INTERNAL_SERVER_ERROR, null);
+            }
+        }
     }
 
     /** Adds a feature that sees messages between local accounts (archive, carbons). */
@@ -153,6 +183,14 @@ public final class LocalRelay implements StanzaRelay {
     }
 
     private void route(RoutedStanza routed, boolean answerFailures) {
+        RemoteRoutes routes = remote;
+        if (routes != null && routes.forward(routed, answerFailures)) {
+            return;
+        }
+        routeLocally(routed, answerFailures);
+    }
+
+    private void routeLocally(RoutedStanza routed, boolean answerFailures) {
         Entity receiver = routed.to();
         if (receiver == null) {
             // No 'to': addressed to the sender's own account (RFC 6120 §10.3).

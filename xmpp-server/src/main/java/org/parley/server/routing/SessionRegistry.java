@@ -40,6 +40,41 @@ public class SessionRegistry extends ResourceRegistry {
     private final Map<SessionContext, Binding> bySession = new ConcurrentHashMap<>();
     private final Map<String, List<Binding>> byResource = new ConcurrentHashMap<>();
     private final List<Consumer<Entity>> departureListeners = new CopyOnWriteArrayList<>();
+    private final List<BindingListener> bindingListeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Told about every change of a binding, after it happened: how a cluster-wide route table (issue 19)
+     * mirrors this node's sessions. Called on the session's own thread, so per session in order.
+     */
+    public interface BindingListener {
+        /** A resource was bound, or a resumed stream (XEP-0198) took an existing one over. */
+        void bound(Binding binding);
+
+        /** Its presence state or priority changed. */
+        void changed(Binding binding);
+
+        /** It is gone. */
+        void unbound(Binding binding);
+    }
+
+    /** Adds a {@link BindingListener}. */
+    public void onBindingChange(BindingListener listener) {
+        bindingListeners.add(listener);
+    }
+
+    private void notifyBindings(Binding binding, int what) {
+        for (BindingListener listener : bindingListeners) {
+            try {
+                switch (what) {
+                    case 0 -> listener.bound(binding);
+                    case 1 -> listener.changed(binding);
+                    default -> listener.unbound(binding);
+                }
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(SessionRegistry.class).error("binding listener failed for {}", binding.fullJid, e);
+            }
+        }
+    }
 
     /** A bound resource: one session's full JID and its presence state. */
     public static final class Binding {
@@ -131,6 +166,7 @@ public class SessionRegistry extends ResourceRegistry {
         bySession.put(session, binding);
         byUser.computeIfAbsent(user.getBareJID(), k -> new CopyOnWriteArrayList<>()).add(binding);
         byResource.computeIfAbsent(chosen, k -> new CopyOnWriteArrayList<>()).add(binding);
+        notifyBindings(binding, 0);
         return binding;
     }
 
@@ -152,6 +188,7 @@ public class SessionRegistry extends ResourceRegistry {
         bySession.put(newSession, moved);
         replace(byUser.get(old.fullJid.getBareJID()), old, moved);
         replace(byResource.get(old.fullJid.getResource()), old, moved);
+        notifyBindings(moved, 0);
         return Optional.of(moved);
     }
 
@@ -279,6 +316,7 @@ public class SessionRegistry extends ResourceRegistry {
             return list.isEmpty() ? null : list;
         });
         if (removed) {
+            notifyBindings(binding, 2);
             departed(binding.fullJid);
         }
     }
@@ -411,6 +449,9 @@ public class SessionRegistry extends ResourceRegistry {
             changed = binding.state != next;
             binding.state = next;
         }
+        if (changed) {
+            notifyBindings(binding, 1);
+        }
         if (changed && state == ResourceState.UNAVAILABLE) {
             departed(binding.fullJid);
         }
@@ -426,8 +467,9 @@ public class SessionRegistry extends ResourceRegistry {
     @Override
     public void setResourcePriority(String resourceId, int priority) {
         Binding binding = resolve(resourceId);
-        if (binding != null) {
+        if (binding != null && binding.priority != priority) {
             binding.priority = priority;
+            notifyBindings(binding, 1);
         }
     }
 

@@ -18,6 +18,12 @@ public final class StanzaParsing {
 
     /** Parses exactly one element; throws IllegalArgumentException naming the problem otherwise. */
     public static Stanza parse(String xml) {
+        byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length);
+    }
+
+    /** The same, from UTF-8 bytes (e.g. a stanza forwarded by another cluster node). */
+    public static Stanza parse(byte[] bytes, int offset, int length) {
         List<Stanza> found = new ArrayList<>(1);
         XmlStreamParser parser = XmlStreamParser.forFrames(new XmlStreamListener() {
             @Override
@@ -33,9 +39,8 @@ public final class StanzaParsing {
             public void streamClosed() {
             }
         }, Integer.MAX_VALUE);
-        byte[] bytes = xml.getBytes(StandardCharsets.UTF_8);
         try {
-            parser.feed(bytes, 0, bytes.length);
+            parser.feed(bytes, offset, length);
             parser.endOfInput();
         } catch (StreamErrorException e) {
             throw new IllegalArgumentException(e.getMessage());

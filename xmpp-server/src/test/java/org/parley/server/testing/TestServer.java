@@ -56,10 +56,22 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
 
     private TestServer(Path dataDirectory, ServerSettings settings, UnaryOperator<Storage> storageView)
             throws Exception {
+        this(dataDirectory, settings, storageView, org.parley.server.config.ClusterSettings.OFF);
+    }
+
+    private TestServer(Path dataDirectory, ServerSettings settings, UnaryOperator<Storage> storageView,
+                       org.parley.server.config.ClusterSettings cluster) throws Exception {
         this(List.of(), UnaryOperator.identity());
         this.dataDirectory = dataDirectory;
         this.settings = settings;
-        this.server = ParleyServer.start(settings, storageView);
+        this.server = ParleyServer.start(settings, storageView, cluster);
+    }
+
+    /** A node of a cluster (issue 19): the test defaults adjusted by {@code tweak}, joined as {@code cluster} says. */
+    public static TestServer startNode(Path dataDirectory, UnaryOperator<ServerSettings> tweak,
+                                       org.parley.server.config.ClusterSettings cluster) throws Exception {
+        return new TestServer(dataDirectory, tweak.apply(ServerSettings.forTesting(DOMAIN, dataDirectory)),
+                UnaryOperator.identity(), cluster);
     }
 
     /** An extension that starts a server with these accounts (password {@link #PASSWORD}) for a test class. */
