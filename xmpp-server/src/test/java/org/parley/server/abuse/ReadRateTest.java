@@ -15,7 +15,7 @@ import org.parley.server.testing.TestServer;
 /**
  * Issue 17, per-session traffic shaping of incoming bytes (limits.read-rate, XEP-0205 §4.7): an authenticated TCP
  * client sending as fast as it can is read at the configured rate — measured where its stanzas come out, at the
- * recipient, over a window after the bucket's first second's burst — and another user's ping stays fast
+ * recipient, over the whole transfer less the bucket's first second's burst — and another user's ping stays fast
  * meanwhile. Nothing is lost: shaping only slows the sender down.
  */
 class ReadRateTest {
@@ -29,19 +29,17 @@ class ReadRateTest {
 
     @Test
     void aFastSenderIsReadAtTheConfiguredRateAndOthersAreServed() throws Exception {
-        int count = 48;
+        int count = 96; // 780 KB: about 11 s at the rate, so the edges of the window hardly count
         String padding = "x".repeat(8000);
         try (RawClient sender = RawClient.loggedIn(server, "sender");
              RawClient receiver = RawClient.loggedIn(server, "receiver");
              RawClient other = RawClient.loggedIn(server, "other")) {
             String[] stanzas = new String[count];
-            long[] cumulative = new long[count];
             long total = 0;
             for (int i = 0; i < count; i++) {
                 stanzas[i] = "<message to='receiver@localhost/raw' type='chat' id='m" + i + "'><body>" + i + ":"
                         + padding + "</body></message>";
                 total += stanzas[i].getBytes(StandardCharsets.UTF_8).length;
-                cumulative[i] = total;
             }
             long started = System.nanoTime();
             CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
@@ -53,27 +51,19 @@ class ReadRateTest {
                     throw new IllegalStateException(e);
                 }
             });
-            // Skip the burst the bucket allows at once (a second's worth), then time the rest.
-            int first = 0;
-            while (cumulative[first] < 2L * RATE) {
-                first++;
-            }
-            receiver.await("id=\"m" + first + "\"", WAIT);
-            long windowStart = System.nanoTime();
+            receiver.await("id=\"m" + (count / 4) + "\"", WAIT);
             Service.pingStaysFast(other); // while the sender is being shaped
             receiver.await("id=\"m" + (count - 1) + "\"", WAIT);
-            long windowEnd = System.nanoTime();
+            long finished = System.nanoTime();
             sending.get(10, TimeUnit.SECONDS);
 
-            double seconds = (windowEnd - windowStart) / 1e9;
-            double measured = (cumulative[count - 1] - cumulative[first]) / seconds;
-            // At most the rate (25 % tolerance for timer granularity and the edges of the window) ...
-            assertTrue(measured <= RATE * 1.25, String.format("read at %.0f B/s, limit %d B/s", measured, RATE));
-            // ... and shaped at all: the whole transfer takes about (total - burst) / rate.
-            double wholeSeconds = (windowEnd - started) / 1e9;
-            double expected = (total - RATE) / (double) RATE;
-            assertTrue(wholeSeconds >= expected * 0.75, String.format("%.0f bytes in %.1f s, expected about %.1f s",
-                    (double) total, wholeSeconds, expected));
+            // Measured over the whole transfer, from the first byte sent to the last stanza out, less the burst
+            // the bucket allows at once (a second's worth): a delivery hiccup of the loaded test machine can only
+            // make it slower, never faster. At most the rate, with 15 % for the timer's granularity.
+            double seconds = (finished - started) / 1e9;
+            double measured = (total - RATE) / seconds;
+            assertTrue(measured <= RATE * 1.15, String.format("read at %.0f B/s (%d bytes in %.1f s), limit %d B/s",
+                    measured, total, seconds, RATE));
             for (int i = 0; i < count; i++) {
                 assertTrue(receiver.received().contains("id=\"m" + i + "\""), "message " + i + " arrived");
             }
