@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * sharing archive is therefore used as in production: the first start (creating the accounts) records it if the
  * build is newer than the archive, the cold start maps it.
  */
-final class ParleyServer extends Server {
+class ParleyServer extends Server {
     private final Path repo;
     private final List<String> jvmFlags;
     private final String mamDefault;

@@ -99,6 +99,20 @@ abstract class Server {
         process = null;
     }
 
+    /** SIGKILL, no shutdown at all (the soak test's crash): the JVM gets no chance to flush or close anything. */
+    void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
     String tailOfLog() {
         try {
             List<String> lines = Files.readAllLines(dir.resolve("server.out"));

@@ -151,4 +151,14 @@ final class TcpTransport extends Transport {
             // nothing to do
         }
     }
+
+    /** Drops the connection without ending the stream, as a lost network would (the soak test's drops). */
+    void abort() {
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
 }

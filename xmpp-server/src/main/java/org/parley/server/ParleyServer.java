@@ -168,6 +168,7 @@ public final class ParleyServer implements AutoCloseable {
         DisabledAccounts disabled = new DisabledAccounts(storage.documents());
         accounts.onDeleted(disabled::forget);
         PrivateXmlModule privateXml = new PrivateXmlModule(storage.documents());
+        privateXml.handler().limitItems(settings.limits().guard().quotas().privateXmlItems());
         // A vCard holds the avatar (XEP-0153) as base64, 4/3 of the image, besides the rest of the card.
         int avatarBytes = settings.limits().avatarBytes();
         VcardTempModule vcards = new VcardTempModule(storage.documents(),
@@ -175,7 +176,8 @@ public final class ParleyServer implements AutoCloseable {
         List<Module> modules = List.of(
                 new ServiceDiscoveryModule(),
                 new ServerIdentityModule(registration::enabled),
-                new RosterModule(new RosterService(storage.rosters(), rosterView, registry),
+                new RosterModule(new RosterService(storage.rosters(), rosterView, registry)
+                        .withItemLimit(settings.limits().guard().quotas().rosterItems()),
                         registry, user -> storage.accounts().exists(user.getNode()), domain),
                 new XmppPingModule(),
                 new SoftwareVersionModule(VERSION),
@@ -226,14 +228,15 @@ public final class ParleyServer implements AutoCloseable {
         runtime.addModule(carbons);
         relay.addHook(carbons);
         PepService pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
-                PubSubLimits.DEFAULTS);
+                PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes()));
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
         BookmarkSync.install(pep, privateXml.handler(), storage.documents());
         AvatarSync avatars = AvatarSync.install(pep, vcards.handler(), storage.documents(), avatarBytes);
         accounts.onDeleted(avatars::forget);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
-                storage.accounts()::exists, PubSubLimits.DEFAULTS));
+                storage.accounts()::exists,
+                PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes())));
         uploads = startUploads(settings, domain);
         if (settings.muc().enabled()) {
             Set<String> admins = Set.copyOf(settings.admins());
@@ -260,6 +263,7 @@ public final class ParleyServer implements AutoCloseable {
         guard = new Guard(settings.limits().guard());
         if (muc != null) {
             muc.limitCreation(user -> guard.mayCreateRoom(user.getFullQualifiedName()));
+            muc.limitOwnedRooms(settings.limits().guard().quotas().roomsPerAccount());
         }
         DeviceTokens deviceTokens = new DeviceTokens(storage.documents(), Clock.systemUTC());
         runtime.addModule(new DeviceTokenModule(deviceTokens));

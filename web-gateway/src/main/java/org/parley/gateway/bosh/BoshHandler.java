@@ -64,6 +64,8 @@ public final class BoshHandler extends Handler.Abstract.NonBlocking {
             return true;
         }
         if (request.getLength() > maxBodyBytes) {
+            // Closed after the answer, not drained: the rest of the body is never read (issue 17).
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
             Response.writeError(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
                     "request body larger than " + maxBodyBytes + " bytes");
             return true;
@@ -74,6 +76,7 @@ public final class BoshHandler extends Handler.Abstract.NonBlocking {
                 bytes -> received(bytes, exchange),
                 failure -> {
                     LOG.debug("BOSH request from {} not read: {}", Peers.address(request), failure.toString());
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
                     exchange.fail(HttpStatus.PAYLOAD_TOO_LARGE_413, "request body larger than " + maxBodyBytes + " bytes");
                 }));
         return true;

@@ -63,6 +63,10 @@ final class BoshSession implements StreamTransport {
     private static final Logger LOG = LoggerFactory.getLogger(BoshSession.class);
     private static final String NS_XBOSH = "urn:xmpp:xbosh";
     private static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
+    /** Output above limits.send-buffer with no request for this long: the client stopped polling. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Output this many times limits.send-buffer ends the session at once. */
+    private static final int HARD_FACTOR = 16;
 
     /**
      * What the session creation negotiated.
@@ -106,6 +110,9 @@ final class BoshSession implements StreamTransport {
     private ScheduledFuture<?> idleTimer;
     private Duration pause;
     private long lastRequestAt;
+    /** When the output now waiting began to wait (issue 17: bounded by limits.send-buffer). */
+    private long outboundSince;
+    private boolean overflowCheck;
     private boolean lastRequestEmpty;
     private boolean lastResponseEmpty;
     private long lastAnsweredRid;
@@ -576,13 +583,50 @@ final class BoshSession implements StreamTransport {
             if (gone || finalBody != null) {
                 return;
             }
+            if (outbound.length() == 0) {
+                outboundSince = System.nanoTime();
+            }
             outbound.append(xml);
+            if (outbound.length() > owner.server.guard().settings().sendBuffer() && overflowing()) {
+                return;
+            }
             if (!flushQueued && !held.isEmpty()) {
                 // After the current task: whatever else it writes goes out in the same response.
                 flushQueued = true;
                 execute(this::flush);
             }
         }
+    }
+
+    /**
+     * Output above limits.send-buffer (issue 17): a client that has sent no request for {@link #STALL_NANOS}
+     * since the output began to wait has stopped polling, and one {@link #HARD_FACTOR} times over is not keeping
+     * up; either ends like a dropped connection (a resumable session waits for resumption, and what it never
+     * acknowledged goes to offline storage, XEP-0198 §5). Otherwise a timer looks again, so the session ends even
+     * if nothing more is written. Called with the lock held; true when the session ended.
+     */
+    private boolean overflowing() {
+        long limit = owner.server.guard().settings().sendBuffer();
+        long waited = System.nanoTime() - Math.max(outboundSince, lastRequestAt);
+        if (waited > STALL_NANOS || outbound.length() > HARD_FACTOR * limit) {
+            List<Runnable> replies = new ArrayList<>();
+            terminate("policy-violation", null, replies, outbound.length() + " characters wait and no request came for "
+                    + waited / 1_000_000 + " ms");
+            replies.forEach(Runnable::run);
+            return true;
+        }
+        if (!overflowCheck) {
+            overflowCheck = true;
+            owner.timers.schedule(() -> {
+                synchronized (this) {
+                    overflowCheck = false;
+                    if (!gone && outbound.length() > limit) {
+                        overflowing();
+                    }
+                }
+            }, STALL_NANOS - waited + 1_000_000, TimeUnit.NANOSECONDS);
+        }
+        return false;
     }
 
     private void flush() {
@@ -593,6 +637,19 @@ final class BoshSession implements StreamTransport {
                 answerOldest(replies);
             }
             afterChange();
+            replies.forEach(Runnable::run);
+        }
+    }
+
+    /** The client did not acknowledge its stanzas (XEP-0198): the session ends as if its connection dropped. */
+    @Override
+    public void abort() {
+        List<Runnable> replies = new ArrayList<>();
+        synchronized (this) {
+            if (gone || finalBody != null) {
+                return;
+            }
+            terminate("policy-violation", null, replies, "did not acknowledge its stanzas (XEP-0198)");
             replies.forEach(Runnable::run);
         }
     }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.util.Callback;
@@ -40,6 +41,15 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private static final long RESUME_READING_AT = 256 << 10;
     /** After a policy violation, how long the peer has to read the stream error before the connection drops. */
     private static final long ABORT_GRACE_MS = 2000;
+    /** After an ordinary close, how long the peer has to answer with its own close frame. */
+    private static final long CLOSE_GRACE_MS = 5000;
+    /**
+     * Output above limits.send-buffer with nothing written for this long means the peer does not read (as on
+     * TCP: a reading client only catching up with a burst writes something within it).
+     */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Output this many times limits.send-buffer is dropped at once, reading or not. */
+    private static final int HARD_FACTOR = 16;
 
     private final ParleyServer server;
     private final XmppWebSocketEndpoint endpoint;
@@ -51,6 +61,11 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private volatile long lastSent = System.nanoTime();
     private volatile long lastReceived = System.nanoTime();
     private volatile boolean timedOut;
+    /** Characters handed to Jetty and not yet written to the socket (issue 17: bounded by limits.send-buffer). */
+    private final AtomicLong unwritten = new AtomicLong();
+    private volatile long lastWritten = System.nanoTime();
+    private volatile boolean dropped;
+    private final AtomicBoolean stallCheck = new AtomicBoolean();
     /**
      * A message arriving in several frames, while it is collected (null otherwise, so an idle connection keeps no
      * buffer); touched only by Jetty's reading, which is sequential per connection.
@@ -262,11 +277,69 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
         if (s == null || !s.isOutputOpen()) {
             return;
         }
-        lastSent = System.nanoTime();
-        s.sendFrame(frame, Callback.from(() -> { }, failure -> {
+        if (dropped) {
+            return; // what the stream still writes is in its XEP-0198 queue, or lost with the connection as on TCP
+        }
+        long now = System.nanoTime();
+        lastSent = now;
+        int length = frame.getPayloadLength();
+        long before = unwritten.getAndAdd(length);
+        if (before == 0) {
+            lastWritten = now; // an idle connection starts a burst: the stall counts from here
+        }
+        if (before + length > server.guard().settings().sendBuffer() && behind(before + length)) {
+            unwritten.addAndGet(-length);
+            return;
+        }
+        s.sendFrame(frame, Callback.from(() -> {
+            unwritten.addAndGet(-length);
+            lastWritten = System.nanoTime();
+        }, failure -> {
+            unwritten.addAndGet(-length);
             LOG.debug("sending to {} failed: {}", remoteAddress, failure.toString());
             s.abort();
         }), false);
+    }
+
+    /**
+     * Behind by more than limits.send-buffer: a peer that has taken nothing for {@link #STALL_NANOS}, or is
+     * {@link #HARD_FACTOR} times over, does not read and is dropped like a lost connection, so that its session
+     * waits for resumption and what it never acknowledged goes to offline storage (XEP-0198 §5, issue 17);
+     * otherwise a timer looks again, so it is dropped even if nothing more is sent to it.
+     */
+    private boolean behind(long pending) {
+        long stalled = System.nanoTime() - lastWritten;
+        if (stalled > STALL_NANOS || pending > (long) HARD_FACTOR * server.guard().settings().sendBuffer()) {
+            drop("is " + pending + " characters behind and took nothing for " + stalled / 1_000_000 + " ms");
+            return true;
+        }
+        if (stallCheck.compareAndSet(false, true)) {
+            server.guard().scheduleMillis(() -> {
+                stallCheck.set(false);
+                long now = unwritten.get();
+                if (now > server.guard().settings().sendBuffer() && !dropped) {
+                    behind(now);
+                }
+            }, (STALL_NANOS - stalled) / 1_000_000 + 1);
+        }
+        return false;
+    }
+
+    private void drop(String why) {
+        if (dropped) {
+            return;
+        }
+        dropped = true;
+        LOG.info("WebSocket of {} dropped: it {}", remoteAddress, why);
+        CoreSession s = session;
+        if (s != null) {
+            s.abort(); // Jetty reports the close: onClosed ends the stream as a lost connection
+        }
+    }
+
+    @Override
+    public void abort() {
+        drop("did not acknowledge its stanzas (XEP-0198)");
     }
 
     @Override
@@ -281,7 +354,11 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
                         CompletableFuture.delayedExecutor(ABORT_GRACE_MS, TimeUnit.MILLISECONDS));
                 s.close(CloseStatus.POLICY_VIOLATION, null, Callback.from(drop, failure -> s.abort()));
             } else {
-                s.close(CloseStatus.NORMAL, null, Callback.NOOP);
+                // A peer that does not answer the close frame (it may not read at all) is dropped after a while
+                // rather than kept until the idle timeout (issue 17); one that answers is gone by then.
+                Runnable drop = () -> CompletableFuture.runAsync(s::abort,
+                        CompletableFuture.delayedExecutor(CLOSE_GRACE_MS, TimeUnit.MILLISECONDS));
+                s.close(CloseStatus.NORMAL, null, Callback.from(drop, failure -> s.abort()));
             }
         }
     }

@@ -135,12 +135,32 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param authBan                 how long a ban lasts, and the window in which failures are counted
      * @param roomsPerHour            rooms one account may create per hour
      * @param archiveQueriesPerMinute archive queries one account may make per minute
+     * @param quotas                  what one account may store (roster, private XML, pubsub items, rooms)
      */
     public record Guard(Duration headerTimeout, Duration authTimeout, int unauthenticatedPerAddress,
                         int connectionsPerAddressPerMinute, int preAuthReadRate, int readRate, int stanzaRate,
                         int stanzaBurst, int sendBuffer, Duration writeTimeout, int resumptionBuffer,
                         int sessionsPerAccount, int authFailuresPerAddress, Duration authBan, int roomsPerHour,
-                        int archiveQueriesPerMinute) {
+                        int archiveQueriesPerMinute, Quotas quotas) {
+
+        /** These limits with the default {@link Quotas}. */
+        public Guard(Duration headerTimeout, Duration authTimeout, int unauthenticatedPerAddress,
+                     int connectionsPerAddressPerMinute, int preAuthReadRate, int readRate, int stanzaRate,
+                     int stanzaBurst, int sendBuffer, Duration writeTimeout, int resumptionBuffer,
+                     int sessionsPerAccount, int authFailuresPerAddress, Duration authBan, int roomsPerHour,
+                     int archiveQueriesPerMinute) {
+            this(headerTimeout, authTimeout, unauthenticatedPerAddress, connectionsPerAddressPerMinute,
+                    preAuthReadRate, readRate, stanzaRate, stanzaBurst, sendBuffer, writeTimeout, resumptionBuffer,
+                    sessionsPerAccount, authFailuresPerAddress, authBan, roomsPerHour, archiveQueriesPerMinute,
+                    Quotas.DEFAULTS);
+        }
+
+        /** These limits with other {@link Quotas} (tests and embedding). */
+        public Guard withQuotas(Quotas q) {
+            return new Guard(headerTimeout, authTimeout, unauthenticatedPerAddress, connectionsPerAddressPerMinute,
+                    preAuthReadRate, readRate, stanzaRate, stanzaBurst, sendBuffer, writeTimeout, resumptionBuffer,
+                    sessionsPerAccount, authFailuresPerAddress, authBan, roomsPerHour, archiveQueriesPerMinute, q);
+        }
 
         public static final Guard DEFAULTS = new Guard(Duration.ofSeconds(10), Duration.ofSeconds(60), 32, 600,
                 16 * 1024, 256 * 1024, 100, 1000, 1024 * 1024, Duration.ofSeconds(60), 2 * 1024 * 1024, 10, 20,
@@ -153,6 +173,20 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
         public static final Guard FOR_TESTING = new Guard(Duration.ofSeconds(10), Duration.ofSeconds(60), 100_000,
                 10_000_000, 16 * 1024 * 1024, 1024 * 1024 * 1024, 1_000_000, 10_000_000, 64 * 1024 * 1024,
                 Duration.ofSeconds(60), 64 * 1024 * 1024, 1000, 1_000_000, Duration.ofHours(1), 1_000_000, 1_000_000);
+    }
+
+    /**
+     * What one account may store (issue 17, under {@code limits}): each bound is checked when something new
+     * would be added, so changing an existing entry is always allowed.
+     *
+     * @param rosterItems      contacts in one roster; one more is refused with resource-constraint
+     * @param privateXmlItems  private XML fragments (XEP-0049, one per element and namespace) of one account
+     * @param pubsubItemBytes  largest item payload published to a pubsub or PEP node (XEP-0060 §7.1.3.6:
+     *                         not-acceptable with payload-too-big)
+     * @param roomsPerAccount  rooms (XEP-0045) one account may own at once
+     */
+    public record Quotas(int rosterItems, int privateXmlItems, int pubsubItemBytes, int roomsPerAccount) {
+        public static final Quotas DEFAULTS = new Quotas(1000, 100, 256 * 1024, 100);
     }
 
     /**

@@ -340,7 +340,12 @@ public final class SettingsLoader {
                 c.intInRange("limits.auth-failures-per-address", 1, 1_000_000),
                 c.duration("limits.auth-ban", Duration.ofSeconds(1), Duration.ofDays(30)),
                 c.intInRange("limits.rooms-per-hour", 1, 1_000_000),
-                c.intInRange("limits.archive-queries-per-minute", 1, 1_000_000));
+                c.intInRange("limits.archive-queries-per-minute", 1, 1_000_000),
+                new ServerSettings.Quotas(
+                        c.intInRange("limits.roster-size", 1, 1_000_000),
+                        c.intInRange("limits.private-xml-items", 1, 1_000_000),
+                        c.bytes("limits.pubsub-item-size", 1024, stanza),
+                        c.intInRange("limits.rooms-per-account", 1, 1_000_000)));
     }
 
     private static Config defaults() {

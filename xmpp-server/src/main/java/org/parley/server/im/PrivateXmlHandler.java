@@ -42,6 +42,7 @@ public final class PrivateXmlHandler extends AccountIqHandler {
     private final DocumentStore store;
     private final int maxBytes;
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile int maxItems = Integer.MAX_VALUE;
 
     /** @param maxBytes the largest fragment accepted, in bytes of its UTF-8 XML text */
     public PrivateXmlHandler(DocumentStore store, int maxBytes) {
@@ -51,6 +52,11 @@ public final class PrivateXmlHandler extends AccountIqHandler {
         }
         this.store = store;
         this.maxBytes = maxBytes;
+    }
+
+    /** Caps the fragments one account may store (issue 17, limits.private-xml-items). */
+    public void limitItems(int items) {
+        this.maxItems = items;
     }
 
     public void addListener(Listener listener) {
@@ -116,6 +122,13 @@ public final class PrivateXmlHandler extends AccountIqHandler {
             }
             toStore.put(key(child.getName(), child.getNamespaceURI()), xml);
             stored.add(child);
+        }
+        if (maxItems < Integer.MAX_VALUE) {
+            // Private XML keys are "<element> <namespace>": the space tells them from the vCard's and others'.
+            long added = toStore.keySet().stream().filter(k -> store.get(requester.getNode(), k).isEmpty()).count();
+            if (added > 0 && store.count(requester.getNode(), " ") + added > maxItems) {
+                return error(stanza, StanzaErrorCondition.RESOURCE_CONSTRAINT, StanzaErrorType.WAIT);
+            }
         }
         toStore.forEach((key, xml) -> store.put(requester.getNode(), key, xml));
         for (XMLElement child : stored) {

@@ -279,7 +279,15 @@ public final class MucService extends ServiceComponent {
                             "only administrators may create rooms here"));
                     return;
                 }
-                if (!creationBudget.test(from.getBareJID())) {
+                Entity creator = from.getBareJID();
+                if (ownedLimit < Integer.MAX_VALUE
+                        && rooms.values().stream().filter(r -> r.ownedBy(creator)).count() >= ownedLimit) {
+                    // Issue 17 (limits.rooms-per-account): owning more rooms costs storage and broadcast state.
+                    send(MucXml.presenceError(presence, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                            "you own " + ownedLimit + " rooms already; destroy one first"));
+                    return;
+                }
+                if (!creationBudget.test(creator)) {
                     send(MucXml.presenceError(presence, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                             "you created too many rooms lately; try again later"));
                     return;
@@ -308,6 +316,13 @@ public final class MucService extends ServiceComponent {
 
     /** Rooms per account and hour (issue 17, limits.rooms-per-hour): asked once per room about to be created. */
     private volatile Predicate<Entity> creationBudget = user -> true;
+
+    private volatile int ownedLimit = Integer.MAX_VALUE;
+
+    /** Caps the rooms one account may own at once (issue 17, limits.rooms-per-account). */
+    public void limitOwnedRooms(int rooms) {
+        this.ownedLimit = rooms;
+    }
 
     /** Sets the per-account room creation budget ({@code user} is the bare JID); everyone may by default. */
     public void limitCreation(Predicate<Entity> budget) {

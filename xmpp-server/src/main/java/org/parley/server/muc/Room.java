@@ -163,6 +163,11 @@ final class Room {
     }
 
     /** Listed in the service's disco#items (XEP-0045 §6.3): public, and configured. */
+    /** Whether {@code bare} is an owner by affiliation (server administrators' implicit ownership aside). */
+    synchronized boolean ownedBy(Entity bare) {
+        return !gone && affiliations.get(bare) == Affiliation.OWNER;
+    }
+
     synchronized boolean isListed() {
         return !gone && !locked && config.publicRoom();
     }

@@ -89,6 +89,11 @@ final class PubSubEnvironment implements PubSubService.Environment {
     }
 
     @Override
+    public int itemBytes() {
+        return limits.itemBytes();
+    }
+
+    @Override
     public int defaultMaxItems(boolean pep) {
         return pep ? limits.pepMaxItems() : limits.serviceMaxItems();
     }

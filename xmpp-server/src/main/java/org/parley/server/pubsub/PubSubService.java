@@ -59,6 +59,11 @@ final class PubSubService {
         /** Largest pubsub#max_items an owner may configure. */
         int itemLimit();
 
+        /** Largest item payload, in bytes of its XML (limits.pubsub-item-size). */
+        default int itemBytes() {
+            return Integer.MAX_VALUE;
+        }
+
         /** pubsub#max_items of a new node. */
         int defaultMaxItems(boolean pep);
 
@@ -501,6 +506,12 @@ final class PubSubService {
         String id = item == null || item.getAttributeValue("id") == null || item.getAttributeValue("id").isEmpty()
                 ? UUID.randomUUID().toString() : item.getAttributeValue("id");
         XMLElement payload = payloads.isEmpty() ? null : payloads.get(0);
+        if (payload != null && new org.apache.vysper.xml.fragment.Renderer(payload).getComplete()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8).length > env.itemBytes()) {
+            // XEP-0060 §7.1.3.6 (issue 17, limits.pubsub-item-size).
+            throw new Failure(StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY, "payload-too-big", null,
+                    "items may hold at most " + env.itemBytes() + " bytes");
+        }
         if (persistent) {
             env.store().publish(key, name, new StoredItem(id, bare.getFullQualifiedName(),
                     payload == null ? null : new Renderer(payload).getComplete()), config.maxItems());

@@ -148,6 +148,12 @@ final class RosterIqHandler implements StanzaHandler {
         }
         synchronized (rosters.lockFor(user)) {
             Optional<RosterEntry> existing = rosters.entry(user, contact);
+            if ((existing.isEmpty() || !existing.get().listed())
+                    && rosters.listed(user).size() >= rosters.itemLimit()) {
+                // Issue 17 (limits.roster-size): a new contact beyond the quota; changing one is always allowed.
+                return StanzaErrors.error(iq, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                        "the roster holds at most " + rosters.itemLimit() + " contacts");
+            }
             RosterEntry base = existing.orElse(new RosterEntry(contact.getFullQualifiedName(), null, "none", false,
                     false, false, List.of(), true));
             RosterEntry updated = new RosterEntry(base.contact(), name, base.subscription(), base.askOut(),

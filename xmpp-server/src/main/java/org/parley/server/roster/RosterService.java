@@ -42,6 +42,19 @@ public final class RosterService {
      * change the same roster concurrently (a request and a pre-approval crossing). Never hold two of these
      * at once; callers send to other users only after releasing it.
      */
+    private volatile int itemLimit = Integer.MAX_VALUE;
+
+    /** Caps the contacts of one roster (issue 17, limits.roster-size); returns this. */
+    public RosterService withItemLimit(int items) {
+        this.itemLimit = items;
+        return this;
+    }
+
+    /** Contacts one roster may hold. */
+    public int itemLimit() {
+        return itemLimit;
+    }
+
     public Object lockFor(Entity user) {
         return locks[(user.getBareJID().hashCode() & 0x7fffffff) % STRIPES];
     }

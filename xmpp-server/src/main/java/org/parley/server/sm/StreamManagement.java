@@ -13,6 +13,8 @@ import org.apache.vysper.xmpp.stanza.Stanza;
  */
 public final class StreamManagement {
 
+    private boolean sealed;
+
     /** The most unacknowledged stanzas kept; beyond it (or beyond the byte bound) {@link #sent} reports overflow. */
     public static final int MAX_UNACKED = 10_000;
     private static final long MOD = 1L << 32;
@@ -69,6 +71,20 @@ public final class StreamManagement {
      * stanzas or more than its byte bound. Nothing is dropped: the caller ends the session, whose queue then
      * goes where XEP-0198 §5 and RFC 6121 §8.5.2 say (another resource or offline storage).
      */
+    /**
+     * {@link #sent}, unless {@link #takeAllAndSeal} ran: then null, and the stanza is not recorded (it was on its
+     * way to an expiring session, and the caller must give it another way in).
+     */
+    public synchronized Boolean sentUnlessSealed(Stanza stanza) {
+        return sealed ? null : sent(stanza);
+    }
+
+    /** {@link #takeAll}, and nothing is recorded afterwards ({@link #sentUnlessSealed}): the session expired. */
+    public synchronized List<Stanza> takeAllAndSeal() {
+        sealed = true;
+        return takeAll();
+    }
+
     public synchronized boolean sent(Stanza stanza) {
         int size = StanzaSize.estimate(stanza);
         unacked.addLast(stanza);

@@ -13,4 +13,9 @@ public interface DocumentStore {
     void put(String username, String key, String xml);
 
     boolean delete(String username, String key);
+
+    /** How many of {@code username}'s documents have a key containing {@code marker} (for quotas). */
+    default int count(String username, String marker) {
+        throw new UnsupportedOperationException("this store cannot count");
+    }
 }

@@ -544,7 +544,14 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
      */
     private boolean recorded(Stanza stanza) {
         StreamManagement state = sm;
-        if (state.sent(stanza) || overflowed) {
+        Boolean within = state.sentUnlessSealed(stanza);
+        if (within == null) {
+            // Written by another session's thread that found this one just before it expired: rerouted like
+            // the rest of the queue rather than lost (issue 17's slow-reader tests saw it).
+            rerouteUnacknowledged(List.of(stanza));
+            return true;
+        }
+        if (within || overflowed) {
             return true;
         }
         long bytes = state.unackedBytes();
@@ -625,25 +632,28 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                 // Unbound first, so that nothing more is delivered to this session; what arrived until then
                 // is still recorded as unacknowledged and taken below.
                 endSession(SessionTerminationCause.CONNECTION_ABORT);
-                List<Stanza> undelivered = sm.takeAll();
-                session.recordOutbound(null);
-                // XEP-0198 §5, RFC 6121 §8.5.2: to the account's other resources or offline storage.
-                var relay = (LocalRelay) session.getServerRuntimeContext().getStanzaRelay();
-                for (Stanza stanza : undelivered) {
-                    if ("message".equals(stanza.getName()) && !StanzaErrors.isError(stanza)
-                            && !stanza.getInnerElementsNamed("body", NamespaceURIs.JABBER_CLIENT).isEmpty()) {
-                        try {
-                            relay.reroute(fullJid, stanza);
-                        } catch (RuntimeException e) {
-                            LOG.warn("unacknowledged message for {} could not be rerouted: {}", fullJid, e.toString());
-                        }
-                    }
-                }
+                // Sealed, the recorder stays: what is still written to this session is rerouted in recorded().
+                rerouteUnacknowledged(sm.takeAllAndSeal());
             } finally {
                 done.complete(null);
             }
         });
         return done;
+    }
+
+    /** XEP-0198 §5, RFC 6121 §8.5.2: unacknowledged messages go to the account's other resources or offline. */
+    private void rerouteUnacknowledged(List<Stanza> undelivered) {
+        var relay = (LocalRelay) session.getServerRuntimeContext().getStanzaRelay();
+        for (Stanza stanza : undelivered) {
+            if ("message".equals(stanza.getName()) && !StanzaErrors.isError(stanza)
+                    && !stanza.getInnerElementsNamed("body", NamespaceURIs.JABBER_CLIENT).isEmpty()) {
+                try {
+                    relay.reroute(fullJid, stanza);
+                } catch (RuntimeException e) {
+                    LOG.warn("unacknowledged message for {} could not be rerouted: {}", fullJid, e.toString());
+                }
+            }
+        }
     }
 
     private boolean addressedToServer(Stanza element) {

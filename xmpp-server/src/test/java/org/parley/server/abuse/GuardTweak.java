@@ -25,6 +25,7 @@ public final class GuardTweak {
     public Duration authBan;
     public int roomsPerHour;
     public int archiveQueriesPerMinute;
+    public ServerSettings.Quotas quotas;
 
     private GuardTweak(ServerSettings.Guard g) {
         headerTimeout = g.headerTimeout();
@@ -43,13 +44,14 @@ public final class GuardTweak {
         authBan = g.authBan();
         roomsPerHour = g.roomsPerHour();
         archiveQueriesPerMinute = g.archiveQueriesPerMinute();
+        quotas = g.quotas();
     }
 
     private ServerSettings.Guard build() {
         return new ServerSettings.Guard(headerTimeout, authTimeout, unauthenticatedPerAddress,
                 connectionsPerAddressPerMinute, preAuthReadRate, readRate, stanzaRate, stanzaBurst, sendBuffer,
                 writeTimeout, resumptionBuffer, sessionsPerAccount, authFailuresPerAddress, authBan, roomsPerHour,
-                archiveQueriesPerMinute);
+                archiveQueriesPerMinute, quotas);
     }
 
     /** A settings tweak for {@code TestServer.withSettings}: the test guard with {@code change} applied. */

@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.parley.server.testing.RawClient;
 
 /** Checks the abuse tests make while an attack runs: service to other users continues. */
-final class Service {
+public final class Service {
 
     private static int pings;
 
@@ -18,7 +18,7 @@ final class Service {
      * An XMPP ping (XEP-0199) on {@code client}'s session is answered within three seconds: generous, because
      * the test machine is shared, yet far below what a server wedged by the attack would take.
      */
-    static void pingStaysFast(RawClient client) throws Exception {
+    public static void pingStaysFast(RawClient client) throws Exception {
         String id = "ping-" + (++pings);
         client.clear();
         long started = System.nanoTime();

@@ -153,6 +153,20 @@ class SettingsLoaderTest {
                 + " set on the command line", error(loader().overrides(Map.of("limits.avatar-size", "200KiB"))));
     }
 
+    /** Issue 17's quotas: defaults, overrides, bounds (the pubsub item size at most the stanza size). */
+    @Test
+    void quotasHaveDefaultsAndBounds() {
+        assertEquals(ServerSettings.Quotas.DEFAULTS, loader().load().limits().guard().quotas());
+        assertEquals(new ServerSettings.Quotas(5000, 7, 64 * 1024, 3), loader().overrides(Map.of(
+                "limits.roster-size", "5000", "limits.private-xml-items", "7", "limits.pubsub-item-size", "64KiB",
+                "limits.rooms-per-account", "3")).load().limits().guard().quotas());
+        assertEquals("limits.roster-size: 0 is not allowed (expected a whole number 1-1000000), set on the command"
+                + " line", error(loader().overrides(Map.of("limits.roster-size", "0"))));
+        assertEquals("limits.pubsub-item-size: 512KiB is not allowed (expected a size from 1KiB to 256KiB, e.g."
+                + " 256KiB), set on the command line", error(loader().overrides(Map.of("limits.pubsub-item-size",
+                "512KiB"))));
+    }
+
     @Test
     void booleanTypo() throws IOException {
         Path config = file("c2s {\n  starttls-required = ture\n}\n");

@@ -39,6 +39,18 @@ final class JdbcDocumentStore implements DocumentStore {
     }
 
     @Override
+    public int count(String username, String marker) {
+        return db.read(c -> {
+            try (PreparedStatement select = Sql.prepare(c,
+                    "SELECT COUNT(*) FROM documents WHERE username = ? AND doc_key LIKE ? ESCAPE '!'", username,
+                    "%" + marker.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+                 ResultSet rs = select.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        });
+    }
+
+    @Override
     public boolean delete(String username, String key) {
         return db.run(c -> Sql.update(c, "DELETE FROM documents WHERE username = ? AND doc_key = ?", username, key)
                 > 0);
