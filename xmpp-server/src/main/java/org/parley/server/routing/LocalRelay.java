@@ -110,6 +110,10 @@ public final class LocalRelay implements StanzaRelay {
                 }
             }
             route(receiver, stanza, answerFailures);
+        } catch (RefusedException e) {
+            if (answerFailures) {
+                bounce(stanza, e.condition(), e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.error("delivery of {} to {} failed", stanza.getName(), receiver, e);
             if (answerFailures) {

@@ -50,9 +50,17 @@ public final class EmbeddedStorageBenchmark {
         Path root = Files.createTempDirectory("parley-embedded-bench");
         System.out.printf("backend %s, %d available processors, load average %s%n", backend,
                 Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
-        singleCommits(backend, root.resolve("commits"));
-        for (int rate : new int[] {200, 1000}) {
-            for (long linger : new long[] {0, ArchiveWriter.LINGER_MILLIS}) {
+        // A third argument "sustained" measures only the writer at its default linger (the CPU figures of
+        // issue 18, taken three times in a row for medians); a fourth names the rates (default 200,1000).
+        boolean sustainedOnly = args.length > 2 && args[2].equals("sustained");
+        int[] rates = args.length > 3 ? Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray()
+                : new int[] {200, 1000};
+        if (!sustainedOnly) {
+            singleCommits(backend, root.resolve("commits"));
+        }
+        for (int rate : rates) {
+            for (long linger : sustainedOnly ? new long[] {ArchiveWriter.LINGER_MILLIS}
+                    : new long[] {0, ArchiveWriter.LINGER_MILLIS}) {
                 sustained(backend, root.resolve("rate" + rate + "-linger" + linger), rate, seconds, linger);
             }
         }
