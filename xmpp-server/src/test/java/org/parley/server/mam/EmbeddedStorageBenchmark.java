@@ -40,6 +40,11 @@ public final class EmbeddedStorageBenchmark {
     private static final int COMMITS = 20_000;
     private static final int ARCHIVES = 50;
     private static final String PADDING = "x".repeat(200);
+    /**
+     * An acknowledgement request after every this many messages (system property {@code ackEvery}, default 10;
+     * 0: none, as the clients of {@code benchmarks/run} do, which do not use XEP-0198).
+     */
+    private static final int ACK_EVERY = Integer.getInteger("ackEvery", 10);
 
     private EmbeddedStorageBenchmark() {
     }
@@ -114,7 +119,7 @@ public final class EmbeddedStorageBenchmark {
     /** One sender at a fixed rate; each message is two entries; an acknowledgement request every 10 messages. */
     private static void sustained(String backend, Path data, int rate, int seconds, long linger) throws Exception {
         int messages = rate * seconds;
-        long[] ackWaits = new long[messages / 10];
+        long[] ackWaits = new long[Math.max(1, ACK_EVERY > 0 ? messages / ACK_EVERY : 1)];
         int acks = 0;
         long stanzaBytes = 0;
         List<String> sizes = new ArrayList<>();
@@ -150,7 +155,7 @@ public final class EmbeddedStorageBenchmark {
                 writer.append("sender@example.org", new ArchiveStore.Entry("s" + i, "receiver@example.org", sent, stanza));
                 last = writer.append("receiver@example.org", new ArchiveStore.Entry("r" + i, "sender@example.org/x",
                         sent, stanza));
-                if (i % 10 == 9) {
+                if (ACK_EVERY > 0 && i % ACK_EVERY == ACK_EVERY - 1) {
                     long a = System.nanoTime();
                     if (!writer.awaitStored(first, last)) {
                         throw new IllegalStateException("not stored");
@@ -173,7 +178,7 @@ public final class EmbeddedStorageBenchmark {
             writer.close();
         }
         long closed = size(data);
-        long[] sorted = Arrays.copyOf(ackWaits, acks);
+        long[] sorted = Arrays.copyOf(ackWaits, Math.max(1, acks));
         Arrays.sort(sorted);
         System.out.printf("%-9s %4d msg/s linger %2d ms, %d s: writer CPU %.0f us/msg (+maintenance %.0f), process CPU "
                         + "%.0f us/msg; ack wait p50 %.2f ms p99 %.2f ms max %.2f ms; stanzas %.1f MB, files peak "
