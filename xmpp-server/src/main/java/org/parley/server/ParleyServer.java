@@ -193,7 +193,8 @@ public final class ParleyServer implements AutoCloseable {
         if (settings.mam().enabled()) {
             archive = new MessageArchive(storage.archive(), storage.documents(), Clock.systemUTC(),
                     settings.mam().defaultMode(), (owner, with) -> storage.rosters()
-                    .entry(owner.getNode(), with.getFullQualifiedName()).map(e -> e.listed()).orElse(false));
+                    .entry(owner.getNode(), with.getFullQualifiedName()).map(e -> e.listed()).orElse(false),
+                    sender -> registry.find(sender).map(SessionRegistry.Binding::session).orElse(null));
             runtime.addModule(new MamModule(archive));
             relay.addHook(new ArchiveHook(archive));
         }

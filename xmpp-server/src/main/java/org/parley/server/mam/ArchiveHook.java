@@ -1,16 +1,21 @@
 package org.parley.server.mam;
 
+import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.stanza.MessageStanza;
 import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.retract.Retraction;
 import org.parley.server.routing.DeliveryHook;
+import org.parley.server.routing.RefusedException;
 
 /**
  * Archives 1:1 messages between local accounts on their way through the relay: once for the sender
  * ({@link #sent}) and once for the recipient ({@link #receiving}), each under the owner's preferences,
  * and stamps what the recipient gets with the recipient's archive id (XEP-0359 {@code <stanza-id/>}).
  * The entries are written by the archive's group commit; the sender's stream acknowledges the message
- * (XEP-0198) only once they are committed ({@link org.parley.server.stream.DurableWrites}).
+ * (XEP-0198) only once they are committed ({@link org.parley.server.stream.DurableWrites}): both entries are
+ * marked for the sender's session, passed explicitly as the sender's full JID.
  */
 public final class ArchiveHook implements DeliveryHook {
 
@@ -20,16 +25,36 @@ public final class ArchiveHook implements DeliveryHook {
         this.archive = archive;
     }
 
+    /**
+     * A message on its way with its XML as the sender's archive stored it, so that the recipient's archive,
+     * which stores the same XML unless a spoofed id had to be removed, does not serialise it a second time.
+     */
+    static final class Rendered extends MessageStanza {
+        private final String xml;
+
+        Rendered(Stanza message, String xml) {
+            super(message);
+            this.xml = xml;
+        }
+    }
+
     @Override
     public Stanza sent(Entity sender, Entity recipient, Stanza message) {
-        if (MessageArchive.archivable(message)) {
-            archive.archiveForUser(sender.getBareJID(), recipient.getBareJID(), message);
-            String retracted = Retraction.retractedId(message);
-            if (retracted != null) {
-                archive.retractForUser(sender, sender, recipient, retracted);
-            }
+        if (!MessageArchive.archivable(message)) {
+            return message;
         }
-        return message;
+        if (!archive.admit()) {
+            // The writer's queue stays full: refused before delivery, so nothing is delivered unarchived.
+            throw new RefusedException(StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                    "the message archive is overloaded; try again later");
+        }
+        String xml = new Renderer(message).getComplete();
+        archive.archiveForUser(sender.getBareJID(), recipient.getBareJID(), message, sender, xml);
+        String retracted = Retraction.retractedId(message);
+        if (retracted != null) {
+            archive.retractForUser(sender, sender, recipient, retracted);
+        }
+        return new Rendered(message, xml);
     }
 
     @Override
@@ -39,7 +64,8 @@ public final class ArchiveHook implements DeliveryHook {
             return MessageArchive.stamped(message, recipientBare, null);
         }
         Stanza clean = MessageArchive.stamped(message, recipientBare, null);
-        String id = archive.archiveForUser(recipientBare, message.getFrom().getBareJID(), clean);
+        String xml = clean == message && message instanceof Rendered r ? r.xml : null;
+        String id = archive.archiveForUser(recipientBare, message.getFrom().getBareJID(), clean, message.getFrom(), xml);
         String retracted = Retraction.retractedId(message);
         if (retracted != null) {
             // XEP-0424 §7: only the author's own message is retracted (the 'from' is the sender's, stamped).

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xml.fragment.Renderer;
@@ -17,6 +19,7 @@ import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
+import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
@@ -61,14 +64,30 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
     /** Preferences by account: read once, then on every message from memory (they change rarely, here only). */
     private final java.util.concurrent.ConcurrentHashMap<String, Preferences> preferences =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** The writer tickets of what the current thread queued since {@link #takeMark} last took them. */
-    private final ThreadLocal<Mark> untaken = ThreadLocal.withInitial(() -> Mark.NONE);
+    /**
+     * The writer tickets queued on behalf of each sending session since its stream last took them
+     * ({@link #takeMark}), passed explicitly as the session that sent the stanza. Weak keys: a session that
+     * ends with a mark nobody takes (its stanza was routed by something other than its stream) leaves nothing.
+     */
+    private final Map<SessionContext, Mark> untaken = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** The session of a local user's full JID, if bound: whose stanza a write is for. */
+    private final Function<Entity, SessionContext> origins;
 
     /**
      * @param inRoster whether the second bare JID is in the roster of the first (for the {@code roster} mode)
      */
     public MessageArchive(ArchiveStore store, DocumentStore documents, Clock clock, Mode defaultMode,
                           BiPredicate<Entity, Entity> inRoster) {
+        this(store, documents, clock, defaultMode, inRoster, sender -> null);
+    }
+
+    /**
+     * @param origins the bound session of a local user's full JID, or null: an acknowledgement that session's
+     *                stream sends (XEP-0198) waits for the writes made for the stanzas it sent
+     */
+    public MessageArchive(ArchiveStore store, DocumentStore documents, Clock clock, Mode defaultMode,
+                          BiPredicate<Entity, Entity> inRoster, Function<Entity, SessionContext> origins) {
+        this.origins = origins;
         this.store = store;
         this.writer = new ArchiveWriter(store);
         this.documents = documents;
@@ -149,13 +168,35 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
      *
      * @return the stored message's id, or null when it was not archived
      */
-    String archiveForUser(Entity owner, Entity with, Stanza message) {
+    String archiveForUser(Entity owner, Entity with, Stanza message, Entity sender) {
+        return archiveForUser(owner, with, message, sender, null);
+    }
+
+    /** As above, storing {@code rendered} (the message's XML, already serialised once) when not null. */
+    String archiveForUser(Entity owner, Entity with, Stanza message, Entity sender, String rendered) {
         if (!wanted(owner.getBareJID(), with.getBareJID())) {
             return null;
         }
         String id = newId();
-        append(owner.getBareJID().getFullQualifiedName(), id, with.getBareJID().getFullQualifiedName(), message);
+        append(owner.getBareJID().getFullQualifiedName(), id, with.getBareJID().getFullQualifiedName(), message,
+                rendered, sender);
         return id;
+    }
+
+    /**
+     * Room for a message in the writer's queue (bounded in entries and bytes): waits at most
+     * {@link ArchiveWriter#ADMIT_WAIT_MILLIS} while the writer catches up. False: the queue stays full, and the
+     * caller refuses the message with {@code resource-constraint} (type wait, RFC 6120 §8.3.3.18) before
+     * delivering it. Refusing loses nothing — the sender is told and may send again — where delivering it
+     * unarchived would lose its archive copy silently, and waiting without end would hold a worker thread.
+     */
+    public boolean admit() {
+        try {
+            return writer.admit(ArchiveWriter.ADMIT_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
@@ -249,37 +290,54 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         }
     }
 
-    /** Archives a room message under the room's JID, with the id already stamped on what was broadcast. */
-    public void archiveForRoom(Entity room, String id, Entity occupant, Stanza message) {
-        append(room.getBareJID().getFullQualifiedName(), id, occupant.getFullQualifiedName(), message);
+    /**
+     * Archives a room message under the room's JID, with the id already stamped on what was broadcast;
+     * {@code sender} is the occupant's real full JID, whose stream acknowledges it once stored.
+     */
+    public void archiveForRoom(Entity room, String id, Entity occupant, Stanza message, Entity sender) {
+        append(room.getBareJID().getFullQualifiedName(), id, occupant.getFullQualifiedName(), message, null, sender);
     }
 
-    private void append(String archive, String id, String with, Stanza message) {
-        long ticket = writer.append(archive,
-                new ArchiveStore.Entry(id, with, clock.instant(), new Renderer(message).getComplete()));
-        untaken.set(untaken.get().through(new Mark(ticket, ticket)));
-    }
-
-    @Override
-    public Mark takeMark() {
-        Mark mark = untaken.get();
-        if (!mark.isEmpty()) {
-            untaken.set(Mark.NONE);
-        }
-        return mark;
-    }
-
-    @Override
-    public boolean awaitStored(Mark mark) {
-        if (mark.isEmpty()) {
-            return true;
-        }
+    private void append(String archive, String id, String with, Stanza message, String rendered, Entity sender) {
+        long ticket;
         try {
-            return writer.awaitStored(mark.first(), mark.last());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            ticket = writer.append(archive, new ArchiveStore.Entry(id, with, clock.instant(),
+                    rendered != null ? rendered : new Renderer(message).getComplete()));
+        } catch (ArchiveWriter.QueueFullException e) {
+            // Beyond even the slack left for admitted messages: refused before delivery (the relay answers
+            // resource-constraint), never queued and then dropped.
+            throw new org.parley.server.routing.RefusedException(StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                    "the message archive is overloaded; try again later");
         }
+        SessionContext origin = sender == null ? null : origins.apply(sender);
+        if (origin != null) {
+            Mark mark = new Mark(ticket, ticket);
+            untaken.merge(origin, mark, Mark::through);
+        }
+    }
+
+    @Override
+    public Mark takeMark(SessionContext origin) {
+        Mark mark = untaken.remove(origin);
+        return mark == null ? Mark.NONE : mark;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> whenStored(Mark mark) {
+        if (mark.isEmpty()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        return writer.whenStored(mark.first(), mark.last());
+    }
+
+    /** Test hook: holds the writer before each batch (a slow database, made deterministic). */
+    void holdWriter(ArchiveWriter.Gate gate) {
+        writer.gate(gate);
+    }
+
+    /** Entries queued and not yet written (tests). */
+    int backlog() {
+        return writer.backlog();
     }
 
     /** The message with the archive's {@code <stanza-id/>} added and any claimed by the sender removed (XEP-0359 §4). */

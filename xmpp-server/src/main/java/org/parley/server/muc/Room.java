@@ -526,6 +526,12 @@ final class Room {
                 List.of(new Attribute("from", fromOccupant.getFullQualifiedName()))).build());
         boolean spoken = body != null && !body.isEmpty() || retracted != null;
         boolean archived = spoken && logging();
+        if (archived && !host.archive().admit()) {
+            // The archive's queue stays full: refused before anyone gets it (RFC 6120 §8.3.3.18, wait).
+            reply(StanzaErrors.error(message, StanzaErrorCondition.RESOURCE_CONSTRAINT,
+                    "the message archive is overloaded; try again later"));
+            return;
+        }
         // XEP-0359: the room's own id on what it broadcasts (and never one an occupant claims for the room);
         // XEP-0424/0425 name a room message by it, so every message said gets one, archived or not.
         String id = spoken ? MessageArchive.newId() : null;
@@ -542,7 +548,7 @@ final class Room {
             authors.put(id, sender.user());
         }
         if (archived) {
-            host.archive().archiveForRoom(jid, id, fromOccupant, reflected);
+            host.archive().archiveForRoom(jid, id, fromOccupant, reflected, message.getFrom());
         }
         if (author != null) {
             forget(retracted, null, null);
@@ -580,7 +586,7 @@ final class Room {
             }
         }
         if (logging()) {
-            host.archive().archiveForRoom(jid, noticeId, jid, notice);
+            host.archive().archiveForRoom(jid, noticeId, jid, notice, iq.getFrom());
         }
         forget(id, by, reason);
         return StanzaErrors.result(iq).build();

@@ -174,6 +174,10 @@ public final class LocalRelay implements StanzaRelay {
                 }
             }
             route(routed, answerFailures);
+        } catch (RefusedException e) {
+            if (answerFailures) {
+                bounce(routed, e.condition(), e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.error("delivery of {} to {} failed", routed.name(), routed.to(), e);
             if (answerFailures) {

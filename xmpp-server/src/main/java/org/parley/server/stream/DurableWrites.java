@@ -1,24 +1,28 @@
 package org.parley.server.stream;
 
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.vysper.xmpp.server.SessionContext;
+
 /**
  * Lets a stream acknowledge (XEP-0198 {@code <a h/>}) only what is durably stored. Work that stores
- * asynchronously (the message archive's group commit) leaves a mark for what the current thread queued; the
- * stream collects the marks of the stanzas it handled and, before it answers an acknowledgement request,
- * waits until everything they cover is committed. Stanza processing itself never waits, so a sender's
- * burst is not slowed to one commit per stanza.
+ * asynchronously (the message archive's group commit) leaves a mark for the session whose stanza it stores;
+ * the stream collects the marks of the stanzas it handled and, when asked for an acknowledgement, sends it
+ * once everything they cover is committed ({@link #whenStored}) — without holding a thread meanwhile. Stanza
+ * processing itself never waits, so a sender's burst is not slowed to one commit per stanza.
  */
 public interface DurableWrites {
 
     /** Nothing is stored asynchronously. */
     DurableWrites NONE = new DurableWrites() {
         @Override
-        public Mark takeMark() {
+        public Mark takeMark(SessionContext origin) {
             return Mark.NONE;
         }
 
         @Override
-        public boolean awaitStored(Mark mark) {
-            return true;
+        public CompletableFuture<Boolean> whenStored(Mark mark) {
+            return CompletableFuture.completedFuture(true);
         }
     };
 
@@ -42,14 +46,13 @@ public interface DurableWrites {
         }
     }
 
-    /** What the calling thread queued since its last call, or {@link Mark#NONE}; clears it. */
-    Mark takeMark();
+    /** What was queued for stanzas {@code origin} sent since its last call, or {@link Mark#NONE}; clears it. */
+    Mark takeMark(SessionContext origin);
 
     /**
-     * Blocks (for a bounded time) until everything {@code mark} covers is committed.
-     *
-     * @return true when it all is; false when some of it could not be stored, or is still not after the wait
-     *         (logged): the caller must not acknowledge it
+     * Completes once everything {@code mark} covers was attempted: true when it all is stored; false when
+     * some of it could not be (logged), and the caller must not acknowledge it. It may complete on the
+     * storing thread: the caller hands its work to its own executor.
      */
-    boolean awaitStored(Mark mark);
+    CompletableFuture<Boolean> whenStored(Mark mark);
 }

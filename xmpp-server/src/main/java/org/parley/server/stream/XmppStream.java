@@ -449,9 +449,9 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             return;
         }
-        // Whatever this worker thread queued for storage outside a stream's stanza is not this stanza's: drop it,
+        // Whatever was queued for this session outside its stream's stanzas is not this stanza's: drop it,
         // so the mark taken below spans this stanza's writes only.
-        env.durableWrites().takeMark();
+        env.durableWrites().takeMark(session);
         env.metrics().stanzaIn(element.getName());
         if (isSessionRequest(element) && addressedToServer(element)) {
             // RFC 3921 §3 session establishment is advertised as <optional/> (RFC 6121 Appendix E), but clients
@@ -460,7 +460,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         } else {
             env.dispatcher().dispatch(session, fullJid, element);
         }
-        unstored = unstored.through(env.durableWrites().takeMark());
+        unstored = unstored.through(env.durableWrites().takeMark(session));
         if (sm != null) {
             sm.handled();
         }
@@ -504,20 +504,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             case "r" -> {
                 if (sm != null) {
-                    if (!unstored.isEmpty()) {
-                        // Acknowledged means stored: wait for the archive's commit of what was handled so far.
-                        boolean stored = env.durableWrites().awaitStored(unstored);
-                        unstored = DurableWrites.Mark.NONE;
-                        if (!stored) {
-                            // An <a h/> would tell the client these stanzas are safe (XEP-0198 §4), and it would
-                            // drop its copies. Instead the stream ends with an error and without resumption
-                            // (only a lost connection leaves a session resumable, §5), so the client keeps
-                            // what was not acknowledged and sends it again on its next session.
-                            throw new StreamErrorException(StreamErrorCondition.INTERNAL_SERVER_ERROR,
-                                    "messages could not be stored");
-                        }
-                    }
-                    transport.send("<a xmlns='" + NS_SM + "' h='" + sm.handledCount() + "'/>");
+                    acknowledge();
                 }
             }
             case "a" -> {
@@ -532,6 +519,53 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             default -> throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_STANZA_TYPE,
                     "unknown stream management element <" + element.getName() + "/>");
         }
+    }
+
+    /** Acknowledgements waiting for the archive's commit, in request order (touched on the executor only). */
+    private CompletableFuture<Void> deferredAcks = CompletableFuture.completedFuture(null);
+    private int deferredAckCount;
+    /** Unanswered acknowledgement requests a client may pile up while the archive is behind. */
+    private static final int MAX_DEFERRED_ACKS = 1000;
+
+    /**
+     * XEP-0198 §4: answers {@code <r/>} with the count of stanzas handled now, once what they stored is
+     * committed (acknowledged means stored). Nothing waits: the archive's future hands the answer back to this
+     * session's executor, and answers keep the order of the requests.
+     */
+    private void acknowledge() throws StreamErrorException {
+        long h = sm.handledCount();
+        CompletableFuture<Boolean> stored = env.durableWrites().whenStored(unstored);
+        unstored = DurableWrites.Mark.NONE;
+        if (deferredAckCount == 0 && stored.isDone()) {
+            sendAck(h, stored.getNow(false));
+            return;
+        }
+        if (++deferredAckCount > MAX_DEFERRED_ACKS) {
+            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                    "too many acknowledgement requests waiting (XEP-0198 §4)");
+        }
+        deferredAcks = deferredAcks.thenCombine(stored, (previous, ok) -> ok).handle((ok, failure) -> {
+            session.executor().execute(() -> {
+                deferredAckCount--;
+                sendAck(h, failure == null && ok);
+            });
+            return null;
+        });
+    }
+
+    private void sendAck(long h, boolean stored) {
+        if (ended) {
+            return;
+        }
+        if (!stored) {
+            // An <a h/> would tell the client these stanzas are safe (XEP-0198 §4), and it would drop its
+            // copies. Instead the stream ends with an error and without resumption (only a lost connection
+            // leaves a session resumable, §5), so the client keeps what was not acknowledged and sends it again
+            // on its next session.
+            streamError(StreamErrorCondition.INTERNAL_SERVER_ERROR, "messages could not be stored");
+            return;
+        }
+        transport.send("<a xmlns='" + NS_SM + "' h='" + h + "'/>");
     }
 
     /**

@@ -40,6 +40,11 @@ public final class EmbeddedStorageBenchmark {
     private static final int COMMITS = 20_000;
     private static final int ARCHIVES = 50;
     private static final String PADDING = "x".repeat(200);
+    /**
+     * An acknowledgement request after every this many messages (system property {@code ackEvery}, default 10;
+     * 0: none, as the clients of {@code benchmarks/run} do, which do not use XEP-0198).
+     */
+    private static final int ACK_EVERY = Integer.getInteger("ackEvery", 10);
 
     private EmbeddedStorageBenchmark() {
     }
@@ -50,9 +55,17 @@ public final class EmbeddedStorageBenchmark {
         Path root = Files.createTempDirectory("parley-embedded-bench");
         System.out.printf("backend %s, %d available processors, load average %s%n", backend,
                 Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/loadavg")).trim());
-        singleCommits(backend, root.resolve("commits"));
-        for (int rate : new int[] {200, 1000}) {
-            for (long linger : new long[] {0, ArchiveWriter.LINGER_MILLIS}) {
+        // A third argument "sustained" measures only the writer at its default linger (the CPU figures of
+        // issue 18, taken three times in a row for medians); a fourth names the rates (default 200,1000).
+        boolean sustainedOnly = args.length > 2 && args[2].equals("sustained");
+        int[] rates = args.length > 3 ? Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray()
+                : new int[] {200, 1000};
+        if (!sustainedOnly) {
+            singleCommits(backend, root.resolve("commits"));
+        }
+        for (int rate : rates) {
+            for (long linger : sustainedOnly ? new long[] {ArchiveWriter.LINGER_MILLIS}
+                    : new long[] {0, ArchiveWriter.LINGER_MILLIS}) {
                 sustained(backend, root.resolve("rate" + rate + "-linger" + linger), rate, seconds, linger);
             }
         }
@@ -106,7 +119,7 @@ public final class EmbeddedStorageBenchmark {
     /** One sender at a fixed rate; each message is two entries; an acknowledgement request every 10 messages. */
     private static void sustained(String backend, Path data, int rate, int seconds, long linger) throws Exception {
         int messages = rate * seconds;
-        long[] ackWaits = new long[messages / 10];
+        long[] ackWaits = new long[Math.max(1, ACK_EVERY > 0 ? messages / ACK_EVERY : 1)];
         int acks = 0;
         long stanzaBytes = 0;
         List<String> sizes = new ArrayList<>();
@@ -142,7 +155,7 @@ public final class EmbeddedStorageBenchmark {
                 writer.append("sender@example.org", new ArchiveStore.Entry("s" + i, "receiver@example.org", sent, stanza));
                 last = writer.append("receiver@example.org", new ArchiveStore.Entry("r" + i, "sender@example.org/x",
                         sent, stanza));
-                if (i % 10 == 9) {
+                if (ACK_EVERY > 0 && i % ACK_EVERY == ACK_EVERY - 1) {
                     long a = System.nanoTime();
                     if (!writer.awaitStored(first, last)) {
                         throw new IllegalStateException("not stored");
@@ -165,7 +178,7 @@ public final class EmbeddedStorageBenchmark {
             writer.close();
         }
         long closed = size(data);
-        long[] sorted = Arrays.copyOf(ackWaits, acks);
+        long[] sorted = Arrays.copyOf(ackWaits, Math.max(1, acks));
         Arrays.sort(sorted);
         System.out.printf("%-9s %4d msg/s linger %2d ms, %d s: writer CPU %.0f us/msg (+maintenance %.0f), process CPU "
                         + "%.0f us/msg; ack wait p50 %.2f ms p99 %.2f ms max %.2f ms; stanzas %.1f MB, files peak "

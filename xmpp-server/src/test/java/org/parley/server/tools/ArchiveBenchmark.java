@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
+import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.parley.server.config.ServerSettings.Mam.Mode;
@@ -323,12 +324,29 @@ public final class ArchiveBenchmark {
         report(what, nanos);
     }
 
+    /** A stand-in for a sender's session: only its identity matters to the archive. */
+    private static SessionContext session() {
+        return (SessionContext) java.lang.reflect.Proxy.newProxyInstance(SessionContext.class.getClassLoader(),
+                new Class<?>[] {SessionContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "session";
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
     /** Four senders, each routing 5 000 messages to a peer through the archive hooks as the relay does. */
     private static void delivery(Storage storage) throws Exception {
-        MessageArchive archive = new MessageArchive(storage.archive(), storage.documents(), Clock.systemUTC(),
-                Mode.ALWAYS, (a, b) -> true);
-        ArchiveHook hook = new ArchiveHook(archive);
         int senders = 4;
+        // The senders' sessions, as the relay resolves them from the sender's full JID: an acknowledgement
+        // waits for what was archived for that session's stanzas.
+        java.util.Map<Entity, SessionContext> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+        for (int t = 0; t < senders; t++) {
+            sessions.put(EntityImpl.parse("sender" + t + "@" + DOMAIN + "/desk"), session());
+        }
+        MessageArchive archive = new MessageArchive(storage.archive(), storage.documents(), Clock.systemUTC(),
+                Mode.ALWAYS, (a, b) -> true, sessions::get);
+        ArchiveHook hook = new ArchiveHook(archive);
         int perSender = 5000;
         int warmup = 500;
         long[] beforeDelivery = new long[senders * perSender];
@@ -352,7 +370,7 @@ public final class ArchiveBenchmark {
                         Stanza routed = hook.sent(from, to, message);
                         hook.receiving(to, routed);
                         long t1 = System.nanoTime(); // the relay hands the message to the recipient here
-                        if (!archive.awaitStored(archive.takeMark())) {
+                        if (!archive.whenStored(archive.takeMark(sessions.get(from))).get(10, TimeUnit.SECONDS)) {
                             throw new IllegalStateException("archiving failed");
                         }
                         long t2 = System.nanoTime(); // a stream acknowledging it at once (XEP-0198 <r/>) answers here

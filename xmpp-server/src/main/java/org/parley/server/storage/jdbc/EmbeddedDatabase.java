@@ -130,6 +130,9 @@ final class EmbeddedDatabase implements AutoCloseable {
         config.enforceForeignKeys(true); // the schema's ON DELETE CASCADE
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
         config.setJournalSizeLimit(JOURNAL_SIZE_LIMIT);
+        // No store reads generated keys; with them on the driver matches every INSERT's text against a pattern
+        // and asks for the last row id after it, on the archive writer's path (issue 18).
+        config.setGetGeneratedKeys(false);
         return config.toProperties();
     }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.parley.server.storage.ArchiveStore;
+import org.parley.server.storage.StorageException;
 
 /**
  * The archive in {@code archive_messages}. Paging walks {@code seq} from an anchor in one indexed range
@@ -36,6 +38,8 @@ final class JdbcArchiveStore implements ArchiveStore {
     private static final int PURGE_CHUNK = 10_000;
 
     private final Transactions db;
+    /** The archive writer's own connection (see {@link Appender}); null: batches use the pool. */
+    private final Appender appender;
 
     /** A counter row's key; sorted so that every transaction locks counter rows in the same order. */
     private record Key(String archive, String withBare) implements Comparable<Key> {
@@ -47,7 +51,26 @@ final class JdbcArchiveStore implements ArchiveStore {
     }
 
     JdbcArchiveStore(Transactions db) {
+        this(db, null);
+    }
+
+    /** @param writerConnections opens the connection the archive writer keeps for its batches */
+    JdbcArchiveStore(Transactions db, Connections writerConnections) {
         this.db = db;
+        this.appender = writerConnections == null ? null : new Appender(writerConnections);
+    }
+
+    /** Opens a connection outside the pool. */
+    @FunctionalInterface
+    interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    /** Closes the archive writer's connection (before the pool and the embedded file close). */
+    void close() {
+        if (appender != null) {
+            appender.close();
+        }
     }
 
     @Override
@@ -64,6 +87,10 @@ final class JdbcArchiveStore implements ArchiveStore {
     @Override
     public void appendAll(List<Appended> entries) {
         if (entries.isEmpty()) {
+            return;
+        }
+        if (appender != null) {
+            appender.append(entries);
             return;
         }
         db.run(c -> {
@@ -326,6 +353,139 @@ final class JdbcArchiveStore implements ArchiveStore {
                     }
                 }
                 empty.executeBatch();
+            }
+        }
+    }
+
+    /**
+     * The batches of the archive writer (one thread, a commit every few milliseconds under load) on a
+     * connection of their own, kept open with its statements prepared once: a batch then costs its rows and
+     * its commit, not a pool checkout, the statements' compilation and, on SQLite, the extra statements that
+     * turn the driver's implicit transaction into a {@code BEGIN IMMEDIATE} (issue 18: the archive write's CPU).
+     * The connection is outside the pool, so it never takes one of the pool's (the pool may have one
+     * connection). After a failure the connection is dropped and opened again for the next attempt.
+     */
+    private final class Appender {
+        private final Connections connections;
+        private Connection connection;
+        private Statement plain;
+        private PreparedStatement insert;
+        private PreparedStatement addCount;
+        private PreparedStatement newCount;
+        private boolean closed;
+
+        Appender(Connections connections) {
+            this.connections = connections;
+        }
+
+        synchronized void append(List<Appended> entries) {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    if (closed) {
+                        throw new SQLException("the archive store is closed");
+                    }
+                    write(entries);
+                    return;
+                } catch (SQLException e) {
+                    drop(e);
+                    if (attempt == 3 || !Transactions.retryable(e)) {
+                        throw new StorageException("database error: " + Transactions.describe(e), e);
+                    }
+                }
+            }
+        }
+
+        private void write(List<Appended> entries) throws SQLException {
+            boolean sqlite = db.dialect() == Dialect.SQLITE;
+            if (connection == null) {
+                connection = connections.open();
+                // SQLite: transactions begun by hand (the driver's own would be deferred, see Transactions).
+                connection.setAutoCommit(sqlite);
+                plain = connection.createStatement();
+                insert = connection.prepareStatement(INSERT);
+                addCount = connection.prepareStatement(
+                        "UPDATE archive_counts SET messages = messages + ? WHERE archive = ? AND with_bare = ?");
+                newCount = connection.prepareStatement(
+                        "INSERT INTO archive_counts (archive, with_bare, messages) VALUES (?, ?, ?)");
+            }
+            if (sqlite) {
+                plain.execute("BEGIN IMMEDIATE");
+            }
+            Map<Key, Long> added = new TreeMap<>();
+            for (Appended a : entries) {
+                String withBare = bare(a.entry().with());
+                insert.setString(1, a.archive());
+                insert.setString(2, a.entry().id());
+                insert.setString(3, a.entry().with());
+                insert.setString(4, withBare);
+                insert.setObject(5, db.dialect().timestamp(a.entry().sent()));
+                insert.setString(6, a.entry().stanza());
+                insert.addBatch();
+                count(added, a.archive(), withBare);
+            }
+            insert.executeBatch();
+            // As addToCounts, with the statements kept: one update per distinct key, in key order.
+            List<Map.Entry<Key, Long>> rows = new ArrayList<>(added.entrySet());
+            for (Map.Entry<Key, Long> row : rows) {
+                addCount.setLong(1, row.getValue());
+                addCount.setString(2, row.getKey().archive());
+                addCount.setString(3, row.getKey().withBare());
+                addCount.addBatch();
+            }
+            int[] updated = addCount.executeBatch();
+            boolean inserts = false;
+            for (int i = 0; i < rows.size(); i++) {
+                if (updated[i] == 0) {
+                    Map.Entry<Key, Long> row = rows.get(i);
+                    newCount.setString(1, row.getKey().archive());
+                    newCount.setString(2, row.getKey().withBare());
+                    newCount.setLong(3, row.getValue());
+                    newCount.addBatch();
+                    inserts = true;
+                }
+            }
+            if (inserts) {
+                newCount.executeBatch();
+            }
+            if (sqlite) {
+                plain.execute("COMMIT");
+            } else {
+                connection.commit();
+            }
+        }
+
+        /** After a failure: roll back what the transaction did and drop the connection. */
+        private void drop(SQLException failure) {
+            if (connection == null) {
+                return;
+            }
+            try {
+                if (db.dialect() == Dialect.SQLITE) {
+                    plain.execute("ROLLBACK");
+                } else {
+                    connection.rollback();
+                }
+            } catch (SQLException e) {
+                // no transaction left to roll back, or the connection is gone: it is closed below either way
+            }
+            closeConnection(failure);
+        }
+
+        private void closeConnection(Exception failure) {
+            try {
+                connection.close(); // closes its statements too
+            } catch (SQLException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                }
+            }
+            connection = null;
+        }
+
+        synchronized void close() {
+            closed = true;
+            if (connection != null) {
+                closeConnection(null);
             }
         }
     }

@@ -42,7 +42,7 @@ public final class JdbcStorage implements Storage {
     private final OfflineStore offline;
     private final DocumentStore documents;
     private final RoomStore rooms;
-    private final ArchiveStore archive;
+    private final JdbcArchiveStore archive;
     private final PubSubStore pubsub;
     private final BlockListStore blockLists;
     private final PushStore push;
@@ -62,10 +62,23 @@ public final class JdbcStorage implements Storage {
         this.offline = new JdbcOfflineStore(db);
         this.documents = new JdbcDocumentStore(db);
         this.rooms = new JdbcRoomStore(db);
-        this.archive = new JdbcArchiveStore(db);
+        this.archive = new JdbcArchiveStore(db, () -> writerConnection(dataSource));
         this.pubsub = new JdbcPubSubStore(db);
         this.blockLists = new JdbcBlockListStore(db);
         this.push = new JdbcPushStore(db);
+    }
+
+    /** A connection outside the pool, configured as the pool's are: the archive writer's own. */
+    private static java.sql.Connection writerConnection(HikariDataSource dataSource) throws java.sql.SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(dataSource.getDataSourceProperties());
+        if (dataSource.getUsername() != null) {
+            properties.setProperty("user", dataSource.getUsername());
+        }
+        if (dataSource.getPassword() != null) {
+            properties.setProperty("password", dataSource.getPassword());
+        }
+        return java.sql.DriverManager.getConnection(dataSource.getJdbcUrl(), properties);
     }
 
     /**
@@ -219,6 +232,7 @@ public final class JdbcStorage implements Storage {
             if (maintenance != null) {
                 maintenance.close();
             }
+            archive.close();
             dataSource.close();
             if (embedded != null) {
                 embedded.close();

@@ -105,7 +105,7 @@ final class Transactions {
         }
     }
 
-    private static boolean retryable(SQLException e) {
+    static boolean retryable(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s) {
                 for (SQLException next = s; next != null; next = next.getNextException()) {

@@ -1,0 +1,248 @@
+package org.parley.server.sm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.storage.AccountStore;
+import org.parley.server.storage.ArchiveStore;
+import org.parley.server.storage.BlockListStore;
+import org.parley.server.storage.DocumentStore;
+import org.parley.server.storage.OfflineStore;
+import org.parley.server.storage.PubSubStore;
+import org.parley.server.storage.PushStore;
+import org.parley.server.storage.RoomStore;
+import org.parley.server.storage.RosterStore;
+import org.parley.server.storage.Storage;
+import org.parley.server.testing.RawClient;
+import org.parley.server.testing.TestServer;
+
+/**
+ * XEP-0198 §4 with a slow archive (issues 18 and 23): the {@code <a h/>} that covers an archived message
+ * comes only after the archive's commit — and, while the commit is held back, the stream goes on serving
+ * the client (no worker thread waits for the commit). The archive's writes are held deterministically at a
+ * gate in the store, not slowed by sleeps.
+ */
+class AckAfterCommitTest {
+
+    @TempDir
+    Path data;
+
+    /** The archive writer enters the store: one permit per batch that has reached it. */
+    private final Semaphore entered = new Semaphore(0);
+    /** Released by the test: the held batch may be written. */
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+    private TestServer server;
+    private Storage storage;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServer.start(data, s -> s, GatedArchive::new);
+        server.createUser("romeo");
+        server.createUser("juliet");
+    }
+
+    @AfterEach
+    void stop() {
+        gate.countDown();
+        server.close();
+    }
+
+    private long stored(String owner) {
+        return storage.archive().page(new ArchiveStore.Filter(owner, null, null, null),
+                new ArchiveStore.Paging(null, null, true, 1)).count();
+    }
+
+    @Test
+    void xep0198_4_theAckOfAnArchivedMessageComesAfterTheCommitAndTheStreamIsNotBlockedMeanwhile() throws Exception {
+        try (RawClient juliet = RawClient.loggedIn(server, "juliet");
+             RawClient romeo = RawClient.loggedIn(server, "romeo")) {
+            romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
+            romeo.clear();
+
+            gate = new CountDownLatch(1);
+            romeo.send("<message to='juliet@localhost/raw' type='chat' id='m1'><body>held</body></message>")
+                    .send("<r xmlns='urn:xmpp:sm:3'/>");
+            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the writer reached the store and is held there");
+            // The stream answers what comes after the request while the commit is held: before the change the
+            // <r/> held the session's worker until the commit (up to 10 s), and this ping went unanswered.
+            String afterPing = romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+                    .await("ping1");
+            juliet.await("held");
+            assertFalse(afterPing.contains("<a "), "no acknowledgement while the message is not stored: " + afterPing);
+            assertEquals(0, stored("romeo@localhost"), "indeed not stored yet");
+
+            gate.countDown();
+            String acked = romeo.await("<a ");
+            assertTrue(acked.contains("h='1'"), "the acknowledgement counts the message handled when asked: " + acked);
+            assertEquals(1, stored("romeo@localhost"), "acknowledged means stored (sender's archive)");
+            assertEquals(1, stored("juliet@localhost"), "and the recipient's");
+            assertTrue(acked.indexOf("<a ") > acked.indexOf("ping1"), "sent after the commit, not before: " + acked);
+        }
+    }
+
+    @Test
+    void xep0198_4_acknowledgementsKeepTheOrderOfTheRequestsWhenTheFirstWaitsForTheArchive() throws Exception {
+        try (RawClient juliet = RawClient.loggedIn(server, "juliet");
+             RawClient romeo = RawClient.loggedIn(server, "romeo")) {
+            romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
+            romeo.clear();
+
+            gate = new CountDownLatch(1);
+            romeo.send("<message to='juliet@localhost/raw' type='chat' id='m1'><body>one</body></message>")
+                    .send("<r xmlns='urn:xmpp:sm:3'/>");
+            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the writer is held");
+            // Nothing archived since the first request: this one could be answered at once, but it must not
+            // overtake the first (a client reads h as a running count).
+            romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+                    .send("<r xmlns='urn:xmpp:sm:3'/>")
+                    .send("<iq type='get' id='ping2' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+                    .await("ping2");
+            assertFalse(romeo.received().contains("<a "), "neither request answered before the commit: " + romeo.received());
+
+            gate.countDown();
+            String both = romeo.await("h='2'");
+            int first = both.indexOf("h='1'");
+            assertTrue(first >= 0 && first < both.indexOf("h='2'"), "answered in order: " + both);
+            assertEquals(1, stored("romeo@localhost"));
+        }
+    }
+
+    @Test
+    void anAckWithNothingArchivedIsAnsweredAtOnce() throws Exception {
+        try (RawClient romeo = RawClient.loggedIn(server, "romeo")) {
+            romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
+            gate = new CountDownLatch(1); // a held writer does not matter: nothing waits for it
+            romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
+                    .send("<r xmlns='urn:xmpp:sm:3'/>").await("h='1'", Duration.ofSeconds(30));
+        }
+    }
+
+    /** The real storage; the archive's batch writes wait at {@link #gate}. */
+    private final class GatedArchive implements Storage {
+        private final Storage real;
+        private final ArchiveStore archive;
+
+        GatedArchive(Storage real) {
+            this.real = real;
+            storage = real;
+            ArchiveStore store = real.archive();
+            this.archive = new ArchiveStore() {
+                @Override
+                public void append(String owner, Entry entry) {
+                    hold();
+                    store.append(owner, entry);
+                }
+
+                @Override
+                public void appendAll(List<Appended> entries) {
+                    hold();
+                    store.appendAll(entries);
+                }
+
+                @Override
+                public Page page(Filter filter, Paging paging) {
+                    return store.page(filter, paging);
+                }
+
+                @Override
+                public int deleteOlderThan(Instant cutoff) {
+                    return store.deleteOlderThan(cutoff);
+                }
+
+                @Override
+                public void deleteArchive(String owner) {
+                    store.deleteArchive(owner);
+                }
+
+                @Override
+                public Optional<Entry> entry(String owner, String id) {
+                    return store.entry(owner, id);
+                }
+
+                @Override
+                public boolean replace(String owner, String id, String stanza) {
+                    return store.replace(owner, id, stanza);
+                }
+            };
+        }
+
+        private void hold() {
+            CountDownLatch g = gate;
+            if (g.getCount() == 0) {
+                return;
+            }
+            entered.release();
+            try {
+                if (!g.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the test never released the archive");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public AccountStore accounts() {
+            return real.accounts();
+        }
+
+        @Override
+        public RosterStore rosters() {
+            return real.rosters();
+        }
+
+        @Override
+        public OfflineStore offline() {
+            return real.offline();
+        }
+
+        @Override
+        public DocumentStore documents() {
+            return real.documents();
+        }
+
+        @Override
+        public RoomStore rooms() {
+            return real.rooms();
+        }
+
+        @Override
+        public ArchiveStore archive() {
+            return archive;
+        }
+
+        @Override
+        public PubSubStore pubsub() {
+            return real.pubsub();
+        }
+
+        @Override
+        public BlockListStore blockLists() {
+            return real.blockLists();
+        }
+
+        @Override
+        public PushStore push() {
+            return real.push();
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+}
