@@ -88,7 +88,7 @@ public final class RoomAdministration {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, "no such room");
         }
         XMLElement query = iq.getFirstInnerElement();
-        return room.get().owner(iq, query, true);
+        return room.get().owner(iq, iq.getFrom(), query, true);
     }
 
     private Optional<Room> find(Entity jid) {
