@@ -249,6 +249,7 @@ function table(id, columns, rows, actions) {
   const body = rows.map(row => h('tr', { 'data-jid': row.jid || '' },
     ...columns.map(c => h('td', {}, c.render ? c.render(row) : row[c.var])),
     actions ? h('td', { class: 'actions' }, ...actions(row)) : null));
+  if (body.length === 0) body.push(h('tr', {}, h('td', { class: 'muted', colspan: columns.length + (actions ? 1 : 0) }, 'None.')));
   return h('table', { class: 'data', id }, h('thead', {}, head), h('tbody', {}, ...body));
 }
 

@@ -3,6 +3,7 @@ package org.parley.gateway.page;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -187,11 +188,17 @@ class AdminConsoleTest {
 
     @Test
     @Order(6)
-    void announcementsAndSecurityRender() {
+    void announcementsAndSecurityRender() throws Exception {
         tab("announcements");
         browser.waitUntil("registration state read", d -> d.findElement(By.id("registration-enabled")) != null);
+        XMPPTCPConnection wrong = new XMPPTCPConnection(gateway.server().config("dave")
+                .setUsernameAndPassword("dave", "not-the-password").build());
+        wrong.connect();
+        assertThrows(org.jivesoftware.smack.sasl.SASLErrorException.class, wrong::login);
+        wrong.disconnect();
         tab("security");
         browser.textAppears(By.id("cert-expiry"), "days");
+        browser.textAppears(By.id("failures-table"), "dave"); // the failed login just made, from the guard's record
         List<String> violations = Axe.seriousViolations(browser);
         assertTrue(violations.isEmpty(), "axe-core, security: " + violations);
         browser.screenshot("6-security");
