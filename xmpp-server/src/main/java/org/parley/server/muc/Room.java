@@ -1405,7 +1405,7 @@ final class Room {
         }
         for (Occupant o : occupants.values()) {
             for (Entity s : o.sessions()) {
-                host.send(s, StanzaBuilder.createMessageStanza(jid, s,
+                out(StanzaBuilder.createMessageStanza(jid, s,
                         org.apache.vysper.xmpp.stanza.MessageStanzaType.GROUPCHAT, null, body).build());
             }
         }

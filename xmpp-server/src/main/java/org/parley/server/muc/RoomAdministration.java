@@ -79,7 +79,11 @@ public final class RoomAdministration {
 
     /** A message from the room itself to everyone in it; false when there is no such room. */
     public boolean say(Entity jid, String body) {
-        return find(jid).map(room -> room.serviceMessage(body)).orElse(false);
+        return find(jid).map(room -> {
+            boolean said = room.serviceMessage(body);
+            room.flush(); // the room queues what it sends under its lock and delivers it after (Room's outbox)
+            return said;
+        }).orElse(false);
     }
 
     private Stanza owner(Stanza iq, Entity jid) {
@@ -88,7 +92,9 @@ public final class RoomAdministration {
             return StanzaErrors.error(iq, StanzaErrorCondition.ITEM_NOT_FOUND, "no such room");
         }
         XMLElement query = iq.getFirstInnerElement();
-        return room.get().owner(iq, iq.getFrom(), query, true);
+        Stanza answer = room.get().owner(iq, iq.getFrom(), query, true);
+        room.get().flush(); // the destroy notices and affiliation changes wait in the room's outbox until now
+        return answer;
     }
 
     private Optional<Room> find(Entity jid) {
