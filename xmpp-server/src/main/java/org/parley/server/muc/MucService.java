@@ -84,6 +84,7 @@ public final class MucService extends ServiceComponent {
         if (joined != null) {
             for (Room room : new ArrayList<>(joined)) {
                 room.sessionEnded(fullJid);
+                room.flush();
             }
         }
     }
@@ -230,8 +231,10 @@ public final class MucService extends ServiceComponent {
                     }
                 } else if (nick == null) {
                     room.message(stanza, from);
+                    room.flush();
                 } else {
                     room.privateMessage(stanza, from, nick);
+                    room.flush();
                 }
             }
             case "iq" -> iq(stanza, from, key, nick);
@@ -264,12 +267,15 @@ public final class MucService extends ServiceComponent {
                 Room fresh = new Room(host, key, defaultConfig(), speaksMuc);
                 if (rooms.putIfAbsent(key, fresh) == null) {
                     fresh.create(presence, from, nick);
+                    fresh.flush();
                     LOG.debug("room {} created by {}", fresh.jid(), from);
                     return;
                 }
                 continue; // someone else created it meanwhile
             }
-            if (room.presence(presence, from, nick)) {
+            boolean handled = room.presence(presence, from, nick);
+            room.flush();
+            if (handled) {
                 return;
             }
         }
@@ -298,6 +304,7 @@ public final class MucService extends ServiceComponent {
         }
         if (nick != null) {
             room.occupantIq(iq, from, nick);
+            room.flush();
             return;
         }
         XMLElement query = iq.getFirstInnerElement();
@@ -315,7 +322,7 @@ public final class MucService extends ServiceComponent {
                     : badRequest(iq);
             default -> StanzaErrors.error(iq, StanzaErrorCondition.SERVICE_UNAVAILABLE, null);
         };
-        send(reply);
+        room.send(reply); // after what the room queued while answering (e.g. the presence of a role change)
     }
 
     private static Stanza badRequest(Stanza iq) {
@@ -387,6 +394,8 @@ public final class MucService extends ServiceComponent {
         @Override
         public void discard(Room room) {
             rooms.remove(room.name(), room);
+            // Storage is cleaned here, under the room's lock, not later: a room re-created under the same name
+            // right away must not lose its archive or row to the old one's clean-up (rare: destroy, last leaves).
             if (archive != null) {
                 // A room created later under the same name starts with an empty archive (XEP-0045 §10.9).
                 archive.deleteArchiveOf(room.jid());

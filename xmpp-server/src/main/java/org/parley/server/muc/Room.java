@@ -37,9 +37,12 @@ import org.parley.server.storage.RoomStore.StoredRoom;
  * One chat room of XEP-0045: its occupants, affiliations, configuration, subject and discussion history,
  * and every rule about who may do what.
  *
- * <p>All methods are synchronized on the room, and stanzas are handed to the {@link Host} while the lock
- * is held: delivery is synchronous and ordered, so every occupant sees the room's events in one order
- * (the same messages in the same order for everyone).
+ * <p>All methods are synchronized on the room: the lock guards its state only. What the room sends (and
+ * its storage writes) is queued in its outbox under the lock, in the order the state changed, and
+ * delivered after the lock is released by {@link #flush} — by the caller, or by whoever is already
+ * delivering this room's outbox — so the fan-out and JDBC writes never hold the room up, and every occupant
+ * still sees the room's events in one order (RFC 6120 §10.1, XEP-0045: the same messages in the same order
+ * for everyone). Callers call {@link #flush} after every call into the room.
  */
 final class Room {
 
@@ -282,14 +285,14 @@ final class Room {
         boolean moderatorView = config.whoisAnyone() || occupant.role() == Role.MODERATOR;
         for (Occupant other : occupants.values()) {
             if (other != occupant) {
-                host.send(presenceOf(other, session, null, moderatorView, List.of(), null, null));
+                out(presenceOf(other, session, null, moderatorView, List.of(), null, null));
             }
         }
         if (newOccupant) {
             for (Occupant other : occupants.values()) {
                 if (other != occupant) {
                     for (Entity s : other.sessions()) {
-                        host.send(presenceOf(occupant, s, null, canSeeJids(other), List.of(), null, null));
+                        out(presenceOf(occupant, s, null, canSeeJids(other), List.of(), null, null));
                     }
                 }
             }
@@ -305,7 +308,7 @@ final class Room {
         if (created && locked) {
             statuses.add(MucXml.CREATED);
         }
-        host.send(presenceOf(occupant, session, null, true, statuses, null, null));
+        out(presenceOf(occupant, session, null, true, statuses, null, null));
 
         // §7.2.15-16: then the discussion history as asked, then the subject.
         XMLElement x = MucXml.child(presence, "x", MucXml.MUC);
@@ -316,9 +319,9 @@ final class Room {
                 MucXml.count(historyRequest.getAttributeValue("seconds")),
                 MucXml.instant(historyRequest.getAttributeValue("since")));
         for (DiscussionHistory.Entry entry : history.select(request, host.now())) {
-            host.send(delayed(entry, session));
+            out(delayed(entry, session));
         }
-        host.send(subjectMessage(session));
+        out(subjectMessage(session));
     }
 
     /** §7.6: unavailable from the old nickname with status 303, then available from the new one. */
@@ -341,7 +344,7 @@ final class Room {
             List<Integer> statuses = self ? List.of(MucXml.NEW_NICK, MucXml.SELF) : List.of(MucXml.NEW_NICK);
             for (Entity s : recipient.sessions()) {
                 Entity shownJid = self || canSeeJids(recipient) ? occupant.primarySession() : null;
-                host.send(MucXml.presence(oldJid, s, "unavailable", List.of(),
+                out(MucXml.presence(oldJid, s, "unavailable", List.of(),
                         new MucXml.Item(affiliation, occupant.role(), shownJid, newNick, null, null), statuses, null));
             }
         }
@@ -359,18 +362,18 @@ final class Room {
         Affiliation affiliation = affiliationOf(occupant.user());
         if (!last) {
             // Another session keeps the nickname: only the leaving one hears that it left.
-            host.send(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
+            out(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
                     MucXml.Item.of(affiliation, Role.NONE, session), List.of(MucXml.SELF), null));
             return;
         }
         occupants.remove(occupant.nick());
         for (Occupant other : occupants.values()) {
             for (Entity s : other.sessions()) {
-                host.send(MucXml.presence(occupantJid(occupant.nick()), s, "unavailable", status,
+                out(MucXml.presence(occupantJid(occupant.nick()), s, "unavailable", status,
                         MucXml.Item.of(affiliation, Role.NONE, canSeeJids(other) ? session : null), List.of(), null));
             }
         }
-        host.send(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
+        out(MucXml.presence(occupantJid(occupant.nick()), session, "unavailable", status,
                 MucXml.Item.of(affiliation, Role.NONE, session), List.of(MucXml.SELF), null));
         afterDeparture();
     }
@@ -397,12 +400,12 @@ final class Room {
         List<Integer> selfStatuses = new ArrayList<>(statuses);
         selfStatuses.add(MucXml.SELF);
         for (Entity s : sessions) {
-            host.send(MucXml.presence(from, s, "unavailable", List.of(),
+            out(MucXml.presence(from, s, "unavailable", List.of(),
                     new MucXml.Item(affiliation, Role.NONE, s, null, actor, reason), selfStatuses, null));
         }
         for (Occupant other : occupants.values()) {
             for (Entity s : other.sessions()) {
-                host.send(MucXml.presence(from, s, "unavailable", List.of(),
+                out(MucXml.presence(from, s, "unavailable", List.of(),
                         new MucXml.Item(affiliation, Role.NONE, canSeeJids(other) ? realJid : null, null, actor, reason),
                         statuses, null));
             }
@@ -422,7 +425,7 @@ final class Room {
         for (Occupant recipient : occupants.values()) {
             boolean self = recipient == occupant;
             for (Entity s : recipient.sessions()) {
-                host.send(presenceOf(occupant, s, null, self || canSeeJids(recipient),
+                out(presenceOf(occupant, s, null, self || canSeeJids(recipient),
                         self ? List.of(MucXml.SELF) : List.of(), actor, reason));
             }
         }
@@ -503,7 +506,7 @@ final class Room {
             }
             subject = MucXml.text(subjectElement);
             subjectBy = sender.nick();
-            host.save(this);
+            saveLater();
         }
         String retracted = Retraction.retractedId(message);
         Entity author = retracted == null ? null : authors.get(retracted);
@@ -526,7 +529,7 @@ final class Room {
         AddressedRendering rendering = StanzaSerializer.addressable(reflected);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                host.send(new RoutedStanza(new PrerenderedStanza(reflected, rendering, s), fromOccupant, s, null));
+                out(new RoutedStanza(new PrerenderedStanza(reflected, rendering, s), fromOccupant, s, null));
             }
         }
         if (body != null && !body.isEmpty() && retracted == null) {
@@ -568,7 +571,7 @@ final class Room {
                 jid, noticeId);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                host.send(s, addressed(notice, s));
+                out(addressed(notice, s));
             }
         }
         if (logging()) {
@@ -609,7 +612,7 @@ final class Room {
                 if (!hash.isEmpty()) {
                     p.addText(hash);
                 }
-                host.send(s, p.endInnerElement().endInnerElement().build());
+                out(p.endInnerElement().endInnerElement().build());
             }
         }
         return StanzaErrors.result(iq).build();
@@ -654,7 +657,7 @@ final class Room {
         }
         Stanza forwarded = b.build();
         for (Entity s : target.sessions()) {
-            host.send(addressed(forwarded, s));
+            out(addressed(forwarded, s));
         }
     }
 
@@ -712,10 +715,10 @@ final class Room {
             b.startInnerElement("body", MucXml.CLIENT).addText(inviter.getBareJID().getFullQualifiedName()
                     + " invites you to the room " + jid.getFullQualifiedName()
                     + (reason == null || reason.isBlank() ? "" : ": " + reason)).endInnerElement();
-            host.send(b.build());
+            out(b.build());
         }
         if (membersChanged) {
-            host.save(this);
+            saveLater();
         }
     }
 
@@ -737,7 +740,7 @@ final class Room {
             b.startInnerElement("reason", MUC_USER).addText(reason).endInnerElement();
         }
         b.endInnerElement().endInnerElement();
-        host.send(b.build());
+        out(b.build());
     }
 
     private Stanza subjectMessage(Entity to) {
@@ -891,7 +894,7 @@ final class Room {
             applyAffiliation(change.user(), change.affiliation(), actor, change.reason());
         }
         if (!affiliationChanges.isEmpty()) {
-            host.save(this);
+            saveLater();
         }
         return StanzaErrors.result(iq).build();
     }
@@ -1051,7 +1054,7 @@ final class Room {
             if (!statuses.isEmpty()) {
                 for (Occupant o : occupants.values()) {
                     for (Entity s : o.sessions()) {
-                        host.send(MucXml.statusMessage(jid, s, statuses));
+                        out(MucXml.statusMessage(jid, s, statuses));
                     }
                 }
             }
@@ -1064,7 +1067,7 @@ final class Room {
                 }
             }
         }
-        host.save(this);
+        saveLater();
         if (occupants.isEmpty() && !config.persistent() && !gone) {
             gone = true;
             host.discard(this);
@@ -1119,7 +1122,7 @@ final class Room {
         }
         for (Occupant o : occupants.values()) {
             for (Entity s : o.sessions()) {
-                host.send(MucXml.presence(occupantJid(o.nick()), s, "unavailable", List.of(),
+                out(MucXml.presence(occupantJid(o.nick()), s, "unavailable", List.of(),
                         MucXml.Item.of(Affiliation.NONE, Role.NONE, null), List.of(MucXml.SELF), notice));
                 host.sessionLeft(s, this);
             }
@@ -1210,7 +1213,7 @@ final class Room {
             Entity requester = pendingIqs.remove(from.getFullQualifiedName() + ' ' + id);
             Occupant responder = bySession.get(from);
             if (requester != null && responder != null) {
-                host.send(StanzaBuilder.createClone(iq, true, List.of(
+                out(StanzaBuilder.createClone(iq, true, List.of(
                         new Attribute("from", occupantJid(responder.nick()).getFullQualifiedName()),
                         new Attribute("to", requester.getFullQualifiedName()))).build());
             }
@@ -1238,7 +1241,7 @@ final class Room {
         }
         Entity to = target.primarySession();
         pendingIqs.put(to.getFullQualifiedName() + ' ' + id, from);
-        host.send(StanzaBuilder.createClone(iq, true, List.of(
+        out(StanzaBuilder.createClone(iq, true, List.of(
                 new Attribute("from", occupantJid(sender.nick()).getFullQualifiedName()),
                 new Attribute("to", to.getFullQualifiedName()))).build());
     }
@@ -1268,7 +1271,7 @@ final class Room {
             }
         }
         // The database read happens outside the room's lock: the room keeps talking meanwhile.
-        return host.archive().query(iq, query, jid, host::send);
+        return host.archive().query(iq, query, jid, host::send); // outside the lock: results straight to the requester
     }
 
     // ---------------------------------------------------------------- helpers
@@ -1302,7 +1305,67 @@ final class Room {
     }
 
     private void reply(Stanza stanza) {
-        host.send(stanza);
+        out(stanza);
+    }
+
+    // ---------------------------------------------------------------- outbox
+
+    /** What the room has to send or store, in order; appended under the room's lock only. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Held by the one thread delivering the outbox; order comes from there being one. */
+    private final java.util.concurrent.locks.ReentrantLock delivering = new java.util.concurrent.locks.ReentrantLock();
+
+    /** Queues a stanza for delivery after the lock (its 'to' parsed on delivery through the JID cache). */
+    private void out(Stanza stanza) {
+        outbox.add(stanza);
+    }
+
+    /** Queues a stanza whose addresses the room already knows. */
+    private void out(RoutedStanza routed) {
+        outbox.add(routed);
+    }
+
+    /** Stores the room (a snapshot taken under the lock by {@link Host#save}) after the lock, in order. */
+    private void saveLater() {
+        outbox.add((Runnable) () -> host.save(this));
+    }
+
+    /**
+     * Queues {@code stanza} (an answer the service sends for the room) after everything the room queued so
+     * far, and delivers.
+     */
+    void send(Stanza stanza) {
+        outbox.add(stanza);
+        flush();
+    }
+
+    /**
+     * Delivers what the room queued, outside its lock, unless another thread is delivering already (it then
+     * delivers this too, in order). Never called with the room's lock held.
+     */
+    void flush() {
+        while (!outbox.isEmpty() && delivering.tryLock()) {
+            try {
+                Object next;
+                while ((next = outbox.poll()) != null) {
+                    try {
+                        if (next instanceof RoutedStanza routed) {
+                            host.send(routed);
+                        } else if (next instanceof Stanza stanza) {
+                            host.send(stanza);
+                        } else {
+                            ((Runnable) next).run();
+                        }
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(Room.class).error("room {} could not deliver", jid, e);
+                    }
+                }
+            } finally {
+                delivering.unlock();
+            }
+            // Looked at again after unlocking: what another thread queued while this one was finishing is
+            // delivered by one of the two.
+        }
     }
 
     static Entity parseJid(String value) {
