@@ -149,6 +149,11 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     private final Map<String, Map<String, Occupancy>> remoteOccupancies = new ConcurrentHashMap<>();
     /** Rooms this node took over since it last saw them hosted elsewhere (reloaded once from the database). */
     private final Set<String> adopted = ConcurrentHashMap.newKeySet();
+    /**
+     * Per bare JID (striped), a binding change and a re-assertion of that JID's routes never interleave: a
+     * re-assertion reads the registry under the stripe, so it cannot bring back a route just removed.
+     */
+    private final Object[] stripes = new Object[64];
     /** Membership work runs here, off Hazelcast's event threads, one event at a time. */
     private final ExecutorService membership = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "parley-cluster-membership");
@@ -169,6 +174,9 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         this.muc = muc;
         this.endForConflict = endForConflict;
         this.workers = workers;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
         this.routes = hz.getMap(ClusterEngine.ROUTES);
         this.rooms = hz.getMap(ClusterEngine.ROOMS);
         this.departures = hz.getTopic(ClusterEngine.DEPARTURES);
@@ -255,9 +263,12 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     @Override
     public void bound(SessionRegistry.Binding binding) {
+        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
         try {
-            Route previous = routes.executeOnKey(binding.fullJid().getBareJID().getFullQualifiedName(),
-                    new RouteProcessors.Put(routeOf(binding)));
+            Route previous;
+            synchronized (stripe(bare)) {
+                previous = routes.executeOnKey(bare, new RouteProcessors.Put(routeOf(binding)));
+            }
             if (previous != null && !previous.member().equals(self)) {
                 // RFC 6120 §7.7.2.2: the newer session wins; the node holding the older one ends it.
                 topicOf(previous.member()).publish(new Conflict(binding.fullJid().getFullQualifiedName(),
@@ -270,9 +281,11 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     @Override
     public void changed(SessionRegistry.Binding binding) {
+        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
         try {
-            routes.executeOnKey(binding.fullJid().getBareJID().getFullQualifiedName(),
-                    new RouteProcessors.Put(routeOf(binding)));
+            synchronized (stripe(bare)) {
+                routes.executeOnKey(bare, new RouteProcessors.Put(routeOf(binding)));
+            }
         } catch (HazelcastInstanceNotActiveException e) {
             LOG.debug("cluster member stopped; route of {} not updated", binding.fullJid());
         }
@@ -280,23 +293,37 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     @Override
     public void unbound(SessionRegistry.Binding binding) {
+        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
         try {
-            routes.executeOnKey(binding.fullJid().getBareJID().getFullQualifiedName(),
-                    new RouteProcessors.Remove(binding.fullJid().getResource(), binding.session().getSessionId()));
+            synchronized (stripe(bare)) {
+                routes.executeOnKey(bare, new RouteProcessors.Remove(binding.fullJid().getResource(),
+                        binding.session().getSessionId()));
+            }
         } catch (HazelcastInstanceNotActiveException e) {
             LOG.debug("cluster member stopped; route of {} not removed", binding.fullJid());
         }
     }
 
+    private Object stripe(String bare) {
+        return stripes[(bare.hashCode() & 0x7fffffff) % stripes.length];
+    }
+
     /** States every local binding and hosted room again: after joins, losses and heals. */
     private void reassert() {
         try {
-            Map<String, List<Route>> mine = new HashMap<>();
+            Map<String, Entity> accounts = new HashMap<>();
             for (SessionRegistry.Binding b : registry.allBindings()) {
-                mine.computeIfAbsent(b.fullJid().getBareJID().getFullQualifiedName(), k -> new ArrayList<>())
-                        .add(routeOf(b));
+                accounts.putIfAbsent(b.fullJid().getBareJID().getFullQualifiedName(), b.fullJid().getBareJID());
             }
-            mine.forEach((bare, list) -> routes.executeOnKey(bare, new RouteProcessors.Assert(self, list)));
+            accounts.forEach((bare, account) -> {
+                synchronized (stripe(bare)) { // the registry as it is now, not as it was when the loop started
+                    List<Route> mine = new ArrayList<>();
+                    for (SessionRegistry.Binding b : registry.bindingsOf(account)) {
+                        mine.add(routeOf(b));
+                    }
+                    routes.executeOnKey(bare, new RouteProcessors.Assert(self, mine));
+                }
+            });
             for (String room : adopted) {
                 try {
                     rooms.putIfAbsent(room, self);
@@ -304,7 +331,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
                     break; // a minority side claims nothing
                 }
             }
-            LOG.info("cluster: re-asserted {} accounts' routes and {} rooms", mine.size(), adopted.size());
+            LOG.info("cluster: re-asserted {} accounts' routes and {} rooms", accounts.size(), adopted.size());
         } catch (HazelcastInstanceNotActiveException e) {
             LOG.debug("cluster member stopped; nothing re-asserted");
         } catch (RuntimeException e) {

@@ -81,6 +81,9 @@ class ClusterTest {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 3,
                     "all three members in the cluster");
         }
+        // Partitions settle after the last join; a room's host is its partition's owner when first addressed.
+        await(() -> nodes.get(0).server().cluster().hazelcast().getPartitionService().isClusterSafe(),
+                "partition migrations done");
         TestServer first = nodes.get(0);
         for (String user : List.of("alice", "bob", "carol", "dave", "erin")) {
             first.createUser(user);
