@@ -54,7 +54,8 @@ class ParleyServer extends Server {
                 "-D", "limits.connections-per-address-per-minute=10000000",
                 "-D", "limits.pre-auth-read-rate=16MiB", "-D", "limits.read-rate=1GiB",
                 "-D", "limits.stanza-rate=1000000", "-D", "limits.stanza-burst=10000000",
-                "-D", "limits.auth-failures-per-address=1000000"));
+                "-D", "limits.auth-failures-per-address=1000000",
+                "-D", "proxy.port=0")); // no fixed SOCKS5 port: two runs on one machine must not collide
         return c;
     }
 
