@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 import org.parley.server.storage.ArchiveStore;
 import org.slf4j.Logger;
@@ -94,6 +95,8 @@ final class ArchiveWriter implements AutoCloseable {
     /** Futures of {@link #whenStored}, by the last ticket they cover (then by arrival), completed in that order. */
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>();
     private long waitersArrived;
+    /** A marker (FLUSH, STOP) was queued: a lingering writer looks at the queue now. */
+    private volatile boolean urgent;
     /** Test hook: the writer waits for this before each batch it writes. */
     private volatile Gate gate;
 
@@ -172,7 +175,10 @@ final class ArchiveWriter implements AutoCloseable {
             }
             queue.add(new ArchiveStore.Appended(archive, entry));
             queuedChars += entry.stanza().length();
-            return ++queued;
+            if ((++queued - written) % BATCH == 0) {
+                LockSupport.unpark(thread); // a full batch need not wait for the linger's end
+            }
+            return queued;
         }
     }
 
@@ -235,6 +241,8 @@ final class ArchiveWriter implements AutoCloseable {
             CompletableFuture<Boolean> future = new CompletableFuture<>();
             waiters.add(new Waiter(first, last, waitersArrived++, future));
             queue.add(FLUSH); // behind the awaited entries: the writer commits them without lingering
+            urgent = true;
+            LockSupport.unpark(thread);
             return future;
         }
     }
@@ -289,39 +297,60 @@ final class ArchiveWriter implements AutoCloseable {
     }
 
     /**
-     * Fills the batch: waits for a first entry, then takes what follows until the batch is full, someone
-     * waits for a commit, {@link #LINGER_MILLIS} have passed, or the writer is told to stop.
+     * Fills the batch: waits for a first entry, then gathers what arrives until the batch is full, someone
+     * waits for a commit, {@link #LINGER_MILLIS} have passed, or the writer is told to stop. While it lingers
+     * the writer sleeps: producers do not wake it per entry (that cost more than the rows at a few hundred
+     * messages a second), only a marker (a waiter, the end) or a full batch does.
      *
      * @return whether to stop after this batch
      */
     private boolean gather(List<ArchiveStore.Appended> batch) throws InterruptedException {
         ArchiveStore.Appended next = queue.take();
+        while (next == FLUSH) {
+            // Someone waits for entries already written (or a previous FLUSH ended their batch): completing
+            // the waiters costs nothing; then wait for the next entry.
+            completeWaiters();
+            next = queue.take();
+        }
+        if (next == STOP) {
+            return true;
+        }
+        batch.add(next);
         long deadline = System.nanoTime() + lingerNanos;
+        List<ArchiveStore.Appended> arrived = new ArrayList<>();
         while (true) {
-            if (next == STOP) {
-                return true;
-            }
-            if (next == FLUSH) {
-                if (batch.isEmpty()) {
-                    // Someone waits for entries already written (or a previous FLUSH ended their batch):
-                    // completing waiters below costs nothing; start over for the next entry.
-                    completeWaiters();
-                    next = queue.take();
-                    deadline = System.nanoTime() + lingerNanos;
+            urgent = false;
+            arrived.clear();
+            queue.drainTo(arrived, BATCH - batch.size());
+            boolean flushed = false;
+            boolean stop = false;
+            for (ArchiveStore.Appended a : arrived) {
+                if (a == STOP) {
+                    stop = true; // entries after it (none should come) are still written with this batch
                     continue;
                 }
-                return false;
-            }
-            batch.add(next);
-            if (batch.size() >= BATCH) {
-                return false;
-            }
-            next = queue.poll();
-            if (next == null) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || (next = queue.poll(left, TimeUnit.NANOSECONDS)) == null) {
-                    return false;
+                if (a == FLUSH) {
+                    // Entries behind the FLUSH stay in the batch: they are written no later for it.
+                    flushed = true;
+                    continue;
                 }
+                batch.add(a);
+            }
+            if (stop) {
+                return true;
+            }
+            if (flushed || batch.size() >= BATCH) {
+                return false;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            if (!urgent && queue.size() < BATCH - batch.size()) {
+                LockSupport.parkNanos(this, left);
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
             }
         }
     }
@@ -420,6 +449,8 @@ final class ArchiveWriter implements AutoCloseable {
     @Override
     public void close() {
         queue.add(STOP);
+        urgent = true;
+        LockSupport.unpark(thread);
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
