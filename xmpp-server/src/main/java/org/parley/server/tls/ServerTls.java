@@ -17,6 +17,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -73,7 +74,13 @@ public final class ServerTls {
         if (provider == Provider.OPENSSL) {
             if (OpenSsl.isAvailable()) {
                 try {
-                    SslContext context = SslContextBuilder.forServer(certificate.key(), certificate.chain())
+                    // The key manager from our in-memory JKS store, cached as BoringSSL key material once:
+                    // forServer(key, chain) would build a PKCS#12 store (PBKDF2 twice), and an uncached key manager
+                    // converts the key to PEM on every handshake. The trust material is our own certificate, never
+                    // consulted (no client certificates) — it spares loading the JDK's CA store at start.
+                    SslContext context = SslContextBuilder
+                            .forServer(new OpenSslCachingX509KeyManagerFactory(keyManagers(certificate)))
+                            .trustManager(certificate.certificate())
                             .sslProvider(SslProvider.OPENSSL)
                             .protocols(PROTOCOLS)
                             .clientAuth(ClientAuth.NONE)
