@@ -108,6 +108,17 @@ public final class ServerTls {
                 ApplicationProtocolConfig.DISABLED, ClientAuth.NONE, PROTOCOLS.toArray(String[]::new), false);
     }
 
+    /**
+     * Loads BoringSSL (extracting and linking the native library, Netty's probe of its ciphers) on a daemon thread,
+     * so that it overlaps with the rest of start-up instead of sitting on the path to the first login; the listener's
+     * context then finds it ready (class initialisation is done once, whoever starts it).
+     */
+    public static void prepareInBackground() {
+        Thread thread = new Thread(OpenSsl::isAvailable, "parley-tls-init");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** The provider a context from {@link #nettyServerContext} uses. */
     public static Provider providerOf(SslContext context) {
         return context instanceof JdkSslContext ? Provider.JDK : Provider.OPENSSL;
