@@ -31,6 +31,7 @@ public final class ParleyMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         StringPrepTables.prepareInBackground(); // overlaps with parsing the settings and opening storage
+        org.parley.server.tls.ServerTls.prepareInBackground(); // likewise: BoringSSL's native library
         System.exit(execute(CliContext.system(), args));
     }
 

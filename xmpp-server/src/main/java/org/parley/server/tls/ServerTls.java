@@ -17,6 +17,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -84,7 +85,13 @@ public final class ServerTls {
         if (provider == Provider.OPENSSL) {
             if (OpenSsl.isAvailable()) {
                 try {
-                    SslContext context = SslContextBuilder.forServer(certificate.key(), certificate.chain())
+                    // The key manager from our in-memory JKS store, cached as BoringSSL key material once:
+                    // forServer(key, chain) would build a PKCS#12 store (PBKDF2 twice), and an uncached key manager
+                    // converts the key to PEM on every handshake. The trust material is our own certificate, never
+                    // consulted (no client certificates) — it spares loading the JDK's CA store at start.
+                    SslContext context = SslContextBuilder
+                            .forServer(new OpenSslCachingX509KeyManagerFactory(keyManagers(certificate)))
+                            .trustManager(certificate.certificate())
                             .sslProvider(SslProvider.OPENSSL)
                             .protocols(PROTOCOLS)
                             .clientAuth(ClientAuth.NONE)
@@ -110,6 +117,17 @@ public final class ServerTls {
         context.getServerSessionContext().setSessionTimeout((int) SESSION_TIMEOUT_SECONDS);
         return new JdkSslContext(context, false, null, IdentityCipherSuiteFilter.INSTANCE,
                 ALPN, ClientAuth.NONE, PROTOCOLS.toArray(String[]::new), false);
+    }
+
+    /**
+     * Loads BoringSSL (extracting and linking the native library, Netty's probe of its ciphers) on a daemon thread,
+     * so that it overlaps with the rest of start-up instead of sitting on the path to the first login; the listener's
+     * context then finds it ready (class initialisation is done once, whoever starts it).
+     */
+    public static void prepareInBackground() {
+        Thread thread = new Thread(OpenSsl::isAvailable, "parley-tls-init");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** The provider a context from {@link #nettyServerContext} uses. */
