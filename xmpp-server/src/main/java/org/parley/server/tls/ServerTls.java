@@ -95,6 +95,7 @@ public final class ServerTls {
                             .sslProvider(SslProvider.OPENSSL)
                             .protocols(PROTOCOLS)
                             .clientAuth(ClientAuth.NONE)
+                            .applicationProtocolConfig(ALPN)
                             .sessionCacheSize(SESSION_CACHE_SIZE)
                             .sessionTimeout(SESSION_TIMEOUT_SECONDS)
                             .build();
