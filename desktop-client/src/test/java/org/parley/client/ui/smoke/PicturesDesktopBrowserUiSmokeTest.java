@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.parley.client.core.Clients;
 import org.parley.client.core.ParleyClient;
 import org.parley.client.ui.DesktopApp;
 import org.parley.client.ui.FileSendPanel;
@@ -60,7 +61,7 @@ import org.parley.server.testing.TestServer;
 class PicturesDesktopBrowserUiSmokeTest {
 
     @RegisterExtension
-    static final TestGateway gateway = TestGateway.withUsers("desk", "web");
+    static final TestGateway gateway = TestGateway.withUsers("desk", "web", "watch");
 
     @RegisterExtension
     static final BrowserExtension browsers = new BrowserExtension(Duration.ofSeconds(40));
@@ -90,6 +91,13 @@ class PicturesDesktopBrowserUiSmokeTest {
         DesktopSettings settings = new DesktopSettings(config);
         CompletableFuture<ParleyClient> deskClient = new CompletableFuture<>();
         DesktopApp app = new DesktopApp(settings, false, deskClient::complete);
+        // A plain Smack client in the lobby sees the stanzas themselves: the link and its XEP-0066 element.
+        org.jivesoftware.smack.tcp.XMPPTCPConnection watch = gateway.server().login("watch");
+        java.util.concurrent.BlockingQueue<org.jivesoftware.smack.packet.Message> watched = Clients.queue();
+        org.jivesoftware.smackx.muc.MultiUserChat watchLobby = org.jivesoftware.smackx.muc.MultiUserChatManager
+                .getInstanceFor(watch).getMultiUserChat(org.jxmpp.jid.impl.JidCreate.entityBareFrom(LOBBY));
+        watchLobby.addMessageListener(watched::add);
+        watchLobby.join(org.jxmpp.jid.parts.Resourcepart.from("watch"));
         try {
             // ---- the desktop user logs in (trusting the self-signed certificate) and lands in the lobby
             run(app::start);
@@ -119,6 +127,7 @@ class PicturesDesktopBrowserUiSmokeTest {
             String deskUrl = awaitLoadedPreview(web, "desk", "/from-desk.png", 180);
             assertTrue(deskUrl.startsWith("http://localhost:" + gateway.gateway().httpPort() + "/upload/"),
                     "an address of the server's upload service: " + deskUrl);
+            assertOob(Clients.next(watched, m -> deskUrl.equals(m.getBody()), "the desktop's picture in the lobby"), deskUrl);
             web.browser.screenshot("pictures-lobby-from-desktop");
 
             // ---- 2. browser → desktop, in the room: the page's attach button; the desktop shows it inline
@@ -128,6 +137,9 @@ class PicturesDesktopBrowserUiSmokeTest {
             Transcript roomView = await(Transcript.class, "room.transcript", room,
                     t -> inlinePicture(t, "/from-web.png") != null, "the browser's picture inline in the desktop's lobby");
             assertPicture(roomView, "/from-web.png", 200, 120);
+            org.jivesoftware.smack.packet.Message webShared = Clients.next(watched,
+                    m -> m.getBody() != null && m.getBody().endsWith("/from-web.png"), "the page's picture in the lobby");
+            assertOob(webShared, webShared.getBody());
             assertTrue(onEdt(roomView::text).matches("(?s).*web \\d\\d:\\d\\d\\s+http://localhost:\\d+/upload/\\S+/from-web\\.png.*"),
                     "under the sender's name, with its link: " + onEdt(roomView::text));
             screenshot(main, SCREENSHOTS.resolve("pictures-1-lobby-desktop.png"));
@@ -160,6 +172,7 @@ class PicturesDesktopBrowserUiSmokeTest {
                     w.dispose();
                 }
             });
+            watch.disconnect();
             if (deskClient.isDone()) {
                 deskClient.join().close();
             }
@@ -173,6 +186,14 @@ class PicturesDesktopBrowserUiSmokeTest {
                         + " const src = img.getAttribute('src');"
                         + " if (src.endsWith(arguments[1]) && img.complete && img.naturalWidth === arguments[2]) return src; }"
                         + " return null;", from, suffix, width));
+    }
+
+    /** The message's body is the address, and an out-of-band element (XEP-0066 §3, jabber:x:oob) names it too. */
+    private static void assertOob(org.jivesoftware.smack.packet.Message message, String url) {
+        assertEquals(url, message.getBody());
+        var oob = (org.jivesoftware.smack.packet.StandardExtensionElement) message.getExtensionElement("x", "jabber:x:oob");
+        assertNotNull(oob, "an XEP-0066 element: " + message.toXML());
+        assertEquals(url, oob.getFirstElement("url").getText());
     }
 
     /** The thumbnail file shown inline for the picture whose address ends with {@code suffix}, or null. */
