@@ -26,6 +26,9 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.retract.Retraction;
+import org.parley.server.render.AddressedRendering;
+import org.parley.server.render.PrerenderedStanza;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
@@ -522,11 +525,11 @@ final class Room {
         // XEP-0424/0425 name a room message by it, so every message said gets one, archived or not.
         String id = spoken ? MessageArchive.newId() : null;
         reflected = MessageArchive.stamped(reflected, jid, id);
-        // Not rendered once with the 'to' spliced (render.AddressedRendering) while the serialiser is suspect (see
-        // ParleySession.send): each occupant's copy is rendered on its own again.
+        // Rendered once for everyone; each occupant's copy only splices in its own 'to' (issue 18).
+        AddressedRendering rendering = StanzaSerializer.addressable(reflected);
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
-                out(new RoutedStanza(addressed(reflected, s), fromOccupant, s, null));
+                out(new RoutedStanza(new PrerenderedStanza(reflected, rendering, s), fromOccupant, s, null));
             }
         }
         if (body != null && !body.isEmpty() && retracted == null) {

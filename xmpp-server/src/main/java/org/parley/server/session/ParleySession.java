@@ -8,7 +8,8 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
 import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.csi.ClientState;
-import org.apache.vysper.xml.fragment.Renderer;
+import org.parley.server.render.PrerenderedStanza;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.UserScopedRuntime;
 import org.parley.server.stream.StreamTransport;
@@ -129,9 +130,8 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
             r.test(stanza);
         }
         if (!closed) {
-            // Serialised once into bytes. Vysper's Renderer again, not render.StanzaSerializer: with the latter SINT
-            // clients failed to parse a stanza of the login (an <x/> not closed by </x>), cause not found yet.
-            transport.send(new Renderer(stanza).getComplete().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            // Serialised once into bytes; a room message's copies only splice in their 'to' (issue 18).
+            transport.send(stanza instanceof PrerenderedStanza copy ? copy.bytes() : StanzaSerializer.toBytes(stanza));
             if (metrics != null) {
                 metrics.stanzaOut(stanza.getName());
             }
