@@ -91,16 +91,26 @@ public final class StanzaSerializer {
         raw(e.getName());
         int nameEnd = len;
 
-        // The element's own declarations, as the parser (or a builder) recorded them.
+        // The element's own declarations, as the parser (or a builder) recorded them, then its namespace unless
+        // in scope under its prefix; one declaration per prefix, with Vysper's precedence (its ad-hoc commands
+        // are in no namespace but declare xmlns='…commands': that declaration stands; two xmlns attributes
+        // would make the stanza ill-formed).
         Map<String, String> declared = e.getDeclaredNamespaces();
+        Map<String, String> declarations = new java.util.LinkedHashMap<>();
         if (declared != null) {
             for (Map.Entry<String, String> d : declared.entrySet()) {
-                declare(d.getKey() == null ? "" : d.getKey(), d.getValue() == null ? "" : d.getValue());
+                declarations.put(d.getKey() == null ? "" : d.getKey(), d.getValue() == null ? "" : d.getValue());
             }
         }
-        // The element's namespace, unless already in scope under its prefix.
-        if (!uri.equals(lookup(prefix)) && !(!prefix.isEmpty() && uri.isEmpty())) {
-            declare(prefix, uri);
+        if (!uri.isEmpty()) {
+            if (!declarations.containsValue(uri) && !uri.equals(lookup(prefix))) {
+                declarations.put(prefix, uri);
+            }
+        } else if (prefix.isEmpty() && !declarations.containsKey("") && !lookup("").isEmpty()) {
+            declarations.put("", ""); // out of the parent's default namespace
+        }
+        for (Map.Entry<String, String> d : declarations.entrySet()) {
+            declare(d.getKey(), d.getValue());
         }
         List<Attribute> attributes = e.getAttributes();
         for (Attribute a : attributes) {

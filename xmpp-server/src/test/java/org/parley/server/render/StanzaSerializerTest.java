@@ -133,6 +133,26 @@ class StanzaSerializerTest {
         assertEquals(1, xml.split("jabber:x:data", -1).length - 1, xml);
     }
 
+    /**
+     * Vysper's ad-hoc command element is in no namespace but declares xmlns='…commands': one declaration per prefix,
+     * or the stanza is ill-formed (SINT's admin connection failed on exactly this, XML 1.0 §3.1 "Unique Att Spec").
+     */
+    @Test
+    void aPrefixIsDeclaredOnceEvenWhenTheModelDeclaresItToo() throws Exception {
+        var command = new org.apache.vysper.xml.fragment.XMLElement("", "command", null,
+                List.of(new org.apache.vysper.xml.fragment.Attribute("node", "n")), List.of(),
+                java.util.Map.of("", "http://jabber.org/protocol/commands"));
+        Stanza stanza = new StanzaBuilder("iq", "jabber:client").addAttribute("type", "result")
+                .addPreparedElement(command).build();
+        String xml = StanzaSerializer.toXml(stanza);
+        assertEquals(new Renderer(stanza).getComplete(), xml);
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+        factory.setNamespaceAware(true);
+        Element root = factory.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)))
+                .getDocumentElement();
+        assertEquals("http://jabber.org/protocol/commands", root.getElementsByTagNameNS("*", "command").item(0).getNamespaceURI());
+    }
+
     /** Serialise → parse → serialise is the identity, for the corpus and for awkward content. */
     @Test
     void roundTripsThroughTheParser() {
