@@ -3,7 +3,6 @@ package org.parley.server.cluster;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,9 +131,7 @@ class ClusterLatencyBenchmark {
                 ClusterSettings.loopback(name, port, members, Duration.ofSeconds(10), 0));
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    private static int freePort() throws java.io.IOException {
+        return org.parley.server.testing.MemberPorts.free();
     }
 }
