@@ -228,16 +228,17 @@ public final class ParleyServer implements AutoCloseable {
         Carbons carbons = new Carbons(registry, relay);
         runtime.addModule(carbons);
         relay.addHook(carbons);
+        // One set of publish-subscribe limits for PEP and pubsub.<domain> (issue 17: item size from limits).
+        PubSubLimits pubSubLimits = PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes());
         PepService pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
-                PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes()));
+                pubSubLimits);
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
         BookmarkSync.install(pep, privateXml.handler(), storage.documents());
         AvatarSync avatars = AvatarSync.install(pep, vcards.handler(), storage.documents(), avatarBytes);
         accounts.onDeleted(avatars::forget);
         runtime.addModule(new PubSubComponent("pubsub", storage.pubsub(), storage.rosters(),
-                storage.accounts()::exists,
-                PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes())));
+                storage.accounts()::exists, pubSubLimits));
         uploads = startUploads(settings, domain);
         if (settings.muc().enabled()) {
             Set<String> admins = Set.copyOf(settings.admins());
