@@ -469,7 +469,24 @@ final class Room {
     // ---------------------------------------------------------------- messages
 
     /** A message to the room's bare JID: groupchat, subject change, invitation or decline. */
-    synchronized void message(Stanza message, Entity from) {
+    void message(Stanza message, Entity from) {
+        // The archive's admission may wait (ArchiveWriter.ADMIT_WAIT_MILLIS) for its writer to catch up: it is
+        // asked before taking the room's lock, so the room keeps serving everyone else meanwhile. Null: not asked
+        // (the message would not be archived as the room stood then).
+        Boolean admitted = mayBeArchived(message) ? host.archive().admit() : null;
+        message(message, from, admitted);
+    }
+
+    /** Whether {@code message} says something the room's archive would keep (see {@code spoken} below). */
+    private synchronized boolean mayBeArchived(Stanza message) {
+        if (gone || !logging() || !"groupchat".equals(message.getAttributeValue("type"))) {
+            return false;
+        }
+        String body = MucXml.childText(message, "body", MucXml.CLIENT);
+        return body != null && !body.isEmpty() || Retraction.retractedId(message) != null;
+    }
+
+    private synchronized void message(Stanza message, Entity from, Boolean admitted) {
         String type = message.getAttributeValue("type");
         if ("error".equals(type) || gone) {
             return;
@@ -526,7 +543,8 @@ final class Room {
                 List.of(new Attribute("from", fromOccupant.getFullQualifiedName()))).build());
         boolean spoken = body != null && !body.isEmpty() || retracted != null;
         boolean archived = spoken && logging();
-        if (archived && !host.archive().admit()) {
+        // Asked here, under the lock, only when logging was switched on since the look before the lock (rare).
+        if (archived && !(admitted != null ? admitted : host.archive().admit())) {
             // The archive's queue stays full: refused before anyone gets it (RFC 6120 §8.3.3.18, wait).
             reply(StanzaErrors.error(message, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                     "the message archive is overloaded; try again later"));
