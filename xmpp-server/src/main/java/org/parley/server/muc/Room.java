@@ -29,6 +29,7 @@ import org.parley.server.retract.Retraction;
 import org.parley.server.render.AddressedRendering;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
+import org.parley.server.routing.RefusedException;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
@@ -554,6 +555,16 @@ final class Room {
         // XEP-0424/0425 name a room message by it, so every message said gets one, archived or not.
         String id = spoken ? MessageArchive.newId() : null;
         reflected = MessageArchive.stamped(reflected, jid, id);
+        // Archived before anything is queued for the occupants: a refusal (the writer's queue beyond even its
+        // slack) then reaches only the sender, and no copy waits in the outbox for a later flush.
+        if (archived) {
+            try {
+                host.archive().archiveForRoom(jid, id, fromOccupant, reflected, from);
+            } catch (RefusedException e) {
+                reply(StanzaErrors.error(message, e.condition(), e.getMessage()));
+                return;
+            }
+        }
         // Rendered once for everyone; each occupant's copy only splices in its own 'to' (issue 18).
         AddressedRendering rendering = StanzaSerializer.addressable(reflected);
         for (Occupant recipient : occupants.values()) {
@@ -564,9 +575,6 @@ final class Room {
         if (body != null && !body.isEmpty() && retracted == null) {
             history.add(reflected, host.now());
             authors.put(id, sender.user());
-        }
-        if (archived) {
-            host.archive().archiveForRoom(jid, id, fromOccupant, reflected, message.getFrom());
         }
         if (author != null) {
             forget(retracted, null, null);
@@ -598,13 +606,17 @@ final class Room {
         String noticeId = MessageArchive.newId();
         Stanza notice = MessageArchive.stamped(Retraction.moderationNotice(jid.getFullQualifiedName(), id, by, reason),
                 jid, noticeId);
+        if (logging()) {
+            try {
+                host.archive().archiveForRoom(jid, noticeId, jid, notice, from); // first, as for a message
+            } catch (RefusedException e) {
+                return StanzaErrors.error(iq, e.condition(), e.getMessage());
+            }
+        }
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
                 out(addressed(notice, s));
             }
-        }
-        if (logging()) {
-            host.archive().archiveForRoom(jid, noticeId, jid, notice, iq.getFrom());
         }
         forget(id, by, reason);
         return StanzaErrors.result(iq).build();
