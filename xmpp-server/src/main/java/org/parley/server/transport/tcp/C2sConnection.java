@@ -220,9 +220,8 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
         Channel c = channel;
         LoopWriter w = writer;
         if (c != null && w != null && c.isActive() && !dropped && !closing) {
-            ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
-            long queuedNow = queued.addAndGet(bytes.length);
-            long pending = (out == null ? 0 : out.totalPendingWriteBytes()) + queuedNow;
+            queued.addAndGet(bytes.length);
+            long pending = pending(c);
             if (pending > limits.sendBuffer() && behind(pending)) {
                 queued.addAndGet(-bytes.length);
                 return;
@@ -230,6 +229,12 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
             // Handed to the channel's event loop, coalesced with whatever else it writes now (issue 18).
             w.write(this, bytes);
         }
+    }
+
+    /** Bytes on their way to the client: in the channel's outbound buffer and still in the loop's writer. */
+    private long pending(Channel c) {
+        ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+        return (out == null ? 0 : out.totalPendingWriteBytes()) + queued.get();
     }
 
     /**
@@ -270,8 +275,7 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
             Channel c = channel;
             c.eventLoop().schedule(() -> {
                 stallCheck = false;
-                ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
-                long now = out == null ? 0 : out.totalPendingWriteBytes();
+                long now = pending(c);
                 if (now > limits.sendBuffer() && !dropped) {
                     behind(now);
                 }
