@@ -292,11 +292,25 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     @Override
     public void close() {
         // Nothing sent after the close goes out (the stream's last word was its close); what was queued
-        // before goes first: the close task runs on the loop after the drain that writes it.
+        // before goes first: the close runs through the loop's writer, after the writes queued ahead of it.
         closing = true;
         Channel c = channel;
         if (c != null && c.isOpen()) {
-            c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            inOrder(() -> {
+                if (c.isOpen()) {
+                    c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                }
+            });
+        }
+    }
+
+    /** Runs {@code step} on the event loop after every write queued so far (through the loop's writer). */
+    private void inOrder(Runnable step) {
+        LoopWriter w = writer;
+        if (w != null) {
+            w.execute(this, step);
+        } else {
+            channel.eventLoop().execute(step);
         }
     }
 
@@ -314,8 +328,8 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     public void startTls(String proceed) {
         Channel c = channel;
         secure = true;
-        // On the event loop, so earlier writes stay ahead; startTls=true lets <proceed/> out in clear.
-        c.eventLoop().execute(() -> {
+        // On the event loop after the writes queued before it; startTls=true lets <proceed/> out in clear.
+        inOrder(() -> {
             SslHandler ssl = new SslHandler(sslContext.newEngine(c.alloc()), true);
             c.pipeline().addFirst("tls", ssl);
             c.writeAndFlush(Unpooled.wrappedBuffer(proceed.getBytes(StandardCharsets.UTF_8)));
