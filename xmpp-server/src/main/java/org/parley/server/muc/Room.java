@@ -12,15 +12,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.stanza.MessageStanzaType;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
@@ -33,6 +38,8 @@ import org.parley.server.routing.RefusedException;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One chat room of XEP-0045: its occupants, affiliations, configuration, subject and discussion history,
@@ -46,6 +53,8 @@ import org.parley.server.storage.RoomStore.StoredRoom;
  * for everyone). Callers call {@link #flush} after every call into the room.
  */
 final class Room {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Room.class);
 
     /** What a room needs from its service. */
     interface Host {
@@ -163,12 +172,12 @@ final class Room {
         return gone;
     }
 
-    /** Listed in the service's disco#items (XEP-0045 §6.3): public, and configured. */
     /** Whether {@code bare} is an owner by affiliation (server administrators' implicit ownership aside). */
     synchronized boolean ownedBy(Entity bare) {
         return !gone && affiliations.get(bare) == Affiliation.OWNER;
     }
 
+    /** Listed in the service's disco#items (XEP-0045 §6.3): public, and configured. */
     synchronized boolean isListed() {
         return !gone && !locked && config.publicRoom();
     }
@@ -1351,24 +1360,27 @@ final class Room {
 
     // ---------------------------------------------------------------- outbox
 
-    /** What the room has to send or store, in order; appended under the room's lock only. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Object> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * What the room has to send or store, in order: appended under the room's lock (and by {@link #send}
+     * after it), run by {@link #flush}.
+     */
+    private final Queue<Runnable> outbox = new ConcurrentLinkedQueue<>();
     /** Held by the one thread delivering the outbox; order comes from there being one. */
-    private final java.util.concurrent.locks.ReentrantLock delivering = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock delivering = new ReentrantLock();
 
     /** Queues a stanza for delivery after the lock (its 'to' parsed on delivery through the JID cache). */
     private void out(Stanza stanza) {
-        outbox.add(stanza);
+        outbox.add(() -> host.send(stanza));
     }
 
     /** Queues a stanza whose addresses the room already knows. */
     private void out(RoutedStanza routed) {
-        outbox.add(routed);
+        outbox.add(() -> host.send(routed));
     }
 
-    /** Stores the room (a snapshot taken under the lock by {@link Host#save}) after the lock, in order. */
+    /** Stores the room ({@link Host#save} takes its snapshot under the lock then) after the lock, in order. */
     private void saveLater() {
-        outbox.add((Runnable) () -> host.save(this));
+        outbox.add(() -> host.save(this));
     }
 
     /**
@@ -1376,7 +1388,7 @@ final class Room {
      * far, and delivers.
      */
     void send(Stanza stanza) {
-        outbox.add(stanza);
+        out(stanza);
         flush();
     }
 
@@ -1387,18 +1399,12 @@ final class Room {
     void flush() {
         while (!outbox.isEmpty() && delivering.tryLock()) {
             try {
-                Object next;
+                Runnable next;
                 while ((next = outbox.poll()) != null) {
                     try {
-                        if (next instanceof RoutedStanza routed) {
-                            host.send(routed);
-                        } else if (next instanceof Stanza stanza) {
-                            host.send(stanza);
-                        } else {
-                            ((Runnable) next).run();
-                        }
+                        next.run();
                     } catch (RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(Room.class).error("room {} could not deliver", jid, e);
+                        LOG.error("room {} could not deliver", jid, e); // only this one; the rest still go
                     }
                 }
             } finally {
@@ -1414,8 +1420,8 @@ final class Room {
         List<RoomAdministration.OccupantView> who = new ArrayList<>();
         for (Occupant o : occupants.values()) {
             who.add(new RoomAdministration.OccupantView(o.nick(), o.user().getBareJID().getFullQualifiedName(),
-                    o.role().name().toLowerCase(java.util.Locale.ROOT),
-                    affiliationOf(o.user()).name().toLowerCase(java.util.Locale.ROOT), o.sessions().size()));
+                    o.role().name().toLowerCase(Locale.ROOT),
+                    affiliationOf(o.user()).name().toLowerCase(Locale.ROOT), o.sessions().size()));
         }
         List<String> owners = new ArrayList<>();
         for (Entity e : usersWith(Affiliation.OWNER)) {
@@ -1436,7 +1442,7 @@ final class Room {
         for (Occupant o : occupants.values()) {
             for (Entity s : o.sessions()) {
                 out(StanzaBuilder.createMessageStanza(jid, s,
-                        org.apache.vysper.xmpp.stanza.MessageStanzaType.GROUPCHAT, null, body).build());
+                        MessageStanzaType.GROUPCHAT, null, body).build());
             }
         }
         return true;
