@@ -12,15 +12,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.stanza.MessageStanzaType;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
@@ -29,9 +34,12 @@ import org.parley.server.retract.Retraction;
 import org.parley.server.render.AddressedRendering;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
+import org.parley.server.routing.RefusedException;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One chat room of XEP-0045: its occupants, affiliations, configuration, subject and discussion history,
@@ -45,6 +53,8 @@ import org.parley.server.storage.RoomStore.StoredRoom;
  * for everyone). Callers call {@link #flush} after every call into the room.
  */
 final class Room {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Room.class);
 
     /** What a room needs from its service. */
     interface Host {
@@ -162,12 +172,12 @@ final class Room {
         return gone;
     }
 
-    /** Listed in the service's disco#items (XEP-0045 §6.3): public, and configured. */
     /** Whether {@code bare} is an owner by affiliation (server administrators' implicit ownership aside). */
     synchronized boolean ownedBy(Entity bare) {
         return !gone && affiliations.get(bare) == Affiliation.OWNER;
     }
 
+    /** Listed in the service's disco#items (XEP-0045 §6.3): public, and configured. */
     synchronized boolean isListed() {
         return !gone && !locked && config.publicRoom();
     }
@@ -469,7 +479,24 @@ final class Room {
     // ---------------------------------------------------------------- messages
 
     /** A message to the room's bare JID: groupchat, subject change, invitation or decline. */
-    synchronized void message(Stanza message, Entity from) {
+    void message(Stanza message, Entity from) {
+        // The archive's admission may wait (ArchiveWriter.ADMIT_WAIT_MILLIS) for its writer to catch up: it is
+        // asked before taking the room's lock, so the room keeps serving everyone else meanwhile. Null: not asked
+        // (the message would not be archived as the room stood then).
+        Boolean admitted = mayBeArchived(message) ? host.archive().admit() : null;
+        message(message, from, admitted);
+    }
+
+    /** Whether {@code message} says something the room's archive would keep (see {@code spoken} below). */
+    private synchronized boolean mayBeArchived(Stanza message) {
+        if (gone || !logging() || !"groupchat".equals(message.getAttributeValue("type"))) {
+            return false;
+        }
+        String body = MucXml.childText(message, "body", MucXml.CLIENT);
+        return body != null && !body.isEmpty() || Retraction.retractedId(message) != null;
+    }
+
+    private synchronized void message(Stanza message, Entity from, Boolean admitted) {
         String type = message.getAttributeValue("type");
         if ("error".equals(type) || gone) {
             return;
@@ -526,7 +553,8 @@ final class Room {
                 List.of(new Attribute("from", fromOccupant.getFullQualifiedName()))).build());
         boolean spoken = body != null && !body.isEmpty() || retracted != null;
         boolean archived = spoken && logging();
-        if (archived && !host.archive().admit()) {
+        // Asked here, under the lock, only when logging was switched on since the look before the lock (rare).
+        if (archived && !(admitted != null ? admitted : host.archive().admit())) {
             // The archive's queue stays full: refused before anyone gets it (RFC 6120 §8.3.3.18, wait).
             reply(StanzaErrors.error(message, StanzaErrorCondition.RESOURCE_CONSTRAINT,
                     "the message archive is overloaded; try again later"));
@@ -536,6 +564,16 @@ final class Room {
         // XEP-0424/0425 name a room message by it, so every message said gets one, archived or not.
         String id = spoken ? MessageArchive.newId() : null;
         reflected = MessageArchive.stamped(reflected, jid, id);
+        // Archived before anything is queued for the occupants: a refusal (the writer's queue beyond even its
+        // slack) then reaches only the sender, and no copy waits in the outbox for a later flush.
+        if (archived) {
+            try {
+                host.archive().archiveForRoom(jid, id, fromOccupant, reflected, from);
+            } catch (RefusedException e) {
+                reply(StanzaErrors.error(message, e.condition(), e.getMessage()));
+                return;
+            }
+        }
         // Rendered once for everyone; each occupant's copy only splices in its own 'to' (issue 18).
         AddressedRendering rendering = StanzaSerializer.addressable(reflected);
         for (Occupant recipient : occupants.values()) {
@@ -546,9 +584,6 @@ final class Room {
         if (body != null && !body.isEmpty() && retracted == null) {
             history.add(reflected, host.now());
             authors.put(id, sender.user());
-        }
-        if (archived) {
-            host.archive().archiveForRoom(jid, id, fromOccupant, reflected, message.getFrom());
         }
         if (author != null) {
             forget(retracted, null, null);
@@ -580,13 +615,17 @@ final class Room {
         String noticeId = MessageArchive.newId();
         Stanza notice = MessageArchive.stamped(Retraction.moderationNotice(jid.getFullQualifiedName(), id, by, reason),
                 jid, noticeId);
+        if (logging()) {
+            try {
+                host.archive().archiveForRoom(jid, noticeId, jid, notice, from); // first, as for a message
+            } catch (RefusedException e) {
+                return StanzaErrors.error(iq, e.condition(), e.getMessage());
+            }
+        }
         for (Occupant recipient : occupants.values()) {
             for (Entity s : recipient.sessions()) {
                 out(addressed(notice, s));
             }
-        }
-        if (logging()) {
-            host.archive().archiveForRoom(jid, noticeId, jid, notice, iq.getFrom());
         }
         forget(id, by, reason);
         return StanzaErrors.result(iq).build();
@@ -1321,24 +1360,27 @@ final class Room {
 
     // ---------------------------------------------------------------- outbox
 
-    /** What the room has to send or store, in order; appended under the room's lock only. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Object> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * What the room has to send or store, in order: appended under the room's lock (and by {@link #send}
+     * after it), run by {@link #flush}.
+     */
+    private final Queue<Runnable> outbox = new ConcurrentLinkedQueue<>();
     /** Held by the one thread delivering the outbox; order comes from there being one. */
-    private final java.util.concurrent.locks.ReentrantLock delivering = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock delivering = new ReentrantLock();
 
     /** Queues a stanza for delivery after the lock (its 'to' parsed on delivery through the JID cache). */
     private void out(Stanza stanza) {
-        outbox.add(stanza);
+        outbox.add(() -> host.send(stanza));
     }
 
     /** Queues a stanza whose addresses the room already knows. */
     private void out(RoutedStanza routed) {
-        outbox.add(routed);
+        outbox.add(() -> host.send(routed));
     }
 
-    /** Stores the room (a snapshot taken under the lock by {@link Host#save}) after the lock, in order. */
+    /** Stores the room ({@link Host#save} takes its snapshot under the lock then) after the lock, in order. */
     private void saveLater() {
-        outbox.add((Runnable) () -> host.save(this));
+        outbox.add(() -> host.save(this));
     }
 
     /**
@@ -1346,7 +1388,7 @@ final class Room {
      * far, and delivers.
      */
     void send(Stanza stanza) {
-        outbox.add(stanza);
+        out(stanza);
         flush();
     }
 
@@ -1357,18 +1399,12 @@ final class Room {
     void flush() {
         while (!outbox.isEmpty() && delivering.tryLock()) {
             try {
-                Object next;
+                Runnable next;
                 while ((next = outbox.poll()) != null) {
                     try {
-                        if (next instanceof RoutedStanza routed) {
-                            host.send(routed);
-                        } else if (next instanceof Stanza stanza) {
-                            host.send(stanza);
-                        } else {
-                            ((Runnable) next).run();
-                        }
+                        next.run();
                     } catch (RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(Room.class).error("room {} could not deliver", jid, e);
+                        LOG.error("room {} could not deliver", jid, e); // only this one; the rest still go
                     }
                 }
             } finally {
@@ -1384,8 +1420,8 @@ final class Room {
         List<RoomAdministration.OccupantView> who = new ArrayList<>();
         for (Occupant o : occupants.values()) {
             who.add(new RoomAdministration.OccupantView(o.nick(), o.user().getBareJID().getFullQualifiedName(),
-                    o.role().name().toLowerCase(java.util.Locale.ROOT),
-                    affiliationOf(o.user()).name().toLowerCase(java.util.Locale.ROOT), o.sessions().size()));
+                    o.role().name().toLowerCase(Locale.ROOT),
+                    affiliationOf(o.user()).name().toLowerCase(Locale.ROOT), o.sessions().size()));
         }
         List<String> owners = new ArrayList<>();
         for (Entity e : usersWith(Affiliation.OWNER)) {
@@ -1406,7 +1442,7 @@ final class Room {
         for (Occupant o : occupants.values()) {
             for (Entity s : o.sessions()) {
                 out(StanzaBuilder.createMessageStanza(jid, s,
-                        org.apache.vysper.xmpp.stanza.MessageStanzaType.GROUPCHAT, null, body).build());
+                        MessageStanzaType.GROUPCHAT, null, body).build());
             }
         }
         return true;

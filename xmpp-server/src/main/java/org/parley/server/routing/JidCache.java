@@ -14,13 +14,24 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * is a hash look-up instead.
  *
  * <p>Bounded ({@link #MAX_ENTRIES}, W-TinyLFU eviction by Caffeine): the texts come from clients, so an
- * unbounded map would be a memory leak anyone could drive. Malformed addresses are never cached. Parsed
- * entities are immutable, so sharing them between threads is safe.
+ * unbounded map would be a memory leak anyone could drive. Malformed addresses are never cached, nor texts
+ * longer than any valid JID ({@link #MAX_JID_CHARS}): Vysper's parser accepts them, and ten thousand of
+ * them at the stanza size limit would be gigabytes. Parsed entities are immutable, so sharing them between
+ * threads is safe.
  */
 public final class JidCache {
 
-    /** About 2 MiB at most: far more distinct addresses than one server's active sessions and rooms use. */
+    /**
+     * Far more distinct addresses than one server's active sessions and rooms use; about 2 MiB of everyday
+     * addresses, and at most some 60 MiB however long the (valid-length) texts a client sends.
+     */
     public static final int MAX_ENTRIES = 10_000;
+
+    /**
+     * RFC 7622 §3.1: each of the three parts is at most 1023 octets, so no valid JID has more than 3071 octets
+     * (and so chars) besides its two separators.
+     */
+    static final int MAX_JID_CHARS = 3 * 1023 + 2;
 
     private static final Cache<String, Entity> CACHE = Caffeine.newBuilder().maximumSize(MAX_ENTRIES).build();
 
@@ -41,7 +52,9 @@ public final class JidCache {
             return cached;
         }
         Entity parsed = EntityImpl.parse(jid);
-        CACHE.put(jid, parsed);
+        if (jid.length() <= MAX_JID_CHARS) {
+            CACHE.put(jid, parsed);
+        }
         return parsed;
     }
 
@@ -54,9 +67,8 @@ public final class JidCache {
         }
     }
 
-    /** How many addresses are cached now (tests). */
-    static long size() {
-        CACHE.cleanUp();
-        return CACHE.estimatedSize();
+    /** Whether {@code jid}'s parse is cached now (tests). */
+    static boolean cached(String jid) {
+        return CACHE.getIfPresent(jid) != null;
     }
 }

@@ -220,9 +220,8 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
         Channel c = channel;
         LoopWriter w = writer;
         if (c != null && w != null && c.isActive() && !dropped && !closing) {
-            ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
-            long queuedNow = queued.addAndGet(bytes.length);
-            long pending = (out == null ? 0 : out.totalPendingWriteBytes()) + queuedNow;
+            queued.addAndGet(bytes.length);
+            long pending = pending(c);
             if (pending > limits.sendBuffer() && behind(pending)) {
                 queued.addAndGet(-bytes.length);
                 return;
@@ -230,6 +229,12 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
             // Handed to the channel's event loop, coalesced with whatever else it writes now (issue 18).
             w.write(this, bytes);
         }
+    }
+
+    /** Bytes on their way to the client: in the channel's outbound buffer and still in the loop's writer. */
+    private long pending(Channel c) {
+        ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+        return (out == null ? 0 : out.totalPendingWriteBytes()) + queued.get();
     }
 
     /**
@@ -270,8 +275,7 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
             Channel c = channel;
             c.eventLoop().schedule(() -> {
                 stallCheck = false;
-                ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
-                long now = out == null ? 0 : out.totalPendingWriteBytes();
+                long now = pending(c);
                 if (now > limits.sendBuffer() && !dropped) {
                     behind(now);
                 }
@@ -288,11 +292,25 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     @Override
     public void close() {
         // Nothing sent after the close goes out (the stream's last word was its close); what was queued
-        // before goes first: the close task runs on the loop after the drain that writes it.
+        // before goes first: the close runs through the loop's writer, after the writes queued ahead of it.
         closing = true;
         Channel c = channel;
         if (c != null && c.isOpen()) {
-            c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            inOrder(() -> {
+                if (c.isOpen()) {
+                    c.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                }
+            });
+        }
+    }
+
+    /** Runs {@code step} on the event loop after every write queued so far (through the loop's writer). */
+    private void inOrder(Runnable step) {
+        LoopWriter w = writer;
+        if (w != null) {
+            w.execute(this, step);
+        } else {
+            channel.eventLoop().execute(step);
         }
     }
 
@@ -310,8 +328,8 @@ final class C2sConnection extends ChannelInboundHandlerAdapter implements Stream
     public void startTls(String proceed) {
         Channel c = channel;
         secure = true;
-        // On the event loop, so earlier writes stay ahead; startTls=true lets <proceed/> out in clear.
-        c.eventLoop().execute(() -> {
+        // On the event loop after the writes queued before it; startTls=true lets <proceed/> out in clear.
+        inOrder(() -> {
             SslHandler ssl = new SslHandler(sslContext.newEngine(c.alloc()), true);
             c.pipeline().addFirst("tls", ssl);
             c.writeAndFlush(Unpooled.wrappedBuffer(proceed.getBytes(StandardCharsets.UTF_8)));

@@ -17,8 +17,10 @@ import io.netty.util.internal.PlatformDependent;
  * channel and flushing each channel it touched once. A room message to a hundred occupants served by two
  * event loops costs two tasks and a hundred writes, not a hundred tasks and a hundred flushes.
  *
- * <p>Order per connection is the queue's order (one multi-producer, single-consumer FIFO per loop), and
- * tasks a connection submits to its loop afterwards (STARTTLS, close) run after what was queued before them.
+ * <p>Order per connection is the queue's order (one multi-producer, single-consumer FIFO per loop). A
+ * connection's own steps that must follow its writes (STARTTLS, close) go through the same queue
+ * ({@link #execute}): submitted to the loop directly, they would overtake writes left for the next drain
+ * when one drain's batch ends before them.
  */
 final class LoopWriter implements Runnable {
 
@@ -33,7 +35,8 @@ final class LoopWriter implements Runnable {
     /** Connections written in the current drain (event loop only). */
     private final List<C2sConnection> touched = new ArrayList<>();
 
-    private record Pending(C2sConnection connection, byte[] bytes) {
+    /** A stanza's bytes for a connection, or (bytes null) a step of the connection's to run in order. */
+    private record Pending(C2sConnection connection, byte[] bytes, Runnable task) {
     }
 
     private LoopWriter(EventLoop loop) {
@@ -54,7 +57,19 @@ final class LoopWriter implements Runnable {
 
     /** Queues {@code bytes} for {@code connection}; any thread. */
     void write(C2sConnection connection, byte[] bytes) {
-        queue.add(new Pending(connection, bytes));
+        add(new Pending(connection, bytes, null));
+    }
+
+    /**
+     * Runs {@code task} on the loop after everything queued before it (any thread); the task flushes what it
+     * needs written ahead of it (Netty's writeAndFlush does).
+     */
+    void execute(C2sConnection connection, Runnable task) {
+        add(new Pending(connection, null, task));
+    }
+
+    private void add(Pending pending) {
+        queue.add(pending);
         if (scheduled.compareAndSet(false, true)) {
             loop.execute(this);
         }
@@ -69,7 +84,9 @@ final class LoopWriter implements Runnable {
         Pending p;
         int n = 0;
         while (n < BATCH && (p = queue.poll()) != null) {
-            if (p.connection().writeNow(p.bytes())) {
+            if (p.task() != null) {
+                p.task().run();
+            } else if (p.connection().writeNow(p.bytes())) {
                 touched.add(p.connection());
             }
             n++;
