@@ -35,6 +35,12 @@ public final class Resumption {
         StreamManagement state();
 
         /**
+         * Completes true once everything the stanzas handled on this stream stored is committed, false if some
+         * of it could not be (XEP-0198: an acknowledgement, {@code <resumed h/>} included, means stored).
+         */
+        CompletableFuture<Boolean> whenHandledStored();
+
+        /**
          * Stops the old stream without ending its session, and sends whatever is still written to that session
          * to {@code next}: the new stream takes it over.
          */

@@ -75,8 +75,11 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private boolean streamOpen;
     private volatile boolean ended;
     private StreamManagement sm;
-    /** The {@link DurableWrites} marks of the stanzas handled since the last acknowledgement, as one. */
-    private DurableWrites.Mark unstored = DurableWrites.Mark.NONE;
+    /**
+     * The {@link DurableWrites} marks of the stanzas handled since the last acknowledgement, as one. Volatile:
+     * a resuming stream reads it from its own thread ({@link #whenHandledStored}).
+     */
+    private volatile DurableWrites.Mark unstored = DurableWrites.Mark.NONE;
     private SaslMechanism sasl;
     private int saslFailures;
     private Entity fullJid;
@@ -521,36 +524,54 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
     }
 
-    /** Acknowledgements waiting for the archive's commit, in request order (touched on the executor only). */
-    private CompletableFuture<Void> deferredAcks = CompletableFuture.completedFuture(null);
+    /**
+     * Answers waiting for the archive's commit, in request order (touched on the executor only; volatile for
+     * {@link #whenHandledStored}): completes true once everything they cover is stored, false if not.
+     */
+    private volatile CompletableFuture<Boolean> deferredAcks = CompletableFuture.completedFuture(true);
     private int deferredAckCount;
     /** Unanswered acknowledgement requests a client may pile up while the archive is behind. */
     private static final int MAX_DEFERRED_ACKS = 1000;
 
     /**
      * XEP-0198 §4: answers {@code <r/>} with the count of stanzas handled now, once what they stored is
-     * committed (acknowledged means stored). Nothing waits: the archive's future hands the answer back to this
-     * session's executor, and answers keep the order of the requests.
+     * committed (acknowledged means stored).
      */
     private void acknowledge() throws StreamErrorException {
         long h = sm.handledCount();
         CompletableFuture<Boolean> stored = env.durableWrites().whenStored(unstored);
         unstored = DurableWrites.Mark.NONE;
+        afterStored(stored, ok -> sendAck(h, ok));
+    }
+
+    /**
+     * Gives {@code answer} whether {@code stored} came true, after every answer deferred before it. Nothing
+     * waits: the archive's future hands the answer back to this session's executor.
+     */
+    private void afterStored(CompletableFuture<Boolean> stored, java.util.function.Consumer<Boolean> answer)
+            throws StreamErrorException {
         if (deferredAckCount == 0 && stored.isDone()) {
-            sendAck(h, stored.getNow(false));
+            answer.accept(stored.getNow(false));
             return;
         }
         if (++deferredAckCount > MAX_DEFERRED_ACKS) {
             throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
                     "too many acknowledgement requests waiting (XEP-0198 §4)");
         }
-        deferredAcks = deferredAcks.thenCombine(stored, (previous, ok) -> ok).handle((ok, failure) -> {
+        // A false before this one already ended the stream; carried on for whenHandledStored.
+        deferredAcks = deferredAcks.thenCombine(stored, (previous, ok) -> previous && ok).handle((ok, failure) -> {
+            boolean all = failure == null && ok;
             session.executor().execute(() -> {
                 deferredAckCount--;
-                sendAck(h, failure == null && ok);
+                answer.accept(all);
             });
-            return null;
+            return all;
         });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> whenHandledStored() {
+        return deferredAcks.thenCombine(env.durableWrites().whenStored(unstored), (before, rest) -> before && rest);
     }
 
     private void sendAck(long h, boolean stored) {
@@ -608,7 +629,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     }
 
     /** §5: takes over a detached (or not yet noticed dead) session of the same account. */
-    private void resume(Stanza element) {
+    private void resume(Stanza element) throws StreamErrorException {
         String previd = element.getAttributeValue("previd");
         Long h = counter(element.getAttributeValue("h"));
         Resumption.Resumable old = fullJid != null || previd == null || h == null ? null
@@ -631,9 +652,23 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         List<Stanza> again = sm.takeUnacknowledged(h);
         session.recordOutbound(this::recorded);
         env.resumption().attached(previd, this);
-        transport.send("<resumed xmlns='" + NS_SM + "' previd='" + escape(previd) + "' h='" + sm.handledCount() + "'/>");
-        session.releaseOutput(again);
-        LOG.debug("{} resumed, {} stanzas sent again", fullJid.getFullQualifiedName(), again.size());
+        // <resumed h/> acknowledges what the old stream handled (§5), so, as an <a/>, it waits for what those
+        // stanzas stored: their writes were recorded on the old stream, whose pending answers died with it.
+        long handled = sm.handledCount();
+        afterStored(old.whenHandledStored(), stored -> {
+            if (ended) {
+                return;
+            }
+            if (!stored) {
+                // As sendAck: no acknowledgement, no resumption; the client keeps its copies for a new session.
+                session.releaseOutput(again);
+                streamError(StreamErrorCondition.INTERNAL_SERVER_ERROR, "messages could not be stored");
+                return;
+            }
+            transport.send("<resumed xmlns='" + NS_SM + "' previd='" + escape(previd) + "' h='" + handled + "'/>");
+            session.releaseOutput(again);
+            LOG.debug("{} resumed, {} stanzas sent again", fullJid.getFullQualifiedName(), again.size());
+        });
     }
 
     private static Long counter(String value) {

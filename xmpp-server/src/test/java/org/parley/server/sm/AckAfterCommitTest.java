@@ -131,6 +131,46 @@ class AckAfterCommitTest {
         }
     }
 
+    @Test
+    void xep0198_5_theResumedCountCoversOnlyWhatTheOldStreamStored() throws Exception {
+        String id;
+        try (RawClient juliet = RawClient.loggedIn(server, "juliet")) {
+            RawClient romeo = RawClient.loggedIn(server, "romeo");
+            String enabled = romeo.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>").await("<enabled")
+                    .replace('"', '\'');
+            enabled = enabled.substring(enabled.indexOf(" id='") + 5);
+            id = enabled.substring(0, enabled.indexOf('\''));
+
+            gate = new CountDownLatch(1);
+            romeo.send("<message to='juliet@localhost/raw' type='chat' id='m1'><body>held</body></message>");
+            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the writer is held");
+            juliet.await("held");
+            romeo.close(); // the connection drops before any <r/>: the old stream's pending write is not answered
+
+            try (RawClient again = RawClient.directTls(server.server().directTlsPort(), server.clientSslContext())) {
+                again.openStream().await("</stream:features>");
+                String plain = java.util.Base64.getEncoder().encodeToString(("\0romeo\0" + TestServer.PASSWORD)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                again.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>")
+                        .await("<success");
+                again.clear();
+                again.openStream().await("</stream:features>");
+                // The <enable/> after the <resume/> is refused at once, on the stream and not through the
+                // session's held output: a point at which the <resume/> was surely handled.
+                String probe = again.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>")
+                        .send("<enable xmlns='urn:xmpp:sm:3'/>").await("</failed>");
+                assertTrue(probe.contains("unexpected-request"), probe);
+                assertFalse(probe.contains("<resumed"), "no <resumed h/> while the message is not stored: " + probe);
+                assertEquals(0, stored("romeo@localhost"), "indeed not stored yet");
+
+                gate.countDown();
+                String resumed = again.await("<resumed").replace('"', '\'');
+                assertEquals(1, stored("romeo@localhost"), "resumed means stored (sender's archive)");
+                assertTrue(resumed.contains("h='1'"), "the message is counted: " + resumed);
+            }
+        }
+    }
+
     /** The real storage; the archive's batch writes wait at {@link #gate}. */
     private final class GatedArchive implements Storage {
         private final Storage real;

@@ -398,15 +398,7 @@ final class JdbcArchiveStore implements ArchiveStore {
         private void write(List<Appended> entries) throws SQLException {
             boolean sqlite = db.dialect() == Dialect.SQLITE;
             if (connection == null) {
-                connection = connections.open();
-                // SQLite: transactions begun by hand (the driver's own would be deferred, see Transactions).
-                connection.setAutoCommit(sqlite);
-                plain = connection.createStatement();
-                insert = connection.prepareStatement(INSERT);
-                addCount = connection.prepareStatement(
-                        "UPDATE archive_counts SET messages = messages + ? WHERE archive = ? AND with_bare = ?");
-                newCount = connection.prepareStatement(
-                        "INSERT INTO archive_counts (archive, with_bare, messages) VALUES (?, ?, ?)");
+                open(sqlite);
             }
             if (sqlite) {
                 plain.execute("BEGIN IMMEDIATE");
@@ -452,6 +444,32 @@ final class JdbcArchiveStore implements ArchiveStore {
             } else {
                 connection.commit();
             }
+        }
+
+        /**
+         * Opens the connection and prepares its statements; kept only when all of it succeeded, so a half-set-up
+         * connection is neither used (its statements null) nor left open.
+         */
+        private void open(boolean sqlite) throws SQLException {
+            Connection c = connections.open();
+            try {
+                // SQLite: transactions begun by hand (the driver's own would be deferred, see Transactions).
+                c.setAutoCommit(sqlite);
+                plain = c.createStatement();
+                insert = c.prepareStatement(INSERT);
+                addCount = c.prepareStatement(
+                        "UPDATE archive_counts SET messages = messages + ? WHERE archive = ? AND with_bare = ?");
+                newCount = c.prepareStatement(
+                        "INSERT INTO archive_counts (archive, with_bare, messages) VALUES (?, ?, ?)");
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.close(); // closes the statements prepared so far
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            connection = c;
         }
 
         /** After a failure: roll back what the transaction did and drop the connection. */

@@ -109,7 +109,9 @@ final class Transactions {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s) {
                 for (SQLException next = s; next != null; next = next.getNextException()) {
-                    if (RETRYABLE_STATES.contains(next.getSQLState())
+                    // SQLite's exceptions have no SQL state (and Set.of refuses to look up null).
+                    String state = next.getSQLState();
+                    if (state != null && RETRYABLE_STATES.contains(state)
                             || next instanceof org.sqlite.SQLiteException sqlite
                             && SQLITE_RETRYABLE_CODES.contains(sqlite.getResultCode().code & 0xff)) {
                         return true;

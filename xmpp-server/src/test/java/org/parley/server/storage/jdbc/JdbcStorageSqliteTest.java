@@ -104,4 +104,56 @@ class JdbcStorageSqliteTest extends JdbcStorageContractTest {
                 e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
     }
+
+    /**
+     * The archive writer's own connection: one whose set-up fails halfway is closed and the next batch opens a
+     * new one (it used to be kept with no statement, and every later batch failed); stop closes it.
+     */
+    @Test
+    void theArchiveWritersConnectionIsReopenedAfterAFailedSetUpAndClosedOnStop() throws Exception {
+        String url = "jdbc:sqlite:" + databaseFile();
+        java.util.List<Connection> opened = new java.util.ArrayList<>();
+        org.sqlite.SQLiteDataSource pool = new org.sqlite.SQLiteDataSource();
+        pool.setUrl(url);
+        JdbcArchiveStore store = new JdbcArchiveStore(new Transactions(pool, Dialect.SQLITE), () -> {
+            Connection real = DriverManager.getConnection(url);
+            opened.add(real);
+            if (opened.size() > 1) {
+                return real;
+            }
+            return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("createStatement")) {
+                            throw new java.sql.SQLException("refused by the test");
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        });
+        java.util.List<org.parley.server.storage.ArchiveStore.Appended> batch = java.util.List.of(
+                new org.parley.server.storage.ArchiveStore.Appended("romeo@localhost",
+                        new org.parley.server.storage.ArchiveStore.Entry("a1", "juliet@localhost/x",
+                                java.time.Instant.now(), "<message/>")));
+        StorageException failed = assertThrows(StorageException.class, () -> store.appendAll(batch));
+        assertTrue(failed.getMessage().contains("refused by the test"), failed.getMessage());
+        assertTrue(opened.get(0).isClosed(), "the half-set-up connection is closed");
+
+        store.appendAll(batch);
+        assertEquals(2, opened.size(), "a new connection for the next batch");
+        assertTrue(store.entry("romeo@localhost", "a1").isPresent(), "and the batch is stored");
+        store.close();
+        assertTrue(opened.get(1).isClosed(), "stop closes the writer's connection");
+    }
+
+    /** SQLite's busy and locked errors, which carry no SQL state, are tried again; other failures are not. */
+    @Test
+    void sqliteBusyIsRetryableAndAStatelessFailureIsNot() {
+        assertTrue(Transactions.retryable(new org.sqlite.SQLiteException("busy", org.sqlite.SQLiteErrorCode.SQLITE_BUSY)));
+        assertTrue(Transactions.retryable(new org.sqlite.SQLiteException("locked", org.sqlite.SQLiteErrorCode.SQLITE_LOCKED)));
+        assertFalse(Transactions.retryable(new org.sqlite.SQLiteException("full", org.sqlite.SQLiteErrorCode.SQLITE_FULL)));
+        assertFalse(Transactions.retryable(new java.sql.SQLException("no state")));
+    }
 }
