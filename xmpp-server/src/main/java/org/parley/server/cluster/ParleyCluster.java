@@ -25,6 +25,7 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityFormatException;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.PresenceStanzaType;
@@ -34,6 +35,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.muc.MucService;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
+import org.parley.server.routing.JidCache;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.Redelivery;
 import org.parley.server.routing.RoutedStanza;
@@ -71,8 +73,9 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
      * A {@link RoutedStanza} on its way to the node serving its addressee, as one byte array (Hazelcast
      * sends byte arrays as they are, with none of Java serialisation's class descriptors): a flags byte, the
      * parsed 'from' and 'to' as UTF-8 text each ended by a zero byte, then the stanza as rendered once by
-     * {@link StanzaSerializer}. The origin session stays on its node. Rebuilt there without parsing the
-     * addresses through stringprep again: they were valid JIDs already.
+     * {@link StanzaSerializer}. The origin session stays on its node. Rebuilt there through {@link JidCache}, so
+     * a recurring address is not run through stringprep again. Malformed bytes make {@link #decode} throw
+     * IllegalArgumentException, which the receiving task logs as one line before dropping them.
      */
     static final class Envelope {
         private static final int ANSWER_FAILURES = 1;
@@ -107,7 +110,19 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             String to = new String(envelope, fromEnd + 1, toEnd - fromEnd - 1, StandardCharsets.UTF_8);
             Stanza stanza = StanzaParsing.parse(envelope, toEnd + 1, envelope.length - toEnd - 1);
             return new RoutedStanza((envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza) : stanza,
-                    from.isEmpty() ? null : EntityImpl.parseUnchecked(from), EntityImpl.parseUnchecked(to), null);
+                    from.isEmpty() ? null : jid(from), jid(to), null);
+        }
+
+        /** Through {@link JidCache}: the same few addresses recur on every forwarded stanza. */
+        private static Entity jid(String text) {
+            try {
+                if (text.isEmpty()) { // Vysper parses "" as an address with an empty domain
+                    throw new EntityFormatException("empty");
+                }
+                return JidCache.parse(text);
+            } catch (EntityFormatException e) {
+                throw new IllegalArgumentException("malformed address in envelope: " + text);
+            }
         }
 
         private static int zero(byte[] bytes, int from) {
