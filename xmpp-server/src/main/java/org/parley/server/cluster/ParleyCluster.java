@@ -20,6 +20,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.topic.ITopic;
@@ -278,44 +279,39 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     @Override
     public void bound(SessionRegistry.Binding binding) {
-        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
-        try {
-            Route previous;
-            synchronized (stripe(bare)) {
-                previous = routes.executeOnKey(bare, new RouteProcessors.Put(routeOf(binding)));
-            }
-            if (previous != null && !previous.member().equals(self)) {
-                // RFC 6120 §7.7.2.2: the newer session wins; the node holding the older one ends it.
+        Route previous = mirror(binding, new RouteProcessors.Put(routeOf(binding)), "published");
+        if (previous != null && !previous.member().equals(self)) {
+            // RFC 6120 §7.7.2.2: the newer session wins; the node holding the older one ends it.
+            try {
                 topicOf(previous.member()).publish(new Conflict(binding.fullJid().getFullQualifiedName(),
                         previous.session()));
+            } catch (HazelcastInstanceNotActiveException e) {
+                LOG.debug("cluster member stopped; conflict over {} not told", binding.fullJid());
             }
-        } catch (HazelcastInstanceNotActiveException e) {
-            LOG.debug("cluster member stopped; route of {} not published", binding.fullJid());
         }
     }
 
     @Override
     public void changed(SessionRegistry.Binding binding) {
-        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
-        try {
-            synchronized (stripe(bare)) {
-                routes.executeOnKey(bare, new RouteProcessors.Put(routeOf(binding)));
-            }
-        } catch (HazelcastInstanceNotActiveException e) {
-            LOG.debug("cluster member stopped; route of {} not updated", binding.fullJid());
-        }
+        mirror(binding, new RouteProcessors.Put(routeOf(binding)), "updated");
     }
 
     @Override
     public void unbound(SessionRegistry.Binding binding) {
+        mirror(binding, new RouteProcessors.Remove(binding.fullJid().getResource(), binding.session().getSessionId()),
+                "removed");
+    }
+
+    /** Runs {@code change} on the binding's route entry under its stripe; null once this member has stopped. */
+    private <R> R mirror(SessionRegistry.Binding binding, EntryProcessor<String, RouteSet, R> change, String what) {
         String bare = binding.fullJid().getBareJID().getFullQualifiedName();
         try {
             synchronized (stripe(bare)) {
-                routes.executeOnKey(bare, new RouteProcessors.Remove(binding.fullJid().getResource(),
-                        binding.session().getSessionId()));
+                return routes.executeOnKey(bare, change);
             }
         } catch (HazelcastInstanceNotActiveException e) {
-            LOG.debug("cluster member stopped; route of {} not removed", binding.fullJid());
+            LOG.debug("cluster member stopped; route of {} not {}", binding.fullJid(), what);
+            return null;
         }
     }
 
