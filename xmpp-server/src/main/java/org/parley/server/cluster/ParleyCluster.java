@@ -574,6 +574,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     private void lost(String member) {
         topicOf(member).destroy();
         nodeTopics.remove(member);
+        // A restarted node comes back with a new UUID: without this, every departure would leave an executor behind.
+        inbound.remove(UUID.fromString(member));
         roomsLost(member);
         Member oldest = hz.getCluster().getMembers().iterator().next();
         if (oldest.localMember()) {
