@@ -205,8 +205,15 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         topicOf(self).addMessageListener(this::received);
         departures.addMessageListener(m -> {
             if (muc != null && !m.getPublishingMember().localMember()) {
-                Entity fullJid = EntityImpl.parseUnchecked(m.getMessageObject());
-                inboundFrom(m.getPublishingMember().getUuid()).execute(() -> muc.departed(fullJid));
+                String fullJid = m.getMessageObject();
+                // Parsed on the worker, not on Hazelcast's event thread: what another member sent may be malformed.
+                inboundFrom(m.getPublishingMember().getUuid()).execute(() -> {
+                    try {
+                        muc.departed(EntityImpl.parseUnchecked(fullJid));
+                    } catch (RuntimeException ex) {
+                        LOG.error("cluster: departure of {} not handled: {}", fullJid, ex.toString());
+                    }
+                });
             }
         });
         hz.getCluster().addMembershipListener(new MembershipListener() {
