@@ -95,6 +95,7 @@ class ClusterTest {
     @AfterAll
     static void stopCluster() {
         nodes.forEach(TestServer::close);
+        nodes.clear(); // static: a rerun of this class in the same JVM starts a fresh cluster, not the closed one
         for (Path dir : directories) {
             try (var paths = Files.walk(dir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -102,6 +103,7 @@ class ClusterTest {
                 // a leftover temporary directory is harmless
             }
         }
+        directories.clear();
     }
 
     private static TestServer startNode(String name, ServerSettings.StorageSettings database, int port,
@@ -201,6 +203,9 @@ class ClusterTest {
             BlockingQueue<Presence> aliceFromRoom = presences(alice, room);
             BlockingQueue<Presence> bobFromRoom = presences(bob, room);
             carol.sendStanza(carol.getStanzaFactory().buildPresenceStanza().build());
+            // Carol's node has taken her presence before alice's probe reaches it (else the probe is answered
+            // unavailable, RFC 6121 §4.3.2, and carol's broadcast went out before alice was available).
+            awaitRoute("carol", 1);
             alice.sendStanza(alice.getStanzaFactory().buildPresenceStanza().build());
             Presence carolOnline = aliceSeesCarol.poll(20, TimeUnit.SECONDS);
             assertNotNull(carolOnline, "carol, on the third node, is seen online");
