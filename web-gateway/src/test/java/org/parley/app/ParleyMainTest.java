@@ -96,6 +96,16 @@ class ParleyMainTest {
     }
 
     @Test
+    void aNodeOnTheEmbeddedDatabaseRefusesInOneLine() {
+        Cli.Result result = parley("run", "--node", "1");
+        assertEquals(1, result.exitCode());
+        assertEquals("parley: cluster.enabled: cluster mode needs the shared PostgreSQL database"
+                + " (storage.jdbc-url = jdbc:postgresql://...); the embedded database belongs to one node\n", result.err(),
+                "one line, no stack trace");
+        assertEquals(null, server.get(), "nothing was started");
+    }
+
+    @Test
     void helpExitsWithZero() {
         Cli.Result help = parley("--help");
         assertEquals(0, help.exitCode());

@@ -405,10 +405,9 @@ public final class ParleyServer implements AutoCloseable {
     /** The most general start: storage seen through {@code storageView}, cluster mode per {@code clusterSettings}. */
     public static ParleyServer start(ServerSettings settings, UnaryOperator<Storage> storageView,
                                      org.parley.server.config.ClusterSettings clusterSettings) throws Exception {
-        if (clusterSettings.enabled() && (settings.storage().jdbcUrl() == null
-                || !settings.storage().jdbcUrl().startsWith("jdbc:postgresql:"))) {
-            throw new IllegalStateException("cluster.enabled: cluster mode needs the shared PostgreSQL database"
-                    + " (storage.jdbc-url = jdbc:postgresql://...); the embedded database belongs to one node");
+        if (clusterSettings.enabled()) {
+            // A SettingsException: the command line prints its one line, without a stack trace or "--debug" hint.
+            org.parley.server.config.ClusterSettings.requireSharedDatabase(settings.storage().jdbcUrl());
         }
         long started = System.nanoTime();
         StringPrepTables.prepareInBackground();

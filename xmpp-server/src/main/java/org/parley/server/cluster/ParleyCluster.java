@@ -20,11 +20,13 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityFormatException;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.PresenceStanzaType;
@@ -34,6 +36,7 @@ import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.muc.MucService;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
+import org.parley.server.routing.JidCache;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.Redelivery;
 import org.parley.server.routing.RoutedStanza;
@@ -71,8 +74,9 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
      * A {@link RoutedStanza} on its way to the node serving its addressee, as one byte array (Hazelcast
      * sends byte arrays as they are, with none of Java serialisation's class descriptors): a flags byte, the
      * parsed 'from' and 'to' as UTF-8 text each ended by a zero byte, then the stanza as rendered once by
-     * {@link StanzaSerializer}. The origin session stays on its node. Rebuilt there without parsing the
-     * addresses through stringprep again: they were valid JIDs already.
+     * {@link StanzaSerializer}. The origin session stays on its node. Rebuilt there through {@link JidCache}, so
+     * a recurring address is not run through stringprep again. Malformed bytes make {@link #decode} throw
+     * IllegalArgumentException, which the receiving task logs as one line before dropping them.
      */
     static final class Envelope {
         private static final int ANSWER_FAILURES = 1;
@@ -107,7 +111,19 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             String to = new String(envelope, fromEnd + 1, toEnd - fromEnd - 1, StandardCharsets.UTF_8);
             Stanza stanza = StanzaParsing.parse(envelope, toEnd + 1, envelope.length - toEnd - 1);
             return new RoutedStanza((envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza) : stanza,
-                    from.isEmpty() ? null : EntityImpl.parseUnchecked(from), EntityImpl.parseUnchecked(to), null);
+                    from.isEmpty() ? null : jid(from), jid(to), null);
+        }
+
+        /** Through {@link JidCache}: the same few addresses recur on every forwarded stanza. */
+        private static Entity jid(String text) {
+            try {
+                if (text.isEmpty()) { // Vysper parses "" as an address with an empty domain
+                    throw new EntityFormatException("empty");
+                }
+                return JidCache.parse(text);
+            } catch (EntityFormatException e) {
+                throw new IllegalArgumentException("malformed address in envelope: " + text);
+            }
         }
 
         private static int zero(byte[] bytes, int from) {
@@ -189,8 +205,15 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         topicOf(self).addMessageListener(this::received);
         departures.addMessageListener(m -> {
             if (muc != null && !m.getPublishingMember().localMember()) {
-                Entity fullJid = EntityImpl.parseUnchecked(m.getMessageObject());
-                inboundFrom(m.getPublishingMember().getUuid()).execute(() -> muc.departed(fullJid));
+                String fullJid = m.getMessageObject();
+                // Parsed on the worker, not on Hazelcast's event thread: what another member sent may be malformed.
+                inboundFrom(m.getPublishingMember().getUuid()).execute(() -> {
+                    try {
+                        muc.departed(EntityImpl.parseUnchecked(fullJid));
+                    } catch (RuntimeException ex) {
+                        LOG.error("cluster: departure of {} not handled: {}", fullJid, ex.toString());
+                    }
+                });
             }
         });
         hz.getCluster().addMembershipListener(new MembershipListener() {
@@ -263,44 +286,39 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     @Override
     public void bound(SessionRegistry.Binding binding) {
-        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
-        try {
-            Route previous;
-            synchronized (stripe(bare)) {
-                previous = routes.executeOnKey(bare, new RouteProcessors.Put(routeOf(binding)));
-            }
-            if (previous != null && !previous.member().equals(self)) {
-                // RFC 6120 §7.7.2.2: the newer session wins; the node holding the older one ends it.
+        Route previous = mirror(binding, new RouteProcessors.Put(routeOf(binding)), "published");
+        if (previous != null && !previous.member().equals(self)) {
+            // RFC 6120 §7.7.2.2: the newer session wins; the node holding the older one ends it.
+            try {
                 topicOf(previous.member()).publish(new Conflict(binding.fullJid().getFullQualifiedName(),
                         previous.session()));
+            } catch (HazelcastInstanceNotActiveException e) {
+                LOG.debug("cluster member stopped; conflict over {} not told", binding.fullJid());
             }
-        } catch (HazelcastInstanceNotActiveException e) {
-            LOG.debug("cluster member stopped; route of {} not published", binding.fullJid());
         }
     }
 
     @Override
     public void changed(SessionRegistry.Binding binding) {
-        String bare = binding.fullJid().getBareJID().getFullQualifiedName();
-        try {
-            synchronized (stripe(bare)) {
-                routes.executeOnKey(bare, new RouteProcessors.Put(routeOf(binding)));
-            }
-        } catch (HazelcastInstanceNotActiveException e) {
-            LOG.debug("cluster member stopped; route of {} not updated", binding.fullJid());
-        }
+        mirror(binding, new RouteProcessors.Put(routeOf(binding)), "updated");
     }
 
     @Override
     public void unbound(SessionRegistry.Binding binding) {
+        mirror(binding, new RouteProcessors.Remove(binding.fullJid().getResource(), binding.session().getSessionId()),
+                "removed");
+    }
+
+    /** Runs {@code change} on the binding's route entry under its stripe; null once this member has stopped. */
+    private <R> R mirror(SessionRegistry.Binding binding, EntryProcessor<String, RouteSet, R> change, String what) {
         String bare = binding.fullJid().getBareJID().getFullQualifiedName();
         try {
             synchronized (stripe(bare)) {
-                routes.executeOnKey(bare, new RouteProcessors.Remove(binding.fullJid().getResource(),
-                        binding.session().getSessionId()));
+                return routes.executeOnKey(bare, change);
             }
         } catch (HazelcastInstanceNotActiveException e) {
-            LOG.debug("cluster member stopped; route of {} not removed", binding.fullJid());
+            LOG.debug("cluster member stopped; route of {} not {}", binding.fullJid(), what);
+            return null;
         }
     }
 
@@ -563,6 +581,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     private void lost(String member) {
         topicOf(member).destroy();
         nodeTopics.remove(member);
+        // A restarted node comes back with a new UUID: without this, every departure would leave an executor behind.
+        inbound.remove(UUID.fromString(member));
         roomsLost(member);
         Member oldest = hz.getCluster().getMembers().iterator().next();
         if (oldest.localMember()) {

@@ -30,6 +30,19 @@ public record ClusterSettings(boolean enabled, String name, String bindAddress, 
         members = List.copyOf(members);
     }
 
+    /**
+     * Cluster mode needs the shared PostgreSQL database: checked when the settings load and again when a server
+     * is started with these settings in code, with the same one-line message.
+     *
+     * @throws SettingsException when {@code jdbcUrl} is not a PostgreSQL URL (the embedded database)
+     */
+    public static void requireSharedDatabase(String jdbcUrl) {
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new SettingsException("cluster.enabled: cluster mode needs the shared PostgreSQL database"
+                    + " (storage.jdbc-url = jdbc:postgresql://...); the embedded database belongs to one node");
+        }
+    }
+
     /** A member of a TCP-IP cluster on loopback (tests and one-machine trials). */
     public static ClusterSettings loopback(String name, int port, List<String> members, Duration failureTimeout,
                                            int minMembers) {

@@ -120,15 +120,10 @@ public final class SettingsLoader {
                 c.optionalString("cluster.kubernetes-service"),
                 c.duration("cluster.failure-timeout", Duration.ofSeconds(2), Duration.ofMinutes(5)),
                 c.intInRange("cluster.min-members", 0, 1000));
-        if (enabled && !isPostgres(server.storage().jdbcUrl())) {
-            throw new SettingsException("cluster.enabled: cluster mode needs the shared PostgreSQL database"
-                    + " (storage.jdbc-url = jdbc:postgresql://...); the embedded database belongs to one node");
+        if (enabled) {
+            ClusterSettings.requireSharedDatabase(server.storage().jdbcUrl());
         }
         return cluster;
-    }
-
-    private static boolean isPostgres(String jdbcUrl) {
-        return jdbcUrl != null && jdbcUrl.startsWith("jdbc:postgresql:");
     }
 
     /** Every setting key, sorted, e.g. {@code c2s.port}. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import org.apache.vysper.xmpp.addressing.Entity;
@@ -62,14 +63,10 @@ public class SessionRegistry extends ResourceRegistry {
         bindingListeners.add(listener);
     }
 
-    private void notifyBindings(Binding binding, int what) {
+    private void notifyBindings(Binding binding, BiConsumer<BindingListener, Binding> event) {
         for (BindingListener listener : bindingListeners) {
             try {
-                switch (what) {
-                    case 0 -> listener.bound(binding);
-                    case 1 -> listener.changed(binding);
-                    default -> listener.unbound(binding);
-                }
+                event.accept(listener, binding);
             } catch (RuntimeException e) {
                 LoggerFactory.getLogger(SessionRegistry.class).error("binding listener failed for {}", binding.fullJid, e);
             }
@@ -166,7 +163,7 @@ public class SessionRegistry extends ResourceRegistry {
         bySession.put(session, binding);
         byUser.computeIfAbsent(user.getBareJID(), k -> new CopyOnWriteArrayList<>()).add(binding);
         byResource.computeIfAbsent(chosen, k -> new CopyOnWriteArrayList<>()).add(binding);
-        notifyBindings(binding, 0);
+        notifyBindings(binding, BindingListener::bound);
         return binding;
     }
 
@@ -188,7 +185,7 @@ public class SessionRegistry extends ResourceRegistry {
         bySession.put(newSession, moved);
         replace(byUser.get(old.fullJid.getBareJID()), old, moved);
         replace(byResource.get(old.fullJid.getResource()), old, moved);
-        notifyBindings(moved, 0);
+        notifyBindings(moved, BindingListener::bound);
         return Optional.of(moved);
     }
 
@@ -316,7 +313,7 @@ public class SessionRegistry extends ResourceRegistry {
             return list.isEmpty() ? null : list;
         });
         if (removed) {
-            notifyBindings(binding, 2);
+            notifyBindings(binding, BindingListener::unbound);
             departed(binding.fullJid);
         }
     }
@@ -450,7 +447,7 @@ public class SessionRegistry extends ResourceRegistry {
             binding.state = next;
         }
         if (changed) {
-            notifyBindings(binding, 1);
+            notifyBindings(binding, BindingListener::changed);
         }
         if (changed && state == ResourceState.UNAVAILABLE) {
             departed(binding.fullJid);
@@ -469,7 +466,7 @@ public class SessionRegistry extends ResourceRegistry {
         Binding binding = resolve(resourceId);
         if (binding != null && binding.priority != priority) {
             binding.priority = priority;
-            notifyBindings(binding, 1);
+            notifyBindings(binding, BindingListener::changed);
         }
     }
 

@@ -60,6 +60,16 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void aServerStartedInCodeRefusesTheEmbeddedDatabaseWithTheSameLine() {
+        ServerSettings embedded = loader().loadAll().server();
+        ClusterSettings on = ClusterSettings.loopback("parley", 5701, List.of(), Duration.ofSeconds(5), 0);
+        // A SettingsException, which the command line prints as its one line (no stack trace, no --debug hint).
+        String message = assertThrows(SettingsException.class,
+                () -> org.parley.server.ParleyServer.start(embedded, on)).getMessage();
+        assertEquals(error(loader().overrides(Map.of("cluster.enabled", "true"))), message);
+    }
+
+    @Test
     void boundsAreEnforced() {
         assertTrue(error(loader().overrides(Map.of("cluster.failure-timeout", "1s"))).startsWith("cluster.failure-timeout"));
         assertTrue(error(loader().overrides(Map.of("cluster.port", "0"))).startsWith("cluster.port"));
