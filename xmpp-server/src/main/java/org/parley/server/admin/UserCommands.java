@@ -51,7 +51,7 @@ final class UserCommands {
                         (admin, v) -> changePassword(s, v)),
                 Commands.of(XEP0133 + "#get-registered-users-num", "Number of registered users", null,
                         (admin, v) -> Command.Result.form(Form.result("Number of registered users", XEP0133)
-                                .fixed("registeredusersnum", "The number of registered users", s.accounts().list().size()))),
+                                .fixed("registeredusersnum", "The number of registered users", s.accounts().count()))),
                 Commands.of(XEP0133 + "#get-online-users-num", "Number of online users", null,
                         (admin, v) -> Command.Result.form(Form.result("Number of online users", XEP0133)
                                 .fixed("onlineusersnum", "The number of online users", onlineUsers(s).size()))),
