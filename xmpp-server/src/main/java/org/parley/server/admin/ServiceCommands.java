@@ -43,6 +43,9 @@ final class ServiceCommands {
     /** Per data directory (tests run several servers in one JVM): {at millis, database bytes, upload bytes, files}. */
     private static final java.util.Map<Path, long[]> SIZES = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Characters an announcement's subject may have. */
+    private static final int MAX_SUBJECT_CHARS = 200;
+
     private ServiceCommands() {
     }
 
@@ -83,10 +86,8 @@ final class ServiceCommands {
     }
 
     private static Command.Result setMotd(ServerAccess s, Map<String, List<String>> v) throws Command.Failure {
-        String text = String.join("\n", v.getOrDefault("motd", List.of())).strip();
-        if (text.isEmpty()) {
-            throw Command.Failure.badPayload("Message of the day is required (delete-motd removes it)");
-        }
+        String text = Command.text(v, "motd", "Message of the day",
+                "Message of the day is required (delete-motd removes it)");
         List<Entity> online = new ArrayList<>();
         for (Commands.SessionInfo i : Commands.sessions(s)) {
             online.add(i.fullJid());
@@ -97,11 +98,11 @@ final class ServiceCommands {
     }
 
     private static Command.Result announce(ServerAccess s, Map<String, List<String>> v) throws Command.Failure {
-        String body = String.join("\n", v.getOrDefault("announcement", List.of())).strip();
-        if (body.isEmpty()) {
-            throw Command.Failure.badPayload("Announcement is required");
-        }
+        String body = Command.text(v, "announcement", "Announcement", "Announcement is required");
         String subject = Command.optional(v, "subject");
+        if (subject != null && subject.length() > MAX_SUBJECT_CHARS) {
+            throw Command.Failure.badPayload("Subject is longer than " + MAX_SUBJECT_CHARS + " characters");
+        }
         Entity server = new EntityImpl(null, s.domain(), null);
         Set<Entity> users = new HashSet<>();
         for (Commands.SessionInfo i : Commands.sessions(s)) {

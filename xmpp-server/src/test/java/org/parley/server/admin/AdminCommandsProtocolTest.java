@@ -155,6 +155,48 @@ class AdminCommandsProtocolTest {
         }
     }
 
+    /**
+     * What an admin sends on to users is bounded below the stanza limit, and so is the number of addresses one
+     * command acts on: bad-payload (XEP-0050 §4.6), nothing sent, nothing deleted.
+     */
+    @Test
+    void xep0050_4_6_anOverlongTextOrTooManyAddressesIsBadPayloadAndNothingHappens() throws Exception {
+        XMPPTCPConnection admin = server.login("admin");
+        XMPPTCPConnection dave = server.login("dave", "bounded");
+        try {
+            CompletableFuture<String> announced = new CompletableFuture<>();
+            dave.addAsyncStanzaListener(st -> announced.complete(((org.jivesoftware.smack.packet.Message) st).getBody()),
+                    st -> st instanceof org.jivesoftware.smack.packet.Message m && m.getType()
+                            == org.jivesoftware.smack.packet.Message.Type.headline);
+            String node = ADMIN + "#announce";
+            String id = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
+            StanzaError tooLong = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='announcement'><value>" + "x".repeat(Command.MAX_TEXT_CHARS + 1) + "</value></field></x>"));
+            assertEquals(StanzaError.Condition.bad_request, tooLong.getCondition());
+            assertNotNull(tooLong.getExtension("bad-payload", "http://jabber.org/protocol/commands"), tooLong.toXML().toString());
+
+            node = ADMIN + "#delete-user";
+            id = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
+            StringBuilder jids = new StringBuilder("<value>bob@localhost</value>");
+            for (int i = 0; i < Commands.MAX_JIDS; i++) {
+                jids.append("<value>nobody").append(i).append("@localhost</value>");
+            }
+            StanzaError tooMany = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='accountjids'>" + jids + "</field></x>"));
+            assertEquals(StanzaError.Condition.bad_request, tooMany.getCondition());
+            assertNotNull(tooMany.getExtension("bad-payload", "http://jabber.org/protocol/commands"), tooMany.toXML().toString());
+            assertTrue(server.server().accounts().exists("bob"), "nothing was deleted");
+
+            // An announcement within the bound goes out: the refusal above was the bound's.
+            run(admin, ADMIN + "#announce", "announcement", "y".repeat(Command.MAX_TEXT_CHARS));
+            assertEquals("y".repeat(Command.MAX_TEXT_CHARS), announced.get(10, TimeUnit.SECONDS),
+                    "only the announcement within the bound arrived");
+        } finally {
+            admin.disconnect();
+            dave.disconnect();
+        }
+    }
+
     @Test
     void endUserSession_theClientSeesTheStreamError() throws Exception {
         XMPPTCPConnection dave = server.login("dave");
