@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.apache.vysper.xmpp.addressing.Entity;
@@ -40,8 +41,6 @@ final class ServiceCommands {
 
     /** Walking the data directory for sizes is not repeated more often than this. */
     private static final Duration SIZE_CACHE = Duration.ofSeconds(60);
-    /** Per data directory (tests run several servers in one JVM): {at millis, database bytes, upload bytes, files}. */
-    private static final java.util.Map<Path, long[]> SIZES = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Characters an announcement's subject may have. */
     private static final int MAX_SUBJECT_CHARS = 200;
@@ -50,6 +49,8 @@ final class ServiceCommands {
     }
 
     static List<Command> all(ServerAccess s) {
+        // This server's cached sizes: {at millis, database bytes, upload bytes, upload files}; null until asked.
+        AtomicReference<long[]> sizes = new AtomicReference<>();
         return List.of(
                 Commands.of(XEP0133 + "#announce", "Send announcement to online users", admin -> Form.form(
                                 "Making an announcement", XEP0133)
@@ -76,7 +77,7 @@ final class ServiceCommands {
                             AUDIT.info("admin action=registration target={} enabled={}", s.domain(), on);
                             return Command.Result.note("Registration is " + (on ? "on" : "off") + ".");
                         }),
-                Commands.of(PARLEY + "#stats", "Server statistics", null, (admin, v) -> stats(s)),
+                Commands.of(PARLEY + "#stats", "Server statistics", null, (admin, v) -> stats(s, sizes)),
                 Commands.of(PARLEY + "#security", "Security overview", null, (admin, v) -> security(s)));
     }
 
@@ -119,7 +120,7 @@ final class ServiceCommands {
         return Command.Result.note("Announcement sent to " + users.size() + (users.size() == 1 ? " session." : " sessions."));
     }
 
-    private static Command.Result stats(ServerAccess s) {
+    private static Command.Result stats(ServerAccess s, AtomicReference<long[]> cache) {
         MeterRegistry r = s.metrics().registry();
         Form f = Form.result("Server statistics", PARLEY);
         f.fixed("version", "Version", s.version());
@@ -136,7 +137,7 @@ final class ServiceCommands {
         f.fixed("occupants", "Room occupants", (long) gauge(r, "parley.muc.occupants", null, null));
         f.fixed("archive-writes", "Messages archived", (long) counter(r, "parley.archive.writes", null, null));
         f.fixed("offline-messages", "Messages waiting offline", (long) gauge(r, "parley.offline.messages", null, null));
-        long[] size = sizes(s);
+        long[] size = sizes(s, cache);
         f.fixed("database-bytes", "Database files (bytes)", size[1]);
         f.fixed("upload-bytes", "Uploaded files (bytes)", size[2]);
         f.fixed("upload-files", "Uploaded files", size[3]);
@@ -188,8 +189,8 @@ final class ServiceCommands {
     }
 
     /** {at, database bytes, upload bytes, upload files}, refreshed at most every {@link #SIZE_CACHE}. */
-    private static long[] sizes(ServerAccess s) {
-        long[] cached = SIZES.get(s.dataDirectory());
+    private static long[] sizes(ServerAccess s, AtomicReference<long[]> cache) {
+        long[] cached = cache.get();
         long now = System.currentTimeMillis();
         if (cached != null && now - cached[0] < SIZE_CACHE.toMillis()) {
             return cached;
@@ -221,7 +222,7 @@ final class ServiceCommands {
             }
         }
         long[] fresh = {now, database, bytes, count};
-        SIZES.put(s.dataDirectory(), fresh);
+        cache.set(fresh);
         return fresh;
     }
 
