@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.stanza.MessageStanzaType;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.parley.server.accounts.AccountService;
 import org.parley.server.guard.AuthThrottle;
 import org.parley.server.metrics.ServerMetrics;
 
@@ -240,12 +242,22 @@ final class ServiceCommands {
         f.fixed("bans", "Addresses banned now", bans.size());
         // One table: recent failed logins, then the active bans (kind tells them apart).
         f.columns("kind", "Kind", "at", "Time", "address", "Address", "account", "Account");
-        for (AuthThrottle.Ban b : bans) {
-            f.row("ban", b.until().toString(), b.address(), "");
+        // Bans can be many under a spread-out attack (the count above is the whole); a failed login's account is
+        // whatever name the client tried, so it is cut at the longest a user name can be.
+        for (AuthThrottle.Ban b : bans.subList(0, Math.min(bans.size(), UserCommands.MAX_ROWS))) {
+            f.row("ban", seconds(b.until()), b.address(), "");
         }
         for (AuthThrottle.Failure failure : auth.recentFailures()) {
-            f.row("failure", failure.at().toString(), failure.address(), failure.account());
+            String account = failure.account();
+            f.row("failure", seconds(failure.at()), failure.address(),
+                    account.length() > AccountService.MAX_USERNAME_BYTES
+                            ? account.substring(0, AccountService.MAX_USERNAME_BYTES) + "…" : account);
         }
         return Command.Result.form(f);
+    }
+
+    /** An instant to the second: the console shows it as it is, and nanoseconds only clutter the table. */
+    private static String seconds(Instant at) {
+        return at.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }
