@@ -64,6 +64,12 @@ class AdminCommandsProtocolTest {
         return command.complete(form.getSubmitForm());
     }
 
+    /** XEP-0050 §4.6: {@code bad-request} with the commands namespace's {@code specific} condition. */
+    private static void assertBadRequest(StanzaError e, String specific) {
+        assertEquals(StanzaError.Condition.bad_request, e.getCondition(), e.toXML().toString());
+        assertNotNull(e.getExtension(specific, "http://jabber.org/protocol/commands"), e.toXML().toString());
+    }
+
     /** A {@code <command/>} continuing a session by id, as a client that made the id up would send it. */
     private static final class Continue extends IQ {
         private final String node;
@@ -109,14 +115,12 @@ class AdminCommandsProtocolTest {
         try {
             String node = ADMIN + "#delete-user";
             StanzaError forged = continueError(admin, node, "made-up-session-id");
-            assertEquals(StanzaError.Condition.bad_request, forged.getCondition());
-            assertNotNull(forged.getExtension("bad-sessionid", "http://jabber.org/protocol/commands"), forged.toXML().toString());
+            assertBadRequest(forged, "bad-sessionid");
             // A real session id, but started by another session of the same admin: not this requester's.
             AdHocCommand started = command(admin, node);
             String id = started.execute().asExecutingOrThrow().getResponse().getSessionId();
             StanzaError foreign = continueError(other, node, id);
-            assertEquals(StanzaError.Condition.bad_request, foreign.getCondition());
-            assertNotNull(foreign.getExtension("bad-sessionid", "http://jabber.org/protocol/commands"));
+            assertBadRequest(foreign, "bad-sessionid");
             assertTrue(server.server().accounts().exists("bob"), "nothing was deleted");
         } finally {
             admin.disconnect();
@@ -147,8 +151,7 @@ class AdminCommandsProtocolTest {
             // Smack refuses to submit a form with a required field empty; a raw client need not.
             StanzaError e = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
                     + "<field var='accountjid'><value>nopassword@localhost</value></field></x>"));
-            assertEquals(StanzaError.Condition.bad_request, e.getCondition());
-            assertNotNull(e.getExtension("bad-payload", "http://jabber.org/protocol/commands"), e.toXML().toString());
+            assertBadRequest(e, "bad-payload");
             assertFalse(server.server().accounts().exists("nopassword"));
         } finally {
             admin.disconnect();
@@ -172,8 +175,7 @@ class AdminCommandsProtocolTest {
             String id = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
             StanzaError tooLong = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
                     + "<field var='announcement'><value>" + "x".repeat(Command.MAX_TEXT_CHARS + 1) + "</value></field></x>"));
-            assertEquals(StanzaError.Condition.bad_request, tooLong.getCondition());
-            assertNotNull(tooLong.getExtension("bad-payload", "http://jabber.org/protocol/commands"), tooLong.toXML().toString());
+            assertBadRequest(tooLong, "bad-payload");
 
             node = ADMIN + "#delete-user";
             id = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
@@ -183,8 +185,7 @@ class AdminCommandsProtocolTest {
             }
             StanzaError tooMany = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
                     + "<field var='accountjids'>" + jids + "</field></x>"));
-            assertEquals(StanzaError.Condition.bad_request, tooMany.getCondition());
-            assertNotNull(tooMany.getExtension("bad-payload", "http://jabber.org/protocol/commands"), tooMany.toXML().toString());
+            assertBadRequest(tooMany, "bad-payload");
             assertTrue(server.server().accounts().exists("bob"), "nothing was deleted");
 
             // An announcement within the bound goes out: the refusal above was the bound's.
