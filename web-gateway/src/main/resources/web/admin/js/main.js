@@ -10,6 +10,8 @@ import { Series, chart, draw } from './charts.js';
 const root = document.getElementById('app');
 const params = new URLSearchParams(location.search);
 const POLL_MS = Math.max(1, Number(params.get('interval')) || 10) * 1000;
+// The server's bounds on what an admin sends on to users (Command.MAX_TEXT_CHARS), so the page stops typing there.
+const MAX_TEXT = 10000;
 
 function loginView(config, notice = '') {
   const error = h('p', { id: 'login-error', class: 'error', role: 'alert', 'aria-live': 'assertive' }, notice);
@@ -282,7 +284,7 @@ function field(label, input) {
 
 function usersPanel(commands, act, config) {
   const element = h('section', {});
-  const query = h('input', { id: 'user-search', type: 'search', placeholder: 'name' });
+  const query = h('input', { id: 'user-search', type: 'search', placeholder: 'name', maxlength: 1023 });
   const results = h('div', { id: 'users-results' });
   const detail = h('div', { id: 'user-detail' });
   const newUser = h('input', { id: 'new-user', autocomplete: 'off' });
@@ -401,7 +403,7 @@ function roomsPanel(commands, act) {
     detail.replaceChildren(h('div', { class: 'detail-panel' }, form));
   };
   const messageForm = jid => {
-    const body = h('textarea', { id: 'room-message' });
+    const body = h('textarea', { id: 'room-message', maxlength: MAX_TEXT });
     const form = h('form', { class: 'inline', id: 'room-message-form' }, field(`Message to ${jid} from the service`, body),
       h('button', { type: 'submit' }, 'Send'));
     form.addEventListener('submit', async e => {
@@ -419,15 +421,15 @@ function roomsPanel(commands, act) {
 
 function announcementsPanel(commands, act) {
   const element = h('section', {});
-  const subject = h('input', { id: 'announce-subject' });
-  const text = h('textarea', { id: 'announce-text' });
+  const subject = h('input', { id: 'announce-subject', maxlength: 200 });
+  const text = h('textarea', { id: 'announce-text', maxlength: MAX_TEXT });
   const announce = h('form', { class: 'inline', id: 'announce-form' }, field('Subject', subject), field('Announcement to everyone online', text),
     h('button', { type: 'submit' }, 'Send announcement'));
   announce.addEventListener('submit', async e => {
     e.preventDefault();
     if (await act(XEP0133 + 'announce', { subject: subject.value, announcement: text.value.split('\n') })) text.value = '';
   });
-  const motd = h('textarea', { id: 'motd-text' });
+  const motd = h('textarea', { id: 'motd-text', maxlength: MAX_TEXT });
   const motdForm = h('form', { class: 'inline', id: 'motd-form' }, field('Message of the day (sent at each login)', motd),
     h('button', { type: 'submit' }, 'Set'),
     h('button', { type: 'button', class: 'secondary', id: 'motd-delete', onclick: async () => {

@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * Prometheus scrape. Readable from loopback only, unless a bearer token is configured, which every request must
  * then carry: the figures (who is online how much, memory) are for the operator, and there is no second,
  * weaker way in (no cookie, no query-string token, no proxy header trusted for the address).
+ *
+ * <p>Blocking, not {@code NonBlocking}: a scrape reads gauges that may query the database (the offline queue's
+ * COUNT, at most every 30 s), which must not run on a thread Jetty expects never to block.
  */
-public final class MetricsEndpoint extends Handler.Abstract.NonBlocking {
+public final class MetricsEndpoint extends Handler.Abstract {
 
     public static final String PATH = "/metrics";
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

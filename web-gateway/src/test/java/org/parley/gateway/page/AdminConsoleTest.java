@@ -190,7 +190,9 @@ class AdminConsoleTest {
     @Order(6)
     void announcementsAndSecurityRender() throws Exception {
         tab("announcements");
-        browser.waitUntil("registration state read", d -> d.findElement(By.id("registration-enabled")) != null);
+        // Registration is on in the test server; the box starts unticked and is ticked once the server's form is read.
+        browser.waitUntil("registration state read", d -> d.findElement(By.id("registration-enabled")).isSelected());
+        browser.screenshot("6-announcements");
         XMPPTCPConnection wrong = new XMPPTCPConnection(gateway.server().config("dave")
                 .setUsernameAndPassword("dave", "not-the-password").build());
         wrong.connect();
@@ -201,6 +203,6 @@ class AdminConsoleTest {
         browser.textAppears(By.id("failures-table"), "dave"); // the failed login just made, from the guard's record
         List<String> violations = Axe.seriousViolations(browser);
         assertTrue(violations.isEmpty(), "axe-core, security: " + violations);
-        browser.screenshot("6-security");
+        browser.screenshot("7-security");
     }
 }

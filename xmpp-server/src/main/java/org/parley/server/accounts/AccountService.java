@@ -123,6 +123,11 @@ public final class AccountService {
         return store.list();
     }
 
+    /** How many accounts there are (a COUNT in the database, not a list of every name). */
+    public long count() {
+        return store.count();
+    }
+
     /** Whether the account exists; false for names that could not be accounts at all. */
     public boolean exists(String username) {
         try {

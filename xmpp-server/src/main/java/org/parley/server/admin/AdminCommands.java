@@ -36,6 +36,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.routing.StanzaErrors;
+import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -246,7 +247,7 @@ public final class AdminCommands extends DefaultDiscoAwareModule
         if (action != null && !action.equals("execute") && !action.equals("complete") && !action.equals("next")) {
             return commandError(iq, StanzaErrorCondition.BAD_REQUEST, "bad-action", "this command has one stage");
         }
-        XMLElement x = child(command, "x", Form.NS);
+        XMLElement x = StanzaParsing.child(command, "x", Form.NS);
         if (x == null || !"submit".equals(x.getAttributeValue("type"))) {
             return commandError(iq, StanzaErrorCondition.BAD_REQUEST, "bad-payload", "a submitted data form is expected");
         }
@@ -325,12 +326,5 @@ public final class AdminCommands extends DefaultDiscoAwareModule
                                        String text) {
         XMLElement specific = commandCondition == null ? null : new XMLElementBuilder(commandCondition, NS).build();
         return StanzaErrors.error(iq, condition, StanzaErrors.typeOf(condition), text, specific);
-    }
-
-    private static XMLElement child(XMLElement parent, String name, String ns) {
-        for (XMLElement e : parent.getInnerElementsNamed(name, ns)) {
-            return e;
-        }
-        return null;
     }
 }

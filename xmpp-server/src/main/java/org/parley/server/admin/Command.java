@@ -75,6 +75,27 @@ interface Command {
         return v == null || v.isEmpty() ? null : v.get(0).strip();
     }
 
+    /**
+     * Characters a text an admin sends to users (announcement, message of the day, room message) may have: the
+     * stanza limit alone would let one command push 256 KiB to every session online.
+     */
+    int MAX_TEXT_CHARS = 10_000;
+
+    /**
+     * The lines of a text-multi field joined and trimmed, or bad-payload when it is empty or longer than
+     * {@link #MAX_TEXT_CHARS}.
+     */
+    static String text(Map<String, List<String>> values, String var, String label, String whenEmpty) throws Failure {
+        String text = String.join("\n", values.getOrDefault(var, List.of())).strip();
+        if (text.isEmpty()) {
+            throw Failure.badPayload(whenEmpty);
+        }
+        if (text.length() > MAX_TEXT_CHARS) {
+            throw Failure.badPayload(label + " is longer than " + MAX_TEXT_CHARS + " characters");
+        }
+        return text;
+    }
+
     /** XEP-0004 booleans: "1"/"true" and "0"/"false". */
     static boolean bool(Map<String, List<String>> values, String var, String label) throws Failure {
         String v = single(values, var, label);

@@ -63,11 +63,20 @@ final class Commands {
         }
     }
 
-    /** The JIDs of a jid-multi field (at least one), or bad-payload. */
+    /**
+     * Addresses one jid-multi field may list: each costs a database look-up (and a delete or a session sweep), so
+     * one stanza must not turn into tens of thousands of them.
+     */
+    static final int MAX_JIDS = 500;
+
+    /** The JIDs of a jid-multi field (one to {@link #MAX_JIDS}), or bad-payload. */
     static List<Entity> jids(Map<String, List<String>> values, String var, String label) throws Command.Failure {
         List<Entity> out = new ArrayList<>();
         for (String v : values.getOrDefault(var, List.of())) {
             if (!v.isBlank()) {
+                if (out.size() == MAX_JIDS) {
+                    throw Command.Failure.badPayload(label + ": at most " + MAX_JIDS + " addresses at once");
+                }
                 out.add(jid(v, label));
             }
         }

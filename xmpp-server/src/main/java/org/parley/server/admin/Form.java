@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xml.fragment.XMLFragment;
-import org.apache.vysper.xml.fragment.XMLText;
+import org.parley.server.stream.StanzaParsing;
 
 /**
  * The XEP-0004 data forms the admin commands exchange: a form to fill ({@code type='form'}) or a result
@@ -157,13 +157,7 @@ final class Form {
             }
             List<String> values = new ArrayList<>();
             for (XMLElement value : field.getInnerElementsNamed("value", NS)) {
-                StringBuilder text = new StringBuilder();
-                for (XMLFragment f : value.getInnerFragments()) {
-                    if (f instanceof XMLText t) {
-                        text.append(t.getText());
-                    }
-                }
-                values.add(text.toString());
+                values.add(StanzaParsing.text(value));
             }
             result.put(var, values);
         }

@@ -90,6 +90,9 @@ final class RoomCommands {
             throws Command.Failure {
         Entity jid = room(v);
         String reason = Command.optional(v, "reason");
+        if (reason != null && reason.length() > Command.MAX_TEXT_CHARS) {
+            throw Command.Failure.badPayload("Reason is longer than " + Command.MAX_TEXT_CHARS + " characters");
+        }
         refusedUnlessResult(rooms.destroy(admin, jid, reason), jid);
         AUDIT.info("admin action=destroy-room target={}", jid);
         return Command.Result.note("Room " + jid + " destroyed.");
@@ -106,11 +109,7 @@ final class RoomCommands {
 
     private static Command.Result say(RoomAdministration rooms, Map<String, List<String>> v) throws Command.Failure {
         Entity jid = room(v);
-        List<String> lines = v.getOrDefault("body", List.of());
-        String body = String.join("\n", lines).strip();
-        if (body.isEmpty()) {
-            throw Command.Failure.badPayload("Message is required");
-        }
+        String body = Command.text(v, "body", "Message", "Message is required");
         if (!rooms.say(jid, body)) {
             throw Command.Failure.notFound("no room " + jid);
         }

@@ -13,17 +13,20 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.stanza.MessageStanzaType;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.parley.server.accounts.AccountService;
 import org.parley.server.guard.AuthThrottle;
 import org.parley.server.metrics.ServerMetrics;
 
@@ -40,13 +43,16 @@ final class ServiceCommands {
 
     /** Walking the data directory for sizes is not repeated more often than this. */
     private static final Duration SIZE_CACHE = Duration.ofSeconds(60);
-    /** Per data directory (tests run several servers in one JVM): {at millis, database bytes, upload bytes, files}. */
-    private static final java.util.Map<Path, long[]> SIZES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Characters an announcement's subject may have. */
+    private static final int MAX_SUBJECT_CHARS = 200;
 
     private ServiceCommands() {
     }
 
     static List<Command> all(ServerAccess s) {
+        // This server's cached sizes: {at millis, database bytes, upload bytes, upload files}; null until asked.
+        AtomicReference<long[]> sizes = new AtomicReference<>();
         return List.of(
                 Commands.of(XEP0133 + "#announce", "Send announcement to online users", admin -> Form.form(
                                 "Making an announcement", XEP0133)
@@ -73,7 +79,7 @@ final class ServiceCommands {
                             AUDIT.info("admin action=registration target={} enabled={}", s.domain(), on);
                             return Command.Result.note("Registration is " + (on ? "on" : "off") + ".");
                         }),
-                Commands.of(PARLEY + "#stats", "Server statistics", null, (admin, v) -> stats(s)),
+                Commands.of(PARLEY + "#stats", "Server statistics", null, (admin, v) -> stats(s, sizes)),
                 Commands.of(PARLEY + "#security", "Security overview", null, (admin, v) -> security(s)));
     }
 
@@ -83,10 +89,8 @@ final class ServiceCommands {
     }
 
     private static Command.Result setMotd(ServerAccess s, Map<String, List<String>> v) throws Command.Failure {
-        String text = String.join("\n", v.getOrDefault("motd", List.of())).strip();
-        if (text.isEmpty()) {
-            throw Command.Failure.badPayload("Message of the day is required (delete-motd removes it)");
-        }
+        String text = Command.text(v, "motd", "Message of the day",
+                "Message of the day is required (delete-motd removes it)");
         List<Entity> online = new ArrayList<>();
         for (Commands.SessionInfo i : Commands.sessions(s)) {
             online.add(i.fullJid());
@@ -97,11 +101,11 @@ final class ServiceCommands {
     }
 
     private static Command.Result announce(ServerAccess s, Map<String, List<String>> v) throws Command.Failure {
-        String body = String.join("\n", v.getOrDefault("announcement", List.of())).strip();
-        if (body.isEmpty()) {
-            throw Command.Failure.badPayload("Announcement is required");
-        }
+        String body = Command.text(v, "announcement", "Announcement", "Announcement is required");
         String subject = Command.optional(v, "subject");
+        if (subject != null && subject.length() > MAX_SUBJECT_CHARS) {
+            throw Command.Failure.badPayload("Subject is longer than " + MAX_SUBJECT_CHARS + " characters");
+        }
         Entity server = new EntityImpl(null, s.domain(), null);
         Set<Entity> users = new HashSet<>();
         for (Commands.SessionInfo i : Commands.sessions(s)) {
@@ -118,7 +122,7 @@ final class ServiceCommands {
         return Command.Result.note("Announcement sent to " + users.size() + (users.size() == 1 ? " session." : " sessions."));
     }
 
-    private static Command.Result stats(ServerAccess s) {
+    private static Command.Result stats(ServerAccess s, AtomicReference<long[]> cache) {
         MeterRegistry r = s.metrics().registry();
         Form f = Form.result("Server statistics", PARLEY);
         f.fixed("version", "Version", s.version());
@@ -135,7 +139,7 @@ final class ServiceCommands {
         f.fixed("occupants", "Room occupants", (long) gauge(r, "parley.muc.occupants", null, null));
         f.fixed("archive-writes", "Messages archived", (long) counter(r, "parley.archive.writes", null, null));
         f.fixed("offline-messages", "Messages waiting offline", (long) gauge(r, "parley.offline.messages", null, null));
-        long[] size = sizes(s);
+        long[] size = sizes(s, cache);
         f.fixed("database-bytes", "Database files (bytes)", size[1]);
         f.fixed("upload-bytes", "Uploaded files (bytes)", size[2]);
         f.fixed("upload-files", "Uploaded files", size[3]);
@@ -187,8 +191,8 @@ final class ServiceCommands {
     }
 
     /** {at, database bytes, upload bytes, upload files}, refreshed at most every {@link #SIZE_CACHE}. */
-    private static long[] sizes(ServerAccess s) {
-        long[] cached = SIZES.get(s.dataDirectory());
+    private static long[] sizes(ServerAccess s, AtomicReference<long[]> cache) {
+        long[] cached = cache.get();
         long now = System.currentTimeMillis();
         if (cached != null && now - cached[0] < SIZE_CACHE.toMillis()) {
             return cached;
@@ -220,7 +224,7 @@ final class ServiceCommands {
             }
         }
         long[] fresh = {now, database, bytes, count};
-        SIZES.put(s.dataDirectory(), fresh);
+        cache.set(fresh);
         return fresh;
     }
 
@@ -238,12 +242,22 @@ final class ServiceCommands {
         f.fixed("bans", "Addresses banned now", bans.size());
         // One table: recent failed logins, then the active bans (kind tells them apart).
         f.columns("kind", "Kind", "at", "Time", "address", "Address", "account", "Account");
-        for (AuthThrottle.Ban b : bans) {
-            f.row("ban", b.until().toString(), b.address(), "");
+        // Bans can be many under a spread-out attack (the count above is the whole); a failed login's account is
+        // whatever name the client tried, so it is cut at the longest a user name can be.
+        for (AuthThrottle.Ban b : bans.subList(0, Math.min(bans.size(), UserCommands.MAX_ROWS))) {
+            f.row("ban", seconds(b.until()), b.address(), "");
         }
         for (AuthThrottle.Failure failure : auth.recentFailures()) {
-            f.row("failure", failure.at().toString(), failure.address(), failure.account());
+            String account = failure.account();
+            f.row("failure", seconds(failure.at()), failure.address(),
+                    account.length() > AccountService.MAX_USERNAME_BYTES
+                            ? account.substring(0, AccountService.MAX_USERNAME_BYTES) + "…" : account);
         }
         return Command.Result.form(f);
+    }
+
+    /** An instant to the second: the console shows it as it is, and nanoseconds only clutter the table. */
+    private static String seconds(Instant at) {
+        return at.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }

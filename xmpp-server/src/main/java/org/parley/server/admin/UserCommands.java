@@ -13,6 +13,7 @@ import java.util.Map;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.accounts.AccountException;
+import org.parley.server.accounts.AccountService;
 import org.parley.server.stream.StreamErrorCondition;
 
 /** Accounts and sessions: XEP-0133 §4.1–§4.7, the registered/online user counts and the online list, and Parley's search and session list. */
@@ -51,7 +52,7 @@ final class UserCommands {
                         (admin, v) -> changePassword(s, v)),
                 Commands.of(XEP0133 + "#get-registered-users-num", "Number of registered users", null,
                         (admin, v) -> Command.Result.form(Form.result("Number of registered users", XEP0133)
-                                .fixed("registeredusersnum", "The number of registered users", s.accounts().list().size()))),
+                                .fixed("registeredusersnum", "The number of registered users", s.accounts().count()))),
                 Commands.of(XEP0133 + "#get-online-users-num", "Number of online users", null,
                         (admin, v) -> Command.Result.form(Form.result("Number of online users", XEP0133)
                                 .fixed("onlineusersnum", "The number of online users", onlineUsers(s).size()))),
@@ -167,8 +168,11 @@ final class UserCommands {
         return Command.Result.form(form);
     }
 
-    private static Command.Result search(ServerAccess s, Map<String, List<String>> v) {
+    private static Command.Result search(ServerAccess s, Map<String, List<String>> v) throws Command.Failure {
         String query = Command.optional(v, "query");
+        if (query != null && query.length() > AccountService.MAX_USERNAME_BYTES) {
+            throw Command.Failure.badPayload("the search is longer than any user name");
+        }
         String q = query == null ? "" : query.toLowerCase(Locale.ROOT);
         Map<String, Integer> online = onlineUsers(s);
         Form form = Form.result("Users", PARLEY).columns("jid", "Address", "sessions", "Sessions online",

@@ -64,6 +64,12 @@ class AdminCommandsProtocolTest {
         return command.complete(form.getSubmitForm());
     }
 
+    /** XEP-0050 §4.6: {@code bad-request} with the commands namespace's {@code specific} condition. */
+    private static void assertBadRequest(StanzaError e, String specific) {
+        assertEquals(StanzaError.Condition.bad_request, e.getCondition(), e.toXML().toString());
+        assertNotNull(e.getExtension(specific, "http://jabber.org/protocol/commands"), e.toXML().toString());
+    }
+
     /** A {@code <command/>} continuing a session by id, as a client that made the id up would send it. */
     private static final class Continue extends IQ {
         private final String node;
@@ -109,14 +115,12 @@ class AdminCommandsProtocolTest {
         try {
             String node = ADMIN + "#delete-user";
             StanzaError forged = continueError(admin, node, "made-up-session-id");
-            assertEquals(StanzaError.Condition.bad_request, forged.getCondition());
-            assertNotNull(forged.getExtension("bad-sessionid", "http://jabber.org/protocol/commands"), forged.toXML().toString());
+            assertBadRequest(forged, "bad-sessionid");
             // A real session id, but started by another session of the same admin: not this requester's.
             AdHocCommand started = command(admin, node);
             String id = started.execute().asExecutingOrThrow().getResponse().getSessionId();
             StanzaError foreign = continueError(other, node, id);
-            assertEquals(StanzaError.Condition.bad_request, foreign.getCondition());
-            assertNotNull(foreign.getExtension("bad-sessionid", "http://jabber.org/protocol/commands"));
+            assertBadRequest(foreign, "bad-sessionid");
             assertTrue(server.server().accounts().exists("bob"), "nothing was deleted");
         } finally {
             admin.disconnect();
@@ -147,11 +151,50 @@ class AdminCommandsProtocolTest {
             // Smack refuses to submit a form with a required field empty; a raw client need not.
             StanzaError e = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
                     + "<field var='accountjid'><value>nopassword@localhost</value></field></x>"));
-            assertEquals(StanzaError.Condition.bad_request, e.getCondition());
-            assertNotNull(e.getExtension("bad-payload", "http://jabber.org/protocol/commands"), e.toXML().toString());
+            assertBadRequest(e, "bad-payload");
             assertFalse(server.server().accounts().exists("nopassword"));
         } finally {
             admin.disconnect();
+        }
+    }
+
+    /**
+     * What an admin sends on to users is bounded below the stanza limit, and so is the number of addresses one
+     * command acts on: bad-payload (XEP-0050 §4.6), nothing sent, nothing deleted.
+     */
+    @Test
+    void xep0050_4_6_anOverlongTextOrTooManyAddressesIsBadPayloadAndNothingHappens() throws Exception {
+        XMPPTCPConnection admin = server.login("admin");
+        XMPPTCPConnection dave = server.login("dave", "bounded");
+        try {
+            CompletableFuture<String> announced = new CompletableFuture<>();
+            dave.addAsyncStanzaListener(st -> announced.complete(((org.jivesoftware.smack.packet.Message) st).getBody()),
+                    st -> st instanceof org.jivesoftware.smack.packet.Message m && m.getType()
+                            == org.jivesoftware.smack.packet.Message.Type.headline);
+            String node = ADMIN + "#announce";
+            String id = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
+            StanzaError tooLong = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='announcement'><value>" + "x".repeat(Command.MAX_TEXT_CHARS + 1) + "</value></field></x>"));
+            assertBadRequest(tooLong, "bad-payload");
+
+            node = ADMIN + "#delete-user";
+            id = command(admin, node).execute().asExecutingOrThrow().getResponse().getSessionId();
+            StringBuilder jids = new StringBuilder("<value>bob@localhost</value>");
+            for (int i = 0; i < Commands.MAX_JIDS; i++) {
+                jids.append("<value>nobody").append(i).append("@localhost</value>");
+            }
+            StanzaError tooMany = continueError(admin, new Continue(node, id, "<x xmlns='jabber:x:data' type='submit'>"
+                    + "<field var='accountjids'>" + jids + "</field></x>"));
+            assertBadRequest(tooMany, "bad-payload");
+            assertTrue(server.server().accounts().exists("bob"), "nothing was deleted");
+
+            // An announcement within the bound goes out: the refusal above was the bound's.
+            run(admin, ADMIN + "#announce", "announcement", "y".repeat(Command.MAX_TEXT_CHARS));
+            assertEquals("y".repeat(Command.MAX_TEXT_CHARS), announced.get(10, TimeUnit.SECONDS),
+                    "only the announcement within the bound arrived");
+        } finally {
+            admin.disconnect();
+            dave.disconnect();
         }
     }
 
