@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Command-line options of the benchmark, {@code --name=value}. Defaults keep a full run of the three
@@ -103,6 +104,17 @@ final class Options {
             throw new IllegalArgumentException("--rooms × --occupants: at most 5000 sessions");
         }
         return o;
+    }
+
+    /** {@code parse(args)}; a mistake in them is one line on stderr (prefixed by {@code tool}) and exit status 2. */
+    static <T> T parseOrExit(String tool, String[] args, Function<String[], T> parse) {
+        try {
+            return parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(tool + ": " + e.getMessage());
+            System.exit(2);
+            throw e; // not reached
+        }
     }
 
     /**

@@ -308,14 +308,7 @@ public final class Soak {
     }
 
     public static void main(String[] args) throws Exception {
-        Opts o;
-        try {
-            o = Opts.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("soak: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Opts o = Options.parseOrExit("soak", args, Opts::parse);
         Path work = Files.createTempDirectory("parley-soak-");
         Soak soak = new Soak(o, work);
         Runtime.getRuntime().addShutdownHook(new Thread(soak.server::stop));
