@@ -19,14 +19,7 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options o = Options.parseOrExit("bench", args, Options::parse);
         Path work = Files.createTempDirectory("parley-bench-");
         Path templates = o.repo.resolve("benchmarks/servers");
         List<Server> servers = new ArrayList<>();

@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Command-line options of the benchmark, {@code --name=value}. Defaults keep a full run of the three
@@ -62,25 +65,13 @@ final class Options {
 
     static Options parse(String[] args) {
         Options o = new Options();
-        for (String a : args) {
-            if (a.equals("--keep")) {
-                o.keep = true;
-                continue;
+        each(args, USAGE, flag -> {
+            switch (flag) {
+                case "keep" -> o.keep = true;
+                case "archive-all" -> o.archiveAll = true;
+                default -> throw new IllegalArgumentException("expected --name=value, got --" + flag + "\n" + USAGE);
             }
-            if (a.equals("--archive-all")) {
-                o.archiveAll = true;
-                continue;
-            }
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.print(USAGE);
-                System.exit(0);
-            }
-            int eq = a.indexOf('=');
-            if (!a.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("expected --name=value, got " + a + "\n" + USAGE);
-            }
-            String k = a.substring(2, eq);
-            String v = a.substring(eq + 1);
+        }, (k, v) -> {
             switch (k) {
                 case "servers" -> o.servers = known("servers", Arrays.asList(v.toLowerCase().split(",")),
                         List.of("parley", "prosody", "ejabberd"));
@@ -108,14 +99,48 @@ final class Options {
                 case "out" -> o.out = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option --" + k + "\n" + USAGE);
             }
-        }
+        });
         if (o.rooms * o.occupants > 5000) {
             throw new IllegalArgumentException("--rooms × --occupants: at most 5000 sessions");
         }
         return o;
     }
 
-    private static int bounded(String k, String v, int min, int max) {
+    /** {@code parse(args)}; a mistake in them is one line on stderr (prefixed by {@code tool}) and exit status 2. */
+    static <T> T parseOrExit(String tool, String[] args, Function<String[], T> parse) {
+        try {
+            return parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(tool + ": " + e.getMessage());
+            System.exit(2);
+            throw e; // not reached
+        }
+    }
+
+    /**
+     * The arguments one by one, shared by the benchmark and the soak: {@code --name=value} to {@code option},
+     * a bare {@code --name} to {@code flag}; {@code --help} prints {@code usage} and exits.
+     */
+    static void each(String[] args, String usage, Consumer<String> flag, BiConsumer<String, String> option) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.print(usage);
+                System.exit(0);
+            }
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("expected --name=value, got " + a + "\n" + usage);
+            }
+            int eq = a.indexOf('=');
+            if (eq < 0) {
+                flag.accept(a.substring(2));
+            } else {
+                option.accept(a.substring(2, eq), a.substring(eq + 1));
+            }
+        }
+    }
+
+    /** {@code v} as a whole number from {@code min} to {@code max}, or a one-line message naming {@code --k}. */
+    static int bounded(String k, String v, int min, int max) {
         int n;
         try {
             n = Integer.parseInt(v);

@@ -82,41 +82,24 @@ public final class Soak {
 
         static Opts parse(String[] args) {
             Opts o = new Opts();
-            for (String a : args) {
-                if (a.equals("--keep")) {
-                    o.keep = true;
-                    continue;
+            Options.each(args, USAGE, flag -> {
+                if (!flag.equals("keep")) {
+                    throw new IllegalArgumentException("expected --name=value, got --" + flag + "\n" + USAGE);
                 }
-                if (a.equals("--help") || a.equals("-h")) {
-                    System.out.print(USAGE);
-                    System.exit(0);
-                }
-                int eq = a.indexOf('=');
-                if (!a.startsWith("--") || eq < 0) {
-                    throw new IllegalArgumentException("expected --name=value, got " + a + "\n" + USAGE);
-                }
-                String k = a.substring(2, eq);
-                String v = a.substring(eq + 1);
+                o.keep = true;
+            }, (k, v) -> {
                 switch (k) {
-                    case "minutes" -> o.minutes = bounded(k, v, 1, 1440);
-                    case "scale" -> o.scale = bounded(k, v, 1, 4);
-                    case "idle" -> o.idle = bounded(k, v, 0, 10000);
-                    case "kill-every" -> o.killEvery = bounded(k, v, 0, 1440);
-                    case "drop-every-ms" -> o.dropEveryMillis = bounded(k, v, 0, 3_600_000);
+                    case "minutes" -> o.minutes = Options.bounded(k, v, 1, 1440);
+                    case "scale" -> o.scale = Options.bounded(k, v, 1, 4);
+                    case "idle" -> o.idle = Options.bounded(k, v, 0, 10000);
+                    case "kill-every" -> o.killEvery = Options.bounded(k, v, 0, 1440);
+                    case "drop-every-ms" -> o.dropEveryMillis = Options.bounded(k, v, 0, 3_600_000);
                     case "parley-jvm" -> o.jvm = Arrays.asList(v.trim().split("\\s+"));
                     case "repo" -> o.repo = Path.of(v).toAbsolutePath().normalize();
                     default -> throw new IllegalArgumentException("unknown option --" + k + "\n" + USAGE);
                 }
-            }
+            });
             return o;
-        }
-
-        private static int bounded(String k, String v, int min, int max) {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new IllegalArgumentException("--" + k + ": " + v + " is not allowed (" + min + "-" + max + ")");
-            }
-            return n;
         }
     }
 
@@ -325,14 +308,7 @@ public final class Soak {
     }
 
     public static void main(String[] args) throws Exception {
-        Opts o;
-        try {
-            o = Opts.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("soak: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Opts o = Options.parseOrExit("soak", args, Opts::parse);
         Path work = Files.createTempDirectory("parley-soak-");
         Soak soak = new Soak(o, work);
         Runtime.getRuntime().addShutdownHook(new Thread(soak.server::stop));

@@ -1,5 +1,6 @@
 package org.parley.server.pubsub;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -506,15 +507,15 @@ final class PubSubService {
         String id = item == null || item.getAttributeValue("id") == null || item.getAttributeValue("id").isEmpty()
                 ? UUID.randomUUID().toString() : item.getAttributeValue("id");
         XMLElement payload = payloads.isEmpty() ? null : payloads.get(0);
-        if (payload != null && new org.apache.vysper.xml.fragment.Renderer(payload).getComplete()
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8).length > env.itemBytes()) {
+        String payloadXml = payload == null ? null : new Renderer(payload).getComplete(); // measured, then stored
+        if (payloadXml != null && payloadXml.getBytes(StandardCharsets.UTF_8).length > env.itemBytes()) {
             // XEP-0060 §7.1.3.6 (issue 17, limits.pubsub-item-size).
             throw new Failure(StanzaErrorCondition.NOT_ACCEPTABLE, StanzaErrorType.MODIFY, "payload-too-big", null,
                     "items may hold at most " + env.itemBytes() + " bytes");
         }
         if (persistent) {
-            env.store().publish(key, name, new StoredItem(id, bare.getFullQualifiedName(),
-                    payload == null ? null : new Renderer(payload).getComplete()), config.maxItems());
+            env.store().publish(key, name, new StoredItem(id, bare.getFullQualifiedName(), payloadXml),
+                    config.maxItems());
         }
         if (config.deliverNotifications()) {
             XMLElement delivered = payloadNode ? payload : null;

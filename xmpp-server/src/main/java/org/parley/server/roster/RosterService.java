@@ -37,11 +37,6 @@ public final class RosterService {
         }
     }
 
-    /**
-     * The lock that serialises read-modify-write changes of one user's roster: sessions of different users
-     * change the same roster concurrently (a request and a pre-approval crossing). Never hold two of these
-     * at once; callers send to other users only after releasing it.
-     */
     private volatile int itemLimit = Integer.MAX_VALUE;
 
     /** Caps the contacts of one roster (issue 17, limits.roster-size); returns this. */
@@ -55,6 +50,11 @@ public final class RosterService {
         return itemLimit;
     }
 
+    /**
+     * The lock that serialises read-modify-write changes of one user's roster: sessions of different users
+     * change the same roster concurrently (a request and a pre-approval crossing). Never hold two of these
+     * at once; callers send to other users only after releasing it.
+     */
     public Object lockFor(Entity user) {
         return locks[(user.getBareJID().hashCode() & 0x7fffffff) % STRIPES];
     }

@@ -33,20 +33,8 @@ final class Pbkdf2 {
         MessageDigest md = digest(hash);
         int len = hash.length();
         byte[] key = password.length > BLOCK ? md.digest(password) : password;
-        byte[] pad = new byte[BLOCK];
-        MessageDigest inner = digest(hash);
-        MessageDigest outer = digest(hash);
-        for (int i = 0; i < BLOCK; i++) {
-            byte k = i < key.length ? key[i] : 0;
-            pad[i] = (byte) (k ^ 0x36);
-        }
-        inner.update(pad);
-        for (int i = 0; i < BLOCK; i++) {
-            byte k = i < key.length ? key[i] : 0;
-            pad[i] = (byte) (k ^ 0x5c);
-        }
-        outer.update(pad);
-        Arrays.fill(pad, (byte) 0);
+        MessageDigest inner = keyed(hash, key, 0x36); // RFC 2104 §2: ipad
+        MessageDigest outer = keyed(hash, key, 0x5c); // opad
         if (key != password) {
             Arrays.fill(key, (byte) 0);
         }
@@ -78,6 +66,18 @@ final class Pbkdf2 {
             Arrays.fill(u, (byte) 0);
         }
         return result;
+    }
+
+    /** A digest that has hashed the key, zero-padded to the block, XOR {@code pad}: HMAC's inner or outer state. */
+    private static MessageDigest keyed(ScramHash hash, byte[] key, int pad) {
+        byte[] block = new byte[BLOCK];
+        for (int i = 0; i < BLOCK; i++) {
+            block[i] = (byte) ((i < key.length ? key[i] : 0) ^ pad);
+        }
+        MessageDigest md = digest(hash);
+        md.update(block);
+        Arrays.fill(block, (byte) 0);
+        return md;
     }
 
     private static MessageDigest digest(ScramHash hash) {

@@ -13,8 +13,6 @@ import org.apache.vysper.xmpp.stanza.Stanza;
  */
 public final class StreamManagement {
 
-    private boolean sealed;
-
     /** The most unacknowledged stanzas kept; beyond it (or beyond the byte bound) {@link #sent} reports overflow. */
     public static final int MAX_UNACKED = 10_000;
     private static final long MOD = 1L << 32;
@@ -28,6 +26,8 @@ public final class StreamManagement {
     private long handled;
     private long acked;
     private long sent;
+    /** The session expired and its queue was taken: nothing more is recorded ({@link #sentUnlessSealed}). */
+    private boolean sealed;
 
     /** @param resumptionId the id a client resumes with, or null when the stream is not resumable */
     public StreamManagement(String resumptionId) {
@@ -67,11 +67,6 @@ public final class StreamManagement {
     }
 
     /**
-     * Records a stanza sent to the client; false when the queue now holds more than {@link #MAX_UNACKED}
-     * stanzas or more than its byte bound. Nothing is dropped: the caller ends the session, whose queue then
-     * goes where XEP-0198 §5 and RFC 6121 §8.5.2 say (another resource or offline storage).
-     */
-    /**
      * {@link #sent}, unless {@link #takeAllAndSeal} ran: then null, and the stanza is not recorded (it was on its
      * way to an expiring session, and the caller must give it another way in).
      */
@@ -85,6 +80,11 @@ public final class StreamManagement {
         return takeAll();
     }
 
+    /**
+     * Records a stanza sent to the client; false when the queue now holds more than {@link #MAX_UNACKED}
+     * stanzas or more than its byte bound. Nothing is dropped: the caller ends the session, whose queue then
+     * goes where XEP-0198 §5 and RFC 6121 §8.5.2 say (another resource or offline storage).
+     */
     public synchronized boolean sent(Stanza stanza) {
         int size = StanzaSize.estimate(stanza);
         unacked.addLast(stanza);

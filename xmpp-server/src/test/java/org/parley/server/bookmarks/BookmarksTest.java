@@ -30,16 +30,22 @@ class BookmarksTest {
 
     private static final String ROOM = "council@conference.localhost";
 
-    private static String publish(String id, String jid, String payload) {
+    /** A PEP publish with XEP-0223 publish-options: persistent, whitelist, and {@code fields} besides. */
+    private static String publishPrivately(String id, String node, String itemId, String payload, String fields) {
         return "<iq type='set' id='" + id + "'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                + "<publish node='urn:xmpp:bookmarks:1'><item id='" + jid + "'>" + payload + "</item></publish>"
+                + "<publish node='" + node + "'><item id='" + itemId + "'>" + payload + "</item></publish>"
                 + "<publish-options><x xmlns='jabber:x:data' type='submit'>"
                 + "<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>"
-                + "<field var='pubsub#persist_items'><value>true</value></field>"
-                + "<field var='pubsub#max_items'><value>max</value></field>"
-                + "<field var='pubsub#send_last_published_item'><value>never</value></field>"
+                + "<field var='pubsub#persist_items'><value>true</value></field>" + fields
                 + "<field var='pubsub#access_model'><value>whitelist</value></field>"
                 + "</x></publish-options></pubsub></iq>";
+    }
+
+    /** XEP-0402 §3.4: the options a client publishes a bookmark with. */
+    private static String publish(String id, String jid, String payload) {
+        return publishPrivately(id, "urn:xmpp:bookmarks:1", jid, payload,
+                "<field var='pubsub#max_items'><value>max</value></field>"
+                        + "<field var='pubsub#send_last_published_item'><value>never</value></field>");
     }
 
     private static final String ITEMS = "<iq type='get' id='items'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
@@ -185,13 +191,7 @@ class BookmarksTest {
     // ------------------------------------------------------------ XEP-0411: the storage:bookmarks PEP node
 
     private static String publishLegacy(String id, String storage) {
-        return "<iq type='set' id='" + id + "'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
-                + "<publish node='storage:bookmarks'><item id='current'>" + storage + "</item></publish>"
-                + "<publish-options><x xmlns='jabber:x:data' type='submit'>"
-                + "<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>"
-                + "<field var='pubsub#persist_items'><value>true</value></field>"
-                + "<field var='pubsub#access_model'><value>whitelist</value></field>"
-                + "</x></publish-options></pubsub></iq>";
+        return publishPrivately(id, "storage:bookmarks", "current", storage, "");
     }
 
     private static final String LEGACY_ITEMS = "<iq type='get' id='litems'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
@@ -225,6 +225,13 @@ class BookmarksTest {
             String event = raw.await("</message>");
             assertTrue(event.contains("<items node=\"storage:bookmarks\">") && event.contains("<item id=\"current\">")
                     && event.contains("jid=\"" + ROOM + "\"") && event.contains("<nick>Fr</nick>"), event);
+            // One write, one notification: the mirroring (private XML -> both PEP nodes) neither loops back nor
+            // publishes twice. The notifications of a write are sent before it is answered, so by this ping's
+            // answer every one of them has arrived.
+            raw.send("<iq type='get' id='after' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+            raw.await("id=\"after\"");
+            assertEquals(1, raw.received().split("<items node=\"storage:bookmarks\">", -1).length - 1,
+                    raw.received());
             raw.clear();
 
             raw.send(LEGACY_ITEMS);
