@@ -116,6 +116,25 @@ class InlineImagesTest {
         assertEquals(2, eveAsked.get());
     }
 
+    @Test
+    void aFloodOfPictureLinksFetchesAtMostMaxPictures() throws Exception {
+        AtomicInteger fetches = new AtomicInteger();
+        byte[] tiny = png(2, 2);
+        InlineImages images = new InlineImages((uri, max) -> {
+            fetches.incrementAndGet();
+            return tiny;
+        });
+        CountDownLatch all = new CountDownLatch(InlineImages.MAX_PICTURES);
+        images.whenReady(this, all::countDown);
+        for (int i = 0; i < InlineImages.MAX_PICTURES + 20; i++) {
+            images.thumbnail("https://example.org/flood/" + i + ".png");
+        }
+        assertTrue(all.await(60, TimeUnit.SECONDS), "the first " + InlineImages.MAX_PICTURES + " are fetched");
+        assertNotNull(images.thumbnail("https://example.org/flood/0.png"));
+        assertNull(images.thumbnail("https://example.org/flood/" + (InlineImages.MAX_PICTURES + 5) + ".png"), "a link");
+        assertEquals(InlineImages.MAX_PICTURES, fetches.get(), "no more than that");
+    }
+
     /** A PNG whose header claims {@code width} × {@code height} pixels (its pixel data is a 1×1 picture's). */
     static byte[] claimingPng(int width, int height) throws Exception {
         byte[] png = png(1, 1);
