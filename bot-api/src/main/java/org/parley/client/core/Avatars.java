@@ -3,11 +3,13 @@ package org.parley.client.core;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 import org.jivesoftware.smack.XMPPConnection;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.util.StringUtils;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.pubsub.ItemsExtension;
 import org.jivesoftware.smackx.pubsub.PayloadItem;
@@ -52,26 +54,12 @@ final class Avatars {
 
     /** The id of {@code owner}'s current avatar (the metadata's last item), or null when none or not visible. */
     static String currentId(XMPPConnection connection, BareJid owner) throws Exception {
-        RawIq get = new RawIq("pubsub", PUBSUB, "<items node='" + METADATA + "' max_items='1'/>");
-        get.setType(IQ.Type.get);
-        get.setTo(owner);
-        try {
-            IQ answer = connection.sendIqRequestAndWaitForResponse(get);
-            if (answer instanceof PubSub pubsub && pubsub.getExtension(PubSubElementType.ITEMS) instanceof ItemsExtension items) {
-                for (Object item : items.getItems()) {
-                    if (item instanceof PayloadItem<?> payload && payload.getId() != null) {
-                        return payload.getId();
-                    }
-                }
+        for (Object item : items(connection, owner, "<items node='" + METADATA + "' max_items='1'/>")) {
+            if (item instanceof PayloadItem<?> payload && payload.getId() != null) {
+                return payload.getId();
             }
-            return null;
-        } catch (XMPPException.XMPPErrorException e) {
-            if (e.getStanzaError().getCondition() == StanzaError.Condition.item_not_found
-                    || e.getStanzaError().getCondition() == StanzaError.Condition.forbidden) {
-                return null;
-            }
-            throw e;
         }
+        return null;
     }
 
     /**
@@ -79,34 +67,45 @@ final class Avatars {
      * not visible. Smack keeps an unknown payload as its XML text; the base64 is the text of {@code <data/>}.
      */
     static byte[] picture(XMPPConnection connection, BareJid owner, String id) throws Exception {
-        RawIq get = new RawIq("pubsub", PUBSUB, "<items node='" + DATA + "'><item id='" + id + "'/></items>");
+        // the id is the contact's (their metadata's item id): escaped, so it cannot add XML to our request
+        String inner = "<items node='" + DATA + "'><item id='" + StringUtils.escapeForXmlAttributeApos(id) + "'/></items>";
+        for (Object item : items(connection, owner, inner)) {
+            if (item instanceof PayloadItem<?> payload && id.equals(payload.getId()) && payload.getPayload() != null) {
+                String xml = payload.getPayload().toXML().toString();
+                int start = xml.indexOf('>', xml.indexOf("<data")) + 1;
+                int end = xml.lastIndexOf("</data>");
+                if (start <= 0 || end < start) {
+                    return null;
+                }
+                try {
+                    byte[] bytes = Base64.getMimeDecoder().decode(xml.substring(start, end).strip());
+                    return bytes.length == 0 || bytes.length > 4 * MAX_BYTES ? null : bytes;
+                } catch (IllegalArgumentException notBase64) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The items a pubsub get ({@code inner}) to {@code owner} returns; none when the node is missing or not
+     * visible to us (item-not-found, forbidden: no avatar to show, not a failure).
+     */
+    private static List<?> items(XMPPConnection connection, BareJid owner, String inner) throws Exception {
+        RawIq get = new RawIq("pubsub", PUBSUB, inner);
         get.setType(IQ.Type.get);
         get.setTo(owner);
         try {
             IQ answer = connection.sendIqRequestAndWaitForResponse(get);
-            if (answer instanceof PubSub pubsub && pubsub.getExtension(PubSubElementType.ITEMS) instanceof ItemsExtension items) {
-                for (Object item : items.getItems()) {
-                    if (item instanceof PayloadItem<?> payload && id.equals(payload.getId()) && payload.getPayload() != null) {
-                        String xml = payload.getPayload().toXML().toString();
-                        int start = xml.indexOf('>', xml.indexOf("<data")) + 1;
-                        int end = xml.lastIndexOf("</data>");
-                        if (start <= 0 || end < start) {
-                            return null;
-                        }
-                        byte[] bytes = Base64.getMimeDecoder().decode(xml.substring(start, end).strip());
-                        return bytes.length == 0 || bytes.length > 4 * MAX_BYTES ? null : bytes;
-                    }
-                }
-            }
-            return null;
+            return answer instanceof PubSub pubsub && pubsub.getExtension(PubSubElementType.ITEMS) instanceof ItemsExtension items
+                    ? items.getItems() : List.of();
         } catch (XMPPException.XMPPErrorException e) {
-            if (e.getStanzaError().getCondition() == StanzaError.Condition.item_not_found
-                    || e.getStanzaError().getCondition() == StanzaError.Condition.forbidden) {
-                return null;
+            StanzaError.Condition condition = e.getStanzaError().getCondition();
+            if (condition == StanzaError.Condition.item_not_found || condition == StanzaError.Condition.forbidden) {
+                return List.of();
             }
             throw e;
-        } catch (IllegalArgumentException notBase64) {
-            return null;
         }
     }
 

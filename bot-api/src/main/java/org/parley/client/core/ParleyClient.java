@@ -709,30 +709,13 @@ public final class ParleyClient implements AutoCloseable {
     /**
      * Downloads a shared file (an upload URL someone sent, XEP-0363) into memory, at most {@code maxBytes}: a
      * larger file is refused with an {@link IOException} before more is read. HTTPS trusts what the XMPP
-     * connection trusts (the same pinned certificate for a self-signed server); 30 s at most.
+     * connection trusts (the same pinned certificate for a self-signed server); 30 s at most for the whole
+     * transfer, body included.
      */
     public byte[] download(java.net.URI uri, long maxBytes) throws Exception {
-        if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
-            throw new IllegalArgumentException("not a web address: " + uri);
-        }
         javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
         tls.init(null, new javax.net.ssl.TrustManager[] {trust.checkerFor(settings.domain())}, null);
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(tls)
-                .connectTimeout(java.time.Duration.ofSeconds(10))
-                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
-        java.net.http.HttpResponse<java.io.InputStream> response = http.send(java.net.http.HttpRequest.newBuilder(uri)
-                .timeout(java.time.Duration.ofSeconds(30)).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-        try (java.io.InputStream in = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException(uri + " answered " + response.statusCode());
-            }
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (bytes.length > maxBytes) {
-                throw new IOException(uri + " is larger than " + maxBytes + " bytes");
-            }
-            return bytes;
-        }
+        return Downloads.fetch(tls, uri, maxBytes, Downloads.WHOLE);
     }
 
     /**

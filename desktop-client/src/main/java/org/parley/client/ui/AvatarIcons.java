@@ -1,9 +1,7 @@
 package org.parley.client.ui;
 
-import java.awt.Graphics2D;
 import java.awt.Image;
 import java.awt.RenderingHints;
-import java.awt.geom.Ellipse2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.Collections;
@@ -13,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import javax.imageio.ImageIO;
 import javax.swing.Icon;
 import javax.swing.ImageIcon;
 
@@ -93,25 +90,15 @@ public final class AvatarIcons {
     private Icon load(String jid) {
         try {
             byte[] bytes = loader.load(jid);
-            BufferedImage source = bytes == null ? null : ImageIO.read(new ByteArrayInputStream(bytes));
+            BufferedImage source = bytes == null ? null : Pictures.decode(new ByteArrayInputStream(bytes), SIDE, false);
             return source == null ? NONE : new ImageIcon(round(source));
-        } catch (Exception | OutOfMemoryError e) {
+        } catch (Exception e) {
             return NONE; // offline, forbidden or not a picture: the name alone
         }
     }
 
     /** The picture's centre square, scaled and cut to a circle. */
     static Image round(BufferedImage source) {
-        int side = Math.min(source.getWidth(), source.getHeight());
-        int x = (source.getWidth() - side) / 2;
-        int y = (source.getHeight() - side) / 2;
-        BufferedImage icon = new BufferedImage(SIDE, SIDE, BufferedImage.TYPE_INT_ARGB);
-        Graphics2D g = icon.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.setClip(new Ellipse2D.Float(0, 0, SIDE, SIDE));
-        g.drawImage(source, 0, 0, SIDE, SIDE, x, y, x + side, y + side, null);
-        g.dispose();
-        return icon;
+        return Pictures.centreSquare(source, SIDE, RenderingHints.VALUE_INTERPOLATION_BILINEAR, true);
     }
 }

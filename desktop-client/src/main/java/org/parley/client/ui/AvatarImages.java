@@ -1,6 +1,5 @@
 package org.parley.client.ui;
 
-import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -24,18 +23,11 @@ final class AvatarImages {
         if (Files.size(file) > MAX_FILE) {
             throw new IllegalArgumentException("that file is larger than 20 MB; choose a smaller picture");
         }
-        BufferedImage source = ImageIO.read(file.toFile());
+        BufferedImage source = Pictures.decode(file.toFile(), size, false);
         if (source == null) {
             throw new IllegalArgumentException(file.getFileName() + " is not a picture this client can read (PNG, JPEG, GIF, BMP)");
         }
-        int side = Math.min(source.getWidth(), source.getHeight());
-        int x = (source.getWidth() - side) / 2;
-        int y = (source.getHeight() - side) / 2;
-        BufferedImage square = new BufferedImage(size, size, BufferedImage.TYPE_INT_ARGB);
-        Graphics2D g = square.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.drawImage(source, 0, 0, size, size, x, y, x + side, y + side, null);
-        g.dispose();
+        BufferedImage square = Pictures.centreSquare(source, size, RenderingHints.VALUE_INTERPOLATION_BICUBIC, false);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(square, "png", png);
         return png.toByteArray();

@@ -23,8 +23,8 @@ import javax.imageio.ImageIO;
 /**
  * Pictures shown inline in the message view: a message that is just the web address of a picture (what
  * XEP-0363 clients, the browser page and this client send) gets a thumbnail under it. Pictures are fetched
- * in the background, one at a time, at most {@link #MAX_BYTES} each, decoded by ImageIO (so only real PNG,
- * JPEG, GIF or BMP pictures are shown, whatever the address says), scaled to fit {@link #MAX_SIDE} pixels and
+ * in the background, one at a time, at most {@link #MAX_BYTES} each and {@link #MAX_PICTURES} in all, decoded by ImageIO (so only real PNG,
+ * JPEG, GIF or BMP pictures are shown, whatever the address says; never more than {@link Pictures#MAX_PIXELS}), scaled to fit {@link #MAX_SIDE} pixels and
  * kept as PNG files in a private temporary folder; the view is re-rendered when one is ready. A picture that
  * cannot be fetched or read stays a link.
  */
@@ -42,6 +42,8 @@ public final class InlineImages {
 
     static final long MAX_BYTES = 10L * 1024 * 1024;
     static final int MAX_SIDE = 240;
+    /** Distinct pictures fetched per session: a room flooded with picture links shows the rest as links. */
+    static final int MAX_PICTURES = 500;
     private static final Pattern PICTURE = Pattern.compile("https?://\\S+\\.(?i:png|jpe?g|gif|bmp)(\\?\\S*)?");
     private static final Thumbnail FAILED = new Thumbnail(null, 0, 0);
 
@@ -79,7 +81,7 @@ public final class InlineImages {
         if (t != null) {
             return t == FAILED ? null : t;
         }
-        if (started.putIfAbsent(url, Boolean.TRUE) == null) {
+        if (started.size() < MAX_PICTURES && started.putIfAbsent(url, Boolean.TRUE) == null) {
             worker.execute(() -> {
                 ready.put(url, load(url));
                 Runnable[] toTell;
@@ -97,7 +99,7 @@ public final class InlineImages {
     private Thumbnail load(String url) {
         try {
             byte[] bytes = fetcher.fetch(URI.create(url.strip()), MAX_BYTES);
-            BufferedImage source = ImageIO.read(new ByteArrayInputStream(bytes));
+            BufferedImage source = Pictures.decode(new ByteArrayInputStream(bytes), MAX_SIDE, true);
             if (source == null || source.getWidth() <= 0 || source.getHeight() <= 0) {
                 return FAILED;
             }
@@ -115,7 +117,7 @@ public final class InlineImages {
             ImageIO.write(small, "png", file.toFile());
             file.toFile().deleteOnExit();
             return new Thumbnail(file, w, h);
-        } catch (Exception | OutOfMemoryError e) {
+        } catch (Exception e) {
             return FAILED; // stays a link: unreachable, too large, or not a picture
         }
     }

@@ -115,4 +115,48 @@ class InlineImagesTest {
         assertNotNull(avatars.icon("eve@localhost", "both/true"));
         assertEquals(2, eveAsked.get());
     }
+
+    @Test
+    void aFloodOfPictureLinksFetchesAtMostMaxPictures() throws Exception {
+        AtomicInteger fetches = new AtomicInteger();
+        byte[] tiny = png(2, 2);
+        InlineImages images = new InlineImages((uri, max) -> {
+            fetches.incrementAndGet();
+            return tiny;
+        });
+        CountDownLatch all = new CountDownLatch(InlineImages.MAX_PICTURES);
+        images.whenReady(this, all::countDown);
+        for (int i = 0; i < InlineImages.MAX_PICTURES + 20; i++) {
+            images.thumbnail("https://example.org/flood/" + i + ".png");
+        }
+        assertTrue(all.await(60, TimeUnit.SECONDS), "the first " + InlineImages.MAX_PICTURES + " are fetched");
+        assertNotNull(images.thumbnail("https://example.org/flood/0.png"));
+        assertNull(images.thumbnail("https://example.org/flood/" + (InlineImages.MAX_PICTURES + 5) + ".png"), "a link");
+        assertEquals(InlineImages.MAX_PICTURES, fetches.get(), "no more than that");
+    }
+
+    /** A PNG whose header claims {@code width} × {@code height} pixels (its pixel data is a 1×1 picture's). */
+    static byte[] claimingPng(int width, int height) throws Exception {
+        byte[] png = png(1, 1);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png); // signature 8, IHDR length 4, type 4, then data
+        b.putInt(16, width).putInt(20, height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 4 + 13);
+        b.putInt(29, (int) crc.getValue());
+        return png;
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedFromItsHeaderAndABigPictureIsDecodedSubsampled() throws Exception {
+        byte[] bomb = claimingPng(50_000, 50_000); // 2.5 gigapixels in a few dozen bytes
+        java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Pictures.decode(new java.io.ByteArrayInputStream(bomb), InlineImages.MAX_SIDE, true));
+        assertTrue(refused.getMessage().contains("50000 × 50000"), refused.getMessage());
+
+        BufferedImage whole = Pictures.decode(new java.io.ByteArrayInputStream(png(960, 480)), 240, true);
+        assertEquals(240, whole.getWidth(), "every 4th pixel: still 240 on the longer side");
+        BufferedImage square = Pictures.decode(new java.io.ByteArrayInputStream(png(960, 480)), 24, false);
+        assertEquals(24, square.getHeight(), "every 20th pixel: still 24 on the shorter side");
+        assertNull(Pictures.decode(new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}), 24, false), "not a picture");
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.parley.client.ui.smoke.SwingDriver.await;
+import static org.parley.client.ui.smoke.SwingDriver.named;
 import static org.parley.client.ui.smoke.SwingDriver.onEdt;
 import static org.parley.client.ui.smoke.SwingDriver.run;
 import static org.parley.client.ui.smoke.SwingDriver.screenshot;
@@ -103,11 +104,11 @@ class DesktopUiSmokeTest {
             // ---- a long error (nothing listens on the port) is shown whole: wrapped in the window, not cut off
             int closed = closedPort();
             run(() -> {
-                find(JTextField.class, "login.jid", login).setText("alice@localhost");
-                find(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
-                find(javax.swing.JCheckBox.class, "login.advanced", login).doClick(); // shows the server field
-                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + closed);
-                find(JButton.class, "login.submit", login).doClick();
+                named(JTextField.class, "login.jid", login).setText("alice@localhost");
+                named(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
+                named(javax.swing.JCheckBox.class, "login.advanced", login).doClick(); // shows the server field
+                named(JTextField.class, "login.server", login).setText("127.0.0.1:" + closed);
+                named(JButton.class, "login.submit", login).doClick();
             });
             JTextArea error = await(JTextArea.class, "login.error", login,
                     t -> t.getText().startsWith("Cannot reach the server"), "the connection error");
@@ -119,15 +120,15 @@ class DesktopUiSmokeTest {
                     "wrapped within the window");
             screenshot(login, SCREENSHOTS.resolve("1-login-error.png"));
             run(() -> {
-                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + server.server().c2sPort());
-                find(JButton.class, "login.submit", login).doClick();
+                named(JTextField.class, "login.server", login).setText("127.0.0.1:" + server.server().c2sPort());
+                named(JButton.class, "login.submit", login).doClick();
             });
 
             JDialog trust = await(JDialog.class, "trust.dialog", "the certificate question");
-            String shown = onEdt(() -> find(JTextArea.class, "trust.fingerprint", trust).getText().replace("\n", ":"));
+            String shown = onEdt(() -> named(JTextArea.class, "trust.fingerprint", trust).getText().replace("\n", ":"));
             assertEquals(server.server().certificateFingerprint(), shown, "the dialog shows the server's SHA-256 fingerprint");
             screenshot(trust, SCREENSHOTS.resolve("2-trust.png"));
-            SwingUtilities.invokeLater(() -> find(JButton.class, "trust.accept", trust).doClick()); // the dialog is modal
+            SwingUtilities.invokeLater(() -> named(JButton.class, "trust.accept", trust).doClick()); // the dialog is modal
 
             // ---- main window: online, a contact request from bob accepted, bob in the roster
             JFrame main = await(JFrame.class, "main.window", "the main window");
@@ -159,11 +160,11 @@ class DesktopUiSmokeTest {
                     }
                 }
             });
-            SwingUtilities.invokeLater(() -> find(JButton.class, "roster.add", main).doClick()); // a modal dialog
+            SwingUtilities.invokeLater(() -> named(JButton.class, "roster.add", main).doClick()); // a modal dialog
             JTextField addJid = await(JTextField.class, "roster.add.jid", "the add-contact dialog");
             run(() -> {
                 addJid.setText("bob@localhost");
-                find(JTextField.class, "roster.add.name", SwingUtilities.getWindowAncestor(addJid)).setText("Bob");
+                named(JTextField.class, "roster.add.name", SwingUtilities.getWindowAncestor(addJid)).setText("Bob");
             });
             screenshot(SwingUtilities.getWindowAncestor(addJid), SCREENSHOTS.resolve("3-add-contact.png"));
             run(() -> buttonLabelled("OK", SwingUtilities.getWindowAncestor(addJid)).doClick());
@@ -171,18 +172,18 @@ class DesktopUiSmokeTest {
             await(JTree.class, "roster.tree", main, t -> avatarShown(t, "bob@localhost"),
                     "bob's avatar next to his name (XEP-0084, readable once the subscription is approved)");
             assertEquals(java.util.List.of(), aliceAsked, "alice had nothing to accept");
-            assertTrue(onEdt(() -> !find(JPanel.class, "requests.panel", main).isVisible()), "no request waiting");
+            assertTrue(onEdt(() -> !named(JPanel.class, "requests.panel", main).isVisible()), "no request waiting");
             screenshot(main, SCREENSHOTS.resolve("4-roster.png"));
 
             // ---- rooms: browse, join the lobby (already in it: the dialog shows its tab)
-            run(() -> find(JButton.class, "rooms.browse", main).doClick());
+            run(() -> named(JButton.class, "rooms.browse", main).doClick());
             JDialog rooms = await(JDialog.class, "rooms.dialog", "the rooms dialog");
             await(JList.class, "rooms.list", rooms, l -> listContains(l, LOBBY), "the public rooms");
             screenshot(rooms, SCREENSHOTS.resolve("4-rooms.png"));
             run(() -> {
-                find(JTextField.class, "rooms.room", rooms).setText("lobby");
-                find(JTextField.class, "rooms.nick", rooms).setText("alice");
-                find(JButton.class, "rooms.join", rooms).doClick();
+                named(JTextField.class, "rooms.room", rooms).setText("lobby");
+                named(JTextField.class, "rooms.nick", rooms).setText("alice");
+                named(JButton.class, "rooms.join", rooms).doClick();
             });
             await(JPanel.class, "room:" + LOBBY, main, p -> p == room, "the same lobby tab");
 
@@ -203,8 +204,8 @@ class DesktopUiSmokeTest {
             await(JList.class, "room.occupants", room, l -> listEquals(l, "bob"), "bob in the occupants, without a role");
             await(Transcript.class, "room.transcript", room, t -> t.text().contains("bob joined"), "bob's join notice");
             run(() -> {
-                find(JTextField.class, "room.input", room).setText("hello from the desktop");
-                find(JButton.class, "room.send", room).doClick();
+                named(JTextField.class, "room.input", room).setText("hello from the desktop");
+                named(JButton.class, "room.send", room).doClick();
             });
             await(Transcript.class, "room.transcript", room, t -> t.text().matches("(?s).*alice \\d\\d:\\d\\d\\s+hello from the desktop.*")
                     && t.text().matches("(?s).*bob \\d\\d:\\d\\d\\s+hi alice, bob here.*"), "the reply from bob, each under their name");
@@ -222,7 +223,7 @@ class DesktopUiSmokeTest {
             JTabbedPane tabs = await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("Bob (1)"),
                     "a chat tab with one unread message, under bob's name");
             await(JFrame.class, "main.window", null, f -> f.getTitle().endsWith("(1)"), "the total in the window title");
-            JPanel chat = onEdt(() -> find(JPanel.class, "chat:bob@localhost", tabs)); // in a tab behind the room's
+            JPanel chat = onEdt(() -> named(JPanel.class, "chat:bob@localhost", tabs)); // in a tab behind the room's
             run(() -> tabs.setSelectedComponent(chat));
             await(JTabbedPane.class, "tabs", main, t -> titles(t).contains("Bob"), "read once selected");
             BlockingQueue<String> bobInbox = Clients.queue();
@@ -233,8 +234,8 @@ class DesktopUiSmokeTest {
                 }
             });
             run(() -> {
-                find(JTextField.class, "chat.input", chat).setText("hi bob, in private");
-                find(JButton.class, "chat.send", chat).doClick();
+                named(JTextField.class, "chat.input", chat).setText("hi bob, in private");
+                named(JButton.class, "chat.send", chat).doClick();
             });
             assertEquals("hi bob, in private", bobInbox.poll(Clients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
             await(Transcript.class, "chat.transcript", chat, t -> t.text().matches("(?s).*Bob \\d\\d:\\d\\d\\s+psst, alice.*")
@@ -242,13 +243,13 @@ class DesktopUiSmokeTest {
             screenshot(main, SCREENSHOTS.resolve("6-chat.png"));
 
             // ---- the dark theme, remembered
-            run(() -> find(JButton.class, "theme.toggle", main).doClick());
+            run(() -> named(JButton.class, "theme.toggle", main).doClick());
             assertEquals(DesktopSettings.Theme.DARK, new DesktopSettings(config).theme());
             screenshot(main, SCREENSHOTS.resolve("7-chat-dark.png"));
 
             // ---- nothing open any more: the welcome text says what to do
-            run(() -> find(JButton.class, "chat.close", chat).doClick());
-            run(() -> find(JButton.class, "room.leave", room).doClick());
+            run(() -> named(JButton.class, "chat.close", chat).doClick());
+            run(() -> named(JButton.class, "room.leave", room).doClick());
             JLabel welcome = await(JLabel.class, "welcome", main, l -> true, "the welcome text once no tab is open");
             assertTrue(onEdt(welcome::getText).contains("Rooms…"), "it points at the Rooms… button");
             screenshot(main, SCREENSHOTS.resolve("8-welcome.png"));
@@ -265,29 +266,6 @@ class DesktopUiSmokeTest {
                 aliceClient.join().close();
             }
         }
-    }
-
-    private static <T extends java.awt.Component> T find(Class<T> type, String name, java.awt.Container within) {
-        T found = search(type, name, within);
-        if (found == null) {
-            throw new AssertionError("no " + type.getSimpleName() + " named " + name + " in " + within.getName());
-        }
-        return found;
-    }
-
-    private static <T extends java.awt.Component> T search(Class<T> type, String name, java.awt.Container within) {
-        for (java.awt.Component c : within.getComponents()) {
-            if (type.isInstance(c) && name.equals(c.getName())) {
-                return type.cast(c);
-            }
-            if (c instanceof java.awt.Container child) {
-                T found = search(type, name, child);
-                if (found != null) {
-                    return found;
-                }
-            }
-        }
-        return null;
     }
 
     private static byte[] png(int width, int height) throws java.io.IOException {

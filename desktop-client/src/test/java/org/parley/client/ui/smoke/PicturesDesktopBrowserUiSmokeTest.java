@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.parley.client.ui.smoke.SwingDriver.await;
+import static org.parley.client.ui.smoke.SwingDriver.named;
 import static org.parley.client.ui.smoke.SwingDriver.onEdt;
 import static org.parley.client.ui.smoke.SwingDriver.run;
 import static org.parley.client.ui.smoke.SwingDriver.screenshot;
 
 import java.awt.Color;
-import java.awt.Component;
 import java.awt.Container;
 import java.awt.GraphicsEnvironment;
 import java.awt.Window;
@@ -103,14 +103,14 @@ class PicturesDesktopBrowserUiSmokeTest {
             run(app::start);
             JFrame login = await(JFrame.class, "login.window", "the login window");
             run(() -> {
-                find(JTextField.class, "login.jid", login).setText("desk@localhost");
-                find(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
-                find(javax.swing.JCheckBox.class, "login.advanced", login).doClick();
-                find(JTextField.class, "login.server", login).setText("127.0.0.1:" + gateway.server().server().c2sPort());
-                find(JButton.class, "login.submit", login).doClick();
+                named(JTextField.class, "login.jid", login).setText("desk@localhost");
+                named(JPasswordField.class, "login.password", login).setText(TestServer.PASSWORD);
+                named(javax.swing.JCheckBox.class, "login.advanced", login).doClick();
+                named(JTextField.class, "login.server", login).setText("127.0.0.1:" + gateway.server().server().c2sPort());
+                named(JButton.class, "login.submit", login).doClick();
             });
             JDialog trust = await(JDialog.class, "trust.dialog", "the certificate question");
-            SwingUtilities.invokeLater(() -> find(JButton.class, "trust.accept", trust).doClick()); // modal
+            SwingUtilities.invokeLater(() -> named(JButton.class, "trust.accept", trust).doClick()); // modal
             JFrame main = await(JFrame.class, "main.window", "the main window");
             await(JLabel.class, "connection.state", main, l -> l.getText().contains("Online"), "the connection state");
             JPanel room = await(JPanel.class, "room:" + LOBBY, main, p -> true, "the lobby, entered by itself");
@@ -221,7 +221,7 @@ class PicturesDesktopBrowserUiSmokeTest {
 
     /** The "Send file…" of a room or chat: what its button does once the file chooser returned a file. */
     private static FileSendPanel fileSender(Container view, String buttonName) {
-        return (FileSendPanel) SwingUtilities.getAncestorOfClass(FileSendPanel.class, find(JButton.class, buttonName, view));
+        return (FileSendPanel) SwingUtilities.getAncestorOfClass(FileSendPanel.class, named(JButton.class, buttonName, view));
     }
 
     private static int indexOf(JTabbedPane tabs, String name) {
@@ -241,35 +241,5 @@ class PicturesDesktopBrowserUiSmokeTest {
         g.dispose();
         ImageIO.write(image, "png", file.toFile());
         return file;
-    }
-
-    private static <T extends Component> T find(Class<T> type, String name, Container within) {
-        for (Component c : within.getComponents()) {
-            if (type.isInstance(c) && name.equals(c.getName())) {
-                return type.cast(c);
-            }
-            if (c instanceof Container child) {
-                T found = search(type, name, child);
-                if (found != null) {
-                    return found;
-                }
-            }
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " named " + name + " in " + within.getName());
-    }
-
-    private static <T extends Component> T search(Class<T> type, String name, Container within) {
-        for (Component c : within.getComponents()) {
-            if (type.isInstance(c) && name.equals(c.getName())) {
-                return type.cast(c);
-            }
-            if (c instanceof Container child) {
-                T found = search(type, name, child);
-                if (found != null) {
-                    return found;
-                }
-            }
-        }
-        return null;
     }
 }

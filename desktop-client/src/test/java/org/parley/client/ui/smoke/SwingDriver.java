@@ -41,14 +41,15 @@ final class SwingDriver {
     /** Waits until a showing component named {@code name} (inside {@code within}, or any window) matches. */
     static <T extends Component> T await(Class<T> type, String name, Container within, Predicate<T> matching,
             String what) throws Exception {
+        Predicate<T> showing = c -> c.isShowing() && matching.test(c);
         long deadline = System.nanoTime() + Clients.TIMEOUT.toNanos();
         while (true) {
             T found = onEdt(() -> {
                 if (within != null) {
-                    return find(type, name, within, matching);
+                    return find(type, name, within, showing);
                 }
                 for (Window window : Window.getWindows()) {
-                    T c = window.isShowing() ? find(type, name, window, matching) : null;
+                    T c = window.isShowing() ? find(type, name, window, showing) : null;
                     if (c != null) {
                         return c;
                     }
@@ -70,7 +71,7 @@ final class SwingDriver {
     }
 
     private static <T extends Component> T find(Class<T> type, String name, Component root, Predicate<T> matching) {
-        if (type.isInstance(root) && name.equals(root.getName()) && root.isShowing() && matching.test(type.cast(root))) {
+        if (type.isInstance(root) && name.equals(root.getName()) && matching.test(type.cast(root))) {
             return type.cast(root);
         }
         if (root instanceof Container container) {
@@ -82,6 +83,15 @@ final class SwingDriver {
             }
         }
         return null;
+    }
+
+    /** The component named {@code name} inside {@code within}, shown or not; fails the test when there is none. */
+    static <T extends Component> T named(Class<T> type, String name, Container within) {
+        T found = find(type, name, within, c -> true);
+        if (found == null) {
+            throw new AssertionError("no " + type.getSimpleName() + " named " + name + " in " + within.getName());
+        }
+        return found;
     }
 
     /** Paints the whole window (as rendered by the look and feel) into a PNG. */
