@@ -113,7 +113,14 @@ class JdbcStorageSqliteTest extends JdbcStorageContractTest {
     void theArchiveWritersConnectionIsReopenedAfterAFailedSetUpAndClosedOnStop() throws Exception {
         String url = "jdbc:sqlite:" + databaseFile();
         java.util.List<Connection> opened = new java.util.ArrayList<>();
-        org.sqlite.SQLiteDataSource pool = new org.sqlite.SQLiteDataSource();
+        org.sqlite.SQLiteDataSource pool = new org.sqlite.SQLiteDataSource() {
+            @Override
+            public Connection getConnection() throws java.sql.SQLException {
+                Connection c = super.getConnection();
+                c.setAutoCommit(false); // as the server's pool hands them out (JdbcStorage)
+                return c;
+            }
+        };
         pool.setUrl(url);
         JdbcArchiveStore store = new JdbcArchiveStore(new Transactions(pool, Dialect.SQLITE), () -> {
             Connection real = DriverManager.getConnection(url);
