@@ -48,12 +48,15 @@ final class ArchiveWriter implements AutoCloseable {
     /**
      * The longest an entry waits for others to share its commit when nobody waits for it. Short against a
      * client's patience (an acknowledgement or a query does not wait for it at all), long against a commit:
-     * at 200 messages a second a commit then carries about ten messages instead of four with the 20 ms used
-     * before (issue 18: the commit's fixed cost was most of the archive's CPU per message at low rates). What
-     * it risks: a process killed within it loses messages nobody was told are stored (a client that wants to
-     * know asks for an XEP-0198 acknowledgement, which ends the wait).
+     * a commit's fixed cost (SQLite: the log frames of the table, its indexes and the counters, a system call
+     * each) was most of the archive's CPU per message at low rates (issues 18 and 23). At 200 messages a second
+     * a commit carries about twenty messages: 66-69 us of writer CPU per message, against 87-90 with 50 ms and
+     * 49-50 with 200 ms (same machine and run, benchmarks/archive/README.md); 100 ms keeps the 100 us bound with
+     * a margin on a quiet machine, where the figures come out higher. What it risks: a process killed within it
+     * loses messages nobody was told are stored (a client that wants to know asks for an XEP-0198
+     * acknowledgement, which ends the wait).
      */
-    static final long LINGER_MILLIS = 50;
+    static final long LINGER_MILLIS = 100;
     /** Pauses before the second and third attempt at a batch. */
     private static final long[] RETRY_MILLIS = {100, 500};
     /** How long a blocking waiter (a query, a test) waits for the writer before it gives up. */

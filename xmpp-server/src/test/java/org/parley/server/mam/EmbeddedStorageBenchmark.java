@@ -45,6 +45,8 @@ public final class EmbeddedStorageBenchmark {
      * 0: none, as the clients of {@code benchmarks/run} do, which do not use XEP-0198).
      */
     private static final int ACK_EVERY = Integer.getInteger("ackEvery", 10);
+    /** The writer's linger in the "sustained" runs (system property {@code linger}, default the writer's own). */
+    private static final long LINGER = Long.getLong("linger", ArchiveWriter.LINGER_MILLIS);
 
     private EmbeddedStorageBenchmark() {
     }
@@ -65,11 +67,11 @@ public final class EmbeddedStorageBenchmark {
         } else {
             // Unmeasured: the writer's path compiled by the JIT first, as on a server that has been running
             // (a 20 s run at 200 msg/s is only 400 commits, much of them interpreted otherwise).
-            sustained(backend, root.resolve("warm-up"), 1000, 10, ArchiveWriter.LINGER_MILLIS, false);
+            sustained(backend, root.resolve("warm-up"), 1000, 10, LINGER, false);
         }
         for (int rate : rates) {
-            for (long linger : sustainedOnly ? new long[] {ArchiveWriter.LINGER_MILLIS}
-                    : new long[] {0, ArchiveWriter.LINGER_MILLIS}) {
+            for (long linger : sustainedOnly ? new long[] {LINGER}
+                    : new long[] {0, LINGER}) {
                 sustained(backend, root.resolve("rate" + rate + "-linger" + linger), rate, seconds, linger, true);
             }
         }
