@@ -208,11 +208,12 @@ public final class ParleyServer implements AutoCloseable {
             accounts.onDeleted(user -> storage.archive().deleteArchive(user + "@" + domain));
         }
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("parley-housekeeping"));
-        // Issue 17: mam.retention and limits.archive-messages-per-account, hourly.
+        // Issue 17: mam.retention and limits.archive-messages-per-account, every 10 minutes.
         archiveHousekeeping = archive == null ? null : new ArchiveHousekeeping(storage.archive(), Clock.systemUTC(),
                 settings.mam().retention(), settings.limits().guard().quotas().archiveMessages(), domain);
         if (archiveHousekeeping != null) {
-            housekeeping.scheduleWithFixedDelay(archiveHousekeeping, 1, 60, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(archiveHousekeeping, 1, ArchiveHousekeeping.INTERVAL.toMinutes(),
+                    TimeUnit.MINUTES);
         }
         // XEP-0191: the relay consults every account's block list before it routes anything.
         BlockLists blockLists = new BlockLists(storage.blockLists(), domain);
@@ -689,7 +690,7 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
-    /** The archive's retention and per-account cap, run hourly; null when the archive is off (tests run it now). */
+    /** The archive's retention and per-account cap, run every 10 minutes (tests run it at once); null: no archive. */
     public ArchiveHousekeeping archiveHousekeeping() {
         return archiveHousekeeping;
     }

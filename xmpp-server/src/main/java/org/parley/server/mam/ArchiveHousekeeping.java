@@ -9,15 +9,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What keeps the message archive (XEP-0313) from growing without bound (issue 17), run hourly by the server:
+ * What keeps the message archive (XEP-0313) from growing without bound (issue 17), run by the server every
+ * {@link #INTERVAL}:
  * messages older than {@code mam.retention} are deleted from every archive, and an account's archive holding
  * more than {@code limits.archive-messages-per-account} loses its oldest messages beyond that many. Room
  * archives are bounded by the retention only (a room is not an account).
  *
  * <p>Both read the archive's counters ({@code archive_counts}), so a run over accounts within their cap costs
- * one row per archive. Between runs an account may go over its cap by what it receives in an hour.
+ * one row per archive, and the retention's {@code sent_at < ?} is an index range: cheap enough to run often, so
+ * that between runs an account goes over its cap by at most what it receives in that time.
  */
 public final class ArchiveHousekeeping implements Runnable {
+
+    /** How often the server runs it. */
+    public static final Duration INTERVAL = Duration.ofMinutes(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveHousekeeping.class);
 

@@ -564,9 +564,9 @@ final class PubSubService {
     /**
      * Issue 17, limits.pubsub-items-per-account (PEP): a publish that would add an item while the account's nodes
      * hold the quota is refused ({@code policy-violation} as in {@link #requireNodeRoom}, with
-     * {@code max-items-exceeded}). Replacing an item (same id, §7.1.2 "re-publication is modification") and
-     * publishing to a full node (its oldest item goes) add nothing and are always allowed. One indexed count per
-     * publish; the rest only at the quota.
+     * {@code max-items-exceeded}). Replacing an item (same id: §7.1.3, "re-publication is equivalent to
+     * modification") and publishing to a full node (its oldest item goes) add nothing and are always allowed. One
+     * indexed count per publish; the rest only at the quota.
      */
     private void requireItemRoom(String name, PubSubNode node, XMLElement action) {
         int quota = env.itemsPerAccount();

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Issue 17, "archive retention default and per-user cap": an account's archive (XEP-0313) keeps at most
- * limits.archive-messages-per-account messages. The hourly housekeeping (run here directly, as the server's
+ * limits.archive-messages-per-account messages. The archive housekeeping (run here directly, as the server's
  * schedule runs it) deletes the oldest beyond the cap, logs each account at INFO with how many, and a client's
  * archive query afterwards sees exactly the newest, with an exact XEP-0059 count. Room archives are not an
  * account's: the cap leaves them alone.

@@ -30,7 +30,7 @@ import org.parley.server.testing.TestServer;
  * <p>XEP-0060 names no error for an account quota; its one local quota, too many subscriptions (§6.1.3.9), is
  * {@code policy-violation} (type wait), so these are too, with the pubsub#errors conditions its schema defines
  * for the case ({@code max-items-exceeded}, {@code max-nodes-exceeded}). Not {@code not-acceptable}: that is
- * about the request's own content (§7.1.3.4, payload too big), and this item would be fine for another account.
+ * about the request's own content (§7.1.3 "Payload Too Big"), and this item would be fine for another account.
  */
 class PubSubQuotaTest {
 

@@ -267,7 +267,8 @@ final class JdbcArchiveStore implements ArchiveStore {
         return db.read(c -> {
             Map<String, Long> over = new TreeMap<>();
             try (PreparedStatement select = Sql.prepare(c,
-                    "SELECT archive, messages FROM archive_counts WHERE with_bare = ? AND messages > ?", WHOLE_ARCHIVE, cap);
+                    "SELECT archive, messages FROM archive_counts WHERE with_bare = ? AND messages > ?",
+                    WHOLE_ARCHIVE, cap);
                  ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                     over.put(rs.getString(1), rs.getLong(2));
@@ -280,17 +281,20 @@ final class JdbcArchiveStore implements ArchiveStore {
     @Override
     public int deleteOldestBeyond(String archive, long keep) {
         // One transaction per chunk, so that the single writer (and, on SQLite, every other writer) waits for
-        // at most one chunk's deletion (with 10 000 rows, H2's writer timed out waiting under load). Each chunk reads the counter again: what the writer appended meanwhile
-        // is newer and stays; rows are taken from the counters exactly as deleteOlderThan takes them.
+        // at most one chunk's deletion (with 10 000 rows, H2's writer timed out waiting under load). Each chunk
+        // reads the counter again: what the writer appended meanwhile is newer and stays; rows are taken from
+        // the counters exactly as deleteOlderThan takes them.
         int total = 0;
         while (true) {
             int deleted = db.run(c -> {
-                // Locks the archive's counter row first (a no-op update): a second purge of the same archive (another
-                // cluster node) waits here and then counts what this one left, instead of deleting the next-oldest
-                // rows too under READ COMMITTED. Writers take this row first as well (keys are sorted), so no cycle.
+                // Locks the archive's counter row first (a no-op update): a second purge of the same archive
+                // (another cluster node) waits here and then counts what this one left, instead of deleting the
+                // next-oldest rows too under READ COMMITTED. Writers take this row first as well (keys are
+                // sorted), so no cycle.
                 Sql.update(c, "UPDATE archive_counts SET messages = messages WHERE archive = ? AND with_bare = ?",
                         archive, WHOLE_ARCHIVE);
-                long excess = Sql.number(c, 0, "SELECT messages FROM archive_counts WHERE archive = ? AND with_bare = ?",
+                long excess = Sql.number(c, 0,
+                        "SELECT messages FROM archive_counts WHERE archive = ? AND with_bare = ?",
                         archive, WHOLE_ARCHIVE) - keep;
                 if (excess <= 0) {
                     return 0;
@@ -299,7 +303,8 @@ final class JdbcArchiveStore implements ArchiveStore {
                 List<Key> chunk = new ArrayList<>();
                 int n = 0;
                 try (PreparedStatement select = Sql.prepare(c, "SELECT seq, with_bare FROM archive_messages"
-                                + " WHERE archive = ? ORDER BY archive, seq LIMIT ?", archive, Math.min(excess, TRIM_CHUNK));
+                                + " WHERE archive = ? ORDER BY archive, seq LIMIT ?",
+                        archive, Math.min(excess, TRIM_CHUNK));
                      PreparedStatement delete = c.prepareStatement("DELETE FROM archive_messages WHERE seq = ?")) {
                     try (ResultSet rs = select.executeQuery()) {
                         while (rs.next()) {
