@@ -460,14 +460,14 @@ final class PubSubService {
             vet(name, action);
         }
         PubSubNode node = nodes.get(name);
-        if (pep) {
-            requireItemRoom(name, node, action);
-        }
         if (node == null) {
             // Auto-create (XEP-0060 §7.1.4, XEP-0163 §3), configured by the publish-options (§7.1.5).
             if (!mayCreate(bare)) {
                 throw pep ? Failure.forbidden("only the account publishes to its PEP service")
                         : Failure.itemNotFound("no node '" + name + "'");
+            }
+            if (pep) {
+                requireItemRoom(name, null, action); // before the node is made: a refusal leaves nothing behind
             }
             requireNodeRoom(bare);
             NodeConfig config = defaults();
@@ -495,6 +495,9 @@ final class PubSubService {
             String unmet = node.config.unmetPrecondition(options);
             if (unmet != null) {
                 throw preconditionNotMet(unmet + " does not match the node's configuration");
+            }
+            if (pep) {
+                requireItemRoom(name, node, action);
             }
         }
         List<XMLElement> items = action.getInnerElementsNamed("item", PubSubXml.PUBSUB);

@@ -81,6 +81,13 @@ class PubSubQuotaTest {
                     item("x")));
             assertTrue(pep.discoverNodes(null).getItems().stream().noneMatch(i -> "urn:example:auto".equals(i.getNode())),
                     "a refused auto-create publish leaves no node behind");
+            // Someone else publishing there is forbidden first (XEP-0163 §2.2): the quota is not theirs to learn.
+            other.clear();
+            other.send("<iq type='set' id='stranger' to='ivy@localhost'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                    + "<publish node='urn:example:list'><item id='s'><entry xmlns='urn:example:quota'/></item></publish>"
+                    + "</pubsub></iq>");
+            String stranger = other.await("</iq>", java.time.Duration.ofSeconds(10));
+            assertTrue(stranger.contains("<forbidden") && !stranger.contains("max-items-exceeded"), stranger);
             // XEP-0060 §7.1.3: re-publishing an id is modification, never refused.
             list.publish(new PayloadItem<>("2", entry("changed")));
             // A node at its max_items drops its oldest: the account holds no more than before.
