@@ -54,6 +54,7 @@ import org.parley.server.im.SoftwareVersionModule;
 import org.parley.server.im.VcardTempModule;
 import org.parley.server.carbons.Carbons;
 import org.parley.server.mam.ArchiveHook;
+import org.parley.server.mam.ArchiveHousekeeping;
 import org.parley.server.mam.MamModule;
 import org.parley.server.mam.MessageArchive;
 import org.parley.server.metrics.ServerMetrics;
@@ -123,6 +124,7 @@ public final class ParleyServer implements AutoCloseable {
     private final AccountService accounts;
     private final MucService muc;
     private final MessageArchive archive;
+    private final ArchiveHousekeeping archiveHousekeeping;
     private final HttpUploads uploads;
     private final ScheduledExecutorService housekeeping;
     private final ServerMetrics metrics = new ServerMetrics();
@@ -206,19 +208,12 @@ public final class ParleyServer implements AutoCloseable {
             accounts.onDeleted(user -> storage.archive().deleteArchive(user + "@" + domain));
         }
         housekeeping = Executors.newSingleThreadScheduledExecutor(named("parley-housekeeping"));
-        Duration retention = settings.mam().retention();
-        if (archive != null && !retention.isZero()) {
-            MessageArchive purged = archive;
-            housekeeping.scheduleWithFixedDelay(() -> {
-                try {
-                    int n = purged.purgeOlderThan(retention);
-                    if (n > 0) {
-                        LOG.info("archive retention: {} messages older than {} deleted", n, retention);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.error("archive retention run failed: {}", e.getMessage());
-                }
-            }, 1, 60, TimeUnit.MINUTES);
+        // Issue 17: mam.retention and limits.archive-messages-per-account, every 10 minutes.
+        archiveHousekeeping = archive == null ? null : new ArchiveHousekeeping(storage.archive(), Clock.systemUTC(),
+                settings.mam().retention(), settings.limits().guard().quotas().archiveMessages(), domain);
+        if (archiveHousekeeping != null) {
+            housekeeping.scheduleWithFixedDelay(archiveHousekeeping, 1, ArchiveHousekeeping.INTERVAL.toMinutes(),
+                    TimeUnit.MINUTES);
         }
         // XEP-0191: the relay consults every account's block list before it routes anything.
         BlockLists blockLists = new BlockLists(storage.blockLists(), domain);
@@ -229,7 +224,9 @@ public final class ParleyServer implements AutoCloseable {
         runtime.addModule(carbons);
         relay.addHook(carbons);
         // One set of publish-subscribe limits for PEP and pubsub.<domain> (issue 17: item size from limits).
-        PubSubLimits pubSubLimits = PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes());
+        PubSubLimits pubSubLimits = PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes())
+                .withAccountQuotas(settings.limits().guard().quotas().pubsubItems(),
+                        settings.limits().guard().quotas().pubsubNodes());
         PepService pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
                 pubSubLimits);
         runtime.addModule(pep);
@@ -691,6 +688,11 @@ public final class ParleyServer implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return "server stopping";
         }
+    }
+
+    /** The archive's retention and per-account cap, run every 10 minutes (tests run it at once); null: no archive. */
+    public ArchiveHousekeeping archiveHousekeeping() {
+        return archiveHousekeeping;
     }
 
     /** The abuse protection every transport shares: per-address admission, throttles, deadlines (issue 17). */

@@ -184,9 +184,19 @@ public record ServerSettings(String domain, Path dataDirectory, C2s c2s, Tls tls
      * @param pubsubItemBytes  largest item payload published to a pubsub or PEP node (XEP-0060 §7.1.3.6:
      *                         not-acceptable with payload-too-big)
      * @param roomsPerAccount  rooms (XEP-0045) one account may own at once
+     * @param archiveMessages  messages kept in one account's archive (XEP-0313): the archive housekeeping
+     *                         deletes the oldest beyond it
+     * @param pubsubItems      items stored in one account's PEP nodes together; a new one beyond it is refused
+     * @param pubsubNodes      PEP nodes of one account, and pubsub service nodes it owns; one more is refused
      */
-    public record Quotas(int rosterItems, int privateXmlItems, int pubsubItemBytes, int roomsPerAccount) {
+    public record Quotas(int rosterItems, int privateXmlItems, int pubsubItemBytes, int roomsPerAccount,
+                         int archiveMessages, int pubsubItems, int pubsubNodes) {
         public static final Quotas DEFAULTS = new Quotas(1000, 100, 256 * 1024, 100);
+
+        /** These quotas with the default archive and pubsub counts (100 000 messages, 1000 items, 100 nodes). */
+        public Quotas(int rosterItems, int privateXmlItems, int pubsubItemBytes, int roomsPerAccount) {
+            this(rosterItems, privateXmlItems, pubsubItemBytes, roomsPerAccount, 100_000, 1000, 100);
+        }
     }
 
     /**

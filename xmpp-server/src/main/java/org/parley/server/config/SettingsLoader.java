@@ -340,7 +340,10 @@ public final class SettingsLoader {
                         c.intInRange("limits.roster-size", 1, 1_000_000),
                         c.intInRange("limits.private-xml-items", 1, 1_000_000),
                         c.bytes("limits.pubsub-item-size", 1024, stanza),
-                        c.intInRange("limits.rooms-per-account", 1, 1_000_000)));
+                        c.intInRange("limits.rooms-per-account", 1, 1_000_000),
+                        c.intInRange("limits.archive-messages-per-account", 1, 100_000_000),
+                        c.intInRange("limits.pubsub-items-per-account", 1, 1_000_000),
+                        c.intInRange("limits.pubsub-nodes-per-account", 1, 100_000)));
     }
 
     private static Config defaults() {

@@ -646,9 +646,4 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
         }
         writer.close();
     }
-
-    /** Deletes archived messages older than {@code retention}; returns how many. */
-    public int purgeOlderThan(java.time.Duration retention) {
-        return store.deleteOlderThan(clock.instant().minus(retention));
-    }
 }

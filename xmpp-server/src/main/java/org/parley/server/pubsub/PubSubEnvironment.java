@@ -94,6 +94,16 @@ final class PubSubEnvironment implements PubSubService.Environment {
     }
 
     @Override
+    public int itemsPerAccount() {
+        return limits.itemsPerAccount();
+    }
+
+    @Override
+    public int nodesPerAccount() {
+        return limits.nodesPerAccount();
+    }
+
+    @Override
     public int defaultMaxItems(boolean pep) {
         return pep ? limits.pepMaxItems() : limits.serviceMaxItems();
     }

@@ -65,6 +65,16 @@ final class PubSubService {
             return Integer.MAX_VALUE;
         }
 
+        /** Items one account's PEP nodes may hold together (limits.pubsub-items-per-account). */
+        default int itemsPerAccount() {
+            return Integer.MAX_VALUE;
+        }
+
+        /** PEP nodes of one account, or pubsub service nodes one account owns (limits.pubsub-nodes-per-account). */
+        default int nodesPerAccount() {
+            return Integer.MAX_VALUE;
+        }
+
         /** pubsub#max_items of a new node. */
         int defaultMaxItems(boolean pep);
 
@@ -311,6 +321,7 @@ final class PubSubService {
         if (nodes.containsKey(name)) {
             throw new Failure(StanzaErrorCondition.CONFLICT, null, "node '" + name + "' exists");
         }
+        requireNodeRoom(bare);
         NodeConfig config = defaults();
         if (configure != null) {
             XMLElement x = PubSubXml.child(configure, "x", PubSubXml.DATA);
@@ -455,6 +466,10 @@ final class PubSubService {
                 throw pep ? Failure.forbidden("only the account publishes to its PEP service")
                         : Failure.itemNotFound("no node '" + name + "'");
             }
+            if (pep) {
+                requireItemRoom(name, null, action); // before the node is made: a refusal leaves nothing behind
+            }
+            requireNodeRoom(bare);
             NodeConfig config = defaults();
             if (!options.isEmpty()) {
                 try {
@@ -480,6 +495,9 @@ final class PubSubService {
             String unmet = node.config.unmetPrecondition(options);
             if (unmet != null) {
                 throw preconditionNotMet(unmet + " does not match the node's configuration");
+            }
+            if (pep) {
+                requireItemRoom(name, node, action);
             }
         }
         List<XMLElement> items = action.getInnerElementsNamed("item", PubSubXml.PUBSUB);
@@ -527,6 +545,51 @@ final class PubSubService {
                 .startInnerElement("publish", PubSubXml.PUBSUB).addAttribute("node", name)
                 .startInnerElement("item", PubSubXml.PUBSUB).addAttribute("id", id).endInnerElement()
                 .endInnerElement().endInnerElement().build();
+    }
+
+    /**
+     * Issue 17, limits.pubsub-nodes-per-account: one more node than the quota (PEP: the account's nodes; the pubsub
+     * service: the nodes {@code bare} owns) is refused. XEP-0060 names no error for this; like its other local
+     * quota (§6.1.3.9, too many subscriptions) it is {@code policy-violation}, with the pubsub#errors condition
+     * its schema defines for it, {@code max-nodes-exceeded}.
+     */
+    private void requireNodeRoom(Entity bare) {
+        int quota = env.nodesPerAccount();
+        String owner = bare.getFullQualifiedName();
+        long held = pep ? nodes.size()
+                : nodes.values().stream().filter(n -> PubSubNode.OWNER.equals(n.affiliations.get(owner))).count();
+        if (held >= quota) {
+            throw Failure.policyViolation("max-nodes-exceeded",
+                    "an account may have at most " + quota + " nodes; delete one first");
+        }
+    }
+
+    /**
+     * Issue 17, limits.pubsub-items-per-account (PEP): a publish that would add an item while the account's nodes
+     * hold the quota is refused ({@code policy-violation} as in {@link #requireNodeRoom}, with
+     * {@code max-items-exceeded}). Replacing an item (same id: §7.1.3, "re-publication is equivalent to
+     * modification") and publishing to a full node (its oldest item goes) add nothing and are always allowed. One
+     * indexed count per publish; the rest only at the quota.
+     */
+    private void requireItemRoom(String name, PubSubNode node, XMLElement action) {
+        int quota = env.itemsPerAccount();
+        Map<String, Integer> counts = env.store().itemCounts(key);
+        long total = counts.values().stream().mapToLong(Integer::longValue).sum();
+        if (total < quota) {
+            return;
+        }
+        if (node != null) {
+            if (!node.config.persistItems() || counts.getOrDefault(name, 0) >= node.config.maxItems()) {
+                return;
+            }
+            List<XMLElement> items = action.getInnerElementsNamed("item", PubSubXml.PUBSUB);
+            String id = items.size() == 1 ? items.get(0).getAttributeValue("id") : null;
+            if (id != null && !id.isEmpty() && !env.store().items(key, name, Set.of(id)).isEmpty()) {
+                return;
+            }
+        }
+        throw Failure.policyViolation("max-items-exceeded",
+                "an account's nodes may hold at most " + quota + " items; retract some first");
     }
 
     /** Lets the server's other features refuse an item before anything (even an auto-created node) is stored. */

@@ -33,6 +33,8 @@ final class PubSubXml {
     /** A pubsub request refused: the stanza condition plus an optional pubsub#errors condition (XEP-0060 §14). */
     static final class Failure extends RuntimeException {
         final StanzaErrorCondition condition;
+        /** The defined condition's element name: RFC 6120 conditions Vysper's enum (RFC 3920) lacks, too. */
+        final String conditionName;
         final StanzaErrorType type;
         final String pubsubCondition;
         final String unsupportedFeature;
@@ -43,11 +45,26 @@ final class PubSubXml {
 
         Failure(StanzaErrorCondition condition, StanzaErrorType type, String pubsubCondition, String unsupportedFeature,
                 String text) {
+            this(condition, condition.value(), type, pubsubCondition, unsupportedFeature, text);
+        }
+
+        private Failure(StanzaErrorCondition condition, String conditionName, StanzaErrorType type,
+                        String pubsubCondition, String unsupportedFeature, String text) {
             super(text, null, false, false);
             this.condition = condition;
+            this.conditionName = conditionName;
             this.type = type;
             this.pubsubCondition = pubsubCondition;
             this.unsupportedFeature = unsupportedFeature;
+        }
+
+        /**
+         * RFC 6120 §8.3.3.12 {@code policy-violation} (not in Vysper's RFC 3920 enum), type {@code wait} as in
+         * XEP-0060 §6.1.3.9's example of a local quota: the request may succeed once the requester freed room.
+         */
+        static Failure policyViolation(String pubsubCondition, String text) {
+            return new Failure(StanzaErrorCondition.UNDEFINED_CONDITION, "policy-violation", StanzaErrorType.WAIT,
+                    pubsubCondition, null, text);
         }
 
         static Failure unsupported(String feature) {
@@ -82,7 +99,7 @@ final class PubSubXml {
             b.addAttribute("id", request.getAttributeValue("id"));
         }
         b.startInnerElement("error", CLIENT).addAttribute("type", f.type.value());
-        b.startInnerElement(f.condition.value(), NamespaceURIs.URN_IETF_PARAMS_XML_NS_XMPP_STANZAS).endInnerElement();
+        b.startInnerElement(f.conditionName, NamespaceURIs.URN_IETF_PARAMS_XML_NS_XMPP_STANZAS).endInnerElement();
         if (f.getMessage() != null) {
             b.startInnerElement("text", NamespaceURIs.URN_IETF_PARAMS_XML_NS_XMPP_STANZAS)
                     .addAttribute(NamespaceURIs.XML, "lang", "en").addText(f.getMessage()).endInnerElement();

@@ -54,6 +54,18 @@ public interface ArchiveStore {
     /** Deletes everything sent before {@code cutoff} in every archive; returns how many. */
     int deleteOlderThan(Instant cutoff);
 
+    /**
+     * The archives holding more than {@code cap} messages, with how many each holds: read from the per-archive
+     * counters, so it costs one row per archive, not a count over the messages.
+     */
+    java.util.Map<String, Long> archivesOver(long cap);
+
+    /**
+     * Deletes the oldest messages of {@code archive} (in archive order) beyond its newest {@code keep}, in
+     * transactions of a bounded size, keeping the counters exact; returns how many were deleted.
+     */
+    int deleteOldestBeyond(String archive, long keep);
+
     /** Deletes a whole archive (account or room removed). */
     void deleteArchive(String archive);
 

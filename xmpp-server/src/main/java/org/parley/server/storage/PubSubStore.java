@@ -57,6 +57,9 @@ public interface PubSubStore {
     /** Drops the oldest items beyond {@code maxItems}. */
     void trim(String service, String node, int maxItems);
 
+    /** How many items each node of the service holds (nodes without items are left out): for quotas. */
+    Map<String, Integer> itemCounts(String service);
+
     /** The node's items, newest first, at most {@code max}. */
     List<StoredItem> items(String service, String node, int max);
 

@@ -18,7 +18,8 @@ import org.parley.server.testing.TestServer;
 
 /**
  * Issue 17: per-account budgets for expensive operations (room creation, archive queries: resource-constraint)
- * and the data directory's mode (row "data directory and database file: 0755 / 0644").
+ * and the modes of the data directory and the database files (row "data directory and database file: 0755 /
+ * 0644").
  */
 class QuotaTest {
 
@@ -80,6 +81,20 @@ class QuotaTest {
                 Path key = files.filter(p -> p.toString().endsWith(".key")).findFirst().orElseThrow();
                 assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
             }
+            // The embedded SQLite database and, while it is open in WAL mode, its -wal and -shm files: 0600
+            // (SQLite gives the two the database file's mode), in a 0700 directory.
+            started.createUser("filemode"); // a write, so the WAL file exists
+            Path db = data.resolve("db");
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(db)));
+            int checked = 0;
+            for (String name : new String[] {"parley.db", "parley.db-wal", "parley.db-shm"}) {
+                Path file = db.resolve(name);
+                if (name.equals("parley.db") || Files.exists(file)) {
+                    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), name);
+                    checked++;
+                }
+            }
+            assertTrue(checked >= 2, "the database file and its WAL file exist while the server runs");
             assertTrue(started.server().openStreams() >= 0);
         }
         Path fresh = parent.resolve("new-data");

@@ -165,6 +165,19 @@ class SettingsLoaderTest {
         assertEquals("limits.pubsub-item-size: 512KiB is not allowed (expected a size from 1KiB to 256KiB, e.g."
                 + " 256KiB), set on the command line", error(loader().overrides(Map.of("limits.pubsub-item-size",
                 "512KiB"))));
+        assertEquals(new ServerSettings.Quotas(1000, 100, 256 * 1024, 100, 2000, 50, 7), loader().overrides(Map.of(
+                "limits.archive-messages-per-account", "2000", "limits.pubsub-items-per-account", "50",
+                "limits.pubsub-nodes-per-account", "7")).load().limits().guard().quotas());
+        assertEquals("limits.pubsub-nodes-per-account: 0 is not allowed (expected a whole number 1-100000), set on"
+                + " the command line", error(loader().overrides(Map.of("limits.pubsub-nodes-per-account", "0"))));
+    }
+
+    /** Issue 17: the archive keeps a year by default; null (in a file) still keeps it forever. */
+    @Test
+    void archiveRetentionIsAYearByDefault() throws IOException {
+        assertEquals(java.time.Duration.ofDays(365), loader().load().mam().retention());
+        assertEquals(java.time.Duration.ZERO, loader().configFile(file("mam {\n  retention = null\n}\n")).load()
+                .mam().retention());
     }
 
     @Test

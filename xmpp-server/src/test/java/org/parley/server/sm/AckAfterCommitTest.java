@@ -204,6 +204,16 @@ class AckAfterCommitTest {
                 }
 
                 @Override
+                public java.util.Map<String, Long> archivesOver(long cap) {
+                    return store.archivesOver(cap);
+                }
+
+                @Override
+                public int deleteOldestBeyond(String owner, long keep) {
+                    return store.deleteOldestBeyond(owner, keep);
+                }
+
+                @Override
                 public void deleteArchive(String owner) {
                     store.deleteArchive(owner);
                 }

@@ -37,6 +37,12 @@ final class JdbcArchiveStore implements ArchiveStore {
     /** Rows the retention purge deletes per batch. */
     private static final int PURGE_CHUNK = 10_000;
 
+    /**
+     * Rows the per-account cap deletes per transaction: small, because the transaction holds the archive's counter
+     * row, which the writer needs for every batch to that archive.
+     */
+    private static final int TRIM_CHUNK = 1_000;
+
     private final Transactions db;
     /** The archive writer's own connection (see {@link Appender}); null: batches use the pool. */
     private final Appender appender;
@@ -254,6 +260,79 @@ final class JdbcArchiveStore implements ArchiveStore {
             addToCounts(c, removed);
             return deleted;
         });
+    }
+
+    @Override
+    public Map<String, Long> archivesOver(long cap) {
+        return db.read(c -> {
+            Map<String, Long> over = new TreeMap<>();
+            try (PreparedStatement select = Sql.prepare(c,
+                    "SELECT archive, messages FROM archive_counts WHERE with_bare = ? AND messages > ?",
+                    WHOLE_ARCHIVE, cap);
+                 ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    over.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return over;
+        });
+    }
+
+    @Override
+    public int deleteOldestBeyond(String archive, long keep) {
+        // One transaction per chunk, so that the single writer (and, on SQLite, every other writer) waits for
+        // at most one chunk's deletion (with 10 000 rows, H2's writer timed out waiting under load). Each chunk
+        // reads the counter again: what the writer appended meanwhile is newer and stays; rows are taken from
+        // the counters exactly as deleteOlderThan takes them.
+        int total = 0;
+        while (true) {
+            int deleted = db.run(c -> {
+                // Locks the archive's counter row first (a no-op update): a second purge of the same archive
+                // (another cluster node) waits here and then counts what this one left, instead of deleting the
+                // next-oldest rows too under READ COMMITTED. Writers take this row first as well (keys are
+                // sorted), so no cycle.
+                Sql.update(c, "UPDATE archive_counts SET messages = messages WHERE archive = ? AND with_bare = ?",
+                        archive, WHOLE_ARCHIVE);
+                long excess = Sql.number(c, 0,
+                        "SELECT messages FROM archive_counts WHERE archive = ? AND with_bare = ?",
+                        archive, WHOLE_ARCHIVE) - keep;
+                if (excess <= 0) {
+                    return 0;
+                }
+                Map<Key, Long> removed = new TreeMap<>();
+                List<Key> chunk = new ArrayList<>();
+                int n = 0;
+                try (PreparedStatement select = Sql.prepare(c, "SELECT seq, with_bare FROM archive_messages"
+                                + " WHERE archive = ? ORDER BY archive, seq LIMIT ?",
+                        archive, Math.min(excess, TRIM_CHUNK));
+                     PreparedStatement delete = c.prepareStatement("DELETE FROM archive_messages WHERE seq = ?")) {
+                    try (ResultSet rs = select.executeQuery()) {
+                        while (rs.next()) {
+                            delete.setLong(1, rs.getLong(1));
+                            delete.addBatch();
+                            chunk.add(new Key(archive, rs.getString(2)));
+                        }
+                    }
+                    if (chunk.isEmpty()) {
+                        return 0;
+                    }
+                    int[] counts = delete.executeBatch();
+                    for (int i = 0; i < counts.length; i++) {
+                        if (counts[i] > 0) {
+                            n++;
+                            count(removed, archive, chunk.get(i).withBare());
+                        }
+                    }
+                }
+                removed.replaceAll((key, m) -> -m);
+                addToCounts(c, removed);
+                return n;
+            });
+            if (deleted == 0) {
+                return total;
+            }
+            total += deleted;
+        }
     }
 
     @Override

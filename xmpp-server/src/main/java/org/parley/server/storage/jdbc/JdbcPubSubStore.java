@@ -162,6 +162,21 @@ final class JdbcPubSubStore implements PubSubStore {
     }
 
     @Override
+    public Map<String, Integer> itemCounts(String service) {
+        return db.read(c -> {
+            Map<String, Integer> counts = new TreeMap<>();
+            try (PreparedStatement s = Sql.prepare(c,
+                    "SELECT node, COUNT(*) FROM pubsub_items WHERE service = ? GROUP BY node", service);
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    @Override
     public List<StoredItem> items(String service, String node, int max) {
         return db.read(c -> {
             List<StoredItem> items = new ArrayList<>();

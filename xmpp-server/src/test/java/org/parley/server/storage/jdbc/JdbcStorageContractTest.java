@@ -721,6 +721,99 @@ abstract class JdbcStorageContractTest {
         assertEquals(recounted("c@example.org", null), counted("c@example.org", null));
     }
 
+    /**
+     * The per-account archive cap (issue 17, limits.archive-messages-per-account): the archives over it are found
+     * from the counters, and trimming deletes the oldest in archive order (not by their timestamps), keeping the
+     * newest and every counter exact.
+     */
+    @Test
+    void archiveCapDeletesTheOldestBeyondTheNewestAndKeepsCountersExact() {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        String room = "room@conference.example.org";
+        List<ArchiveStore.Appended> batch = new ArrayList<>();
+        for (int n = 0; n < 30; n++) {
+            // Timestamps out of archive order (a delayed message is archived with its own time): order is seq's.
+            batch.add(appended("alice@example.org", "a" + n, n % 3 == 0 ? "carol@example.org/phone"
+                    : "bob@example.org", t0.plusSeconds(n % 2 == 0 ? 1000 - n : n)));
+            batch.add(appended(room, "r" + n, room + "/nick", t0.plusSeconds(n)));
+        }
+        for (int n = 0; n < 3; n++) {
+            batch.add(appended("dave@example.org", "d" + n, "alice@example.org", t0.plusSeconds(n)));
+        }
+        archive.appendAll(batch);
+
+        assertEquals(Map.of("alice@example.org", 30L, room, 30L), archive.archivesOver(10));
+        assertEquals(Map.of("alice@example.org", 30L, room, 30L, "dave@example.org", 3L), archive.archivesOver(2));
+        assertEquals(Map.of(), archive.archivesOver(30), "an archive at the cap is not over it");
+
+        assertEquals(20, archive.deleteOldestBeyond("alice@example.org", 10));
+        ArchiveStore.Page left = archive.page(new ArchiveStore.Filter("alice@example.org", null, null, null),
+                new ArchiveStore.Paging(null, null, false, 100));
+        assertEquals(List.of("a20", "a21", "a22", "a23", "a24", "a25", "a26", "a27", "a28", "a29"), ids(left));
+        assertCounts("alice@example.org", null, 10);
+        assertCounts("alice@example.org", "bob@example.org", 7);
+        assertCounts("alice@example.org", "carol@example.org", 3); // a21, a24, a27
+        assertCounts(room, null, 30);
+        assertCounts("dave@example.org", null, 3);
+        assertEquals(0, archive.deleteOldestBeyond("alice@example.org", 10), "a second run finds nothing");
+        assertEquals(0, archive.deleteOldestBeyond("dave@example.org", 10), "under the cap: nothing");
+        assertEquals(0, archive.deleteOldestBeyond("nobody@example.org", 10));
+        assertEquals(Map.of(room, 30L), archive.archivesOver(10));
+
+        assertEquals(10, archive.deleteOldestBeyond("alice@example.org", 0), "0 keeps nothing");
+        assertCounts("alice@example.org", null, 0);
+        assertCounts("alice@example.org", "bob@example.org", 0);
+        archive.append("alice@example.org", new ArchiveStore.Entry("again", "bob@example.org", t0, "<message/>"));
+        assertCounts("alice@example.org", "bob@example.org", 1);
+    }
+
+    /** The cap over many delete chunks (1000 rows each), while the single writer keeps appending. */
+    @Test
+    void archiveCapOverManyMessagesWhileTheWriterAppendsKeepsCountersExact() throws Exception {
+        ArchiveStore archive = storage.archive();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        for (int b = 0; b < 5; b++) {
+            List<ArchiveStore.Appended> batch = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                int n = b * 5000 + i;
+                batch.add(appended("a@example.org", "m" + n, "p" + (n % 7) + "@example.org/r", t0.plusSeconds(n)));
+            }
+            archive.appendAll(batch);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try {
+            Future<?> writer = pool.submit(() -> {
+                for (int b = 0; b < 20; b++) {
+                    List<ArchiveStore.Appended> batch = new ArrayList<>();
+                    for (int i = 0; i < 50; i++) {
+                        int n = 25_000 + b * 50 + i;
+                        batch.add(appended("a@example.org", "m" + n, "p" + (n % 7) + "@example.org", t0.plusSeconds(n)));
+                    }
+                    archive.appendAll(batch);
+                }
+                return null;
+            });
+            int deleted = archive.deleteOldestBeyond("a@example.org", 1000);
+            writer.get(120, TimeUnit.SECONDS);
+            assertTrue(deleted >= 24_000 && deleted <= 25_000, "deleted " + deleted);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(recounted("a@example.org", null), counted("a@example.org", null));
+        for (int p = 0; p < 7; p++) {
+            assertEquals(recounted("a@example.org", "p" + p + "@example.org"), counted("a@example.org", "p" + p + "@example.org"));
+        }
+        archive.deleteOldestBeyond("a@example.org", 1000);
+        assertCounts("a@example.org", null, 1000);
+        ArchiveStore.Page newest = archive.page(new ArchiveStore.Filter("a@example.org", null, null, null),
+                new ArchiveStore.Paging(null, null, true, 1));
+        assertEquals(List.of("m25999"), ids(newest), "the newest is kept");
+        ArchiveStore.Page oldest = archive.page(new ArchiveStore.Filter("a@example.org", null, null, null),
+                new ArchiveStore.Paging(null, null, false, 1));
+        assertEquals(List.of("m25000"), ids(oldest), "exactly the newest 1000 are kept");
+    }
+
     /** V7 counts the messages archived before it. */
     @Test
     void archiveCountsAreBackfilledForMessagesFromBeforeTheCounters() throws Exception {
