@@ -72,8 +72,11 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private XmlStreamParser parser;
     private volatile int stanzaLimit;
     private boolean headerSent;
-    private boolean streamOpen;
-    private volatile boolean ended;
+    /**
+     * Where the negotiation stands; every move goes through {@link #moveTo}. Volatile: other threads ask
+     * whether the stream ended ({@link #recorded}, {@link #isEnded}).
+     */
+    private volatile StreamState state = StreamState.CONNECTED;
     private StreamManagement sm;
     /**
      * The {@link DurableWrites} marks of the stanzas handled since the last acknowledgement, as one. Volatile:
@@ -89,9 +92,6 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private AddressGate.Ticket ticket;
     private ScheduledFuture<?> headerDeadline;
     private ScheduledFuture<?> authDeadline;
-    private boolean everOpened;
-    /** An authentication outcome is being held back by the throttle; nothing else may come meanwhile. */
-    private boolean saslPending;
     private TokenBucket stanzaBucket;
     private boolean refusedArchiveQuery;
     /** The XEP-0198 queue outgrew its bound once; what follows was already dealt with. */
@@ -133,14 +133,14 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
         ServerSettings.Guard limits = guard.settings();
         headerDeadline = guard.schedule(() -> session.executor().execute(() -> {
-            if (!everOpened) {
+            if (state == StreamState.CONNECTED) {
                 guard.hit("header-timeout");
                 streamError(StreamErrorCondition.CONNECTION_TIMEOUT,
                         "no stream header within " + limits.headerTimeout().toSeconds() + " s");
             }
         }), limits.headerTimeout());
         authDeadline = guard.schedule(() -> session.executor().execute(() -> {
-            if (session.getState() != SessionState.AUTHENTICATED) {
+            if (!state.isAuthenticated() && state != StreamState.CLOSED) {
                 guard.hit("auth-timeout");
                 streamError(StreamErrorCondition.CONNECTION_TIMEOUT,
                         "not authenticated within " + limits.authTimeout().toSeconds() + " s");
@@ -171,7 +171,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
      * is open (again, after SASL) or a second open is a stream error. Call it on the session's executor.
      */
     public void deliver(FramedInput input) {
-        if (ended) {
+        if (state == StreamState.CLOSED) {
             return;
         }
         try (MDC.MDCCloseable user = MDC.putCloseable("user", describePeer())) {
@@ -202,15 +202,14 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     @Override
     public void streamOpened(Map<String, String> attributes) throws StreamErrorException {
-        if (ended) {
+        if (state == StreamState.CLOSED) {
             return;
         }
-        if (streamOpen) {
+        if (!state.awaitsHeader()) {
             // Only framing transports can express this (TCP's parser reads a second header as a stanza).
             throw new StreamErrorException(StreamErrorCondition.BAD_FORMAT, "the stream is already open");
         }
-        streamOpen = true;
-        everOpened = true;
+        moveTo(state == StreamState.AUTH_RESTART ? StreamState.AUTHENTICATED : StreamState.NEGOTIATING);
         cancel(headerDeadline);
         sendHeader();
         String to = attributes.get("to");
@@ -241,9 +240,8 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     private String features() {
         StringBuilder f = new StringBuilder();
-        SessionState state = session.getState();
         boolean secure = transport.isSecure();
-        if (state == SessionState.AUTHENTICATED) {
+        if (state == StreamState.AUTHENTICATED) {
             f.append("<bind xmlns='").append(NS_BIND).append("'/>");
             f.append("<session xmlns='").append(NS_SESSION).append("'><optional/></session>");
             f.append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
@@ -286,7 +284,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     /** Sends a stream error and closes (RFC 6120 §4.9.1.1). */
     public void streamError(StreamErrorCondition condition, String text) {
-        if (ended) {
+        if (state == StreamState.CLOSED) {
             return;
         }
         sendHeader();
@@ -312,10 +310,10 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     /** Sends {@code lastWords} (each non-null one on its own), closes the transport and ends the session. */
     private void end(SessionTerminationCause cause, String... lastWords) {
-        if (ended) {
+        if (state == StreamState.CLOSED) {
             return;
         }
-        ended = true;
+        moveTo(StreamState.CLOSED);
         cancel(headerDeadline);
         cancel(authDeadline);
         if (ticket != null) {
@@ -363,7 +361,20 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     }
 
     public boolean isEnded() {
-        return ended;
+        return state == StreamState.CLOSED;
+    }
+
+    /** Where the negotiation stands (RFC 6120); see {@link StreamState}. */
+    public StreamState streamState() {
+        return state;
+    }
+
+    /** The one way the state changes: an edge the graph of {@link StreamState} lacks is a defect here. */
+    private void moveTo(StreamState target) {
+        if (!state.canMoveTo(target)) {
+            throw new IllegalStateException("stream state " + state + " cannot move to " + target);
+        }
+        state = target;
     }
 
     private String describePeer() {
@@ -376,54 +387,75 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     // ---- first-level elements ----
 
+    /**
+     * A first-level element, checked against the state: before the header (or a restart's header) nothing may
+     * come; while the throttle holds an authentication outcome nothing may come; then each state takes what
+     * RFC 6120 allows in it, and answers the rest with the error it names.
+     */
     @Override
     public void element(Stanza element) throws StreamErrorException {
-        if (ended) {
-            return;
-        }
-        if (!streamOpen) {
-            // Only framing transports can get here: TCP's parser demands the header first.
-            throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
-                    "the stream is not open: a stream header must come first");
-        }
-        if (saslPending) {
-            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+        switch (state) {
+            case CLOSED -> {
+            }
+            case CONNECTED, TLS_RESTART, AUTH_RESTART ->
+                    // Only framing transports can get here: TCP's parser demands the header first.
+                    throw new StreamErrorException(StreamErrorCondition.INVALID_NAMESPACE,
+                            "the stream is not open: a stream header must come first");
+            case AUTH_HELD -> throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
                     "wait for the outcome of authentication");
+            case NEGOTIATING, AUTHENTICATING -> negotiating(element);
+            case AUTHENTICATED -> {
+                if (!streamLevel(element)) {
+                    beforeBind(element);
+                }
+            }
+            case BOUND -> {
+                if (!streamLevel(element)) {
+                    bound(element);
+                }
+            }
         }
+    }
+
+    /** Before authentication: STARTTLS (§5), SASL (§6), in-band registration over TLS (XEP-0077). */
+    private void negotiating(Stanza element) throws StreamErrorException {
         String ns = element.getNamespaceURI();
-        String name = element.getName();
-        SessionState state = session.getState();
-        if (NS_SM.equals(ns) && state == SessionState.AUTHENTICATED) {
+        if (NS_TLS.equals(ns) && "starttls".equals(element.getName())) {
+            startTls();
+            return;
+        }
+        if (!transport.isSecure() && env.starttlsRequired()) {
+            throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
+                    "STARTTLS is required (RFC 6120 §5.3.1)");
+        }
+        if (NS_SASL.equals(ns)) {
+            sasl(element);
+            saslSettled();
+            return;
+        }
+        if ("iq".equals(element.getName()) && isRegistration(element) && transport.isSecure()) {
+            sendIfAny(env.registration().handle(element, null, transport.remoteAddress()).reply());
+            return;
+        }
+        throw new StreamErrorException(StreamErrorCondition.NOT_AUTHORIZED, "authenticate first");
+    }
+
+    /** After authentication, the nonzas of XEP-0198 and XEP-0352; true when {@code element} was one. */
+    private boolean streamLevel(Stanza element) throws StreamErrorException {
+        String ns = element.getNamespaceURI();
+        if (NS_SM.equals(ns)) {
             streamManagement(element);
-            return;
+            return true;
         }
-        if (ClientState.NS.equals(ns) && state == SessionState.AUTHENTICATED && session.clientState() != null) {
+        if (ClientState.NS.equals(ns) && session.clientState() != null) {
             clientStateIndication(element);
-            return;
+            return true;
         }
-        if (state != SessionState.AUTHENTICATED) {
-            if (NS_TLS.equals(ns) && "starttls".equals(name)) {
-                startTls();
-                return;
-            }
-            if (!transport.isSecure() && env.starttlsRequired()) {
-                throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
-                        "STARTTLS is required (RFC 6120 §5.3.1)");
-            }
-            if (NS_SASL.equals(ns)) {
-                sasl(element);
-                return;
-            }
-            if ("iq".equals(name) && isRegistration(element) && transport.isSecure()) {
-                sendIfAny(env.registration().handle(element, null, transport.remoteAddress()).reply());
-                return;
-            }
-            throw new StreamErrorException(StreamErrorCondition.NOT_AUTHORIZED, "authenticate first");
-        }
-        if (fullJid == null) {
-            beforeBind(element);
-            return;
-        }
+        return false;
+    }
+
+    /** A stanza of a bound resource: registration, the guard's rates, then the dispatcher. */
+    private void bound(Stanza element) throws StreamErrorException {
         if (isRegistration(element) && addressedToServer(element)) {
             var outcome = env.registration().handle(element, fullJid.getBareJID(), transport.remoteAddress());
             if (outcome.reply() != null) {
@@ -486,7 +518,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private void streamManagement(Stanza element) throws StreamErrorException {
         switch (element.getName()) {
             case "enable" -> {
-                if (fullJid == null || sm != null) {
+                if (state != StreamState.BOUND || sm != null) {
                     // §3: enable only once, after binding a resource.
                     transport.send("<failed xmlns='" + NS_SM + "'><unexpected-request "
                             + "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
@@ -575,7 +607,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     }
 
     private void sendAck(long h, boolean stored) {
-        if (ended) {
+        if (state == StreamState.CLOSED) {
             return;
         }
         if (!stored) {
@@ -611,7 +643,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
         long bytes = state.unackedBytes();
         long bound = guard.settings().resumptionBuffer();
-        if (ended) {
+        if (this.state == StreamState.CLOSED) {
             overflowed = true;
             LOG.info("detached {} has {} bytes of unacknowledged stanzas; the session ends", describePeer(), bytes);
             if (state.resumptionId() != null) {
@@ -632,7 +664,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     private void resume(Stanza element) throws StreamErrorException {
         String previd = element.getAttributeValue("previd");
         Long h = counter(element.getAttributeValue("h"));
-        Resumption.Resumable old = fullJid != null || previd == null || h == null ? null
+        Resumption.Resumable old = state == StreamState.BOUND || previd == null || h == null ? null
                 : env.resumption().take(previd, session.getInitiatingEntity());
         if (old == null) {
             transport.send("<failed xmlns='" + NS_SM + "'><item-not-found "
@@ -648,6 +680,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             return;
         }
         fullJid = old.fullJid();
+        moveTo(StreamState.BOUND);
         sm = old.state();
         List<Stanza> again = sm.takeUnacknowledged(h);
         session.recordOutbound(this::recorded);
@@ -656,7 +689,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         // stanzas stored: their writes were recorded on the old stream, whose pending answers died with it.
         long handled = sm.handledCount();
         afterStored(old.whenHandledStored(), stored -> {
-            if (ended) {
+            if (state == StreamState.CLOSED) {
                 return;
             }
             if (!stored) {
@@ -687,7 +720,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
 
     @Override
     public void handOver(ParleySession next) {
-        ended = true;
+        state = StreamState.CLOSED; // from wherever it was: the resuming stream takes the session over
         session.handOverTo(next);
         transport.close();
     }
@@ -744,6 +777,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             return;
         }
         // RFC 6120 §5.4.3.3: after <proceed/>, TLS starts and the stream restarts from scratch.
+        moveTo(StreamState.TLS_RESTART);
         restartParser(env.limits().preAuthStanzaBytes());
         transport.startTls("<proceed xmlns='" + NS_TLS + "'/>");
     }
@@ -751,7 +785,6 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     /** A stream restart (RFC 6120 §4.3.3): the client opens a new stream, which gets a new header. */
     private void restartParser(int limit) {
         headerSent = false;
-        streamOpen = false;
         stanzaLimit = limit;
         parser = XmlStreamParser.forStream(this, limit);
     }
@@ -840,9 +873,11 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             saslOutcome(step, banned);
             return;
         }
-        saslPending = true;
+        moveTo(StreamState.AUTH_HELD);
         guard.scheduleMillis(() -> session.executor().execute(() -> {
-            saslPending = false;
+            if (state == StreamState.AUTH_HELD) {
+                moveTo(sasl != null ? StreamState.AUTHENTICATING : StreamState.NEGOTIATING);
+            }
             deliver(ignored -> saslOutcome(step, banned));
         }), delay);
     }
@@ -862,6 +897,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
             }
             stanzaBucket = guard.stanzaBucket();
             LOG.info("authenticated {} from {}", user.getFullQualifiedName(), transport.remoteAddress());
+            moveTo(StreamState.AUTH_RESTART);
             restartParser(env.limits().stanzaBytes());
             byte[] extra = success.additionalData();
             transport.send(extra == null || extra.length == 0 ? "<success xmlns='" + NS_SASL + "'/>"
@@ -869,11 +905,19 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         } else if (step instanceof SaslStep.Failure failure) {
             env.metrics().login(false, sasl == null ? null : sasl.name());
             sasl = null;
+            saslSettled();
             saslFailure(failure.condition().elementName(), failure.text());
             if (banned) {
                 throw new StreamErrorException(StreamErrorCondition.POLICY_VIOLATION,
                         "too many failed authentications from your address; try again later");
             }
+        }
+    }
+
+    /** After a SASL element or outcome: AUTHENTICATING while a mechanism awaits a response, else NEGOTIATING. */
+    private void saslSettled() {
+        if (state == StreamState.NEGOTIATING || state == StreamState.AUTHENTICATING) {
+            moveTo(sasl != null ? StreamState.AUTHENTICATING : StreamState.NEGOTIATING);
         }
     }
 
@@ -958,6 +1002,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
         }
         SessionRegistry.Binding binding = env.registry().bind(session, requested);
         fullJid = binding.fullJid();
+        moveTo(StreamState.BOUND);
         Stanza result = StanzaBuilder.createIQStanza(null, null, IQStanzaType.RESULT, request.getID())
                 .startInnerElement("bind", NS_BIND).startInnerElement("jid", NS_BIND)
                 .addText(fullJid.getFullQualifiedName()).endInnerElement().endInnerElement().build();
