@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xml.fragment.XMLText;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
@@ -51,7 +52,13 @@ public final class ResourceBinding {
         this.guard = guard;
     }
 
-    /** Whether {@code element} is a bind request: an {@code <iq type='set'/>} with {@code <bind/>}. */
+    /** The stream features: {@code <bind/>} (§7.4) and RFC 3921's session, marked optional (RFC 6121 Appendix E). */
+    public static List<XMLElement> features() {
+        return List.of(new XMLElementBuilder("bind", NS).build(), new XMLElementBuilder("session", NS_SESSION)
+                .startInnerElement("optional", NS_SESSION).endInnerElement().build());
+    }
+
+    /** Whether a request is a bind request: an {@code <iq type='set'/>} with {@code <bind/>}. */
     public static boolean isBindRequest(IQStanza iq, XMLElement payload) {
         return NS.equals(payload.getNamespaceURI()) && iq.getIQType() == IQStanzaType.SET;
     }

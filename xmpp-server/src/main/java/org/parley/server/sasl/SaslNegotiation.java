@@ -4,7 +4,9 @@ import java.util.Base64;
 import java.util.Optional;
 
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xml.fragment.XMLText;
+import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.parley.server.guard.AuthThrottle;
 import org.parley.server.guard.Guard;
 import org.parley.server.metrics.ServerMetrics;
@@ -34,7 +36,7 @@ public final class SaslNegotiation {
         boolean isSecure();
 
         /** Writes a SASL element to the peer. */
-        void send(String xml);
+        void send(XMLElement element);
 
         /**
          * SASL succeeded for the local part {@code username}: the stream moves on and restarts (§6.4.6), before
@@ -80,9 +82,13 @@ public final class SaslNegotiation {
         return mechanism != null;
     }
 
-    /** The mechanisms to advertise in the stream features (§6.4.1). */
-    public java.util.List<String> offered() {
-        return mechanisms.names(host.isSecure());
+    /** The stream feature: {@code <mechanisms/>} with those offered on this connection (§6.4.1). */
+    public XMLElement feature() {
+        XMLElementBuilder feature = new XMLElementBuilder("mechanisms", NS);
+        for (String name : mechanisms.names(host.isSecure())) {
+            feature.startInnerElement("mechanism", NS).addText(name).endInnerElement();
+        }
+        return feature.build();
     }
 
     /** One of {@code <auth/>}, {@code <response/>}, {@code <abort/>} (see {@link #handles}). */
@@ -105,7 +111,7 @@ public final class SaslNegotiation {
             }
             case "abort" -> {
                 mechanism = null;
-                host.send("<failure xmlns='" + NS + "'><aborted/></failure>");
+                host.send(new XMLElementBuilder("failure", NS).startInnerElement("aborted", NS).endInnerElement().build());
             }
             default -> throw new IllegalArgumentException("not a SASL request: " + element.getName());
         }
@@ -173,14 +179,17 @@ public final class SaslNegotiation {
 
     private void outcome(SaslStep step, boolean banned) {
         if (step instanceof SaslStep.Challenge challenge) {
-            host.send("<challenge xmlns='" + NS + "'>" + base64(challenge.data()) + "</challenge>");
+            host.send(new XMLElementBuilder("challenge", NS).addText(base64(challenge.data())).build());
         } else if (step instanceof SaslStep.Success success) {
             metrics.login(true, mechanism == null ? null : mechanism.name());
             mechanism = null;
             host.authenticated(success.username());
             byte[] extra = success.additionalData();
-            host.send(extra == null || extra.length == 0 ? "<success xmlns='" + NS + "'/>"
-                    : "<success xmlns='" + NS + "'>" + base64(extra) + "</success>");
+            XMLElementBuilder done = new XMLElementBuilder("success", NS);
+            if (extra != null && extra.length > 0) {
+                done.addText(base64(extra));
+            }
+            host.send(done.build());
         } else if (step instanceof SaslStep.Failure failure) {
             metrics.login(false, mechanism == null ? null : mechanism.name());
             mechanism = null;
@@ -192,11 +201,11 @@ public final class SaslNegotiation {
 
     /** Sends {@code <failure/>}; false (and the stream ends) once the failures allowed are used up. */
     private boolean failure(String condition, String text) {
-        StringBuilder f = new StringBuilder("<failure xmlns='").append(NS).append("'><").append(condition).append("/>");
+        XMLElementBuilder f = new XMLElementBuilder("failure", NS).startInnerElement(condition, NS).endInnerElement();
         if (text != null) {
-            f.append("<text xml:lang='en'>").append(escape(text)).append("</text>");
+            f.startInnerElement("text", NS).addAttribute(NamespaceURIs.XML, "lang", "en").addText(text).endInnerElement();
         }
-        host.send(f.append("</failure>").toString());
+        host.send(f.build());
         if (++failures >= MAX_FAILURES) {
             // RFC 6120 §6.4.5: a bounded number of retries, then the stream ends.
             host.refuse("too many failed authentication attempts");
@@ -207,20 +216,5 @@ public final class SaslNegotiation {
 
     private static String base64(byte[] data) {
         return data == null || data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data);
-    }
-
-    private static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '\'' -> out.append("&apos;");
-                case '"' -> out.append("&quot;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

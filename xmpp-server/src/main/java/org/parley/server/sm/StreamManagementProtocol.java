@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
 import org.apache.vysper.xmpp.stanza.Stanza;
@@ -63,7 +64,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
     /** What the protocol needs from its stream. */
     public interface Host {
         /** Writes a stream management element to the peer. */
-        void send(String xml);
+        void send(XMLElement element);
 
         /** Whether the stream ended (closed, failed, lost or handed over). */
         boolean isEnded();
@@ -127,6 +128,11 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
         this.host = host;
     }
 
+    /** The stream feature (§2), offered once authenticated. */
+    public static XMLElement feature() {
+        return new XMLElementBuilder("sm", NS).build();
+    }
+
     /** Whether the element is one of this protocol's requests (anything else in {@link #NS} is unknown). */
     public static boolean handles(XMLElement element) {
         return switch (element.getName()) {
@@ -167,7 +173,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
     /** §3: enable only once, after binding a resource. */
     private void enable(XMLElement element) {
         if (host.fullJid() == null || sm != null) {
-            host.send("<failed xmlns='" + NS + "'><unexpected-request xmlns='" + NS_STANZAS + "'/></failed>");
+            host.send(failed("unexpected-request"));
             return;
         }
         String resume = element.getAttributeValue("resume");
@@ -175,13 +181,13 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
         String id = resumable ? newId() : null;
         sm = new StreamManagement(id, resumptionBuffer);
         session.recordOutbound(this::recorded);
+        XMLElementBuilder enabled = new XMLElementBuilder("enabled", NS);
         if (resumable) {
             resumption.attached(id, this);
-            host.send("<enabled xmlns='" + NS + "' id='" + id + "' resume='true' max='"
-                    + resumption.timeoutSeconds() + "'/>");
-        } else {
-            host.send("<enabled xmlns='" + NS + "'/>");
+            enabled.addAttribute("id", id).addAttribute("resume", "true")
+                    .addAttribute("max", Long.toString(resumption.timeoutSeconds()));
         }
+        host.send(enabled.build());
     }
 
     /** A fresh, unpredictable resumption id (§5). */
@@ -240,7 +246,9 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
             host.fail(Violation.NOT_STORED);
             return;
         }
-        host.send("<a xmlns='" + NS + "' h='" + h + "'/>");
+        // Built like every other element: an <a/> answers a client's <r/>, not each stanza, so a byte template
+        // would save nothing measurable.
+        host.send(new XMLElementBuilder("a", NS).addAttribute("h", Long.toString(h)).build());
     }
 
     /**
@@ -276,7 +284,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
             host.abort();
         } else if (!ackRequested) {
             ackRequested = true;
-            host.send("<r xmlns='" + NS + "'/>");
+            host.send(new XMLElementBuilder("r", NS).build());
         }
         return true;
     }
@@ -288,14 +296,14 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
         Resumption.Resumable old = host.fullJid() != null || previd == null || h == null ? null
                 : resumption.take(previd, session.getInitiatingEntity());
         if (old == null) {
-            host.send("<failed xmlns='" + NS + "'><item-not-found xmlns='" + NS_STANZAS + "'/></failed>");
+            host.send(failed("item-not-found"));
             return;
         }
         session.holdOutput();
         old.handOver(session);
         if (registry.rebind(old.fullJid(), session).isEmpty()) {
             session.releaseOutput(List.of());
-            host.send("<failed xmlns='" + NS + "'><item-not-found xmlns='" + NS_STANZAS + "'/></failed>");
+            host.send(failed("item-not-found"));
             return;
         }
         host.resumed(old.fullJid());
@@ -316,10 +324,16 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
                 host.fail(Violation.NOT_STORED);
                 return;
             }
-            host.send("<resumed xmlns='" + NS + "' previd='" + escape(previd) + "' h='" + handled + "'/>");
+            host.send(new XMLElementBuilder("resumed", NS).addAttribute("previd", previd)
+                    .addAttribute("h", Long.toString(handled)).build());
             session.releaseOutput(again);
             LOG.debug("{} resumed, {} stanzas sent again", host.fullJid().getFullQualifiedName(), again.size());
         });
+    }
+
+    /** {@code <failed/>} with a stanza error condition (§3, §5). */
+    private static XMLElement failed(String condition) {
+        return new XMLElementBuilder("failed", NS).startInnerElement(condition, NS_STANZAS).endInnerElement().build();
     }
 
     private static Long counter(String value) {
@@ -399,10 +413,5 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
                 }
             }
         }
-    }
-
-    private static String escape(String text) {
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
-                .replace("\"", "&quot;");
     }
 }

@@ -1,11 +1,14 @@
 package org.parley.server.stream;
 
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.server.SessionContext.SessionTerminationCause;
@@ -22,6 +25,7 @@ import org.parley.server.config.ServerSettings;
 import org.parley.server.guard.AddressGate;
 import org.parley.server.guard.Guard;
 import org.parley.server.guard.TokenBucket;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.sasl.SaslNegotiation;
 import org.parley.server.session.ParleySession;
@@ -221,42 +225,46 @@ public final class XmppStream implements XmlStreamListener {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /** The features of this point of the negotiation (RFC 6120 §4.3.2), each built by the unit it belongs to. */
     private String features() {
-        StringBuilder f = new StringBuilder();
+        List<XMLElement> features = new ArrayList<>();
         boolean secure = transport.isSecure();
         if (state == StreamState.AUTHENTICATED) {
-            f.append("<bind xmlns='").append(ResourceBinding.NS).append("'/>");
-            f.append("<session xmlns='").append(ResourceBinding.NS_SESSION).append("'><optional/></session>");
-            f.append("<ver xmlns='urn:xmpp:features:rosterver'/>"); // RFC 6121 §2.6
-            f.append("<sub xmlns='urn:xmpp:features:pre-approval'/>"); // RFC 6121 §3.4
-            f.append("<sm xmlns='").append(StreamManagementProtocol.NS).append("'/>"); // XEP-0198
+            features.addAll(ResourceBinding.features());
+            features.add(feature("ver", "urn:xmpp:features:rosterver")); // RFC 6121 §2.6
+            features.add(feature("sub", "urn:xmpp:features:pre-approval")); // RFC 6121 §3.4
+            features.add(StreamManagementProtocol.feature()); // XEP-0198
             if (session.clientState() != null) {
-                f.append("<csi xmlns='").append(ClientState.NS).append("'/>"); // XEP-0352 §6
+                features.add(feature("csi", ClientState.NS)); // XEP-0352 §6
             }
         } else {
             if (!secure && transport.canStartTls()) {
-                f.append("<starttls xmlns='").append(NS_TLS).append("'>");
+                XMLElementBuilder starttls = new XMLElementBuilder("starttls", NS_TLS);
                 if (env.starttlsRequired()) {
-                    f.append("<required/>");
+                    starttls.startInnerElement("required", NS_TLS).endInnerElement();
                 }
-                f.append("</starttls>");
+                features.add(starttls.build());
             }
             if (secure || !env.starttlsRequired()) {
-                f.append("<mechanisms xmlns='").append(SaslNegotiation.NS).append("'>");
-                for (String name : sasl.offered()) {
-                    f.append("<mechanism>").append(name).append("</mechanism>");
-                }
-                f.append("</mechanisms>");
+                features.add(sasl.feature());
                 if (secure && env.registration().enabled()) {
-                    f.append("<register xmlns='http://jabber.org/features/iq-register'/>");
+                    features.add(feature("register", "http://jabber.org/features/iq-register")); // XEP-0077 §9
                 }
             }
+        }
+        StringBuilder xml = new StringBuilder();
+        for (XMLElement feature : features) {
+            xml.append(StanzaSerializer.toXml(feature));
         }
         ServerCaps caps = ServerCaps.of(session.getServerRuntimeContext());
         if (caps != null) {
-            f.append(caps.streamFeature()); // XEP-0115 §6.3
+            xml.append(caps.streamFeature()); // XEP-0115 §6.3
         }
-        return f.toString();
+        return xml.toString();
+    }
+
+    private static XMLElement feature(String name, String namespace) {
+        return new XMLElementBuilder(name, namespace).build();
     }
 
     @Override
@@ -497,8 +505,8 @@ public final class XmppStream implements XmlStreamListener {
 
     private final class StreamManagementHost implements StreamManagementProtocol.Host {
         @Override
-        public void send(String xml) {
-            transport.send(xml);
+        public void send(XMLElement element) {
+            XmppStream.this.send(element);
         }
 
         @Override
@@ -576,13 +584,13 @@ public final class XmppStream implements XmlStreamListener {
 
     private void startTls() throws StreamErrorException {
         if (transport.isSecure() || !transport.canStartTls()) {
-            end(SessionTerminationCause.STREAM_ERROR, "<failure xmlns='" + NS_TLS + "'/>", framing.close());
+            end(SessionTerminationCause.STREAM_ERROR, StanzaSerializer.toXml(feature("failure", NS_TLS)), framing.close());
             return;
         }
         // RFC 6120 §5.4.3.3: after <proceed/>, TLS starts and the stream restarts from scratch.
         moveTo(StreamState.TLS_RESTART);
         restartParser(env.limits().preAuthStanzaBytes());
-        transport.startTls("<proceed xmlns='" + NS_TLS + "'/>");
+        transport.startTls(StanzaSerializer.toXml(feature("proceed", NS_TLS)));
     }
 
     /** A stream restart (RFC 6120 §4.3.3): the client opens a new stream, which gets a new header. */
@@ -606,8 +614,8 @@ public final class XmppStream implements XmlStreamListener {
         }
 
         @Override
-        public void send(String xml) {
-            transport.send(xml);
+        public void send(XMLElement element) {
+            XmppStream.this.send(element);
         }
 
         @Override
@@ -670,12 +678,12 @@ public final class XmppStream implements XmlStreamListener {
                 moveTo(StreamState.BOUND);
             }
         } else if (ResourceBinding.isSessionRequest(element)) {
-            transport.send(render(ResourceBinding.sessionResult(element)));
+            send(ResourceBinding.sessionResult(element));
         } else if (isRegistration(element)) {
             Entity user = session.getInitiatingEntity();
             sendIfAny(env.registration().handle(element, user, transport.remoteAddress()).reply());
         } else if (StanzaErrors.isRequest(element)) {
-            transport.send(render(StanzaErrors.error(element, StanzaErrorCondition.NOT_AUTHORIZED, "bind a resource first")));
+            send(StanzaErrors.error(element, StanzaErrorCondition.NOT_AUTHORIZED, "bind a resource first"));
         }
     }
 
@@ -703,9 +711,14 @@ public final class XmppStream implements XmlStreamListener {
 
     // ---- helpers ----
 
+    /** Writes an element the stream itself made (no stream management counting: that is for stanzas). */
+    private void send(XMLElement element) {
+        transport.send(StanzaSerializer.toBytes(element));
+    }
+
     private void sendIfAny(Stanza stanza) {
         if (stanza != null) {
-            transport.send(render(stanza));
+            send(stanza);
         }
     }
 
@@ -713,10 +726,6 @@ public final class XmppStream implements XmlStreamListener {
         if (xml != null && !xml.isEmpty()) {
             transport.send(xml);
         }
-    }
-
-    private static String render(Stanza stanza) {
-        return new org.apache.vysper.xml.fragment.Renderer(stanza).getComplete();
     }
 
     static String escape(String text) {
