@@ -62,7 +62,7 @@ public final class XmppStream implements XmlStreamListener {
     private boolean headerSent;
     /**
      * Where the negotiation stands; every move goes through {@link #moveTo}. Volatile: other threads ask
-     * whether the stream ended ({@link #recorded}, {@link #isEnded}).
+     * whether the stream ended (the XEP-0198 recorder of outbound stanzas, {@link #isEnded}).
      */
     private volatile StreamState state = StreamState.CONNECTED;
     private final SaslNegotiation sasl;
@@ -346,11 +346,6 @@ public final class XmppStream implements XmlStreamListener {
 
     public boolean isEnded() {
         return state == StreamState.CLOSED;
-    }
-
-    /** Where the negotiation stands (RFC 6120); see {@link StreamState}. */
-    public StreamState streamState() {
-        return state;
     }
 
     /** The one way the state changes: an edge the graph of {@link StreamState} lacks is a defect here. */
