@@ -86,7 +86,7 @@ class WebSocketProtocolTest {
             String reopened = ws.next();
             assertTrue(reopened.startsWith("<open "), reopened);
             assertNotEquals(firstId, RawBosh.attribute(reopened, "id"), "a fresh stream id");
-            assertTrue(ws.next().contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"));
+            assertTrue(ws.next().contains("<bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"></bind>"));
             ws.send("<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                     + "<resource>raw</resource></bind></iq>");
             assertTrue(ws.next().contains("<jid>alice@localhost/raw</jid>"));

@@ -86,7 +86,7 @@ class AckAfterCommitTest {
             assertEquals(0, stored("romeo@localhost"), "indeed not stored yet");
 
             gate.countDown();
-            String acked = romeo.await("<a ");
+            String acked = romeo.await("</a>").replace('"', '\'');
             assertTrue(acked.contains("h='1'"), "the acknowledgement counts the message handled when asked: " + acked);
             assertEquals(1, stored("romeo@localhost"), "acknowledged means stored (sender's archive)");
             assertEquals(1, stored("juliet@localhost"), "and the recipient's");
@@ -114,7 +114,7 @@ class AckAfterCommitTest {
             assertFalse(romeo.received().contains("<a "), "neither request answered before the commit: " + romeo.received());
 
             gate.countDown();
-            String both = romeo.await("h='2'");
+            String both = romeo.await("h=\"2\"").replace('"', '\'');
             int first = both.indexOf("h='1'");
             assertTrue(first >= 0 && first < both.indexOf("h='2'"), "answered in order: " + both);
             assertEquals(1, stored("romeo@localhost"));
@@ -127,7 +127,7 @@ class AckAfterCommitTest {
             romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
             gate = new CountDownLatch(1); // a held writer does not matter: nothing waits for it
             romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
-                    .send("<r xmlns='urn:xmpp:sm:3'/>").await("h='1'", Duration.ofSeconds(30));
+                    .send("<r xmlns='urn:xmpp:sm:3'/>").await("h=\"1\"", Duration.ofSeconds(30));
         }
     }
 

@@ -65,7 +65,7 @@ class StreamManagementTest {
     void xep0198_4_theServerCountsWhatItHandledAndUnknownResumptionsFail() throws Exception {
         try (RawClient raw = RawClient.loggedIn(server, "romeo")) {
             raw.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-            String enabled = raw.await("/>").replace('"', '\'');
+            String enabled = raw.await("</enabled>").replace('"', '\'');
             assertTrue(enabled.contains("<enabled") && enabled.contains("resume='true'"), enabled);
             raw.clear();
             raw.send("<presence/><iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>");
@@ -73,7 +73,7 @@ class StreamManagementTest {
             raw.send("<r xmlns='urn:xmpp:sm:3'/>");
             String ack = raw.await("h=").replace('"', '\'');
             assertNotNull(ack);
-            assertTrue(raw.await("/>").replace('"', '\'').contains("h='2'"), "two stanzas handled: " + raw.received());
+            assertTrue(raw.await("</a>").replace('"', '\'').contains("h='2'"), "two stanzas handled: " + raw.received());
         }
         try (RawClient other = RawClient.loggedIn(server, "juliet")) {
             // A resumption of a stream that does not exist (or not ours) fails; binding still works after it.
