@@ -494,7 +494,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
                 }
                 String resume = element.getAttributeValue("resume");
                 boolean resumable = "true".equals(resume) || "1".equals(resume);
-                String id = resumable ? newStreamId() : null;
+                String id = resumable ? env.resumption().newId() : null;
                 sm = new StreamManagement(id, guard.settings().resumptionBuffer());
                 session.recordOutbound(this::recorded);
                 if (resumable) {
@@ -686,7 +686,7 @@ public final class XmppStream implements XmlStreamListener, Resumption.Resumable
     }
 
     @Override
-    public void handOver(ParleySession next) {
+    public void handOver(org.apache.vysper.xmpp.writer.StanzaWriter next) {
         ended = true;
         session.handOverTo(next);
         transport.close();
