@@ -20,10 +20,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
 import com.hazelcast.topic.Message;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
@@ -174,8 +177,30 @@ public final class ClusterResumption implements RemoteResumption {
     public ClusterResumption start() {
         hz.getUserContext().put(CONTEXT_KEY, this);
         hz.<Object>getTopic(TOPIC + self).addMessageListener(this::received);
+        hz.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                String lost = event.getMember().getUuid().toString();
+                inbound.execute(() -> forgetMoved(lost));
+            }
+        });
         resumption.setRemote(this);
         return this;
+    }
+
+    /** The oldest member drops the lost member's entries of the id map: their sessions are gone with it. */
+    private void forgetMoved(String lost) {
+        try {
+            if (hz.getCluster().getMembers().iterator().next().localMember()) {
+                moved.removeAll(Predicates.equal("this", lost));
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("resumption ids of lost member {} not dropped: {}", lost, e.toString());
+        }
     }
 
     @Override

@@ -74,7 +74,7 @@ class ClusterResumptionTest {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2,
                     "both members in the cluster");
         }
-        for (String user : List.of("romeo", "juliet", "nurse", "tybalt")) {
+        for (String user : List.of("romeo", "juliet", "nurse", "tybalt", "mercutio")) {
             nodes.get(0).createUser(user);
         }
         var rosters = nodes.get(0).server().storage().rosters();
@@ -250,6 +250,68 @@ class ClusterResumptionTest {
         }
         List<String> later = b.messagesOnLogin("tybalt", 1);
         assertEquals(List.of("while detached"), later, "the expired session's queue went to offline storage");
+    }
+
+    @Test
+    void xep0198_5_anOldNodeThatDoesNotAnswerInTimeGivesItemNotFoundAndItsQueueIsNotLost() throws Exception {
+        TestServer a = nodes.get(0);
+        TestServer b = nodes.get(1);
+        String id;
+        try (RawClient mercutio = RawClient.loggedIn(a, "mercutio")) {
+            mercutio.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+            mercutio.await("<enabled");
+            mercutio.await("/>");
+            Matcher enabled = Pattern.compile("<enabled[^>]*id='([^']+)'").matcher(mercutio.received().replace('"', '\''));
+            assertTrue(enabled.find(), mercutio.received());
+            id = enabled.group(1);
+        } // dropped without </stream>
+        try (RawClient juliet = RawClient.loggedIn(b, "juliet")) {
+            juliet.send("<message to='mercutio@" + DOMAIN + "/raw' type='chat' id='w2'><body>a plague</body></message>"
+                    + "<iq type='get' id='ping'><ping xmlns='urn:xmpp:ping'/></iq>");
+            juliet.await("ping");
+        }
+        // Node A's hand-over executor is busy: the request waits there longer than node B waits for it.
+        var hzA = a.server().cluster().hazelcast();
+        int threads = hzA.getConfig().getExecutorConfig(ClusterResumption.EXECUTOR).getPoolSize();
+        Busy.started = new java.util.concurrent.CountDownLatch(threads);
+        Busy.gate = new java.util.concurrent.CountDownLatch(1);
+        var executor = b.server().cluster().hazelcast().getExecutorService(ClusterResumption.EXECUTOR);
+        for (int i = 0; i < threads; i++) {
+            executor.submitToMember(new Busy(), hzA.getCluster().getLocalMember());
+        }
+        try {
+            assertTrue(Busy.started.await(30, TimeUnit.SECONDS), "node A's executor threads all busy");
+            try (RawClient mercutio = authenticated(b, "mercutio")) {
+                long start = System.nanoTime();
+                mercutio.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='0'/>");
+                assertTrue(mercutio.await("</failed>", Duration.ofSeconds(30)).contains("item-not-found"),
+                        mercutio.received());
+                long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue(waited >= ClusterResumption.TIMEOUT.toMillis() - 100, "failed only after the wait: " + waited);
+                Busy.gate.countDown();
+                mercutio.clear();
+                mercutio.send("<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                        + "<resource>fresh</resource></bind></iq><presence/>");
+                assertTrue(mercutio.await("</iq>").contains("mercutio@" + DOMAIN + "/fresh"), mercutio.received());
+                // Whether node A hands the session out late (never confirmed, so it ends it) or its timeout ends
+                // it first, the message it held goes to the account's available resource (RFC 6121 §8.5.2).
+                assertTrue(mercutio.await("a plague", Duration.ofSeconds(60)).contains("a plague"));
+            }
+        } finally {
+            Busy.gate.countDown();
+        }
+    }
+
+    /** Occupies one thread of node A's hand-over executor until the test opens the gate. */
+    static final class Busy implements java.util.concurrent.Callable<Boolean>, java.io.Serializable {
+        static volatile java.util.concurrent.CountDownLatch started;
+        static volatile java.util.concurrent.CountDownLatch gate;
+
+        @Override
+        public Boolean call() throws InterruptedException {
+            started.countDown();
+            return gate.await(60, TimeUnit.SECONDS);
+        }
     }
 
     // ---- helpers ----
