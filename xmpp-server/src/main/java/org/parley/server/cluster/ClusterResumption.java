@@ -151,6 +151,11 @@ public final class ClusterResumption implements RemoteResumption {
     /** Hand-over messages, handled one at a time in arrival order (so in order per publishing node). */
     private final SerialExecutor inbound;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    /**
+     * Requests their node gave up on before they ran here (the task waited in the executor's queue): they
+     * leave the session where it is, still resumable. Forgotten after {@link #RELEASE_WAIT}.
+     */
+    private final Set<String> aborted = ConcurrentHashMap.newKeySet();
     /** Ids of sessions resumed here from another node: their entry in {@link #moved} is removed when they end. */
     private final Set<String> adoptedIds = ConcurrentHashMap.newKeySet();
 
@@ -401,6 +406,9 @@ public final class ClusterResumption implements RemoteResumption {
 
     /** {@link TakeTask} arrived: takes the stream {@code id} of {@code account} off this node for {@code requester}. */
     Handed handOut(String token, String id, String account, String requester) {
+        if (aborted.remove(token)) {
+            return null;
+        }
         Entity user = EntityImpl.parseUnchecked(account);
         Resumption.Resumable old = resumption.takeLocal(id, user);
         if (old == null) {
@@ -597,6 +605,9 @@ public final class ClusterResumption implements RemoteResumption {
                 } else if (payload instanceof Confirm c) {
                     confirmed(c.token());
                 } else if (payload instanceof Abort a) {
+                    if (!outgoing.containsKey(a.token()) && aborted.add(a.token())) {
+                        timer.schedule(() -> aborted.remove(a.token()), RELEASE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    }
                     reclaim(a.token(), "the resuming node gave up");
                 }
             } catch (RuntimeException e) {
