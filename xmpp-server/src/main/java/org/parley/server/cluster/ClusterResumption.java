@@ -381,7 +381,11 @@ public final class ClusterResumption implements RemoteResumption {
                 carbons.setEnabled(fullJid, handed.carbons());
             }
             adoptedIds.add(id);
-            moved.setAsync(id, self);
+            try {
+                moved.set(id, self); // before <resumed/>: a client that drops again at once is found here
+            } catch (RuntimeException e) {
+                LOG.warn("where {}'s session went is not recorded: {}", fullJid, e.toString());
+            }
             hz.getTopic(TOPIC + holder.getUuid()).publish(new Confirm(token));
         }
 
