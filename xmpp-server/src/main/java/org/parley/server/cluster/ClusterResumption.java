@@ -91,6 +91,8 @@ public final class ClusterResumption implements RemoteResumption {
     /** How long the old node keeps a handed-out session waiting for the confirmation before ending it. */
     static final Duration RELEASE_WAIT = Duration.ofSeconds(15);
     private static final int TAG_LENGTH = 22; // a UUID's 16 bytes in unpadded base64url
+    /** Ids given out are 43 characters ({@link Resumption#newId}); anything much longer is not one. */
+    private static final int MAX_ID_LENGTH = 128;
 
     /** B to A: the session is bound on B; A lets go of it and forwards what it buffered. */
     record Confirm(String token) implements Serializable {
@@ -217,6 +219,9 @@ public final class ClusterResumption implements RemoteResumption {
 
     @Override
     public Resumption.Resumable take(String id, Entity user) {
+        if (id.length() > MAX_ID_LENGTH) {
+            return null; // not one of ours: not worth a look-up in the cluster
+        }
         Member holder;
         try {
             holder = member(locate(id));
