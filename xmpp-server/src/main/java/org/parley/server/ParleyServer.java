@@ -440,6 +440,9 @@ public final class ParleyServer implements AutoCloseable {
                 muc == null ? null : settings.muc().subdomain() + "." + settings.domain(), registry, (LocalRelay) runtime.getStanzaRelay(),
                 storage.rosters(), muc, this::endForConflict, workers);
         cluster.start();
+        // XEP-0198 §5 across nodes: a session resumes on whichever node its client reaches (ClusterResumption).
+        new org.parley.server.cluster.ClusterResumption(member, registry, (LocalRelay) runtime.getStanzaRelay(),
+                environment.resumption(), workers, housekeeping, settings.limits().guard().resumptionBuffer()).start();
     }
 
     /** This node's part in the cluster, or null when it runs alone. */

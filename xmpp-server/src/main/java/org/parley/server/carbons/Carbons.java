@@ -53,6 +53,20 @@ public final class Carbons extends DefaultDiscoAwareModule implements ServerInfo
         });
     }
 
+    /** Whether the resource enabled carbons (a session resumed on another cluster node carries it, issue 19). */
+    public boolean isEnabled(Entity fullJid) {
+        return enabled.contains(fullJid);
+    }
+
+    /** Sets the flag for a resource whose session was resumed here from another cluster node. */
+    public void setEnabled(Entity fullJid, boolean on) {
+        if (on) {
+            enabled.add(fullJid);
+        } else {
+            enabled.remove(fullJid);
+        }
+    }
+
     @Override
     public String getName() {
         return "Parley message carbons (XEP-0280)";

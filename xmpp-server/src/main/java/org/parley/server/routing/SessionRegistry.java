@@ -189,6 +189,38 @@ public class SessionRegistry extends ResourceRegistry {
         return Optional.of(moved);
     }
 
+    /**
+     * Binds a resource resumed from another node of a cluster (XEP-0198 §5, issue 19) to {@code session}, with
+     * the presence state, priority and roster interest it had there; fires no presence and no departure. Null
+     * when the resource is bound here already.
+     */
+    public synchronized Binding adopt(SessionContext session, Entity fullJid, ResourceState state, int priority,
+                                      boolean interested) {
+        if (find(fullJid).isPresent()) {
+            return null;
+        }
+        Binding binding = new Binding(session, fullJid);
+        binding.state = state;
+        binding.priority = priority;
+        binding.interested = interested;
+        bySession.put(session, binding);
+        byUser.computeIfAbsent(fullJid.getBareJID(), k -> new CopyOnWriteArrayList<>()).add(binding);
+        byResource.computeIfAbsent(fullJid.getResource(), k -> new CopyOnWriteArrayList<>()).add(binding);
+        notifyBindings(binding, BindingListener::bound);
+        return binding;
+    }
+
+    /**
+     * Unbinds a session that another node of a cluster resumed (issue 19): the resource lives on there, so
+     * there is no departure (no unavailable presence, no leaving rooms).
+     */
+    public synchronized void handedOff(SessionContext session) {
+        Binding binding = session == null ? null : bySession.get(session);
+        if (binding != null) {
+            remove(binding, false);
+        }
+    }
+
     private static void replace(List<Binding> list, Binding old, Binding moved) {
         if (list != null) {
             int i = list.indexOf(old);
@@ -302,6 +334,10 @@ public class SessionRegistry extends ResourceRegistry {
     }
 
     private void remove(Binding binding) {
+        remove(binding, true);
+    }
+
+    private void remove(Binding binding, boolean departs) {
         boolean removed = bySession.remove(binding.session, binding);
         Entity bare = binding.fullJid.getBareJID();
         byUser.computeIfPresent(bare, (k, list) -> {
@@ -314,7 +350,9 @@ public class SessionRegistry extends ResourceRegistry {
         });
         if (removed) {
             notifyBindings(binding, BindingListener::unbound);
-            departed(binding.fullJid);
+            if (departs) {
+                departed(binding.fullJid);
+            }
         }
     }
 

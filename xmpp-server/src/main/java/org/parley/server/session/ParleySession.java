@@ -26,7 +26,8 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     private final SessionStateHolder state;
     private volatile boolean closed;
     private volatile java.util.function.Predicate<Stanza> recorder;
-    private volatile ParleySession successor;
+    /** Where this session's output goes once a resumed stream took it over: its session, or another node. */
+    private volatile StanzaWriter successor;
     private final ServerMetrics metrics;
     private final Object outputLock = new Object();
     private java.util.List<Stanza> held;
@@ -87,7 +88,7 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
 
     @Override
     public void write(Stanza stanza) {
-        ParleySession next = successor;
+        StanzaWriter next = successor;
         if (next != null) {
             next.write(stanza); // the session was resumed on another stream (XEP-0198 §5)
             return;
@@ -163,7 +164,7 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     }
 
     /** From now on, whatever is written to this (old) session goes to {@code next}: a resumed stream took it over. */
-    public void handOverTo(ParleySession next) {
+    public void handOverTo(StanzaWriter next) {
         this.recorder = null;
         this.successor = next;
         ClientState csi = clientState;

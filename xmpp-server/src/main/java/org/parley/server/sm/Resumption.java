@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class Resumption {
 
     private static final Logger LOG = LoggerFactory.getLogger(Resumption.class);
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** What a resumable stream offers to whoever resumes it. */
     public interface Resumable {
@@ -42,9 +43,9 @@ public final class Resumption {
 
         /**
          * Stops the old stream without ending its session, and sends whatever is still written to that session
-         * to {@code next}: the new stream takes it over.
+         * to {@code next}: the new stream takes it over (or, in a cluster, the node it resumed on).
          */
-        void handOver(org.parley.server.session.ParleySession next);
+        void handOver(org.apache.vysper.xmpp.writer.StanzaWriter next);
 
         /**
          * The timeout passed (or the server stops): end the session as if the stream had just ended; done
@@ -65,9 +66,37 @@ public final class Resumption {
     private volatile BiConsumer<Entity, List<Stanza>>
             onDetached = (jid, unacked) -> { };
 
+    /** The other nodes of a cluster, asked about ids not held here; null when the server runs alone. */
+    private volatile RemoteResumption remote;
+
     public Resumption(ScheduledExecutorService timer, Duration timeout) {
         this.timer = timer;
         this.timeout = timeout;
+    }
+
+    /** Joins a cluster: resumption ids name this node, and ids held elsewhere are asked for there (issue 19). */
+    public void setRemote(RemoteResumption remote) {
+        this.remote = remote;
+    }
+
+    /** A fresh, unpredictable resumption id (§5), naming this node when it is part of a cluster. */
+    public String newId() {
+        byte[] bytes = new byte[15];
+        RANDOM.nextBytes(bytes);
+        String random = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        RemoteResumption r = remote;
+        return r == null ? random : r.idPrefix() + random;
+    }
+
+    private void ended(String id) {
+        RemoteResumption r = remote;
+        if (r != null) {
+            try {
+                r.ended(id);
+            } catch (RuntimeException e) {
+                LOG.debug("resumption id {} not released in the cluster: {}", id, e.toString());
+            }
+        }
     }
 
     /** How long a detached session waits for its client, in whole seconds (the {@code max} of §5). */
@@ -109,6 +138,7 @@ public final class Resumption {
             if (streams.remove(id) != null) {
                 LOG.debug("resumption of {} timed out", stream.fullJid());
                 stream.expire();
+                ended(id);
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         streams.put(id, new Entry(stream, expiry));
@@ -126,6 +156,7 @@ public final class Resumption {
         e.expiry().cancel(false);
         LOG.info("detached session of {} ended: too much unacknowledged output", e.stream().fullJid());
         e.stream().expire();
+        ended(id);
     }
 
     /** The stream ended cleanly: it can no longer be resumed. */
@@ -134,6 +165,9 @@ public final class Resumption {
         if (e != null && e.expiry() != null) {
             e.expiry().cancel(false);
             detachedJids.remove(e.stream().fullJid(), id);
+        }
+        if (e != null) {
+            ended(id);
         }
     }
 
@@ -150,6 +184,7 @@ public final class Resumption {
             }
             e.expiry().cancel(false);
             detachedJids.remove(e.stream().fullJid(), id);
+            ended(id);
             try {
                 ending.add(e.stream().expire());
             } catch (RuntimeException ex) {
@@ -171,9 +206,17 @@ public final class Resumption {
 
     /**
      * Takes over the stream {@code id} for {@code user} (its bare JID must match, §5): null when there is no
-     * such stream, or it belongs to someone else.
+     * such stream, or it belongs to someone else. In a cluster, a stream held by another node is handed over
+     * from there ({@link RemoteResumption#take}, bounded in time).
      */
     public Resumable take(String id, Entity user) {
+        Resumable here = takeLocal(id, user);
+        RemoteResumption r = remote;
+        return here != null || r == null ? here : r.take(id, user);
+    }
+
+    /** {@link #take}, among the streams of this node only (what another node's request for a hand-over runs). */
+    public Resumable takeLocal(String id, Entity user) {
         Entry e = streams.get(id);
         if (e == null || !e.stream().fullJid().getBareJID().equals(user.getBareJID())) {
             return null;

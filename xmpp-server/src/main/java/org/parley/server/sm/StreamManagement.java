@@ -122,6 +122,39 @@ public final class StreamManagement {
         return rest;
     }
 
+    /** What a session resumed on another cluster node carries over (issue 19): the counters and the queue. */
+    public record Snapshot(long handled, long acked, List<Stanza> unacknowledged) {
+    }
+
+    /**
+     * The stream is handed to another node (XEP-0198 §5 across a cluster): its counters and its whole queue,
+     * which is then empty and sealed, so that nothing recorded afterwards is lost in the old node
+     * ({@link #sentUnlessSealed} makes the caller reroute it).
+     */
+    public synchronized Snapshot handOff() {
+        long h = handled;
+        long a = acked;
+        return new Snapshot(h, a, takeAllAndSeal());
+    }
+
+    /** The state another node handed over ({@link #handOff}), on this node. */
+    public static StreamManagement restore(String resumptionId, long maxBytes, long handled, long acked,
+                                           List<Stanza> unacknowledged) {
+        StreamManagement sm = new StreamManagement(resumptionId, maxBytes);
+        synchronized (sm) {
+            for (Stanza s : unacknowledged) {
+                int size = StanzaSize.estimate(s);
+                sm.unacked.addLast(s);
+                sm.sizes.addLast(size);
+                sm.bytes += size;
+            }
+            sm.handled = handled % MOD;
+            sm.acked = acked % MOD;
+            sm.sent = (acked + unacknowledged.size()) % MOD;
+        }
+        return sm;
+    }
+
     /**
      * On resumption (§5): drops what the client says it received and hands back the rest, in order, to be
      * sent again; the queue is then empty, and the stanzas are recorded anew as they are resent.

@@ -1,7 +1,5 @@
 package org.parley.server.sm;
 
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -36,7 +34,6 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
     /** XEP-0198's namespace. */
     public static final String NS = "urn:xmpp:sm:3";
     private static final String NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final long UNACKED_HARD_FACTOR = 4;
     /** Unanswered acknowledgement requests a client may pile up while the archive is behind. */
     private static final int MAX_DEFERRED_ACKS = 1000;
@@ -91,7 +88,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
         void abort();
 
         /** Stops the stream without ending its session: a resuming stream takes it over ({@link #handOver}). */
-        void handOver(ParleySession next);
+        void handOver(org.apache.vysper.xmpp.writer.StanzaWriter next);
 
         /** Ends the session (the resumption timeout passed). */
         void endSession();
@@ -178,7 +175,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
         }
         String resume = element.getAttributeValue("resume");
         boolean resumable = "true".equals(resume) || "1".equals(resume);
-        String id = resumable ? newId() : null;
+        String id = resumable ? resumption.newId() : null;
         sm = new StreamManagement(id, resumptionBuffer);
         session.recordOutbound(this::recorded);
         XMLElementBuilder enabled = new XMLElementBuilder("enabled", NS);
@@ -188,13 +185,6 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
                     .addAttribute("max", Long.toString(resumption.timeoutSeconds()));
         }
         host.send(enabled.build());
-    }
-
-    /** A fresh, unpredictable resumption id (§5). */
-    private static String newId() {
-        byte[] bytes = new byte[12];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /**
@@ -377,7 +367,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
     }
 
     @Override
-    public void handOver(ParleySession next) {
+    public void handOver(org.apache.vysper.xmpp.writer.StanzaWriter next) {
         host.handOver(next);
     }
 

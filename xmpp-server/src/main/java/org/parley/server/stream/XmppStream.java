@@ -547,7 +547,7 @@ public final class XmppStream implements XmlStreamListener {
         }
 
         @Override
-        public void handOver(ParleySession next) {
+        public void handOver(org.apache.vysper.xmpp.writer.StanzaWriter next) {
             state = StreamState.CLOSED; // from wherever it was: the resuming stream takes the session over
             session.handOverTo(next);
             transport.close();
