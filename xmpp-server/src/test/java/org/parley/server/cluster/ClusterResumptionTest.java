@@ -213,7 +213,7 @@ class ClusterResumptionTest {
         try (RawClient tybalt = RawClient.loggedIn(a, "tybalt")) {
             tybalt.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
             tybalt.await("<enabled");
-            tybalt.await("/>");
+            tybalt.await("</enabled>");
             Matcher enabled = Pattern.compile("<enabled[^>]*id='([^']+)'").matcher(tybalt.received().replace('"', '\''));
             assertTrue(enabled.find(), tybalt.received());
             id = enabled.group(1);
@@ -261,7 +261,7 @@ class ClusterResumptionTest {
         try (RawClient mercutio = RawClient.loggedIn(a, "mercutio")) {
             mercutio.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
             mercutio.await("<enabled");
-            mercutio.await("/>");
+            mercutio.await("</enabled>");
             Matcher enabled = Pattern.compile("<enabled[^>]*id='([^']+)'").matcher(mercutio.received().replace('"', '\''));
             assertTrue(enabled.find(), mercutio.received());
             id = enabled.group(1);
