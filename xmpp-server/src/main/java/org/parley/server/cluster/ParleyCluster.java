@@ -38,6 +38,7 @@ import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.JidCache;
 import org.parley.server.routing.LocalRelay;
+import org.parley.server.routing.Prehooked;
 import org.parley.server.routing.Redelivery;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.SerialExecutor;
@@ -81,6 +82,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     static final class Envelope {
         private static final int ANSWER_FAILURES = 1;
         private static final int REDELIVERY = 2;
+        /** Archived (and carbon-copied to the sender) on the sending node: {@link Prehooked}. */
+        private static final int PREHOOKED = 4;
 
         private Envelope() {
         }
@@ -93,7 +96,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
                     : StanzaSerializer.toBytes(routed.stanza());
             byte[] out = new byte[1 + from.length + 1 + toBytes.length + 1 + xml.length];
             out[0] = (byte) ((answerFailures ? ANSWER_FAILURES : 0)
-                    | (routed.stanza() instanceof Redelivery ? REDELIVERY : 0));
+                    | (routed.stanza() instanceof Redelivery ? REDELIVERY : 0)
+                    | (routed.stanza() instanceof Prehooked ? PREHOOKED : 0));
             System.arraycopy(from, 0, out, 1, from.length);
             System.arraycopy(toBytes, 0, out, 2 + from.length, toBytes.length);
             System.arraycopy(xml, 0, out, 3 + from.length + toBytes.length, xml.length);
@@ -110,7 +114,9 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             String from = new String(envelope, 1, fromEnd - 1, StandardCharsets.UTF_8);
             String to = new String(envelope, fromEnd + 1, toEnd - fromEnd - 1, StandardCharsets.UTF_8);
             Stanza stanza = StanzaParsing.parse(envelope, toEnd + 1, envelope.length - toEnd - 1);
-            return new RoutedStanza((envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza) : stanza,
+            Stanza marked = (envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza)
+                    : (envelope[0] & PREHOOKED) != 0 ? new Prehooked(stanza) : stanza;
+            return new RoutedStanza(marked,
                     from.isEmpty() ? null : jid(from), jid(to), null);
         }
 
@@ -388,7 +394,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         if (receiver.isResourceSet()) {
             Route route = set.resource(receiver.getResource());
             if (route != null) {
-                return sendUnlessSelf(route.member(), receiver, stanza, answerFailures);
+                return sendToAccount(route.member(), receiver, stanza, answerFailures);
             }
             // RFC 6121 §8.5.3.2: chat/normal/headline messages and subscription presence fall back to the bare JID.
             boolean fallsBack = "message".equals(name) ? type == null || "chat".equals(type) || "normal".equals(type)
@@ -411,7 +417,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
                         best = r;
                     }
                 }
-                return best != null && sendUnlessSelf(best.member(), bare, stanza, answerFailures);
+                return best != null && sendToAccount(best.member(), bare, stanza, answerFailures);
             }
             if ("headline".equals(type)) {
                 return toEveryNode(bare, set, stanza, answerFailures, true);
@@ -516,6 +522,15 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             return false;
         }
         send(member, receiver, stanza, answerFailures);
+        return true;
+    }
+
+    /** To one resource's node: a 1:1 message is archived here first, before the sender's acknowledgement. */
+    private boolean sendToAccount(String member, Entity receiver, RoutedStanza stanza, boolean answerFailures) {
+        if (member.equals(self)) {
+            return false;
+        }
+        send(member, receiver, relay.hookBeforeForwarding(stanza, receiver, answerFailures), answerFailures);
         return true;
     }
 
