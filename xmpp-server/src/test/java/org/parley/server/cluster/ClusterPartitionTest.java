@@ -27,6 +27,7 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.jivesoftware.smackx.xdata.form.FillableForm;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
@@ -65,6 +66,14 @@ class ClusterPartitionTest {
 
     @Test
     void aMinorityHostsNoRooms_andAfterTheHealNoRoomHasTwoHostsNorARouteADeadMember() throws Exception {
+        // Linux (and so CI) routes all of 127/8 to lo; elsewhere the addresses may need aliases (macOS: ifconfig).
+        for (String address : ADDRESSES) {
+            try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(address))) {
+                assertTrue(probe.isBound());
+            } catch (java.net.BindException e) {
+                Assumptions.abort("loopback address " + address + " cannot be bound here (add it as an alias of lo)");
+            }
+        }
         ServerSettings.StorageSettings database = TestPostgres.newDatabase();
         List<MemberRelay> relays = new ArrayList<>();
         List<TestServer> nodes = new ArrayList<>();
