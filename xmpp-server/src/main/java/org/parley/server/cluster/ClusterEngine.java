@@ -57,6 +57,12 @@ public final class ClusterEngine {
         network.setPort(s.port()).setPortAutoIncrement(false);
         network.getInterfaces().setEnabled(true).addInterface(s.bindAddress());
         config.setProperty("hazelcast.local.localAddress", s.bindAddress());
+        if (s.publicAddress() != null) {
+            network.setPublicAddress(s.publicAddress());
+        }
+        // Member-to-member connections leave from the bind address too, so one firewall rule (or a relay)
+        // for the cluster interface sees both directions of a link.
+        config.setProperty("hazelcast.socket.client.bind.any", "false");
         JoinConfig join = network.getJoin();
         join.getAutoDetectionConfig().setEnabled(false);
         join.getMulticastConfig().setEnabled(false);

@@ -38,6 +38,7 @@ import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.JidCache;
 import org.parley.server.routing.LocalRelay;
+import org.parley.server.routing.Prehooked;
 import org.parley.server.routing.Redelivery;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.SerialExecutor;
@@ -81,6 +82,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     static final class Envelope {
         private static final int ANSWER_FAILURES = 1;
         private static final int REDELIVERY = 2;
+        /** Archived (and carbon-copied to the sender) on the sending node: {@link Prehooked}. */
+        private static final int PREHOOKED = 4;
 
         private Envelope() {
         }
@@ -93,7 +96,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
                     : StanzaSerializer.toBytes(routed.stanza());
             byte[] out = new byte[1 + from.length + 1 + toBytes.length + 1 + xml.length];
             out[0] = (byte) ((answerFailures ? ANSWER_FAILURES : 0)
-                    | (routed.stanza() instanceof Redelivery ? REDELIVERY : 0));
+                    | (routed.stanza() instanceof Redelivery ? REDELIVERY : 0)
+                    | (routed.stanza() instanceof Prehooked ? PREHOOKED : 0));
             System.arraycopy(from, 0, out, 1, from.length);
             System.arraycopy(toBytes, 0, out, 2 + from.length, toBytes.length);
             System.arraycopy(xml, 0, out, 3 + from.length + toBytes.length, xml.length);
@@ -110,7 +114,9 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             String from = new String(envelope, 1, fromEnd - 1, StandardCharsets.UTF_8);
             String to = new String(envelope, fromEnd + 1, toEnd - fromEnd - 1, StandardCharsets.UTF_8);
             Stanza stanza = StanzaParsing.parse(envelope, toEnd + 1, envelope.length - toEnd - 1);
-            return new RoutedStanza((envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza) : stanza,
+            Stanza marked = (envelope[0] & REDELIVERY) != 0 ? new Redelivery(stanza)
+                    : (envelope[0] & PREHOOKED) != 0 ? new Prehooked(stanza) : stanza;
+            return new RoutedStanza(marked,
                     from.isEmpty() ? null : jid(from), jid(to), null);
         }
 
@@ -145,7 +151,14 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
     }
 
     private final HazelcastInstance hz;
-    private final String self;
+    /**
+     * This node's member UUID. Not final: Hazelcast gives a member that merges into the other side of a split
+     * a new UUID ({@link #merged}), and this node's topic, routes and rooms follow it.
+     */
+    private volatile String self;
+    /** The registrations of this node's own topic and of the departures listener (renewed after a merge). */
+    private volatile UUID nodeListener;
+    private volatile UUID departuresListener;
     private final String domain;
     private final String mucDomain;
     private final SessionRegistry registry;
@@ -202,20 +215,8 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     /** Starts listening: this node's topic, departures, membership; then joins routing. */
     public void start() {
-        topicOf(self).addMessageListener(this::received);
-        departures.addMessageListener(m -> {
-            if (muc != null && !m.getPublishingMember().localMember()) {
-                String fullJid = m.getMessageObject();
-                // Parsed on the worker, not on Hazelcast's event thread: what another member sent may be malformed.
-                inboundFrom(m.getPublishingMember().getUuid()).execute(() -> {
-                    try {
-                        muc.departed(EntityImpl.parseUnchecked(fullJid));
-                    } catch (RuntimeException ex) {
-                        LOG.error("cluster: departure of {} not handled: {}", fullJid, ex.toString());
-                    }
-                });
-            }
-        });
+        nodeListener = topicOf(self).addMessageListener(this::received);
+        departuresListener = departures.addMessageListener(this::departed);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {
@@ -234,7 +235,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         hz.getLifecycleService().addLifecycleListener(event -> {
             if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
                 LOG.warn("cluster: merged after a split; re-asserting this node's routes and rooms");
-                membership.execute(this::reassert);
+                membership.execute(this::merged);
             }
         });
         registry.onBindingChange(this);
@@ -249,6 +250,57 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         relay.setRemoteRoutes(this);
         reassert();
         LOG.info("cluster: node {} serving {} with {} members", self, domain, hz.getCluster().getMembers().size());
+    }
+
+    /** Another node's session ended: it leaves the rooms this node hosts. */
+    private void departed(Message<String> m) {
+        if (muc != null && !m.getPublishingMember().localMember()) {
+            String fullJid = m.getMessageObject();
+            // Parsed on the worker, not on Hazelcast's event thread: what another member sent may be malformed.
+            inboundFrom(m.getPublishingMember().getUuid()).execute(() -> {
+                try {
+                    muc.departed(EntityImpl.parseUnchecked(fullJid));
+                } catch (RuntimeException ex) {
+                    LOG.error("cluster: departure of {} not handled: {}", fullJid, ex.toString());
+                }
+            });
+        }
+    }
+
+    /**
+     * After a split-brain heal. The side that merged into the other has a new member UUID (Hazelcast resets it
+     * when a member joins another cluster): this node listens on the topic named after it, states its routes
+     * and rooms under it, and drops what the merge brought back under the old one (the other side had
+     * already removed it as a lost member's; the merge policy re-added the entries only this side still had).
+     */
+    private void merged() {
+        String before = self;
+        String now = hz.getCluster().getLocalMember().getUuid().toString();
+        try {
+            if (!now.equals(before)) {
+                LOG.warn("cluster: this member is {} after the merge (was {})", now, before);
+                self = now;
+                topicOf(before).removeMessageListener(nodeListener);
+                nodeTopics.remove(before);
+                nodeListener = topicOf(now).addMessageListener(this::received);
+                departures.removeMessageListener(departuresListener);
+                departuresListener = departures.addMessageListener(this::departed);
+                try {
+                    rooms.executeOnEntries(new RouteProcessors.DropHost(before));
+                } catch (SplitBrainProtectionException e) {
+                    // still below min-members: this side claims no rooms anyway
+                }
+            }
+            reassert();
+            if (!now.equals(before)) {
+                // After the re-assertion, so that this node's users are never without a route in between.
+                routes.executeOnEntries(new RouteProcessors.DropMember(before));
+            }
+        } catch (HazelcastInstanceNotActiveException e) {
+            LOG.debug("cluster member stopped during the merge");
+        } catch (RuntimeException e) {
+            LOG.error("cluster: re-assertion after the merge failed: {}", e.toString());
+        }
     }
 
     /** This node's member UUID. */
@@ -344,7 +396,10 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             });
             for (String room : adopted) {
                 try {
-                    rooms.putIfAbsent(room, self);
+                    String host = rooms.putIfAbsent(room, self);
+                    if (host != null && !host.equals(self)) {
+                        adopted.remove(room); // hosted elsewhere now: reloaded from the database if it comes back
+                    }
                 } catch (SplitBrainProtectionException e) {
                     break; // a minority side claims nothing
                 }
@@ -388,7 +443,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
         if (receiver.isResourceSet()) {
             Route route = set.resource(receiver.getResource());
             if (route != null) {
-                return sendUnlessSelf(route.member(), receiver, stanza, answerFailures);
+                return sendToAccount(route.member(), receiver, stanza, answerFailures);
             }
             // RFC 6121 §8.5.3.2: chat/normal/headline messages and subscription presence fall back to the bare JID.
             boolean fallsBack = "message".equals(name) ? type == null || "chat".equals(type) || "normal".equals(type)
@@ -411,7 +466,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
                         best = r;
                     }
                 }
-                return best != null && sendUnlessSelf(best.member(), bare, stanza, answerFailures);
+                return best != null && sendToAccount(best.member(), bare, stanza, answerFailures);
             }
             if ("headline".equals(type)) {
                 return toEveryNode(bare, set, stanza, answerFailures, true);
@@ -516,6 +571,15 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
             return false;
         }
         send(member, receiver, stanza, answerFailures);
+        return true;
+    }
+
+    /** To one resource's node: a 1:1 message is archived here first, before the sender's acknowledgement. */
+    private boolean sendToAccount(String member, Entity receiver, RoutedStanza stanza, boolean answerFailures) {
+        if (member.equals(self)) {
+            return false;
+        }
+        send(member, receiver, relay.hookBeforeForwarding(stanza, receiver, answerFailures), answerFailures);
         return true;
     }
 

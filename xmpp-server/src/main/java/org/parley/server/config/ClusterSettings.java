@@ -19,15 +19,24 @@ import java.util.List;
  * @param failureTimeout how long a member may stay silent before the others treat it as lost
  * @param minMembers     split-brain protection: a side of the cluster with fewer members hosts no chat rooms
  *                       (0 turns it off; the majority of the planned size is the sensible value)
+ * @param publicAddress  {@code host:port} the other members reach this one at, when that is not the bind address
+ *                       and port (NAT, containers, a relay); null: the bind address and port
  */
 public record ClusterSettings(boolean enabled, String name, String bindAddress, int port, List<String> members,
-                              String discovery, String kubernetesService, Duration failureTimeout, int minMembers) {
+                              String discovery, String kubernetesService, Duration failureTimeout, int minMembers,
+                              String publicAddress) {
 
     public static final ClusterSettings OFF = new ClusterSettings(false, "parley", "127.0.0.1", 5701, List.of(),
             "tcp-ip", null, Duration.ofSeconds(10), 0);
 
     public ClusterSettings {
         members = List.copyOf(members);
+    }
+
+    /** Without a public address: the other members reach this one at its bind address and port. */
+    public ClusterSettings(boolean enabled, String name, String bindAddress, int port, List<String> members,
+                           String discovery, String kubernetesService, Duration failureTimeout, int minMembers) {
+        this(enabled, name, bindAddress, port, members, discovery, kubernetesService, failureTimeout, minMembers, null);
     }
 
     /**

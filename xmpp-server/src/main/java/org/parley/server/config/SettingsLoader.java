@@ -119,7 +119,11 @@ public final class SettingsLoader {
                         "tcp-ip, multicast or kubernetes"),
                 c.optionalString("cluster.kubernetes-service"),
                 c.duration("cluster.failure-timeout", Duration.ofSeconds(2), Duration.ofMinutes(5)),
-                c.intInRange("cluster.min-members", 0, 1000));
+                c.intInRange("cluster.min-members", 0, 1000), c.optionalString("cluster.public-address"));
+        if (cluster.publicAddress() != null
+                && !cluster.publicAddress().matches("([A-Za-z0-9.\\-]+|\\[[0-9A-Fa-f:.]+\\]):\\d{1,5}")) {
+            throw c.invalid("cluster.public-address", "host:port");
+        }
         if (enabled) {
             ClusterSettings.requireSharedDatabase(server.storage().jdbcUrl());
         }

@@ -230,7 +230,7 @@ public final class LocalRelay implements StanzaRelay {
         // carbons never copy groupchat (XEP-0280 §6), so a room's fan-out skips them.
         boolean hooked = !hooks.isEmpty() && !(stanza instanceof Redelivery)
                 && !"groupchat".equals(stanza.getAttributeValue("type"));
-        if (answerFailures && hooked && MessageStanza.isOfType(stanza)) {
+        if (answerFailures && hooked && MessageStanza.isOfType(stanza) && !(stanza instanceof Prehooked)) {
             Entity from = routed.from();
             if (isLocalUser(from)) {
                 for (DeliveryHook hook : hooks) {
@@ -297,7 +297,8 @@ public final class LocalRelay implements StanzaRelay {
             MessageStanzaType type = message.getMessageType();
             switch (type) {
                 case NORMAL, CHAT -> {
-                    Stanza received = hooked ? receiving(receiver, core) : core;
+                    // Prehooked: archived on the sender's cluster node; core is a fresh wrapper that no longer says so.
+                    Stanza received = hooked && !(routed.stanza() instanceof Prehooked) ? receiving(receiver, core) : core;
                     List<SessionContext> best = highestPriority(bindings);
                     if (!best.isEmpty()) {
                         best.forEach(s -> deliver(s, received));
@@ -332,8 +333,32 @@ public final class LocalRelay implements StanzaRelay {
         }
     }
 
+    /**
+     * Cluster (issue 19): a 1:1 message to a local account that is about to be forwarded to the node serving
+     * that account. The hooks that store it (the archive, for sender and recipient) and copy it to the
+     * sender's resources (sent carbons) run here, on the sender's node, as they would for a local delivery:
+     * the sender's XEP-0198 acknowledgement then waits for the archive commit ({@code DurableWrites}), so what
+     * was acknowledged is kept even if the receiving node dies before it delivers. Returns what to forward,
+     * marked {@link Prehooked}; anything else is returned as it is.
+     */
+    public RoutedStanza hookBeforeForwarding(RoutedStanza routed, Entity receiver, boolean answerFailures) {
+        Stanza stanza = routed.stanza();
+        if (hooks.isEmpty() || stanza instanceof Redelivery || stanza instanceof Prehooked
+                || !MessageStanza.isOfType(stanza) || "groupchat".equals(stanza.getAttributeValue("type"))
+                || !isLocalUser(receiver)) {
+            return routed;
+        }
+        Entity from = routed.from();
+        if (answerFailures && isLocalUser(from)) {
+            for (DeliveryHook hook : hooks) {
+                stanza = hook.sent(from, receiver, stanza);
+            }
+        }
+        return routed.withStanza(new Prehooked(receiving(receiver.getBareJID(), stanza)));
+    }
+
     private Stanza receiving(Entity recipientBare, Stanza message) {
-        if (StanzaErrors.isError(message)) {
+        if (StanzaErrors.isError(message) || message instanceof Prehooked) {
             return message;
         }
         Stanza result = message;

@@ -76,5 +76,15 @@ class ClusterSettingsTest {
         assertTrue(error(loader().overrides(Map.of("cluster.discovery", "gossip"))).startsWith("cluster.discovery"));
         assertTrue(error(loader().overrides(Map.of("cluster.members", "a b:1"))).startsWith("cluster.members"));
         assertTrue(error(loader().overrides(Map.of("cluster.name", "no spaces"))).startsWith("cluster.name"));
+        assertTrue(error(loader().overrides(Map.of("cluster.public-address", "10.0.0.9")))
+                .startsWith("cluster.public-address"), "host:port, the port included");
+    }
+
+    @Test
+    void aPublicAddressBehindNat() {
+        ClusterSettings c = loader().overrides(Map.of("cluster.public-address", "203.0.113.7:5701")).loadAll().cluster();
+        assertEquals("203.0.113.7:5701", c.publicAddress());
+        assertEquals("203.0.113.7:5701", org.parley.server.cluster.ClusterEngine.config(c).getNetworkConfig()
+                .getPublicAddress(), "announced to the other members");
     }
 }

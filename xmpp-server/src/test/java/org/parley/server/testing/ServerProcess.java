@@ -13,6 +13,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.parley.server.ParleyServer;
+import org.parley.server.config.ClusterSettings;
 import org.parley.server.config.ServerSettings;
 import org.parley.server.config.ServerSettings.StorageSettings;
 
@@ -33,6 +35,8 @@ import org.parley.server.config.ServerSettings.StorageSettings;
 public final class ServerProcess implements AutoCloseable {
 
     private static final String READY = "PARLEY-READY ";
+    /** System property of the child: a cluster node's settings, ';'-separated (see {@link #startNode}). */
+    private static final String CLUSTER = "parley.test.cluster";
 
     private final Process process;
     private final int c2sPort;
@@ -54,11 +58,29 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Path dataDirectory, String jdbcUrl, String jdbcUser, List<String> users)
             throws IOException, InterruptedException {
+        return launch(dataDirectory, jdbcUrl, jdbcUser, users, List.of());
+    }
+
+    /**
+     * Starts a cluster node (issue 19) in its own JVM on the shared PostgreSQL {@code database}, joined as
+     * {@code cluster} says, and waits until it accepts connections: a node that a test can SIGKILL.
+     */
+    public static ServerProcess startNode(Path dataDirectory, StorageSettings database, ClusterSettings cluster)
+            throws IOException, InterruptedException {
+        String spec = String.join(";", cluster.name(), cluster.bindAddress(), Integer.toString(cluster.port()),
+                String.join(",", cluster.members()), Long.toString(cluster.failureTimeout().toMillis()),
+                Integer.toString(cluster.minMembers()));
+        return launch(dataDirectory, database.jdbcUrl(), database.user(), List.of(), List.of("-D" + CLUSTER + "=" + spec));
+    }
+
+    private static ServerProcess launch(Path dataDirectory, String jdbcUrl, String jdbcUser, List<String> users,
+                                        List<String> properties) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dataDirectory.getParent(), "server-", ".log");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        command.addAll(properties);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 ServerProcess.class.getName(), dataDirectory.toString(), String.join(",", users)));
         if (jdbcUrl != null) {
             command.add(jdbcUrl);
@@ -129,14 +151,26 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** The child: args are the data directory, comma-separated accounts, and optionally a JDBC URL and user. */
+    /**
+     * The child: args are the data directory, comma-separated accounts, and optionally a JDBC URL and user;
+     * the system property {@value #CLUSTER} makes it a cluster node.
+     */
     public static void main(String[] args) throws Exception {
         Path data = Path.of(args[0]);
         ServerSettings settings = ServerSettings.forTesting(TestServer.DOMAIN, data);
         if (args.length > 3) {
             settings = settings.withStorage(new StorageSettings(args[2], args[3], "", 4));
         }
-        ParleyServer server = ParleyServer.start(settings);
+        String cluster = System.getProperty(CLUSTER);
+        ParleyServer server;
+        if (cluster == null) {
+            server = ParleyServer.start(settings);
+        } else {
+            String[] c = cluster.split(";", -1);
+            server = ParleyServer.start(settings, new ClusterSettings(true, c[0], c[1], Integer.parseInt(c[2]),
+                    List.of(c[3].split(",")), "tcp-ip", null, Duration.ofMillis(Long.parseLong(c[4])),
+                    Integer.parseInt(c[5])));
+        }
         for (String user : args[1].split(",")) {
             if (!user.isEmpty() && !server.accounts().exists(user)) {
                 server.accounts().create(user, TestServer.PASSWORD);
