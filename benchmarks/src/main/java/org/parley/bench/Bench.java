@@ -23,30 +23,51 @@ public final class Bench {
         Path work = Files.createTempDirectory("parley-bench-");
         Path templates = o.repo.resolve("benchmarks/servers");
         List<Server> servers = new ArrayList<>();
+        // The cluster scenarios' shared database (issue 19): one throwaway PostgreSQL, a database per server.
+        Postgres postgres = o.servers.stream().anyMatch(s -> s.startsWith("parley-")) ? Postgres.start() : null;
+        if (postgres != null) {
+            Runtime.getRuntime().addShutdownHook(new Thread(postgres::close));
+        }
         for (String s : o.servers) {
             Path dir = work.resolve(s);
             servers.add(switch (s) {
                 case "parley" -> new ParleyServer(dir, o.repo, o.parleyJvm, o.archiveAll);
+                case "parley-1", "parley-2", "parley-3" -> new ParleyNodes(s.charAt(7) - '0', dir, o.repo, o.parleyJvm,
+                        o.archiveAll, postgres.createDatabase("bench_" + s.replace('-', '_')));
                 case "prosody" -> new ProsodyServer(dir, templates, o.archiveAll);
                 case "ejabberd" -> new EjabberdServer(dir, templates, o.archiveAll);
                 default -> throw new IllegalArgumentException("unknown server " + s);
             });
         }
-        Table table = new Table(servers.stream().map(s -> s.name).toList());
+        List<String> names = servers.stream().map(s -> s.name).toList();
+        // In a cluster run, the ratio columns are the cluster's figure over the single node's.
+        String reference = names.contains("Parley") ? "Parley"
+                : names.stream().filter(n -> n.startsWith("Parley ") && !n.equals("Parley 1 node")).findFirst()
+                .orElse("Parley");
+        Table table = new Table(names, reference);
         List<String> notes = new ArrayList<>();
+        if (o.rounds > 1) {
+            notes.add("figures are medians over " + o.rounds + " interleaved rounds (--rounds)");
+        }
         List<String> versions = new ArrayList<>();
         ZonedDateTime started = ZonedDateTime.now(ZoneOffset.UTC);
         for (Server s : servers) {
             versions.add(s.version());
             Runtime.getRuntime().addShutdownHook(new Thread(s::stop));
-            try {
-                runOne(s, o, table, notes);
-            } catch (Exception e) {
-                notes.add(s.name + ": run aborted: " + e);
-                System.err.println(s.name + ": run aborted: " + e);
-                e.printStackTrace();
-            } finally {
-                s.stop();
+        }
+        if (o.rounds > 1) {
+            table = interleaved(servers, o, names, reference, notes);
+        } else {
+            for (Server s : servers) {
+                try {
+                    runOne(s, o, table, notes);
+                } catch (Exception e) {
+                    notes.add(s.name + ": run aborted: " + e);
+                    System.err.println(s.name + ": run aborted: " + e);
+                    e.printStackTrace();
+                } finally {
+                    s.stop();
+                }
             }
         }
         String md = table.markdown();
@@ -63,6 +84,47 @@ public final class Bench {
             deleteTree(work); // databases and archives of a run reach hundreds of MB
             System.out.println("written: " + out);
         }
+    }
+
+    /**
+     * {@code --rounds=N}: every server started at once and kept running; the message scenarios (1:1, rooms) run
+     * round after round, server after server, the order reversed every other round (A B, B A, A B: a drift in
+     * the machine's load falls on both alike); the table holds each figure's median over the rounds. For a
+     * shared machine, where the load changes between two servers measured minutes apart.
+     */
+    private static Table interleaved(List<Server> servers, Options o, List<String> names, String reference,
+                                     List<String> notes) throws Exception {
+        for (Server s : servers) {
+            log(s, "preparing in " + s.dir);
+            s.prepare();
+            waitForStream(s, s.start());
+            log(s, "registering " + o.accounts() + " accounts (XEP-0077)");
+            new Scenarios(s, o, new Table(names), notes).register(o.accounts());
+        }
+        List<Table> rounds = new ArrayList<>();
+        for (int r = 0; r < o.rounds; r++) {
+            Table round = new Table(names, reference);
+            rounds.add(round);
+            List<Server> order = new ArrayList<>(servers);
+            if (r % 2 == 1) {
+                java.util.Collections.reverse(order);
+            }
+            for (Server s : order) {
+                Scenarios sc = new Scenarios(s, o, round, notes);
+                for (String k : o.scenarios.contains("chat") ? transports(s, o, notes) : List.<String>of()) {
+                    log(s, "round " + (r + 1) + ": 1:1 chat over " + k);
+                    guarded(s, notes, () -> sc.chat(Scenarios.Kind.valueOf(k)));
+                }
+                for (String k : o.scenarios.contains("rooms") ? transports(s, o, notes) : List.<String>of()) {
+                    Scenarios.Kind kind = Scenarios.Kind.valueOf(k);
+                    log(s, "round " + (r + 1) + ": room fan-out over " + k);
+                    guarded(s, notes, () -> sc.fanout(kind, o.rooms, o.occupants, o.roomPostRate, null, "3 rooms " + kind));
+                }
+            }
+            System.out.println("round " + (r + 1) + ":\n" + round.markdown());
+        }
+        servers.forEach(Server::stop);
+        return Table.median(rounds, names, reference);
     }
 
     /** Transports measured on s: the generator's BOSH client does not yet get through to ejabberd 23.01. */
@@ -151,7 +213,7 @@ public final class Bench {
             if (!s.alive()) {
                 throw new IOException(s.name + " exited:\n" + s.tailOfLog());
             }
-            try (Transport t = new TcpTransport("127.0.0.1", s.c2sPort)) {
+            try (Transport t = new TcpTransport("127.0.0.1", s.forClient(0).c2sPort)) {
                 Xmpp.secure(t, Server.DOMAIN);
                 return;
             } catch (IOException e) {

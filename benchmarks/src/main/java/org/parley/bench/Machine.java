@@ -18,6 +18,11 @@ final class Machine {
         return b.toString();
     }
 
+    /** The one-minute load average (how many tasks wanted a CPU): context for every figure on a shared machine. */
+    static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
     private static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))

@@ -35,12 +35,17 @@ final class Options {
     Path out = null;
     boolean archiveAll = false;
     boolean keep = false;
+    /** Interleaved rounds of the message scenarios with every server running at once (1: one server after the other). */
+    int rounds = 1;
     /** Scenario groups to run after the accounts exist (the cold start needs a restart, so it is optional too). */
     List<String> scenarios = List.of("cold", "login", "chat", "rooms", "idle");
 
     static final String USAGE = """
             usage: benchmarks/run [--name=value ...]
-              --servers=parley,prosody,ejabberd   servers to compare (each started by the benchmark)
+              --servers=parley,prosody,ejabberd   servers to compare (each started by the benchmark); also
+                                                  parley-1, parley-2, parley-3: Parley on a throwaway PostgreSQL
+                                                  as 1, 2 or 3 cluster nodes, clients round robin over the nodes
+                                                  (benchmarks/cluster/run load)
               --logins=1000 --login-rate=200      scenario 1: logins offered per second (open loop)
               --login-threads=64                  parallel logins (scenario 1 and session setup)
               --pairs=250 --chat-rate=1000        scenario 2: 1:1 pairs, messages per second in total
@@ -50,6 +55,9 @@ final class Options {
               --seconds=15                        duration of each message scenario (measured)
               --warm-up=5                         unmeasured round of the same traffic before each message
                                                   scenario (0: measure from the first message, JIT included)
+              --rounds=1                          N > 1: all servers started at once, the 1:1 and room scenarios
+                                                  run N times, server after server in alternating order; the
+                                                  table holds medians (for a shared, loaded machine)
               --transports=TCP,WS,BOSH            transports of the message and idle scenarios
               --mechanism=SCRAM_SHA_1|PLAIN       SASL mechanism (Tsung figures use PLAIN)
               --parley-jvm="-XX:+UseG1GC -XX:MaxGCPauseMillis=10 -Xms256m -Xmx1g"
@@ -74,7 +82,7 @@ final class Options {
         }, (k, v) -> {
             switch (k) {
                 case "servers" -> o.servers = known("servers", Arrays.asList(v.toLowerCase().split(",")),
-                        List.of("parley", "prosody", "ejabberd"));
+                        List.of("parley", "prosody", "ejabberd", "parley-1", "parley-2", "parley-3"));
                 case "logins" -> o.logins = bounded(k, v, 1, 5000);
                 case "login-rate" -> o.loginRate = bounded(k, v, 1, 5000);
                 case "login-threads" -> o.loginThreads = bounded(k, v, 1, 512);
@@ -89,6 +97,7 @@ final class Options {
                 case "idle-web" -> o.idleWeb = bounded(k, v, 0, 5000);
                 case "seconds" -> o.seconds = bounded(k, v, 1, 120);
                 case "warm-up" -> o.warmUpSeconds = bounded(k, v, 0, 60);
+                case "rounds" -> o.rounds = bounded(k, v, 1, 9);
                 case "transports" -> o.transports = known("transports", Arrays.asList(v.toUpperCase().split(",")),
                         Arrays.stream(Scenarios.Kind.values()).map(Enum::name).toList());
                 case "scenarios" -> o.scenarios = known("scenarios", Arrays.asList(v.toLowerCase().split(",")),

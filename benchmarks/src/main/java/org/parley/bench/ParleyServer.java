@@ -20,12 +20,20 @@ class ParleyServer extends Server {
     private final Path repo;
     private final List<String> jvmFlags;
     private final String mamDefault;
+    /** More {@code -D key=value} settings (storage and cluster for the cluster scenarios). */
+    private final List<String> settings;
 
     ParleyServer(Path dir, Path repo, List<String> jvmFlags, boolean archiveAll) throws IOException {
-        super("Parley", dir);
+        this("Parley", dir, repo, jvmFlags, archiveAll, List.of());
+    }
+
+    ParleyServer(String name, Path dir, Path repo, List<String> jvmFlags, boolean archiveAll, List<String> settings)
+            throws IOException {
+        super(name, dir);
         this.mamDefault = archiveAll ? "always" : "never";
         this.repo = repo;
         this.jvmFlags = jvmFlags;
+        this.settings = settings;
     }
 
     @Override
@@ -56,6 +64,9 @@ class ParleyServer extends Server {
                 "-D", "limits.stanza-rate=1000000", "-D", "limits.stanza-burst=10000000",
                 "-D", "limits.auth-failures-per-address=1000000",
                 "-D", "proxy.port=0")); // no fixed SOCKS5 port: two runs on one machine must not collide
+        for (String setting : settings) {
+            c.addAll(List.of("-D", setting));
+        }
         return c;
     }
 

@@ -16,6 +16,16 @@ final class ProcStats {
     private ProcStats() {
     }
 
+    /** {@link #cpuNanos(long)} summed over several processes (the nodes of a cluster). */
+    static long cpuNanos(List<Long> pids) {
+        return pids.stream().mapToLong(ProcStats::cpuNanos).sum();
+    }
+
+    /** {@link #compilerCpuNanos(long)} summed over several processes. */
+    static long compilerCpuNanos(List<Long> pids) {
+        return pids.stream().mapToLong(ProcStats::compilerCpuNanos).sum();
+    }
+
     /** utime + stime of pid and its descendants, in nanoseconds. */
     static long cpuNanos(long pid) {
         long ticks = 0;

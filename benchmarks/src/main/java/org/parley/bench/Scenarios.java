@@ -53,15 +53,20 @@ final class Scenarios {
     }
 
     Transport connect(Kind kind) throws IOException {
+        return connect(kind, server.forClient(0));
+    }
+
+    private static Transport connect(Kind kind, Server to) throws IOException {
         return switch (kind) {
-            case TCP -> new TcpTransport("127.0.0.1", server.c2sPort);
-            case WS -> new WebSocketTransport(server.webSocket());
-            case BOSH -> new BoshTransport(server.bosh());
+            case TCP -> new TcpTransport("127.0.0.1", to.c2sPort);
+            case WS -> new WebSocketTransport(to.webSocket());
+            case BOSH -> new BoshTransport(to.bosh());
         };
     }
 
+    /** Logs in user i on the node it is assigned to (a cluster spreads its users round robin). */
     Transport login(Kind kind, int i) throws IOException {
-        Transport t = connect(kind);
+        Transport t = connect(kind, server.forClient(i));
         try {
             Xmpp.login(t, Server.DOMAIN, user(i), password(i), o.mechanism, "b" + i);
             return t;
@@ -112,7 +117,7 @@ final class Scenarios {
         ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(n, o.loginThreads), daemon("bench-login"));
         CountDownLatch done = new CountDownLatch(n);
-        Window w = new Window(server.pid());
+        Window w = new Window(server.pids());
         long t0 = System.nanoTime() + 50_000_000;
         for (int i = 0; i < n; i++) {
             long at = t0 + (long) (i * 1e9 / o.loginRate);
@@ -175,7 +180,7 @@ final class Scenarios {
                 ts.get(from).send(stanzas[from] + System.nanoTime() + "</body></message>");
             };
             warmUp(o.chatRate, 1, send, rec, delivered);
-            Window w = new Window(server.pid());
+            Window w = new Window(server.pids());
             long sent = paced(total, o.chatRate, send);
             awaitCount(delivered, sent);
             w.end();
@@ -233,7 +238,7 @@ final class Scenarios {
             };
             warmUp(postRate, perRoom, send, rec, delivered);
             long gcFrom = gcLogSize();
-            Window w = new Window(server.pid());
+            Window w = new Window(server.pids());
             long sent = paced(total, postRate, send);
             awaitCount(delivered, sent * perRoom);
             w.end();
@@ -387,9 +392,9 @@ final class Scenarios {
         // A JVM's compiler may still be busy with this traffic's paths: go on, one second at a time, until
         // it is nearly idle (under 5 % of a core), for at most 30 s more.
         for (int extra = 0; extra < 30; extra++) {
-            long jit = ProcStats.compilerCpuNanos(server.pid());
+            long jit = ProcStats.compilerCpuNanos(server.pids());
             sent += paced(rate, rate, send);
-            if (ProcStats.compilerCpuNanos(server.pid()) - jit < 50_000_000L) {
+            if (ProcStats.compilerCpuNanos(server.pids()) - jit < 50_000_000L) {
                 break;
             }
         }
@@ -431,9 +436,16 @@ final class Scenarios {
         put(sc, "server CPU per " + what, "µs", w.serverCpu / 1e3 / Math.max(1, delivered));
         if (w.compilerCpu > 0) {
             put(sc, "of which JIT compiler", "µs", w.compilerCpu / 1e3 / Math.max(1, delivered));
+            put(sc, "server CPU per " + what + " without JIT", "µs",
+                    (w.serverCpu - w.compilerCpu) / 1e3 / Math.max(1, delivered));
         }
+        // The same work on the generator's side in every run: its CPU per delivery shows how much the machine's
+        // contention inflated CPU times in this window.
+        put(sc, "generator CPU per " + what, "µs", w.selfCpu / 1e3 / Math.max(1, delivered));
         put(sc, "generator CPU", "cores", w.selfCpu / (double) w.wall);
         put(sc, "server busy after last delivery", "s", w.settle / 1e9);
+        // The machine may be shared: the figures above are read next to how busy it was.
+        put(sc, "load average (1 min) at the end", "", Machine.loadAverage());
         if (delivered < expected) {
             notes.add(server.name + ", " + sc + ": " + delivered + " of " + expected + " delivered (FAILURE)");
         }
@@ -504,7 +516,7 @@ final class Scenarios {
      */
     static final class Window {
         private static final long QUIET_CPU_NANOS = 20_000_000; // under 4 % of a core over 500 ms
-        private final long pid;
+        private final List<Long> pids;
         private final long s0;
         private final long c0;
         private final long g0;
@@ -515,11 +527,12 @@ final class Scenarios {
         long wall;
         long settle;
 
-        Window(long pid) {
-            this.pid = pid;
-            awaitQuiet(pid);
-            s0 = ProcStats.cpuNanos(pid);
-            c0 = ProcStats.compilerCpuNanos(pid);
+        /** Over the processes {@code pids} (one server, or every node of a cluster). */
+        Window(List<Long> pids) {
+            this.pids = pids;
+            awaitQuiet(pids);
+            s0 = ProcStats.cpuNanos(pids);
+            c0 = ProcStats.compilerCpuNanos(pids);
             g0 = ProcStats.selfCpuNanos();
             t0 = System.nanoTime();
         }
@@ -528,19 +541,19 @@ final class Scenarios {
             wall = System.nanoTime() - t0;
             selfCpu = ProcStats.selfCpuNanos() - g0;
             long q = System.nanoTime();
-            awaitQuiet(pid);
+            awaitQuiet(pids);
             settle = System.nanoTime() - q;
-            serverCpu = ProcStats.cpuNanos(pid) - s0;
-            compilerCpu = ProcStats.compilerCpuNanos(pid) - c0;
+            serverCpu = ProcStats.cpuNanos(pids) - s0;
+            compilerCpu = ProcStats.compilerCpuNanos(pids) - c0;
         }
 
         /** Polls the server's CPU every 500 ms until it is nearly idle, for at most 60 s. */
-        static void awaitQuiet(long pid) {
+        static void awaitQuiet(List<Long> pids) {
             long deadline = System.nanoTime() + 60_000_000_000L;
-            long before = ProcStats.cpuNanos(pid);
+            long before = ProcStats.cpuNanos(pids);
             while (System.nanoTime() < deadline) {
                 sleepUntil(System.nanoTime() + 500_000_000L);
-                long now = ProcStats.cpuNanos(pid);
+                long now = ProcStats.cpuNanos(pids);
                 if (now - before < QUIET_CPU_NANOS) {
                     return;
                 }

@@ -51,6 +51,16 @@ abstract class Server {
         return URI.create("http://127.0.0.1:" + httpPort + "/http-bind");
     }
 
+    /** The server client number {@code client} connects to: this one; a cluster spreads its clients. */
+    Server forClient(int client) {
+        return this;
+    }
+
+    /** The processes whose CPU time is the server's: this one (and its descendants); every node of a cluster. */
+    List<Long> pids() {
+        return List.of(pid());
+    }
+
     /** Heap in use after a full collection, for JVM servers; -1 when not applicable. */
     long heapAfterGc() {
         return -1;

@@ -7,6 +7,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.config.TopicConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import org.parley.server.config.ClusterSettings;
@@ -91,6 +92,8 @@ public final class ClusterEngine {
             rooms.setSplitBrainProtectionName(QUORUM);
         }
         config.addMapConfig(rooms);
+        // The nodes' delivery topics carry every forwarded stanza: no statistics counters updated per message.
+        config.addTopicConfig(new TopicConfig(NODE_TOPIC + "*").setStatisticsEnabled(false));
         return config;
     }
 

@@ -435,7 +435,7 @@ public final class ParleyCluster implements LocalRelay.RemoteRoutes, SessionRegi
 
     private boolean forwardToAccount(Entity receiver, RoutedStanza stanza, boolean answerFailures) {
         RouteSet set = routes.get(receiver.getBareJID().getFullQualifiedName());
-        if (set == null || set.routes().stream().allMatch(r -> r.member().equals(self))) {
+        if (set == null || set.onlyOn(self)) {
             return false; // offline, or only here: the local relay decides (offline storage, errors)
         }
         String name = stanza.name();

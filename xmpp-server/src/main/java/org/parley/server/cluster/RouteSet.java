@@ -32,6 +32,16 @@ public final class RouteSet implements Serializable {
         return null;
     }
 
+    /** Whether every route is on {@code member} (a loop: this runs for every stanza routed in a cluster). */
+    boolean onlyOn(String member) {
+        for (Route r : routes) {
+            if (!r.member().equals(member)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** This set with {@code route} replacing whatever held its resource. */
     RouteSet with(Route route) {
         List<Route> next = new ArrayList<>(routes.size() + 1);
