@@ -443,6 +443,7 @@ public final class ParleyServer implements AutoCloseable {
                 muc == null ? null : settings.muc().subdomain() + "." + settings.domain(), registry, (LocalRelay) runtime.getStanzaRelay(),
                 storage.rosters(), muc, this::endForConflict, workers);
         cluster.start();
+        org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads);
     }
 
     /** This node's part in the cluster, or null when it runs alone. */

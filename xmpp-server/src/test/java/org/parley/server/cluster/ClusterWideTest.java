@@ -1,0 +1,222 @@
+package org.parley.server.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.parley.server.abuse.GuardTweak;
+import org.parley.server.config.ClusterSettings;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.testing.MemberPorts;
+import org.parley.server.testing.RawClient;
+import org.parley.server.testing.TestPostgres;
+import org.parley.server.testing.TestServer;
+import org.parley.server.upload.HttpUploads;
+
+/**
+ * Issue 19, what must count or hold on every node alike: two Parley nodes in one JVM on one real PostgreSQL,
+ * each with its own data directory (so its own local slot key), clients over real sockets from chosen loopback
+ * addresses. Whatever an attacker spreads over the nodes is counted as on one node.
+ */
+class ClusterWideTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final String DOMAIN = TestServer.DOMAIN;
+    private static final List<TestServer> nodes = new ArrayList<>();
+    private static final List<Path> directories = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        ServerSettings.StorageSettings database = TestPostgres.newDatabase();
+        List<Integer> ports = List.of(MemberPorts.free(), MemberPorts.free());
+        List<String> members = ports.stream().map(p -> "127.0.0.1:" + p).toList();
+        String name = "parley-wide-" + ports.get(0);
+        for (int port : ports) { // one after the other: the first migrates the schema
+            Path dir = Files.createTempDirectory("parley-wide-");
+            directories.add(dir);
+            nodes.add(TestServer.startNode(dir, s -> GuardTweak.of(g -> g.authFailuresPerAddress = 5).apply(s)
+                            .withStorage(database)
+                            .withRegistration(new ServerSettings.Registration(true, 2))
+                            .withUpload(new ServerSettings.Upload(true, "upload", 10_000, 100_000,
+                                    Duration.ofMinutes(5), Duration.ZERO, URI.create("https://files.example.org/up"))),
+                    ClusterSettings.loopback(name, port, members, Duration.ofSeconds(3), 0)));
+        }
+        for (TestServer node : nodes) {
+            await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2, "both members joined");
+        }
+        nodes.get(0).createUser("bob");
+        nodes.get(0).createUser("alice");
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        nodes.forEach(TestServer::close);
+        nodes.clear();
+        for (Path dir : directories) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temporary directory is harmless
+            }
+        }
+        directories.clear();
+    }
+
+    private static RawClient connect(TestServer node, String from) throws Exception {
+        RawClient client = new RawClient(node.server().directTlsPort(), from);
+        client.upgradeToTls(node.clientSslContext());
+        return client;
+    }
+
+    private static String plain(String user, String password) {
+        return "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + Base64.getEncoder()
+                .encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)) + "</auth>";
+    }
+
+    /** One failed attempt; returns how long the answer took, in milliseconds. */
+    private static long fail(RawClient client, String user) throws Exception {
+        client.clear();
+        long started = System.nanoTime();
+        client.send(plain(user, "wrong-guess"));
+        client.await("</failure>", WAIT);
+        return (System.nanoTime() - started) / 1_000_000;
+    }
+
+    /**
+     * XEP-0205 §4 across nodes: failures from one address split over two nodes are delayed and lead to the ban at
+     * the same count as on one node (5 here, as BruteForceTest on one server); the ban holds on both nodes and
+     * both list it.
+     */
+    @Test
+    void failedLoginsSplitOverTwoNodesTripTheBanAtTheSameCount() throws Exception {
+        String attacker = "127.0.0.12";
+        TestServer one = nodes.get(0);
+        TestServer two = nodes.get(1);
+        try (RawClient a = connect(one, attacker)) {
+            a.openStream().await("</stream:features>");
+            fail(a, "bob");
+            fail(a, "bob");
+        }
+        try (RawClient b = connect(two, attacker)) {
+            b.openStream().await("</stream:features>");
+            long third = fail(b, "bob");
+            assertTrue(third >= 200, "the third failure, the first on node 2, is delayed: " + third + " ms");
+            long fourth = fail(b, "bob");
+            assertTrue(fourth >= 400, "the delay grows with the failures on both nodes: " + fourth + " ms");
+        }
+        try (RawClient a = connect(one, attacker)) {
+            a.openStream().await("</stream:features>");
+            a.clear();
+            a.send(plain("bob", "wrong-guess"));
+            a.await("<policy-violation", WAIT);
+            assertTrue(a.received().contains("too many failed authentications"), a.received());
+        }
+        for (TestServer node : nodes) {
+            // Banned everywhere: a new connection from that address is refused at once, on either node.
+            try (RawClient c = connect(node, attacker)) {
+                c.await("<policy-violation", WAIT);
+                assertTrue(c.awaitClosed(WAIT));
+            }
+            assertTrue(node.server().guard().auth().bans().stream().anyMatch(b -> b.address().equals(attacker)),
+                    "every node's security page lists the ban");
+        }
+        // The owner, from another address, still logs in on either node (delayed by the account's failures).
+        try (RawClient owner = connect(two, "127.0.0.1")) {
+            owner.openStream().await("</stream:features>");
+            owner.send(plain("bob", TestServer.PASSWORD));
+            owner.await("<success", WAIT);
+        }
+    }
+
+    private static String register(TestServer node, String from, String user) throws Exception {
+        try (RawClient c = connect(node, from)) {
+            c.openStream().await("</stream:features>");
+            c.clear();
+            c.send("<iq type='set' id='r-" + user + "'><query xmlns='jabber:iq:register'><username>" + user
+                    + "</username><password>secret-" + user + "</password></query></iq>");
+            return c.await("</iq>", WAIT);
+        }
+    }
+
+    /** XEP-0077 with XEP-0205 §4: the hourly registrations per address (2 here) are counted on both nodes together. */
+    @Test
+    void registrationsFromOneAddressAreCountedOnBothNodes() throws Exception {
+        String from = "127.0.0.13";
+        assertTrue(register(nodes.get(0), from, "wide1").contains("type=\"result\""));
+        // A taken name creates nothing and does not count (its slot is given back on the node that took it).
+        assertTrue(register(nodes.get(1), from, "wide1").contains("<conflict"));
+        assertTrue(register(nodes.get(1), from, "wide2").contains("type=\"result\""));
+        String refused = register(nodes.get(0), from, "wide3");
+        assertTrue(refused.contains("type=\"error\"") && refused.contains("resource-constraint"), refused);
+        assertTrue(register(nodes.get(1), from, "wide4").contains("resource-constraint"));
+        assertFalse(nodes.get(0).server().accounts().exists("wide3"));
+        assertTrue(register(nodes.get(1), "127.0.0.14", "wide5").contains("type=\"result\""), "another address");
+    }
+
+    /**
+     * XEP-0363 §4-§6: a slot requested from node 1 is accepted by node 2's upload handler (the gateway's PUT calls
+     * {@link HttpUploads#put}), although each node's own key, from its data directory, differs.
+     */
+    @Test
+    void aSlotIssuedOnOneNodeIsAcceptedByAnother_xep0363() throws Exception {
+        HttpUploads one = nodes.get(0).server().uploads();
+        HttpUploads two = nodes.get(1).server().uploads();
+        assertFalse(Arrays.equals(one.localKey(), two.localKey()), "the nodes' own keys differ");
+        String answer;
+        try (RawClient c = RawClient.loggedIn(nodes.get(0), "alice")) {
+            c.send("<iq type='get' id='slot' to='upload.localhost'><request xmlns='urn:xmpp:http:upload:0' "
+                    + "filename='note.txt' size='5' content-type='text/plain'/></iq>");
+            answer = c.await("</iq>", WAIT);
+        }
+        Matcher m = Pattern.compile("<put url=\"https://files\\.example\\.org/up/([A-Za-z0-9_-]{22})/note\\.txt"
+                + "\\?token=([A-Za-z0-9_.-]+)\"").matcher(answer);
+        assertTrue(m.find(), answer);
+        String id = m.group(1);
+        String token = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
+        assertEquals(403, two.put(id, "note.txt", token.substring(0, token.length() - 2) + "AA", 5, "text/plain",
+                new ByteArrayInputStream("hello".getBytes(StandardCharsets.UTF_8))).status(),
+                "a damaged token is still refused");
+        HttpUploads.PutResult put = two.put(id, "note.txt", token, 5, "text/plain",
+                new ByteArrayInputStream("hello".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(201, put.status(), put.message());
+        assertTrue(two.find(id, "note.txt").isPresent());
+        assertNull(two.requestSlot("alice@" + DOMAIN, "x.txt", "1", null).refusal(), "node 2 signs slots too");
+    }
+
+    /** Waits for a condition with a deadline (the cluster converges asynchronously). */
+    static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 30 s: " + what);
+            }
+            try {
+                Thread.sleep(20); // polling, bounded by the deadline: the cluster offers no event for these states
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}
