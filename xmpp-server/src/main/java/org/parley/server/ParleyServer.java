@@ -136,6 +136,9 @@ public final class ParleyServer implements AutoCloseable {
     private org.parley.server.component.ComponentListener components;
     private volatile boolean closed;
     private org.parley.server.cluster.ParleyCluster cluster;
+    /** The admin commands' view of the other cluster nodes (issue 19), and what they act on here. */
+    private volatile org.parley.server.admin.OtherNodes otherNodes = org.parley.server.admin.OtherNodes.NONE;
+    private ServerAccess adminAccess;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
             throws GeneralSecurityException, IOException {
@@ -352,7 +355,8 @@ public final class ParleyServer implements AutoCloseable {
         registry.onDeparture(motd::departed);
         ServerAccess access = new ServerAccess(domain, VERSION, java.time.Instant.now(), accounts, disabled, motd,
                 registry, () -> streams, muc == null ? null : muc.administration(), registration, metrics,
-                guard.auth(), this::certificate, uploads, settings.dataDirectory(), send);
+                guard.auth(), this::certificate, uploads, settings.dataDirectory(), send, () -> otherNodes);
+        adminAccess = access;
         runtime.addModule(AdminCommands.of(access, settings.admins()));
     }
 
@@ -444,6 +448,8 @@ public final class ParleyServer implements AutoCloseable {
                 storage.rosters(), muc, this::endForConflict, workers);
         cluster.start();
         org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads);
+        otherNodes = org.parley.server.cluster.ClusterWide.administration(cluster,
+                org.parley.server.admin.AdminCommands.local(adminAccess));
     }
 
     /** This node's part in the cluster, or null when it runs alone. */

@@ -33,4 +33,12 @@ public final class ClusterWide {
         LOG.info("cluster: authentication and registration throttles{} are cluster-wide",
                 uploads == null ? "" : " and the upload slot key");
     }
+
+    /** The admin commands' view of the other nodes; {@code local} answers their requests here. */
+    public static org.parley.server.admin.OtherNodes administration(ParleyCluster cluster,
+                                                                    org.parley.server.admin.OtherNodes.Local local) {
+        ClusterAdministration admin = new ClusterAdministration(cluster.hazelcast(), cluster, local);
+        admin.start();
+        return admin;
+    }
 }

@@ -2,6 +2,8 @@ package org.parley.server.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,14 +19,28 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.jivesoftware.smack.ConnectionListener;
+import org.jivesoftware.smack.XMPPException.StreamErrorException;
+import org.jivesoftware.smack.packet.StreamError;
+import org.jivesoftware.smack.sasl.SASLErrorException;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.commands.AdHocCommand;
+import org.jivesoftware.smackx.commands.AdHocCommandManager;
+import org.jivesoftware.smackx.commands.AdHocCommandResult;
+import org.jivesoftware.smackx.xdata.FormField;
+import org.jivesoftware.smackx.xdata.form.FillableForm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.abuse.GuardTweak;
 import org.parley.server.config.ClusterSettings;
 import org.parley.server.config.ServerSettings;
@@ -43,6 +59,8 @@ class ClusterWideTest {
 
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String DOMAIN = TestServer.DOMAIN;
+    private static final String ADMIN = "http://jabber.org/protocol/admin";
+    private static final String PARLEY = "urn:parley:admin:0";
     private static final List<TestServer> nodes = new ArrayList<>();
     private static final List<Path> directories = new ArrayList<>();
 
@@ -65,8 +83,9 @@ class ClusterWideTest {
         for (TestServer node : nodes) {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2, "both members joined");
         }
-        nodes.get(0).createUser("bob");
-        nodes.get(0).createUser("alice");
+        for (String user : List.of("bob", "alice", "admin", "carol", "dave")) {
+            nodes.get(0).createUser(user);
+        }
     }
 
     @AfterAll
@@ -202,6 +221,80 @@ class ClusterWideTest {
         assertEquals(201, put.status(), put.message());
         assertTrue(two.find(id, "note.txt").isPresent());
         assertNull(two.requestSlot("alice@" + DOMAIN, "x.txt", "1", null).refusal(), "node 2 signs slots too");
+    }
+
+    private static AdHocCommandResult run(XMPPTCPConnection c, String node, String field, String jid) throws Exception {
+        AdHocCommand command = AdHocCommandManager.getInstance(c).getRemoteCommand(JidCreate.from(DOMAIN), node);
+        if (field == null) {
+            return command.execute();
+        }
+        FillableForm form = command.execute().asExecutingOrThrow().getFillableForm();
+        if (form.getField(field).getType() == FormField.Type.jid_multi) {
+            form.setAnswer(field, List.of(jid));
+        } else {
+            form.setAnswer(field, jid);
+        }
+        return command.complete(form.getSubmitForm());
+    }
+
+    private static List<String> values(AdHocCommandResult result, String var) {
+        FormField field = result.getResponse().getForm().getField(var);
+        assertNotNull(field, var + " in " + result.getResponse().getForm().toXML());
+        return field.getValues().stream().map(CharSequence::toString).toList();
+    }
+
+    /**
+     * XEP-0133 across nodes: an administrator on node 1 sees a user online on node 2 (count, list, Parley's
+     * session list), the cluster's members in #stats, ends that user's session on node 2 (RFC 6120 §4.9.3.15
+     * policy-violation reaches the client), and a user disabled on node 1 cannot log in on node 2.
+     */
+    @Test
+    void adminCommandsOnOneNodeSeeAndActOnSessionsOfTheOther_xep0133() throws Exception {
+        XMPPTCPConnection admin = nodes.get(0).login("admin", "console");
+        XMPPTCPConnection carol = nodes.get(1).login("carol", "phone");
+        CountDownLatch carolEnded = new CountDownLatch(1);
+        AtomicReference<Exception> why = new AtomicReference<>();
+        carol.addConnectionListener(new ConnectionListener() {
+            @Override
+            public void connectionClosedOnError(Exception e) {
+                why.set(e);
+                carolEnded.countDown();
+            }
+        });
+        try {
+            await(() -> nodes.get(0).server().cluster().routesOf(new EntityImpl("carol", DOMAIN, null)).size() == 1,
+                    "carol's route seen on node 1");
+            assertTrue(values(run(admin, ADMIN + "#get-online-users-list", null, null), "onlineuserjids")
+                    .containsAll(List.of("carol@" + DOMAIN, "admin@" + DOMAIN)), "§4.23: users on both nodes");
+            assertEquals(List.of("2"), values(run(admin, ADMIN + "#get-online-users-num", null, null), "onlineusersnum"));
+            String sessions = run(admin, PARLEY + "#sessions", "accountjid", "carol@" + DOMAIN).getResponse()
+                    .getForm().toXML().toString();
+            assertTrue(sessions.contains("carol@" + DOMAIN + "/phone") && sessions.contains("node 127.0.0.1:"), sessions);
+            AdHocCommandResult stats = run(admin, PARLEY + "#stats", null, null);
+            assertEquals(List.of("2"), values(stats, "cluster-members"));
+            assertEquals(List.of("2"), values(stats, "cluster-sessions"));
+            assertTrue(values(stats, "cluster-node-1").get(0).contains(" sessions, "), stats.getResponse().getForm().toXML().toString());
+
+            String note = run(admin, ADMIN + "#end-user-session", "accountjids", "carol@" + DOMAIN).getResponse()
+                    .getNotes().get(0).getValue();
+            assertEquals("1 session ended.", note);
+            assertTrue(carolEnded.await(20, TimeUnit.SECONDS), "carol's session on node 2 ended");
+            assertTrue(why.get() instanceof StreamErrorException se
+                    && se.getStreamError().getCondition() == StreamError.Condition.policy_violation, String.valueOf(why.get()));
+
+            run(admin, ADMIN + "#disable-user", "accountjids", "dave@" + DOMAIN);
+            XMPPTCPConnection dave = new XMPPTCPConnection(nodes.get(1).config("dave").build());
+            try {
+                dave.connect();
+                assertThrows(SASLErrorException.class, dave::login, "disabled on node 1, refused on node 2");
+            } finally {
+                dave.disconnect();
+            }
+            run(admin, ADMIN + "#reenable-user", "accountjids", "dave@" + DOMAIN);
+        } finally {
+            admin.disconnect();
+            carol.disconnect();
+        }
     }
 
     /** Waits for a condition with a deadline (the cluster converges asynchronously). */
