@@ -139,6 +139,7 @@ public final class ParleyServer implements AutoCloseable {
     /** The admin commands' view of the other cluster nodes (issue 19), and what they act on here. */
     private volatile org.parley.server.admin.OtherNodes otherNodes = org.parley.server.admin.OtherNodes.NONE;
     private ServerAccess adminAccess;
+    private final BlockLists blockLists;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
             throws GeneralSecurityException, IOException {
@@ -224,7 +225,7 @@ public final class ParleyServer implements AutoCloseable {
             }, 1, 60, TimeUnit.MINUTES);
         }
         // XEP-0191: the relay consults every account's block list before it routes anything.
-        BlockLists blockLists = new BlockLists(storage.blockLists(), domain);
+        blockLists = new BlockLists(storage.blockLists(), domain);
         relay.addGuard(blockLists);
         runtime.addModule(new BlockingModule(blockLists, registry, storage.rosters(), domain,
                 settings.mobile().blockListMax()));
@@ -447,7 +448,8 @@ public final class ParleyServer implements AutoCloseable {
                 muc == null ? null : settings.muc().subdomain() + "." + settings.domain(), registry, (LocalRelay) runtime.getStanzaRelay(),
                 storage.rosters(), muc, this::endForConflict, workers);
         cluster.start();
-        org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads);
+        org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads,
+                blockLists);
         otherNodes = org.parley.server.cluster.ClusterWide.administration(cluster,
                 org.parley.server.admin.AdminCommands.local(adminAccess));
     }

@@ -1,6 +1,7 @@
 package org.parley.server.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import org.parley.server.blocking.BlockLists;
 import org.parley.server.guard.AuthThrottle;
 import org.parley.server.im.Registration;
 import org.parley.server.upload.HttpUploads;
@@ -18,20 +19,28 @@ public final class ClusterWide {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterWide.class);
     /** The name of the upload slot key in {@link SharedSecrets}. */
     static final String UPLOAD_KEY = "upload.slot-key";
+    /** The block list cache in {@link SharedCaches}. */
+    static final String BLOCK_LISTS = "block-lists";
 
     private ClusterWide() {
     }
 
     /** Shares the throttles and (when uploads are on) the slot key; call before clients connect. */
-    public static void install(HazelcastInstance hz, AuthThrottle auth, Registration registration, HttpUploads uploads) {
+    public static void install(HazelcastInstance hz, AuthThrottle auth, Registration registration, HttpUploads uploads,
+                               BlockLists blockLists) {
         SharedThrottles throttles = new SharedThrottles(hz, auth.window());
         auth.share(throttles);
         registration.share(throttles);
         if (uploads != null) {
             uploads.shareKey(new SharedSecrets(hz).shared(UPLOAD_KEY, uploads.localKey()));
         }
-        LOG.info("cluster: authentication and registration throttles{} are cluster-wide",
-                uploads == null ? "" : " and the upload slot key");
+        // XEP-0191: the relay of the sender's node decides, from its cache; a change made on another node must
+        // reach it before the block is confirmed.
+        SharedCaches caches = new SharedCaches(hz);
+        caches.register(BLOCK_LISTS, blockLists::forget);
+        blockLists.onChanged(user -> caches.changed(BLOCK_LISTS, user));
+        LOG.info("cluster: authentication and registration throttles{} and block list changes are cluster-wide",
+                uploads == null ? "" : ", the upload slot key");
     }
 
     /** The admin commands' view of the other nodes; {@code local} answers their requests here. */

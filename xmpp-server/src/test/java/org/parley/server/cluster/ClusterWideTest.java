@@ -29,9 +29,12 @@ import java.util.regex.Pattern;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.XMPPException.StreamErrorException;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.packet.StreamError;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.blocking.BlockingCommandManager;
 import org.jivesoftware.smackx.commands.AdHocCommand;
 import org.jivesoftware.smackx.commands.AdHocCommandManager;
 import org.jivesoftware.smackx.commands.AdHocCommandResult;
@@ -83,7 +86,7 @@ class ClusterWideTest {
         for (TestServer node : nodes) {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2, "both members joined");
         }
-        for (String user : List.of("bob", "alice", "admin", "carol", "dave")) {
+        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace")) {
             nodes.get(0).createUser(user);
         }
     }
@@ -294,6 +297,43 @@ class ClusterWideTest {
         } finally {
             admin.disconnect();
             carol.disconnect();
+        }
+    }
+
+    /**
+     * XEP-0191 §3.6 across nodes: grace (node 2) writes to frank (node 1), so node 2's relay has frank's block list
+     * cached; frank blocks grace on node 1; grace's next message is refused by node 2's relay at once (an error
+     * back to her), because node 1 told node 2 to forget its copy before it confirmed the block.
+     */
+    @Test
+    void aBlockMadeOnOneNodeHoldsOnTheSenderNodeAtOnce_xep0191() throws Exception {
+        XMPPTCPConnection frank = nodes.get(0).login("frank", "desk");
+        XMPPTCPConnection grace = nodes.get(1).login("grace", "phone");
+        try {
+            java.util.concurrent.BlockingQueue<Message> frankGets = new java.util.concurrent.LinkedBlockingQueue<>();
+            frank.addSyncStanzaListener(m -> frankGets.add((Message) m),
+                    m -> m instanceof Message msg && msg.getBody() != null);
+            java.util.concurrent.BlockingQueue<Message> graceErrors = new java.util.concurrent.LinkedBlockingQueue<>();
+            grace.addSyncStanzaListener(m -> graceErrors.add((Message) m),
+                    m -> m instanceof Message msg && msg.getType() == Message.Type.error);
+            await(() -> nodes.get(1).server().cluster().routesOf(new EntityImpl("frank", DOMAIN, null)).size() == 1,
+                    "frank's route seen on node 2");
+            grace.sendStanza(grace.getStanzaFactory().buildMessageStanza().to(frank.getUser())
+                    .ofType(Message.Type.chat).setBody("before").build());
+            Message before = frankGets.poll(20, TimeUnit.SECONDS);
+            assertNotNull(before, "delivered across nodes before the block");
+            assertEquals("before", before.getBody());
+
+            BlockingCommandManager.getInstanceFor(frank).blockContacts(List.of(JidCreate.from("grace@" + DOMAIN)));
+            grace.sendStanza(grace.getStanzaFactory().buildMessageStanza().to(frank.getUser())
+                    .ofType(Message.Type.chat).setBody("after").build());
+            Message refused = graceErrors.poll(20, TimeUnit.SECONDS);
+            assertNotNull(refused, "the sender's node refused the message of a blocked sender");
+            assertEquals(StanzaError.Condition.service_unavailable, refused.getError().getCondition());
+            assertTrue(frankGets.isEmpty(), "nothing reached frank: " + frankGets);
+        } finally {
+            frank.disconnect();
+            grace.disconnect();
         }
     }
 
