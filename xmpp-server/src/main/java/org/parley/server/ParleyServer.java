@@ -140,6 +140,7 @@ public final class ParleyServer implements AutoCloseable {
     private volatile org.parley.server.admin.OtherNodes otherNodes = org.parley.server.admin.OtherNodes.NONE;
     private ServerAccess adminAccess;
     private final BlockLists blockLists;
+    private final Carbons carbons;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
             throws GeneralSecurityException, IOException {
@@ -229,7 +230,7 @@ public final class ParleyServer implements AutoCloseable {
         relay.addGuard(blockLists);
         runtime.addModule(new BlockingModule(blockLists, registry, storage.rosters(), domain,
                 settings.mobile().blockListMax()));
-        Carbons carbons = new Carbons(registry, relay);
+        carbons = new Carbons(registry, relay);
         runtime.addModule(carbons);
         relay.addHook(carbons);
         // One set of publish-subscribe limits for PEP and pubsub.<domain> (issue 17: item size from limits).
@@ -450,6 +451,7 @@ public final class ParleyServer implements AutoCloseable {
         cluster.start();
         org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads,
                 blockLists);
+        org.parley.server.cluster.ClusterWide.carbons(cluster, carbons, workers);
         otherNodes = org.parley.server.cluster.ClusterWide.administration(cluster,
                 org.parley.server.admin.AdminCommands.local(adminAccess));
     }

@@ -43,6 +43,12 @@ public final class ClusterWide {
                 uploads == null ? "" : ", the upload slot key");
     }
 
+    /** XEP-0280 across nodes: copies for an account's resources on other nodes are made there. */
+    public static void carbons(ParleyCluster cluster, org.parley.server.carbons.Carbons carbons,
+                               java.util.concurrent.Executor workers) {
+        new SharedCarbons(cluster, carbons, workers).start();
+    }
+
     /** The admin commands' view of the other nodes; {@code local} answers their requests here. */
     public static org.parley.server.admin.OtherNodes administration(ParleyCluster cluster,
                                                                     org.parley.server.admin.OtherNodes.Local local) {

@@ -35,6 +35,7 @@ import org.jivesoftware.smack.packet.StreamError;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.blocking.BlockingCommandManager;
+import org.jivesoftware.smackx.carbons.CarbonManager;
 import org.jivesoftware.smackx.commands.AdHocCommand;
 import org.jivesoftware.smackx.commands.AdHocCommandManager;
 import org.jivesoftware.smackx.commands.AdHocCommandResult;
@@ -86,7 +87,7 @@ class ClusterWideTest {
         for (TestServer node : nodes) {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2, "both members joined");
         }
-        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace")) {
+        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace", "henry", "ivan")) {
             nodes.get(0).createUser(user);
         }
     }
@@ -334,6 +335,48 @@ class ClusterWideTest {
         } finally {
             frank.disconnect();
             grace.disconnect();
+        }
+    }
+
+    /**
+     * XEP-0280 §6 across nodes: henry has a resource on each node, both with carbons enabled; a message ivan (node
+     * 1) sends to henry's resource on node 1 is copied ("received") to henry's resource on node 2, and one henry
+     * sends from node 2 is copied ("sent") to his resource on node 1.
+     */
+    @Test
+    void carbonsReachTheAccountsResourcesOnOtherNodes_xep0280() throws Exception {
+        XMPPTCPConnection desk = nodes.get(0).login("henry", "desk");
+        XMPPTCPConnection phone = nodes.get(1).login("henry", "phone");
+        XMPPTCPConnection ivan = nodes.get(0).login("ivan", "laptop");
+        try {
+            CarbonManager.getInstanceFor(desk).enableCarbons();
+            CarbonManager.getInstanceFor(phone).enableCarbons();
+            for (XMPPTCPConnection c : List.of(desk, phone, ivan)) {
+                c.sendStanza(c.getStanzaFactory().buildPresenceStanza().build()); // copies go to available resources
+            }
+            java.util.concurrent.BlockingQueue<String> onPhone = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.BlockingQueue<String> onDesk = new java.util.concurrent.LinkedBlockingQueue<>();
+            CarbonManager.getInstanceFor(phone).addCarbonCopyReceivedListener((direction, copy, wrapper) ->
+                    onPhone.add(direction + ":" + copy.getBody() + ":" + wrapper.getFrom()));
+            CarbonManager.getInstanceFor(desk).addCarbonCopyReceivedListener((direction, copy, wrapper) ->
+                    onDesk.add(direction + ":" + copy.getBody() + ":" + wrapper.getFrom()));
+            for (TestServer node : nodes) {
+                await(() -> node.server().cluster().routesOf(new EntityImpl("henry", DOMAIN, null)).stream()
+                        .filter(Route::available).count() == 2, "both of henry's resources available everywhere");
+            }
+            ivan.sendStanza(ivan.getStanzaFactory().buildMessageStanza().to(desk.getUser())
+                    .ofType(Message.Type.chat).setBody("to the desk").build());
+            assertEquals("received:to the desk:henry@" + DOMAIN, onPhone.poll(20, TimeUnit.SECONDS),
+                    "§6: a received copy on the other node, from the account's bare JID");
+            phone.sendStanza(phone.getStanzaFactory().buildMessageStanza().to(ivan.getUser())
+                    .ofType(Message.Type.chat).setBody("from the phone").build());
+            assertEquals("sent:from the phone:henry@" + DOMAIN, onDesk.poll(20, TimeUnit.SECONDS),
+                    "§6: a sent copy on the other node");
+            assertNull(onPhone.poll(0, TimeUnit.SECONDS), "the sending resource gets no copy of its own message");
+        } finally {
+            desk.disconnect();
+            phone.disconnect();
+            ivan.disconnect();
         }
     }
 
