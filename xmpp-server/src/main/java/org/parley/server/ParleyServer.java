@@ -452,6 +452,8 @@ public final class ParleyServer implements AutoCloseable {
         org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads,
                 blockLists);
         org.parley.server.cluster.ClusterWide.carbons(cluster, carbons, workers);
+        org.parley.server.cluster.ClusterWide.ownPresence(cluster, registry, (LocalRelay) runtime.getStanzaRelay(),
+                runtime.getPresenceCache(), environment.dispatcher(), workers);
         otherNodes = org.parley.server.cluster.ClusterWide.administration(cluster,
                 org.parley.server.admin.AdminCommands.local(adminAccess));
     }

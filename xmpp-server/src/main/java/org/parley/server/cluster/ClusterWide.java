@@ -49,6 +49,15 @@ public final class ClusterWide {
         new SharedCarbons(cluster, carbons, workers).start();
     }
 
+    /** RFC 6121 §4.2.2: an account's resources on different nodes see each other's presence. */
+    public static void ownPresence(ParleyCluster cluster, org.parley.server.routing.SessionRegistry registry,
+                                   org.parley.server.routing.LocalRelay relay,
+                                   org.apache.vysper.xmpp.state.presence.LatestPresenceCache presences,
+                                   org.parley.server.stream.StanzaDispatcher dispatcher,
+                                   java.util.concurrent.Executor workers) {
+        new SharedOwnPresence(cluster, registry, relay, presences, workers).start(dispatcher);
+    }
+
     /** The admin commands' view of the other nodes; {@code local} answers their requests here. */
     public static org.parley.server.admin.OtherNodes administration(ParleyCluster cluster,
                                                                     org.parley.server.admin.OtherNodes.Local local) {

@@ -30,6 +30,7 @@ import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.XMPPException.StreamErrorException;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.packet.StreamError;
 import org.jivesoftware.smack.sasl.SASLErrorException;
@@ -87,7 +88,7 @@ class ClusterWideTest {
         for (TestServer node : nodes) {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2, "both members joined");
         }
-        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace", "henry", "ivan")) {
+        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace", "henry", "ivan", "judy")) {
             nodes.get(0).createUser(user);
         }
     }
@@ -377,6 +378,45 @@ class ClusterWideTest {
             desk.disconnect();
             phone.disconnect();
             ivan.disconnect();
+        }
+    }
+
+    /**
+     * RFC 6121 §4.2.2 and §4.5.2 across nodes: judy's resource on node 2 comes online while her resource on node 1
+     * is available; each sees the other's presence, and the one on node 1 sees the other go unavailable.
+     */
+    @Test
+    void anAccountsResourcesOnDifferentNodesSeeEachOthersPresence_rfc6121_4_2_2() throws Exception {
+        XMPPTCPConnection desk = nodes.get(0).login("judy", "desk");
+        java.util.concurrent.BlockingQueue<Presence> deskSees = new java.util.concurrent.LinkedBlockingQueue<>();
+        desk.addSyncStanzaListener(p -> deskSees.add((Presence) p), p -> p instanceof Presence pr
+                && pr.getFrom() != null && pr.getFrom().toString().equals("judy@" + DOMAIN + "/phone"));
+        desk.sendStanza(desk.getStanzaFactory().buildPresenceStanza().setStatus("at my desk").build());
+        for (TestServer node : nodes) {
+            await(() -> node.server().cluster().routesOf(new EntityImpl("judy", DOMAIN, null)).stream()
+                    .anyMatch(Route::available), "judy/desk available everywhere");
+        }
+        XMPPTCPConnection phone = nodes.get(1).login("judy", "phone");
+        try {
+            java.util.concurrent.BlockingQueue<Presence> phoneSees = new java.util.concurrent.LinkedBlockingQueue<>();
+            phone.addSyncStanzaListener(p -> phoneSees.add((Presence) p), p -> p instanceof Presence pr
+                    && pr.getFrom() != null && pr.getFrom().toString().equals("judy@" + DOMAIN + "/desk"));
+            phone.sendStanza(phone.getStanzaFactory().buildPresenceStanza().build());
+            Presence ofPhone = deskSees.poll(20, TimeUnit.SECONDS);
+            assertNotNull(ofPhone, "the initial presence of the resource on node 2 reaches the one on node 1");
+            assertEquals(Presence.Type.available, ofPhone.getType());
+            Presence ofDesk = phoneSees.poll(20, TimeUnit.SECONDS);
+            assertNotNull(ofDesk, "the new resource learns the presence of the one on node 1");
+            assertEquals(Presence.Type.available, ofDesk.getType());
+            assertEquals("at my desk", ofDesk.getStatus());
+
+            phone.disconnect();
+            Presence gone = deskSees.poll(20, TimeUnit.SECONDS);
+            assertNotNull(gone, "§4.5.2: the resource on node 2 goes unavailable for the one on node 1");
+            assertEquals(Presence.Type.unavailable, gone.getType());
+        } finally {
+            phone.disconnect();
+            desk.disconnect();
         }
     }
 
