@@ -141,6 +141,7 @@ public final class ParleyServer implements AutoCloseable {
     private ServerAccess adminAccess;
     private final BlockLists blockLists;
     private final Carbons carbons;
+    private final PepService pep;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
             throws GeneralSecurityException, IOException {
@@ -235,7 +236,7 @@ public final class ParleyServer implements AutoCloseable {
         relay.addHook(carbons);
         // One set of publish-subscribe limits for PEP and pubsub.<domain> (issue 17: item size from limits).
         PubSubLimits pubSubLimits = PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes());
-        PepService pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
+        pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
                 pubSubLimits);
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
@@ -450,7 +451,7 @@ public final class ParleyServer implements AutoCloseable {
                 storage.rosters(), muc, this::endForConflict, workers);
         cluster.start();
         org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads,
-                blockLists);
+                blockLists, pep);
         org.parley.server.cluster.ClusterWide.carbons(cluster, carbons, workers);
         org.parley.server.cluster.ClusterWide.ownPresence(cluster, registry, (LocalRelay) runtime.getStanzaRelay(),
                 runtime.getPresenceCache(), environment.dispatcher(), workers);

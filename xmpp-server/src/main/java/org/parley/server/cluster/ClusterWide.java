@@ -21,13 +21,15 @@ public final class ClusterWide {
     static final String UPLOAD_KEY = "upload.slot-key";
     /** The block list cache in {@link SharedCaches}. */
     static final String BLOCK_LISTS = "block-lists";
+    /** The PEP services in {@link SharedCaches}. */
+    static final String PEP = "pep";
 
     private ClusterWide() {
     }
 
     /** Shares the throttles and (when uploads are on) the slot key; call before clients connect. */
     public static void install(HazelcastInstance hz, AuthThrottle auth, Registration registration, HttpUploads uploads,
-                               BlockLists blockLists) {
+                               BlockLists blockLists, org.parley.server.pubsub.PepService pep) {
         SharedThrottles throttles = new SharedThrottles(hz, auth.window());
         auth.share(throttles);
         registration.share(throttles);
@@ -39,6 +41,15 @@ public final class ClusterWide {
         SharedCaches caches = new SharedCaches(hz);
         caches.register(BLOCK_LISTS, blockLists::forget);
         blockLists.onChanged(user -> caches.changed(BLOCK_LISTS, user));
+        // PEP (XEP-0163): each node keeps an account's node list in memory; a publish through another node may
+        // have created a node (or deleted one), so the others load that account's service again.
+        caches.register(PEP, account -> pep.forget(org.apache.vysper.xmpp.addressing.EntityImpl.parseUnchecked(account)));
+        pep.addHook(new org.parley.server.pubsub.PepHook() {
+            @Override
+            public void changed(org.apache.vysper.xmpp.addressing.Entity account, String node) {
+                caches.changed(PEP, account.getBareJID().getFullQualifiedName());
+            }
+        });
         LOG.info("cluster: authentication and registration throttles{} and block list changes are cluster-wide",
                 uploads == null ? "" : ", the upload slot key");
     }

@@ -49,6 +49,7 @@ import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.abuse.GuardTweak;
 import org.parley.server.config.ClusterSettings;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.storage.RosterEntry;
 import org.parley.server.testing.MemberPorts;
 import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestPostgres;
@@ -88,9 +89,12 @@ class ClusterWideTest {
         for (TestServer node : nodes) {
             await(() -> node.server().cluster().hazelcast().getCluster().getMembers().size() == 2, "both members joined");
         }
-        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace", "henry", "ivan", "judy")) {
+        for (String user : List.of("bob", "alice", "admin", "carol", "dave", "frank", "grace", "henry", "ivan", "judy", "kate", "leo")) {
             nodes.get(0).createUser(user);
         }
+        var rosters = nodes.get(0).server().storage().rosters(); // kate and leo: mutual contacts (RFC 6121 §3)
+        rosters.put("kate", new RosterEntry("leo@" + DOMAIN, null, "both", false, false, false, List.of()));
+        rosters.put("leo", new RosterEntry("kate@" + DOMAIN, null, "both", false, false, false, List.of()));
     }
 
     @AfterAll
@@ -417,6 +421,30 @@ class ClusterWideTest {
         } finally {
             phone.disconnect();
             desk.disconnect();
+        }
+    }
+
+    /**
+     * XEP-0163 across nodes: leo (node 2) asks for a PEP node of kate that does not exist yet, so node 2 has kate's
+     * service loaded; kate publishes through node 1, which creates the node (§7.1.3.x auto-create); leo's next
+     * request through node 2 finds the node and the item.
+     */
+    @Test
+    void aPepNodeCreatedThroughOneNodeIsFoundThroughAnother_xep0163() throws Exception {
+        String query = "<iq type='get' id='q' to='kate@" + DOMAIN + "'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                + "<items node='urn:example:cluster'/></pubsub></iq>";
+        try (RawClient leo = RawClient.loggedIn(nodes.get(1), "leo");
+             RawClient kate = RawClient.loggedIn(nodes.get(0), "kate")) {
+            leo.send(query);
+            assertTrue(leo.await("</iq>", WAIT).contains("<item-not-found"), leo.received());
+            kate.send("<iq type='set' id='pub'><pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                    + "<publish node='urn:example:cluster'><item id='one'><entry xmlns='urn:example:cluster'>hello"
+                    + "</entry></item></publish></pubsub></iq>");
+            assertTrue(kate.await("id=\"pub\"", WAIT).contains("type=\"result\""), kate.received());
+            leo.clear();
+            leo.send(query);
+            String items = leo.await("</iq>", WAIT);
+            assertTrue(items.contains("type=\"result\"") && items.contains(">hello</entry>"), items);
         }
     }
 
