@@ -10,8 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a node shares with the cluster beyond routes and rooms (issue 19), switched on when it joins: the
- * brute-force throttle and the registration throttle count on every node ({@link SharedThrottles}), and the
- * upload slot key is one for all ({@link SharedSecrets}). A server running alone keeps its local
+ * brute-force throttle and the registration throttle count on every node ({@link SharedThrottles}); the
+ * upload slot key is one for all ({@link SharedSecrets}); block lists and PEP services cached per node are
+ * dropped everywhere when one node changes them ({@link SharedCaches}); carbons and an account's own presence
+ * reach its resources on other nodes ({@link SharedCarbons}, {@link SharedOwnPresence}); the admin commands see
+ * and act on every node ({@link ClusterAdministration}). A server running alone keeps its local
  * implementations; nothing here is created then.
  */
 public final class ClusterWide {
