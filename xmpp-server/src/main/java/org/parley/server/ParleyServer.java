@@ -138,6 +138,12 @@ public final class ParleyServer implements AutoCloseable {
     private org.parley.server.component.ComponentListener components;
     private volatile boolean closed;
     private org.parley.server.cluster.ParleyCluster cluster;
+    /** The admin commands' view of the other cluster nodes (issue 19), and what they act on here. */
+    private volatile org.parley.server.admin.OtherNodes otherNodes = org.parley.server.admin.OtherNodes.NONE;
+    private ServerAccess adminAccess;
+    private final BlockLists blockLists;
+    private final Carbons carbons;
+    private final PepService pep;
 
     private ParleyServer(ServerSettings settings, Storage storage, ServerCertificate certificate)
             throws GeneralSecurityException, IOException {
@@ -216,18 +222,18 @@ public final class ParleyServer implements AutoCloseable {
                     TimeUnit.MINUTES);
         }
         // XEP-0191: the relay consults every account's block list before it routes anything.
-        BlockLists blockLists = new BlockLists(storage.blockLists(), domain);
+        blockLists = new BlockLists(storage.blockLists(), domain);
         relay.addGuard(blockLists);
         runtime.addModule(new BlockingModule(blockLists, registry, storage.rosters(), domain,
                 settings.mobile().blockListMax()));
-        Carbons carbons = new Carbons(registry, relay);
+        carbons = new Carbons(registry, relay);
         runtime.addModule(carbons);
         relay.addHook(carbons);
         // One set of publish-subscribe limits for PEP and pubsub.<domain> (issue 17: item size from limits).
         PubSubLimits pubSubLimits = PubSubLimits.DEFAULTS.withItemBytes(settings.limits().guard().quotas().pubsubItemBytes())
                 .withAccountQuotas(settings.limits().guard().quotas().pubsubItems(),
                         settings.limits().guard().quotas().pubsubNodes());
-        PepService pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
+        pep = new PepService(storage.pubsub(), storage.rosters(), registry, storage.accounts()::exists,
                 pubSubLimits);
         runtime.addModule(pep);
         registry.onDeparture(pep::departed);
@@ -349,7 +355,8 @@ public final class ParleyServer implements AutoCloseable {
         registry.onDeparture(motd::departed);
         ServerAccess access = new ServerAccess(domain, VERSION, java.time.Instant.now(), accounts, disabled, motd,
                 registry, () -> streams, muc == null ? null : muc.administration(), registration, metrics,
-                guard.auth(), this::certificate, uploads, settings.dataDirectory(), send);
+                guard.auth(), this::certificate, uploads, settings.dataDirectory(), send, () -> otherNodes);
+        adminAccess = access;
         runtime.addModule(AdminCommands.of(access, settings.admins()));
     }
 
@@ -443,6 +450,13 @@ public final class ParleyServer implements AutoCloseable {
         // XEP-0198 §5 across nodes: a session resumes on whichever node its client reaches (ClusterResumption).
         new org.parley.server.cluster.ClusterResumption(member, registry, (LocalRelay) runtime.getStanzaRelay(),
                 environment.resumption(), workers, housekeeping, settings.limits().guard().resumptionBuffer()).start();
+        org.parley.server.cluster.ClusterWide.install(member, guard.auth(), environment.registration(), uploads,
+                blockLists, pep);
+        org.parley.server.cluster.ClusterWide.carbons(cluster, carbons, workers);
+        org.parley.server.cluster.ClusterWide.ownPresence(cluster, registry, (LocalRelay) runtime.getStanzaRelay(),
+                runtime.getPresenceCache(), environment.dispatcher(), workers);
+        otherNodes = org.parley.server.cluster.ClusterWide.administration(cluster,
+                org.parley.server.admin.AdminCommands.local(adminAccess));
     }
 
     /** This node's part in the cluster, or null when it runs alone. */

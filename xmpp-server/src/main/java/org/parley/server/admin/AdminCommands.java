@@ -91,6 +91,30 @@ public final class AdminCommands extends DefaultDiscoAwareModule
                 .add(RoomCommands.all(server)).add(ServiceCommands.all(server));
     }
 
+    /** What this node does when another node of a cluster asks it (issue 19): end its sessions, reload. */
+    public static OtherNodes.Local local(ServerAccess server) {
+        return new OtherNodes.Local() {
+            @Override
+            public int endSessions(Entity jid, org.parley.server.stream.StreamErrorCondition condition, String text) {
+                return Commands.endLocalSessions(server, jid, condition, text);
+            }
+
+            @Override
+            public void reload(OtherNodes.Change what) {
+                switch (what) {
+                    case DISABLED_ACCOUNTS -> server.disabled().reload();
+                    case MESSAGE_OF_THE_DAY -> {
+                        List<Entity> online = new ArrayList<>();
+                        for (Commands.SessionInfo i : Commands.sessions(server)) {
+                            online.add(i.fullJid());
+                        }
+                        server.motd().reload(online);
+                    }
+                }
+            }
+        };
+    }
+
     /** Adds commands (in the order disco#items lists them). */
     AdminCommands add(List<? extends Command> more) {
         for (Command c : more) {

@@ -118,9 +118,15 @@ final class Commands {
 
     /**
      * Ends the streams of {@code jid} (every session of a bare JID, or the one of a full JID) with a stream error
-     * the client sees (RFC 6120 §4.9); returns how many.
+     * the client sees (RFC 6120 §4.9), on this node and, in a cluster, on the nodes holding the others; returns
+     * how many.
      */
     static int endSessions(ServerAccess s, Entity jid, StreamErrorCondition condition, String text) {
+        return endLocalSessions(s, jid, condition, text) + s.nodes().get().endSessions(jid, condition, text);
+    }
+
+    /** {@link #endSessions} on this node only. */
+    static int endLocalSessions(ServerAccess s, Entity jid, StreamErrorCondition condition, String text) {
         int n = 0;
         for (SessionInfo info : sessions(s)) {
             boolean match = jid.isResourceSet() ? info.fullJid().equals(jid)

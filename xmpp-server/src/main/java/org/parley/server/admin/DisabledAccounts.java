@@ -21,13 +21,21 @@ public final class DisabledAccounts {
 
     public DisabledAccounts(DocumentStore documents) {
         this.documents = documents;
+        reload();
+    }
+
+    /** Reads the list again (another node of a cluster changed it, issue 19). */
+    public synchronized void reload() {
+        Set<String> stored = new java.util.HashSet<>();
         documents.get("", KEY).ifPresent(text -> {
             for (String line : text.split("\n")) {
                 if (!line.isBlank()) {
-                    disabled.add(line.strip());
+                    stored.add(line.strip());
                 }
             }
         });
+        disabled.addAll(stored);
+        disabled.retainAll(stored);
     }
 
     /** Whether {@code username} (the local part) is disabled. */

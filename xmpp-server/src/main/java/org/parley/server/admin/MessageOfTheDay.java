@@ -53,6 +53,21 @@ public final class MessageOfTheDay {
         }
     }
 
+    /**
+     * Reads the message again (another node of a cluster changed it, issue 19); this node's sessions already
+     * {@code online} are told the new one at once, as that node told its own.
+     */
+    public void reload(Iterable<Entity> online) {
+        String stored = documents.get("", KEY).filter(t -> !t.isEmpty()).orElse(null);
+        text = stored;
+        if (stored != null) {
+            for (Entity session : online) {
+                told.add(session);
+                send.accept(session, message(session, stored));
+            }
+        }
+    }
+
     /** A session's broadcast presence: its first available one gets the message. */
     public void presence(Entity fullJid, Stanza presence) {
         String current = text;

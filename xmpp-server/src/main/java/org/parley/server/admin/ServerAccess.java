@@ -24,11 +24,12 @@ import org.parley.server.upload.HttpUploads;
  * @param rooms     null when the chat service is off
  * @param uploads   null when file upload is off
  * @param send      routes a stanza from the server to an address (announcements, the message of the day)
+ * @param nodes     the other nodes of a cluster ({@link OtherNodes#NONE} when the server runs alone, issue 19)
  */
 public record ServerAccess(String domain, String version, Instant started, AccountService accounts,
                            DisabledAccounts disabled, MessageOfTheDay motd, SessionRegistry registry,
                            Supplier<Collection<XmppStream>> streams, RoomAdministration rooms,
                            Registration registration, ServerMetrics metrics, AuthThrottle auth,
                            Supplier<X509Certificate> certificate, HttpUploads uploads, Path dataDirectory,
-                           BiConsumer<Entity, Stanza> send) {
+                           BiConsumer<Entity, Stanza> send, Supplier<OtherNodes> nodes) {
 }

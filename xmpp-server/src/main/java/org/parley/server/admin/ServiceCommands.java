@@ -65,6 +65,7 @@ final class ServiceCommands {
                         (admin, v) -> setMotd(s, v)),
                 Commands.of(XEP0133 + "#delete-motd", "Delete message of the day", null, (admin, v) -> {
                     s.motd().set(null, List.of());
+                    s.nodes().get().changed(OtherNodes.Change.MESSAGE_OF_THE_DAY);
                     AUDIT.info("admin action=delete-motd target={}", s.domain());
                     return Command.Result.note("Message of the day deleted.");
                 }),
@@ -96,6 +97,7 @@ final class ServiceCommands {
             online.add(i.fullJid());
         }
         s.motd().set(text, online);
+        s.nodes().get().changed(OtherNodes.Change.MESSAGE_OF_THE_DAY); // they tell their own sessions
         AUDIT.info("admin action=set-motd target={}", s.domain());
         return Command.Result.note("Message of the day set.");
     }
@@ -110,6 +112,9 @@ final class ServiceCommands {
         Set<Entity> users = new HashSet<>();
         for (Commands.SessionInfo i : Commands.sessions(s)) {
             users.add(i.fullJid());
+        }
+        for (OtherNodes.RemoteSession r : s.nodes().get().sessions()) {
+            users.add(r.fullJid()); // routed to the node holding it
         }
         for (Entity to : users) {
             StanzaBuilder m = StanzaBuilder.createMessageStanza(server, to, MessageStanzaType.HEADLINE, null, body);
@@ -162,7 +167,31 @@ final class ServiceCommands {
         f.fixed("db-pending", "Threads waiting for a database connection", (long) gauge(r, "hikaricp.connections.pending", null, null));
         f.fixed("db-max", "Database pool size", (long) gauge(r, "hikaricp.connections.max", null, null));
         f.fixed("registration", "Registration on", s.registration().enabled() ? "1" : "0");
+        clusterStats(s, f);
         return Command.Result.form(f);
+    }
+
+    /**
+     * Issue 19: the cluster's members, each with the sessions bound there and the rooms it hosts (the fields above
+     * are this node's own).
+     */
+    private static void clusterStats(ServerAccess s, Form f) {
+        List<OtherNodes.Member> members = s.nodes().get().members();
+        if (members.isEmpty()) {
+            return;
+        }
+        f.fixed("cluster-members", "Cluster members", members.size());
+        long sessions = 0;
+        long rooms = 0;
+        for (int i = 0; i < members.size(); i++) {
+            OtherNodes.Member m = members.get(i);
+            sessions += m.sessions();
+            rooms += m.rooms();
+            f.fixed("cluster-node-" + (i + 1), "Node " + (i + 1), m.address() + (m.self() ? " (this node)" : "") + ": "
+                    + m.sessions() + " sessions, " + m.rooms() + " rooms");
+        }
+        f.fixed("cluster-sessions", "Sessions on all nodes", sessions);
+        f.fixed("cluster-rooms", "Rooms hosted on all nodes", rooms);
     }
 
     private static double gauge(MeterRegistry r, String name, String tag, String value) {

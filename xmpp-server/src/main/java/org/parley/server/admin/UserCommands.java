@@ -96,6 +96,7 @@ final class UserCommands {
         for (String user : users) {
             s.accounts().delete(user);
             s.disabled().forget(user);
+            s.nodes().get().changed(OtherNodes.Change.DISABLED_ACCOUNTS);
             Commands.endSessions(s, bare(s, user), StreamErrorCondition.NOT_AUTHORIZED, "account removed");
             AUDIT.info("admin action=delete-user target={}@{}", user, s.domain());
         }
@@ -110,6 +111,7 @@ final class UserCommands {
         }
         for (String user : users) {
             s.disabled().set(user, off);
+            s.nodes().get().changed(OtherNodes.Change.DISABLED_ACCOUNTS); // before their sessions end: no re-login
             if (off) {
                 // RFC 6120 §4.9.3.12: the client learns why and must not log in again by itself.
                 Commands.endSessions(s, bare(s, user), StreamErrorCondition.NOT_AUTHORIZED,
@@ -150,11 +152,14 @@ final class UserCommands {
         return Command.Result.note("Password of " + user + "@" + s.domain() + " changed.");
     }
 
-    /** Sessions online per account (bare JID → count). */
+    /** Sessions online per account (bare JID → count), on every node of a cluster. */
     private static Map<String, Integer> onlineUsers(ServerAccess s) {
         Map<String, Integer> online = new HashMap<>();
         for (Commands.SessionInfo i : Commands.sessions(s)) {
             online.merge(i.fullJid().getBareJID().getFullQualifiedName(), 1, Integer::sum);
+        }
+        for (OtherNodes.RemoteSession r : s.nodes().get().sessions()) {
+            online.merge(r.fullJid().getBareJID().getFullQualifiedName(), 1, Integer::sum);
         }
         return online;
     }
@@ -201,6 +206,12 @@ final class UserCommands {
         for (Commands.SessionInfo i : Commands.sessions(s)) {
             if (i.fullJid().getBareJID().equals(bare(s, user))) {
                 form.row(i.fullJid().getFullQualifiedName(), i.transport(), i.address());
+            }
+        }
+        for (OtherNodes.RemoteSession r : s.nodes().get().sessions()) {
+            if (r.fullJid().getBareJID().equals(bare(s, user))) {
+                // Transport and client address are known on the node holding the session; this one knows where.
+                form.row(r.fullJid().getFullQualifiedName(), "node " + r.node(), "");
             }
         }
         return Command.Result.form(form);

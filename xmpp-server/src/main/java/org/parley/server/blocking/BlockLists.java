@@ -33,9 +33,22 @@ public final class BlockLists implements RouteGuard {
     private final String domain;
     private final Map<String, Set<String>> cache = new ConcurrentHashMap<>();
 
+    /** Told the account whose list this node changed (a cluster tells the other nodes, issue 19). */
+    private volatile java.util.function.Consumer<String> changed = username -> { };
+
     public BlockLists(BlockListStore store, String domain) {
         this.store = store;
         this.domain = domain;
+    }
+
+    /** {@code listener} learns of each list this node changes, once it is stored. */
+    public void onChanged(java.util.function.Consumer<String> listener) {
+        this.changed = listener;
+    }
+
+    /** Drops the cached list of {@code username} (another node changed it); the next check reads the store. */
+    public void forget(String username) {
+        cache.remove(username);
     }
 
     /** The normalised JIDs {@code username} blocked. */
@@ -54,6 +67,7 @@ public final class BlockLists implements RouteGuard {
         } finally {
             cache.remove(username);
         }
+        changed.accept(username);
     }
 
     void remove(String username, Collection<String> jids) {
@@ -62,6 +76,7 @@ public final class BlockLists implements RouteGuard {
         } finally {
             cache.remove(username);
         }
+        changed.accept(username);
     }
 
     void clear(String username) {
@@ -70,6 +85,7 @@ public final class BlockLists implements RouteGuard {
         } finally {
             cache.remove(username);
         }
+        changed.accept(username);
     }
 
     /**

@@ -42,6 +42,13 @@ public final class Carbons extends DefaultDiscoAwareModule implements ServerInfo
     private final SessionRegistry registry;
     private final LocalRelay relay;
     private final Set<Entity> enabled = ConcurrentHashMap.newKeySet();
+    /** Copies for the account's resources on other nodes of a cluster (issue 19); nothing when alone. */
+    private volatile Elsewhere elsewhere = (account, message, direction, except) -> { };
+
+    /** Where copies for resources served by other nodes go: each node copies to its own resources. */
+    public interface Elsewhere {
+        void copy(Entity account, Stanza message, String direction, List<Entity> except);
+    }
 
     public Carbons(SessionRegistry registry, LocalRelay relay) {
         this.registry = registry;
@@ -65,6 +72,19 @@ public final class Carbons extends DefaultDiscoAwareModule implements ServerInfo
         } else {
             enabled.remove(fullJid);
         }
+    }
+
+    /** In a cluster: {@code other} carries copies to the account's resources on the other nodes. */
+    public void copyElsewhere(Elsewhere other) {
+        this.elsewhere = other;
+    }
+
+    /**
+     * Another node asks for the copies this node owes: to its own available resources of {@code account} that
+     * enabled carbons, except {@code except} ({@code direction} "sent" or "received", §6).
+     */
+    public void copyHere(Entity account, Stanza message, String direction, List<Entity> except) {
+        copyLocally(account, message, direction, except);
     }
 
     @Override
@@ -173,6 +193,11 @@ public final class Carbons extends DefaultDiscoAwareModule implements ServerInfo
     }
 
     private void copy(Entity account, Stanza message, String direction, List<Entity> except) {
+        copyLocally(account, message, direction, except);
+        elsewhere.copy(account, message, direction, except);
+    }
+
+    private void copyLocally(Entity account, Stanza message, String direction, List<Entity> except) {
         for (SessionRegistry.Binding b : registry.bindingsOf(account)) {
             Entity to = b.fullJid();
             if (except.contains(to) || !enabled.contains(to) || !ResourceState.isAvailable(b.state())) {

@@ -2,10 +2,6 @@ package org.parley.server.im;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLText;
@@ -20,6 +16,7 @@ import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
 import org.parley.server.accounts.AccountException;
 import org.parley.server.accounts.AccountService;
 import org.parley.server.guard.AddressKey;
+import org.parley.server.guard.SlidingWindow;
 import org.parley.server.routing.StanzaErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,15 +37,19 @@ public final class Registration {
     private final AccountService accounts;
     private volatile boolean enabled;
     private final int perAddressPerHour;
-    private final Clock clock;
-    private final Map<String, Deque<Long>> recent = new ConcurrentHashMap<>();
-    private int admissions; // racy increments only make the sweep a little less regular
+    /** Registrations per address in the last hour: this node's, or the cluster's once {@link #share}d. */
+    private volatile SlidingWindow window;
 
     public Registration(AccountService accounts, boolean enabled, int perAddressPerHour, Clock clock) {
         this.accounts = accounts;
         this.enabled = enabled;
         this.perAddressPerHour = perAddressPerHour;
-        this.clock = clock;
+        this.window = SlidingWindow.local(clock);
+    }
+
+    /** Counts registrations from now on in {@code shared} (a cluster's window, issue 19) instead of this node's. */
+    public void share(SlidingWindow shared) {
+        this.window = shared;
     }
 
     /** Whether new accounts may be created in band (advertised as a stream feature). */
@@ -170,42 +171,18 @@ public final class Registration {
 
     /** Gives back a slot taken by {@link #admit} for an attempt that created no account. */
     private void release(String address, long admitted) {
-        Deque<Long> times = recent.get(address == null ? "?" : address);
-        if (times != null) {
-            synchronized (times) {
-                times.removeLastOccurrence(admitted);
-            }
-        }
+        window.release(AddressKey.of(address), admitted);
     }
 
     /**
-     * Sliding one-hour window per address; addresses with no recent registration are forgotten.
+     * Sliding one-hour window per address (IPv6 by /64: one subscriber holds a whole /64 and could otherwise
+     * pick a fresh address per account).
      *
      * @return the slot's time (to {@link #release} it when the attempt fails), or null when over the limit
      */
     private Long admit(String address) {
-        long now = clock.millis();
-        long windowStart = now - Duration.ofHours(1).toMillis();
-        if (++admissions % 256 == 0) {
-            recent.entrySet().removeIf(e -> {
-                synchronized (e.getValue()) {
-                    Long last = e.getValue().peekLast();
-                    return last == null || last < windowStart;
-                }
-            });
-        }
-        // IPv6 by /64: one subscriber holds a whole /64 and could otherwise pick a fresh address per account.
-        Deque<Long> times = recent.computeIfAbsent(AddressKey.of(address), k -> new ArrayDeque<>());
-        synchronized (times) {
-            while (!times.isEmpty() && times.peekFirst() < windowStart) {
-                times.pollFirst();
-            }
-            if (times.size() >= perAddressPerHour) {
-                return null;
-            }
-            times.addLast(now);
-            return now;
-        }
+        long slot = window.take(AddressKey.of(address), perAddressPerHour, Duration.ofHours(1));
+        return slot < 0 ? null : slot;
     }
 
     private static String text(XMLElement query, String name) {

@@ -211,6 +211,14 @@ public final class PepService extends DefaultDiscoAwareModule
         }
     }
 
+    /**
+     * Drops this node's copy of an account's PEP service (another cluster node changed it, issue 19); the next
+     * use loads it from storage again.
+     */
+    public void forget(Entity account) {
+        services.remove(account.getBareJID());
+    }
+
     /** The PEP service of an account (loaded from storage on first use). */
     PubSubService service(Entity account) {
         return services.computeIfAbsent(account.getBareJID(), a -> new PubSubService(a, true, environment));

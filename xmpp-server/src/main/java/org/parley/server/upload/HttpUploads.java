@@ -59,6 +59,8 @@ public final class HttpUploads {
     private final ServerSettings.Upload settings;
     private final FileStore store;
     private final byte[] key;
+    /** The signing key in use: this node's {@link #key}, or the cluster's once {@link #shareKey}d (issue 19). */
+    private volatile java.util.function.Supplier<byte[]> signingKey;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     /** Slots whose PUT is running: a second PUT to one of them is refused. */
@@ -71,6 +73,7 @@ public final class HttpUploads {
         this.settings = settings;
         this.store = store;
         this.key = key.clone();
+        this.signingKey = () -> this.key;
         this.clock = clock;
         this.baseUrl = settings.publicUrl();
     }
@@ -96,6 +99,19 @@ public final class HttpUploads {
             throw new IOException(keyFile + " is damaged (shorter than 32 bytes); delete it to make a new one");
         }
         return new HttpUploads(settings, new DirectoryFileStore(root), key, clock);
+    }
+
+    /**
+     * Signs and checks slots from now on with the key {@code shared} supplies (asked at every slot and PUT; a
+     * cluster's key, so a slot issued by one node is accepted by every node's gateway).
+     */
+    public void shareKey(java.util.function.Supplier<byte[]> shared) {
+        this.signingKey = shared;
+    }
+
+    /** This node's own key (from its data directory): what it offers a cluster that has none yet. Never logged. */
+    public byte[] localKey() {
+        return key.clone();
     }
 
     /** Told the size of each file stored (metrics: parley_upload_bytes_total). */
@@ -363,7 +379,7 @@ public final class HttpUploads {
     private byte[] mac(String id, String filename, String payload) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.init(new SecretKeySpec(signingKey.get(), "HmacSHA256"));
             return mac.doFinal((id + "\n" + filename + "\n" + payload).getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
