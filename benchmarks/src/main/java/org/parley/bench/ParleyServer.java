@@ -74,7 +74,8 @@ class ParleyServer extends Server {
     @Override
     Map<String, String> environment() {
         List<String> opts = new ArrayList<>(jvmFlags);
-        opts.add("-Xlog:gc:file=" + gcLog() + ":uptime");
+        // gc+phases: ZGC logs its pauses there (G1 logs them at gc); G1 phase lines carry no "Pause"
+        opts.add("-Xlog:gc,gc+phases=info:file=" + gcLog() + ":uptime");
         return Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", String.join(" ", opts));
     }
 

@@ -62,6 +62,27 @@ final class ProcStats {
         return ticks * TICK_NANOS;
     }
 
+    /**
+     * CPU time per thread name of a process (digits and "#n" suffixes folded, so a pool's threads add up), in
+     * nanoseconds, largest first: where a start-up's CPU went, without a profiler.
+     */
+    static java.util.List<java.util.Map.Entry<String, Long>> cpuNanosByThread(long pid) {
+        java.util.Map<String, Long> byName = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[#-]?[0-9]+", "#");
+                    byName.merge(name, cpuTicks(task.resolve("stat")) * TICK_NANOS, Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between listing and reading
+                }
+            }
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+        return byName.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).toList();
+    }
+
     /** utime + stime, in clock ticks, from a /proc stat file (of a process or of one of its threads). */
     private static long cpuTicks(Path stat) throws IOException {
         String line = Files.readString(stat);

@@ -108,6 +108,25 @@ final class Scenarios {
                 + "\n" + server.tailOfLog());
     }
 
+    /** Registers account 0 (XEP-0077) as soon as a just-started server accepts it (the cold start tool's first start). */
+    void firstRegistration(long startNanos) throws Exception {
+        long deadline = startNanos + 180_000_000_000L;
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            if (!server.alive()) {
+                throw new IOException(server.name + " exited:\n" + server.tailOfLog());
+            }
+            try (Transport t = connect(Kind.TCP)) {
+                Xmpp.register(t, Server.DOMAIN, user(0), password(0));
+                return;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(50); // polling a starting server's port
+            }
+        }
+        throw new IOException(server.name + " did not accept a registration within 180 s: " + last + "\n" + server.tailOfLog());
+    }
+
     /** Scenario 1: N logins offered at a fixed rate (open loop: latency counts from the scheduled start). */
     void loginStorm(boolean measured) throws Exception {
         int n = o.logins;

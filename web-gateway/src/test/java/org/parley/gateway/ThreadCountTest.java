@@ -31,6 +31,15 @@ class ThreadCountTest {
         assertEquals(WebGateway.maxHttpThreads(cores), GATEWAY.gateway().maxHttpThreads());
         assertTrue(GATEWAY.gateway().maxHttpThreads() <= Math.max(16, 8 * cores));
 
+        // At idle (no session yet; the worker pool starts its threads on demand): Netty's I/O loops (one per core,
+        // at least two), Jetty's acceptor and selector share, and a fixed handful — accept loop, Jetty's timer,
+        // the archive writer, the storage pool's housekeeper. A started `./parley` runs about 30 threads in all
+        // at idle on 2 cores, JVM threads included (docs/benchmarks/README.md, issue 18).
+        List<String> idle = ours();
+        int idleBound = 2 * cores + 8;
+        assertTrue(idle.size() <= idleBound, idle.size() + " threads at idle > " + idleBound + " on " + cores
+                + " cores: " + idle);
+
         List<CompletableFuture<RawWebSocket>> opening = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
             opening.add(RawWebSocket.connect(GATEWAY.webSocketUri(), null, null, "xmpp"));
@@ -47,8 +56,7 @@ class ThreadCountTest {
                 ws.awaitMessage("features");
             }
             assertEquals(SESSIONS, GATEWAY.gateway().webSockets());
-            List<String> ours = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                    .filter(n -> n.startsWith("parley-")).sorted().toList();
+            List<String> ours = ours();
             // Per core: Netty's I/O loop, two workers, Jetty's share; the constant: accept loop, timers,
             // housekeeping, archive writer, guard and storage threads.
             int bound = 12 * cores + 16;
@@ -58,5 +66,10 @@ class ThreadCountTest {
                 ws.close();
             }
         }
+    }
+
+    private static List<String> ours() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("parley-")).sorted().toList();
     }
 }

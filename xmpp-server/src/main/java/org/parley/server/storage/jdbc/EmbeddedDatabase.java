@@ -98,6 +98,7 @@ final class EmbeddedDatabase implements AutoCloseable {
             }
             EmbeddedDatabase database = new EmbeddedDatabase(file, channel, lock);
             try {
+                SqliteNativeLibrary.useCopyIn(directory); // before the driver's first connection (issue 18)
                 LegacyH2Migration.migrateIfPresent(directory);
                 database.create();
             } catch (RuntimeException e) {

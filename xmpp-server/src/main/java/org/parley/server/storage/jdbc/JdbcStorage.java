@@ -133,11 +133,15 @@ public final class JdbcStorage implements Storage {
         }
 
         try {
-            Flyway.configure(JdbcStorage.class.getClassLoader())
-                    .dataSource(dataSource)
-                    .locations(dialect == Dialect.SQLITE ? "classpath:db/sqlite" : "classpath:db/migration")
-                    .load()
-                    .migrate();
+            String location = dialect == Dialect.SQLITE ? "db/sqlite" : "db/migration";
+            // Issue 18: a start on a database already at the newest migration does not need Flyway at all.
+            if (!SchemaCheck.upToDate(dataSource, JdbcStorage.class.getClassLoader(), location)) {
+                Flyway.configure(JdbcStorage.class.getClassLoader())
+                        .dataSource(dataSource)
+                        .locations("classpath:" + location)
+                        .load()
+                        .migrate();
+            }
             LOG.info("Storage: {} at {}", product(dataSource), shownUrl);
         } catch (RuntimeException | SQLException e) {
             dataSource.close();
