@@ -246,7 +246,7 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
      * or {@link StreamManagement#MAX_UNACKED} stanzas): a detached session ends at once, its queue going to the
      * account's other resources or offline storage; an attached client is asked for an acknowledgement
      * ({@code <r/>}, §4), since a burst (offline messages, say) outgrows it before any could come back, and only
-     * a client {@value #UNACKED_HARD_FACTOR} times over the bound is dropped (the session stays resumable, and
+     * a client {@value #UNACKED_HARD_FACTOR} times over the bound (in bytes or in stanzas) is dropped (the session stays resumable, and
      * the client gets it all back on resumption).
      */
     private boolean recorded(Stanza stanza) {
@@ -268,7 +268,10 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
             if (state.resumptionId() != null) {
                 resumption.expireNow(state.resumptionId());
             }
-        } else if (bytes > UNACKED_HARD_FACTOR * resumptionBuffer || state.unackedCount() > StreamManagement.MAX_UNACKED) {
+        } else if (bytes > UNACKED_HARD_FACTOR * resumptionBuffer
+                || state.unackedCount() > UNACKED_HARD_FACTOR * StreamManagement.MAX_UNACKED) {
+            // The same factor for the count as for the bytes: small stanzas reach the count bound first, and a
+            // client must have been asked (the <r/> below) before it is dropped.
             overflowed = true;
             LOG.info("{} has not acknowledged {} bytes of stanzas; its connection is dropped", host.describePeer(), bytes);
             host.abort();
