@@ -1,5 +1,6 @@
 package org.parley.server.cluster;
 
+import static org.parley.server.cluster.ClusterWaits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -15,7 +16,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.jivesoftware.smack.packet.Message;
@@ -336,21 +336,6 @@ class ClusterTest {
         }
     }
 
-    /** Waits for a condition with a deadline (the cluster converges asynchronously). */
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 30 s: " + what);
-            }
-            try {
-                Thread.sleep(20); // polling, bounded by the deadline: the cluster offers no event for these states
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
-    }
 
     private static int freePort() throws java.io.IOException {
         return org.parley.server.testing.MemberPorts.free();
