@@ -1,5 +1,6 @@
 package org.parley.server.stream;
 
+import com.fasterxml.aalto.UncheckedStreamException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -159,6 +160,10 @@ public final class XmlStreamParser {
             drain();
         } catch (XMLStreamException e) {
             throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
+        } catch (UncheckedStreamException e) {
+            // Aalto decodes text lazily: invalid UTF-8 inside character data surfaces from getText() unchecked
+            // (found by the RFC 7395 frames fuzzer); the same not-well-formed error as any other bad byte.
+            throw notWellFormed(e);
         }
         checkSize();
         if (replayHeader != null && !closed && open.isEmpty() && boundary >= chunkStart
@@ -197,11 +202,18 @@ public final class XmlStreamParser {
             drain();
         } catch (XMLStreamException e) {
             throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED, oneLine(e));
+        } catch (UncheckedStreamException e) {
+            throw notWellFormed(e);
         }
         if (!open.isEmpty()) {
             throw new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED,
                     "the input ends inside <" + open.peekLast().name + ">");
         }
+    }
+
+    private static StreamErrorException notWellFormed(UncheckedStreamException e) {
+        return new StreamErrorException(StreamErrorCondition.NOT_WELL_FORMED,
+                e.getCause() instanceof XMLStreamException cause ? oneLine(cause) : "not well-formed XML");
     }
 
     private void drain() throws XMLStreamException, StreamErrorException {
