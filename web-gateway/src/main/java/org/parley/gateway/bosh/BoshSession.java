@@ -15,10 +15,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.eclipse.jetty.http.HttpStatus;
+import org.parley.server.render.StanzaSerializer;
+import org.parley.server.stream.StreamErrorCondition;
 import org.parley.server.stream.StreamErrorException;
 import org.parley.server.stream.StreamFraming;
 import org.parley.server.stream.StreamTransport;
-import org.parley.server.stream.XmlStreamParser;
 import org.parley.server.stream.XmppStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +63,6 @@ final class BoshSession implements StreamTransport {
     static final String VERSION = "1.11";
     private static final Logger LOG = LoggerFactory.getLogger(BoshSession.class);
     private static final String NS_XBOSH = "urn:xmpp:xbosh";
-    private static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
     /** Output above limits.send-buffer with no request for this long: the client stopped polling. */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Output this many times limits.send-buffer ends the session at once. */
@@ -732,19 +732,13 @@ final class BoshSession implements StreamTransport {
         }
 
         @Override
-        public String features(String features) {
-            return "<stream:features xmlns:stream='" + XmlStreamParser.STREAM_NS + "'>" + features + "</stream:features>";
-        }
-
-        @Override
-        public String error(String content) {
+        public byte[] error(StreamErrorCondition condition, String text) {
             synchronized (BoshSession.this) {
                 streamErrorWritten = true;
             }
-            // The default namespace declaration changes nothing for the children (each declares its own) but
+            // The default namespace declaration changes nothing for the children (each is in it anyway) but
             // lets Smack's BOSH client (4.5), which checks the in-scope default namespace, read it as a stream error.
-            return "<stream:error xmlns:stream='" + XmlStreamParser.STREAM_NS + "' xmlns='" + NS_STREAMS + "'>" + content
-                    + "</stream:error>";
+            return StanzaSerializer.toBytes(StreamFraming.errorElement(condition, text, true));
         }
 
         @Override

@@ -73,7 +73,7 @@ class WebSocketKeepaliveTest {
                 }
             }
             assertTrue(pings >= 1, "pinged before giving up");
-            assertTrue(text.toString().contains("<connection-timeout xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"),
+            assertTrue(text.toString().contains("<connection-timeout xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"></connection-timeout>"),
                     text.toString());
             assertTrue(text.toString().contains("<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"), text.toString());
         }

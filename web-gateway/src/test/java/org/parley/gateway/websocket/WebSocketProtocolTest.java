@@ -75,7 +75,7 @@ class WebSocketProtocolTest {
             assertTrue(open.contains("from='localhost'") && open.contains("version='1.0'"), open);
             String firstId = RawBosh.attribute(open, "id");
             String features = ws.next();
-            assertTrue(features.startsWith("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>"), features);
+            assertTrue(features.startsWith("<stream:features xmlns:stream=\"http://etherx.jabber.org/streams\">"), features);
             assertTrue(features.contains("<mechanism>PLAIN</mechanism>"), "loopback counts as secure: " + features);
             assertTrue(!features.contains("starttls"), "never STARTTLS inside a WebSocket: " + features);
 
@@ -109,8 +109,35 @@ class WebSocketProtocolTest {
             ws.send("<open xmlns='" + RawWebSocket.FRAMING + "' to='elsewhere.example' version='1.0'/>");
             assertTrue(ws.next().startsWith("<open "));
             String error = ws.next();
-            assertTrue(error.startsWith("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>"), error);
-            assertTrue(error.contains("<host-unknown xmlns='" + STREAMS + "'/>"), error);
+            assertTrue(error.startsWith("<stream:error xmlns:stream=\"http://etherx.jabber.org/streams\">"), error);
+            assertTrue(error.contains("<host-unknown xmlns=\"" + STREAMS + "\"></host-unknown>"), error);
+            assertEquals(RawWebSocket.CLOSE, ws.next().replace('"', '\''));
+            assertTrue(ws.awaitClosed());
+        }
+    }
+
+    /**
+     * RFC 6120 §4.9.2 with RFC 7395 §3.6: the error's text (here the client's own 'to', holding {@code <},
+     * {@code &} and both quotes) is escaped, the error is one complete element a parser reads, and
+     * {@code <close/>} follows it.
+     */
+    @Test
+    void rfc7395_3_6_streamErrorTextIsEscapedAndFollowedByClose() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.connect(gateway.webSocketUri())) {
+            ws.send("<open xmlns='" + RawWebSocket.FRAMING + "' to='x&lt;y&amp;z&quot;w&apos;' version='1.0'/>");
+            assertTrue(ws.next().startsWith("<open "));
+            String message = ws.next();
+            javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            org.w3c.dom.Element error = factory.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(
+                    message.getBytes(java.nio.charset.StandardCharsets.UTF_8))).getDocumentElement();
+            assertEquals("http://etherx.jabber.org/streams", error.getNamespaceURI(), message);
+            assertEquals("error", error.getLocalName(), message);
+            assertEquals(1, error.getElementsByTagNameNS(STREAMS, "host-unknown").getLength(), message);
+            org.w3c.dom.Element text = (org.w3c.dom.Element) error.getElementsByTagNameNS(STREAMS, "text").item(0);
+            assertNotNull(text, message);
+            assertEquals("this server serves localhost, not 'x<y&z\"w''", text.getTextContent());
+            assertEquals("en", text.getAttributeNS("http://www.w3.org/XML/1998/namespace", "lang"));
             assertEquals(RawWebSocket.CLOSE, ws.next().replace('"', '\''));
             assertTrue(ws.awaitClosed());
         }

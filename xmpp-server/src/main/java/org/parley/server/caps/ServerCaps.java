@@ -2,6 +2,7 @@ package org.parley.server.caps;
 
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.modules.ServerRuntimeContextService;
 import org.apache.vysper.xmpp.modules.servicediscovery.collection.ServiceCollector;
@@ -40,9 +41,10 @@ public final class ServerCaps implements ServerRuntimeContextService {
     }
 
     /** The {@code <c/>} element for stream features, or "" when the disco#info cannot be collected. */
-    public String streamFeature() {
+    public XMLElement streamFeature() {
         String ver = ver();
-        return ver == null ? "" : "<c xmlns='" + NS + "' hash='sha-1' node='" + NODE + "' ver='" + ver + "'/>";
+        return ver == null ? null : new XMLElementBuilder("c", NS).addAttribute("hash", "sha-1")
+                .addAttribute("node", NODE).addAttribute("ver", ver).build();
     }
 
     /** XEP-0115 §5.1 verification string of the server's disco#info, SHA-1, Base64. */

@@ -14,20 +14,19 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.vysper.xml.fragment.Attribute;
-import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLFragment;
-import org.apache.vysper.xml.fragment.XMLText;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityFormatException;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.stream.StanzaParsing;
 import org.parley.server.stream.StreamErrorCondition;
 import org.parley.server.stream.StreamErrorException;
+import org.parley.server.stream.StreamFraming;
 import org.parley.server.stream.XmlStreamListener;
 import org.parley.server.stream.XmlStreamParser;
 import org.slf4j.Logger;
@@ -55,7 +54,6 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
 
     static final String NS = "jabber:component:accept";
     private static final String NS_CLIENT = "jabber:client";
-    private static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
     private static final long PAUSE_READING_AT = 1 << 20;
     private static final long RESUME_READING_AT = 256 << 10;
     private static final long MAX_PENDING_OUTPUT = 16L << 20;
@@ -271,17 +269,20 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
         }
         LOG.info("stream error {} for component {}{}", condition.elementName(),
                 claimed == null ? "?" : claimed.jid(), text == null ? "" : ": " + text);
-        List<XMLFragment> children = new ArrayList<>();
-        children.add(new XMLElement(NS_STREAMS, condition.elementName(), null, List.<Attribute>of(), List.of()));
-        if (text != null) {
-            children.add(new XMLElement(NS_STREAMS, "text", null, List.of(), List.of(new XMLText(text))));
-        }
-        XMLElement error = new XMLElement(XmlStreamParser.STREAM_NS, "error", "stream", List.of(), children);
-        end(new Renderer(error).getComplete() + "</stream:stream>");
+        // The same element as a client stream's error (RFC 6120 §4.9.2), text escaped by the serialiser.
+        byte[] error = StreamFraming.TCP.error(condition, text);
+        byte[] close = "</stream:stream>".getBytes(StandardCharsets.US_ASCII);
+        byte[] last = java.util.Arrays.copyOf(error, error.length + close.length);
+        System.arraycopy(close, 0, last, error.length, close.length);
+        end(last);
     }
 
     /** Writes the last bytes and closes; the component is detached when the channel is gone. */
     private void end(String last) {
+        end(last.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void end(byte[] last) {
         if (ended) {
             return;
         }
@@ -290,8 +291,7 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
             claimed.detach(this); // at once: stanzas to it are answered from now on
         }
         Channel c = channel;
-        c.writeAndFlush(Unpooled.wrappedBuffer(last.getBytes(StandardCharsets.UTF_8)))
-                .addListener(ChannelFutureListener.CLOSE);
+        c.writeAndFlush(Unpooled.wrappedBuffer(last)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Writes a stanza for the component; false when the connection is gone or hopelessly behind. */
@@ -306,14 +306,18 @@ final class ComponentConnection extends ChannelInboundHandlerAdapter implements 
             c.close();
             return false;
         }
-        write(new Renderer(renamespace(stanza, NS_CLIENT, NS)).getComplete());
+        write(StanzaSerializer.toBytes(renamespace(stanza, NS_CLIENT, NS)));
         return true;
     }
 
     private void write(String xml) {
+        write(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void write(byte[] utf8) {
         Channel c = channel;
         if (c != null && c.isActive()) {
-            c.writeAndFlush(Unpooled.wrappedBuffer(xml.getBytes(StandardCharsets.UTF_8)));
+            c.writeAndFlush(Unpooled.wrappedBuffer(utf8));
         }
     }
 

@@ -49,7 +49,6 @@ public final class XmppStream implements XmlStreamListener {
     private static final Logger LOG = LoggerFactory.getLogger(XmppStream.class);
 
     static final String NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
-    static final String NS_STREAMS = "urn:ietf:params:xml:ns:xmpp-streams";
     static final String NS_REGISTER = "jabber:iq:register";
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
@@ -201,13 +200,15 @@ public final class XmppStream implements XmlStreamListener {
         sendHeader();
         String to = attributes.get("to");
         if (to != null && !to.equalsIgnoreCase(env.domain())) {
-            throw new StreamErrorException(StreamErrorCondition.HOST_UNKNOWN, "this server serves " + env.domain());
+            // The client's 'to' is echoed (bounded): the error's text is escaped like any other (RFC 6120 §4.9.2).
+            throw new StreamErrorException(StreamErrorCondition.HOST_UNKNOWN, "this server serves " + env.domain()
+                    + ", not '" + (to.length() > 64 ? to.substring(0, 64) + "…" : to) + "'");
         }
         String version = attributes.get("version");
         if (version == null || !version.startsWith("1.")) {
             throw new StreamErrorException(StreamErrorCondition.UNSUPPORTED_VERSION, "XMPP 1.0 is required");
         }
-        sendIfAny(framing.features(features()));
+        transport.send(framing.features(features()));
     }
 
     private void sendHeader() {
@@ -226,7 +227,7 @@ public final class XmppStream implements XmlStreamListener {
     }
 
     /** The features of this point of the negotiation (RFC 6120 §4.3.2), each built by the unit it belongs to. */
-    private String features() {
+    private List<XMLElement> features() {
         List<XMLElement> features = new ArrayList<>();
         boolean secure = transport.isSecure();
         if (state == StreamState.AUTHENTICATED) {
@@ -252,15 +253,12 @@ public final class XmppStream implements XmlStreamListener {
                 }
             }
         }
-        StringBuilder xml = new StringBuilder();
-        for (XMLElement feature : features) {
-            xml.append(StanzaSerializer.toXml(feature));
-        }
         ServerCaps caps = ServerCaps.of(session.getServerRuntimeContext());
-        if (caps != null) {
-            xml.append(caps.streamFeature()); // XEP-0115 §6.3
+        XMLElement capsFeature = caps == null ? null : caps.streamFeature(); // XEP-0115 §6.3
+        if (capsFeature != null) {
+            features.add(capsFeature);
         }
-        return xml.toString();
+        return features;
     }
 
     private static XMLElement feature(String name, String namespace) {
@@ -280,13 +278,12 @@ public final class XmppStream implements XmlStreamListener {
         }
         sendHeader();
         LOG.info("stream error {} for {}{}", condition.elementName(), describePeer(), text == null ? "" : ": " + text);
-        StringBuilder error = new StringBuilder("<").append(condition.elementName())
-                .append(" xmlns='").append(NS_STREAMS).append("'/>");
-        if (text != null) {
-            error.append("<text xmlns='").append(NS_STREAMS).append("' xml:lang='en'>").append(escape(text))
-                    .append("</text>");
+        // Built as an element and rendered as bytes: the text is escaped as XML requires (RFC 6120 §4.9.2).
+        byte[] error = framing.error(condition, text);
+        if (error != null) {
+            transport.send(error);
         }
-        end(SessionTerminationCause.STREAM_ERROR, framing.error(error.toString()), framing.close());
+        end(SessionTerminationCause.STREAM_ERROR, framing.close());
     }
 
     /** The connection went away without a closing tag. */
@@ -721,20 +718,5 @@ public final class XmppStream implements XmlStreamListener {
         if (xml != null && !xml.isEmpty()) {
             transport.send(xml);
         }
-    }
-
-    static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '\'' -> out.append("&apos;");
-                case '"' -> out.append("&quot;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

@@ -115,7 +115,7 @@ class StreamTranscriptTest {
         XMPPTCPConnection bystander = server.login("bob");
         try (RawClient client = boundClient("alice")) {
             client.send("<!-- hello -->");
-            client.await("<restricted-xml xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>");
+            client.await("<restricted-xml xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"></restricted-xml>");
             assertTrue(client.awaitClosed(Duration.ofSeconds(10)));
             assertTrue(PingManager.getInstanceFor(bystander).pingMyServer(), "other sessions unaffected");
         } finally {
@@ -235,7 +235,7 @@ class StreamTranscriptTest {
     @Test
     void rfc6120_7_7_2_2_sameResourceReplacesTheOlderSession() throws Exception {
         try (RawClient first = boundClient("alice"); RawClient second = boundClient("alice")) {
-            first.await("<conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>");
+            first.await("<conflict xmlns=\"urn:ietf:params:xml:ns:xmpp-streams\"></conflict>");
             assertTrue(first.awaitClosed(Duration.ofSeconds(10)));
             second.send("<iq type='get' id='p1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
             assertEquals(true, second.await("</iq>").contains("result"));
