@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * One RFC 7395 WebSocket connection carrying one XMPP stream. Messages are collected from their frames (never
  * more than the stream's stanza limit: a larger message is a {@code <policy-violation/>} stream error, after
  * which input is dropped), then parsed and handed to the {@link XmppStream} on the session's serial executor, in
- * order. What the stream writes goes out one element per text message. Reading pauses while too much input
+ * order. What the stream writes goes out one element per text message, batched and flushed once per burst by
+ * a {@link WebSocketFlusher}. Reading pauses while too much input
  * waits to be processed, as on TCP. A dropped connection ends the session like a dropped TCP connection.
  *
  * <p>A handler of Jetty's core WebSocket frames with explicit demand: a frame is asked for only when the
@@ -53,6 +54,9 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
 
     private final ParleyServer server;
     private final XmppWebSocketEndpoint endpoint;
+    private final WebSocketFlusher flusher;
+    /** A flush is asked of the {@link #flusher} and has not yet begun (see {@link #send(Frame)}). */
+    private final AtomicBoolean flushAsked = new AtomicBoolean();
     private final boolean secure;
     private final String remoteAddress;
     private final AtomicLong pendingBytes = new AtomicLong();
@@ -74,9 +78,11 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private boolean refusing;
     private boolean readingPaused;
 
-    XmppWebSocket(ParleyServer server, XmppWebSocketEndpoint endpoint, boolean secure, String remoteAddress) {
+    XmppWebSocket(ParleyServer server, XmppWebSocketEndpoint endpoint, WebSocketFlusher flusher, boolean secure,
+                  String remoteAddress) {
         this.server = server;
         this.endpoint = endpoint;
+        this.flusher = flusher;
         this.secure = secure;
         this.remoteAddress = remoteAddress;
     }
@@ -291,6 +297,11 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
             unwritten.addAndGet(-length);
             return;
         }
+        // Batch mode (issue 18): Jetty copies a small frame into the connection's batch buffer (still one message
+        // per stanza, RFC 7395 §3.3.3) and writes it with the next flush, which the flusher runs once for all that
+        // was sent until then. A frame's callback completes when it is copied or written, so what waits in the
+        // batch buffer (at most one output buffer) is not counted in 'unwritten'; what waits behind a write the
+        // peer does not take is, so the slow-reader bound works as before.
         s.sendFrame(frame, Callback.from(() -> {
             unwritten.addAndGet(-length);
             lastWritten = System.nanoTime();
@@ -298,7 +309,25 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
             unwritten.addAndGet(-length);
             LOG.debug("sending to {} failed: {}", remoteAddress, failure.toString());
             s.abort();
-        }), false);
+        }), true);
+        // Asked after the frame is queued and cleared before the flush is queued (see flush()): every batched frame
+        // has a flush queued behind it.
+        if (flushAsked.compareAndSet(false, true)) {
+            flusher.flushSoon(this);
+        }
+    }
+
+    /** Writes what was batched since the last flush (the {@link WebSocketFlusher}'s task). */
+    void flush() {
+        flushAsked.set(false);
+        CoreSession s = session;
+        if (s == null || !s.isOutputOpen() || dropped) {
+            return;
+        }
+        s.flush(Callback.from(() -> { }, failure -> {
+            LOG.debug("flushing to {} failed: {}", remoteAddress, failure.toString());
+            s.abort();
+        }));
     }
 
     /**

@@ -47,12 +47,17 @@ public final class XmppWebSocketEndpoint implements WebSocketNegotiator {
     private static final int MAX_FRAME_PIECE = 64 * 1024;
     /** A peer that does not read while this many messages queue up is disconnected. */
     private static final int MAX_QUEUED_MESSAGES = 10_000;
+    /** Jetty's output buffer per connection, and with it the largest batched frame (a quarter: 4 KiB). */
+    private static final int OUTPUT_BUFFER = 16 * 1024;
 
     private final ParleyServer server;
     private final OriginPolicy origins;
     private final ServerSettings.Limits limits;
     private final Set<XmppWebSocket> open = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> keepalive;
+    /** One per core, made with the first connection (they run on Jetty's thread pool); connections take turns. */
+    private volatile WebSocketFlusher[] flushers;
+    private final java.util.concurrent.atomic.AtomicInteger nextFlusher = new java.util.concurrent.atomic.AtomicInteger();
 
     public XmppWebSocketEndpoint(ParleyServer server, OriginPolicy origins, ServerSettings.Limits limits) {
         this.server = server;
@@ -73,6 +78,26 @@ public final class XmppWebSocketEndpoint implements WebSocketNegotiator {
         configuration.setMaxFrameSize(MAX_FRAME_PIECE);
         configuration.setAutoFragment(true);
         configuration.setMaxOutgoingFrames(MAX_QUEUED_MESSAGES);
+        // Frames under a quarter of this are batched (Jetty's FrameFlusher); the buffer is taken from the pool
+        // while a batch fills and returned at its flush, so an idle connection holds none.
+        configuration.setOutputBufferSize(OUTPUT_BUFFER);
+    }
+
+    private WebSocketFlusher flusher(java.util.concurrent.Executor executor) {
+        WebSocketFlusher[] all = flushers;
+        if (all == null) {
+            synchronized (this) {
+                all = flushers;
+                if (all == null) {
+                    all = new WebSocketFlusher[Runtime.getRuntime().availableProcessors()];
+                    for (int i = 0; i < all.length; i++) {
+                        all[i] = new WebSocketFlusher(executor);
+                    }
+                    flushers = all;
+                }
+            }
+        }
+        return all[Math.floorMod(nextFlusher.getAndIncrement(), all.length)];
     }
 
     /** Starts the keepalive timer on {@code scheduler}. */
@@ -110,7 +135,8 @@ public final class XmppWebSocketEndpoint implements WebSocketNegotiator {
             return null;
         }
         response.setAcceptedSubProtocol(SUBPROTOCOL);
-        return new XmppWebSocket(server, this, Peers.isProtected(request), Peers.address(request));
+        return new XmppWebSocket(server, this, flusher(request.getComponents().getExecutor()),
+                Peers.isProtected(request), Peers.address(request));
     }
 
     void opened(XmppWebSocket socket) {
