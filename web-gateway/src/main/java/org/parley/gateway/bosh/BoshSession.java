@@ -1,6 +1,8 @@
 package org.parley.gateway.bosh;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,6 +63,8 @@ import org.slf4j.LoggerFactory;
 final class BoshSession implements StreamTransport {
 
     static final String VERSION = "1.11";
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] END_BODY = "</body>".getBytes(StandardCharsets.US_ASCII);
     private static final Logger LOG = LoggerFactory.getLogger(BoshSession.class);
     private static final String NS_XBOSH = "urn:xmpp:xbosh";
     /** Output above limits.send-buffer with no request for this long: the client stopped polling. */
@@ -99,13 +103,18 @@ final class BoshSession implements StreamTransport {
     private final TreeMap<Long, Pending> early = new TreeMap<>();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private final LinkedHashMap<Long, Sent> sent = new LinkedHashMap<>();
-    private final StringBuilder outbound = new StringBuilder();
+    /**
+     * The stream's output waiting for a response, as UTF-8: stanzas arrive rendered once (issue 18) and are
+     * copied into the response body as they are, never decoded; limits.send-buffer counts these bytes.
+     */
+    private byte[] outbound = EMPTY;
+    private int outboundLength;
     private boolean flushQueued;
     private boolean creationAnswered;
     private String authid;
     private boolean streamErrorWritten;
     /** The stream ended while no request was held: the terminate response waits for the next request. */
-    private String finalBody;
+    private byte[] finalBody;
     private boolean gone;
     private ScheduledFuture<?> idleTimer;
     private Duration pause;
@@ -176,7 +185,7 @@ final class BoshSession implements StreamTransport {
             return;
         }
         if (finalBody != null) {
-            String last = finalBody;
+            byte[] last = finalBody;
             replies.add(() -> exchange.answer(terms.contentType(), last));
             leave();
             return;
@@ -219,7 +228,7 @@ final class BoshSession implements StreamTransport {
         while (!gone && !early.isEmpty() && early.firstKey() == nextRid) {
             process(early.pollFirstEntry().getValue(), replies);
         }
-        if (!gone && outbound.length() > 0 && !held.isEmpty()) {
+        if (!gone && outboundLength > 0 && !held.isEmpty()) {
             answerOldest(replies);
         }
     }
@@ -263,7 +272,7 @@ final class BoshSession implements StreamTransport {
             while (!held.isEmpty()) {
                 answerOldest(replies);
             }
-            String empty = body(rid, "", null);
+            byte[] empty = body(rid, EMPTY, null);
             lastAnsweredRid = Math.max(lastAnsweredRid, rid);
             replies.add(() -> exchange.answer(terms.contentType(), empty));
             deliver(body, null, false);
@@ -289,7 +298,7 @@ final class BoshSession implements StreamTransport {
                 answerOldest(replies);
             }
             held.pollFirst();
-            answer(h, "", report, replies);
+            answer(h, EMPTY, report, replies);
             return;
         }
         h.timer = owner.timers.schedule(() -> waitExpired(h), terms.waitSeconds(), TimeUnit.SECONDS);
@@ -305,9 +314,9 @@ final class BoshSession implements StreamTransport {
             // The older request is released empty; what is waiting goes in the newest one, at once. So only one
             // response in flight ever carries stanzas, and a client that handles its HTTP responses in arrival
             // order rather than rid order (XEP-0124 §9.1 asks for rid order) still sees them in order.
-            answer(held.pollFirst(), "", null, replies);
+            answer(held.pollFirst(), EMPTY, null, replies);
         }
-        if (outbound.length() > 0 && !held.isEmpty() && !flushQueued) {
+        if (outboundLength > 0 && !held.isEmpty() && !flushQueued) {
             flushQueued = true;
             execute(this::flush);
         }
@@ -393,19 +402,17 @@ final class BoshSession implements StreamTransport {
     private void answerOldest(List<Runnable> replies) {
         Held h = held.pollFirst();
         if (stanzasWaitForReport()) {
-            answer(h, "", null, replies); // the stanzas wait for the client's report (see above)
+            answer(h, EMPTY, null, replies); // the stanzas wait for the client's report (see above)
             return;
         }
-        String payload = outbound.toString();
-        outbound.setLength(0);
-        answer(h, payload, null, replies);
+        answer(h, takeOutbound(), null, replies);
     }
 
-    private void answer(Held h, String payload, String extraAttributes, List<Runnable> replies) {
+    private void answer(Held h, byte[] payload, String extraAttributes, List<Runnable> replies) {
         if (h.timer != null) {
             h.timer.cancel(false);
         }
-        String response = body(h.rid, payload, extraAttributes);
+        byte[] response = body(h.rid, payload, extraAttributes);
         sent.put(h.rid, new Sent(response, System.nanoTime()));
         Iterator<Long> eldest = sent.keySet().iterator();
         while (sent.size() > terms.requests() && eldest.hasNext()) {
@@ -413,8 +420,8 @@ final class BoshSession implements StreamTransport {
             eldest.remove();
         }
         lastAnsweredRid = Math.max(lastAnsweredRid, h.rid);
-        lastResponseEmpty = payload.isEmpty();
-        if (!payload.isEmpty() || h.rid == terms.firstRid()) {
+        lastResponseEmpty = payload.length == 0;
+        if (payload.length > 0 || h.rid == terms.firstRid()) {
             lastPayloadRid = Math.max(lastPayloadRid, h.rid);
         }
         Exchange exchange = h.exchange;
@@ -422,7 +429,7 @@ final class BoshSession implements StreamTransport {
     }
 
     /** The {@code <body/>} of a response to {@code rid}. */
-    private String body(long rid, String payload, String extraAttributes) {
+    private byte[] body(long rid, byte[] payload, String extraAttributes) {
         StringBuilder b = new StringBuilder("<body xmlns='").append(BoshBody.NS_HTTPBIND).append('\'');
         if (rid == terms.firstRid() && !creationAnswered) {
             creationAnswered = true;
@@ -447,7 +454,30 @@ final class BoshSession implements StreamTransport {
         if (extraAttributes != null) {
             b.append(extraAttributes);
         }
-        return payload.isEmpty() ? b.append("/>").toString() : b.append('>').append(payload).append("</body>").toString();
+        return wrap(b, payload);
+    }
+
+    /**
+     * {@code start} (a {@code <body} start tag without its end) closed around {@code payload} as UTF-8: the
+     * attributes are the binding's own (numbers, ids, the domain), the payload the stream's bytes as they are.
+     */
+    private static byte[] wrap(StringBuilder start, byte[] payload) {
+        if (payload.length == 0) {
+            return start.append("/>").toString().getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] head = start.append('>').toString().getBytes(StandardCharsets.UTF_8);
+        byte[] out = Arrays.copyOf(head, head.length + payload.length + END_BODY.length);
+        System.arraycopy(payload, 0, out, head.length, payload.length);
+        System.arraycopy(END_BODY, 0, out, head.length + payload.length, END_BODY.length);
+        return out;
+    }
+
+    /** What waits to go out, taken (the buffer is emptied). */
+    private byte[] takeOutbound() {
+        byte[] payload = outboundLength == outbound.length ? outbound : Arrays.copyOf(outbound, outboundLength);
+        outboundLength = 0;
+        outbound = EMPTY; // nothing kept between responses: an idle session holds no output buffer
+        return payload;
     }
 
     private String emptyBody() {
@@ -484,7 +514,8 @@ final class BoshSession implements StreamTransport {
         });
         held.clear();
         early.clear();
-        outbound.setLength(0);
+        outboundLength = 0;
+        outbound = EMPTY;
         leave();
         XmppStream s = stream;
         execute(s::connectionLost);
@@ -579,15 +610,29 @@ final class BoshSession implements StreamTransport {
 
     @Override
     public void send(String xml) {
+        send(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A stanza rendered once into UTF-8 (issue 18) joins the next response as it is. */
+    @Override
+    public void send(byte[] utf8) {
         synchronized (this) {
             if (gone || finalBody != null) {
                 return;
             }
-            if (outbound.length() == 0) {
+            if (outboundLength == 0) {
                 outboundSince = System.nanoTime();
             }
-            outbound.append(xml);
-            if (outbound.length() > owner.server.guard().settings().sendBuffer() && overflowing()) {
+            if (outboundLength == 0) {
+                outbound = utf8; // the array is the transport's (StreamTransport#send): the usual lone stanza is not copied
+            } else {
+                if (outboundLength + utf8.length > outbound.length) { // always for a lone stanza's own array: it is full
+                    outbound = Arrays.copyOf(outbound, Math.max(outboundLength + utf8.length, outbound.length * 2));
+                }
+                System.arraycopy(utf8, 0, outbound, outboundLength, utf8.length);
+            }
+            outboundLength += utf8.length;
+            if (outboundLength > owner.server.guard().settings().sendBuffer() && overflowing()) {
                 return;
             }
             if (!flushQueued && !held.isEmpty()) {
@@ -608,9 +653,9 @@ final class BoshSession implements StreamTransport {
     private boolean overflowing() {
         long limit = owner.server.guard().settings().sendBuffer();
         long waited = System.nanoTime() - Math.max(outboundSince, lastRequestAt);
-        if (waited > STALL_NANOS || outbound.length() > HARD_FACTOR * limit) {
+        if (waited > STALL_NANOS || outboundLength > HARD_FACTOR * limit) {
             List<Runnable> replies = new ArrayList<>();
-            terminate("policy-violation", null, replies, outbound.length() + " characters wait and no request came for "
+            terminate("policy-violation", null, replies, outboundLength + " bytes wait and no request came for "
                     + waited / 1_000_000 + " ms");
             replies.forEach(Runnable::run);
             return true;
@@ -620,7 +665,7 @@ final class BoshSession implements StreamTransport {
             owner.timers.schedule(() -> {
                 synchronized (this) {
                     overflowCheck = false;
-                    if (!gone && outbound.length() > limit) {
+                    if (!gone && outboundLength > limit) {
                         overflowing();
                     }
                 }
@@ -633,7 +678,7 @@ final class BoshSession implements StreamTransport {
         List<Runnable> replies = new ArrayList<>();
         synchronized (this) {
             flushQueued = false;
-            if (!gone && outbound.length() > 0 && !held.isEmpty()) {
+            if (!gone && outboundLength > 0 && !held.isEmpty()) {
                 answerOldest(replies);
             }
             afterChange();
@@ -663,10 +708,8 @@ final class BoshSession implements StreamTransport {
                 return;
             }
             String condition = streamErrorWritten ? " condition='remote-stream-error'" : "";
-            String payload = outbound.toString();
-            outbound.setLength(0);
-            String last = "<body type='terminate'" + condition + " xmlns='" + BoshBody.NS_HTTPBIND + "'"
-                    + (payload.isEmpty() ? "/>" : ">" + payload + "</body>");
+            byte[] last = wrap(new StringBuilder("<body type='terminate'").append(condition).append(" xmlns='")
+                    .append(BoshBody.NS_HTTPBIND).append('\''), takeOutbound());
             early.values().forEach(p -> replies.add(() -> p.exchange.answer(terms.contentType(), last)));
             early.clear();
             if (held.isEmpty()) {
@@ -768,6 +811,6 @@ final class BoshSession implements StreamTransport {
         }
     }
 
-    private record Sent(String body, long at) {
+    private record Sent(byte[] body, long at) {
     }
 }

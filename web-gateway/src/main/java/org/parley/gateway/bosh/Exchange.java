@@ -48,13 +48,17 @@ final class Exchange {
 
     /** 200 OK with a {@code <body/>}. */
     void answer(String contentType, String body) {
+        answer(contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** 200 OK with a {@code <body/>} already in UTF-8 (the session builds its responses as bytes). */
+    void answer(String contentType, byte[] bytes) {
         if (!answered.compareAndSet(false, true)) {
             return;
         }
         if (LOG.isTraceEnabled()) {
-            LOG.trace("BOSH out to {}: {}", remoteAddress(), body);
+            LOG.trace("BOSH out to {}: {}", remoteAddress(), new String(bytes, StandardCharsets.UTF_8));
         }
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         response.setStatus(HttpStatus.OK_200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
