@@ -65,7 +65,7 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private volatile long lastSent = System.nanoTime();
     private volatile long lastReceived = System.nanoTime();
     private volatile boolean timedOut;
-    /** Characters handed to Jetty and not yet written to the socket (issue 17: bounded by limits.send-buffer). */
+    /** Payload bytes handed to Jetty and not yet written or batched (issue 17: bounded by limits.send-buffer). */
     private final AtomicLong unwritten = new AtomicLong();
     private volatile long lastWritten = System.nanoTime();
     private volatile boolean dropped;
@@ -339,7 +339,7 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private boolean behind(long pending) {
         long stalled = System.nanoTime() - lastWritten;
         if (stalled > STALL_NANOS || pending > (long) HARD_FACTOR * server.guard().settings().sendBuffer()) {
-            drop("is " + pending + " characters behind and took nothing for " + stalled / 1_000_000 + " ms");
+            drop("is " + pending + " bytes behind and took nothing for " + stalled / 1_000_000 + " ms");
             return true;
         }
         if (stallCheck.compareAndSet(false, true)) {
