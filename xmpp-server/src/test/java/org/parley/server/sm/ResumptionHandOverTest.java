@@ -117,6 +117,101 @@ class ResumptionHandOverTest {
         }
     }
 
+    /**
+     * §5 under traffic: messages keep coming while the client resumes again and again (each time from a connection
+     * the server does not know is gone), with an exact {@code h}: each arrives once, in order.
+     */
+    @Test
+    void xep0198_5_messagesArrivingDuringResumptionsArriveOnceInOrder() throws Exception {
+        RawClient juliet = RawClient.loggedIn(server, "juliet");
+        RawClient romeo = RawClient.loggedIn(server, "romeo");
+        List<Integer> seen = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean resuming = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            String enabled = romeo.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>").await("<enabled")
+                    .replace('"', '\'');
+            enabled = enabled.substring(enabled.indexOf(" id='") + 5);
+            String id = enabled.substring(0, enabled.indexOf('\''));
+            romeo.clear();
+            Thread sender = new Thread(() -> {
+                try {
+                    // Until the resumptions are done, at juliet's sustained stanza rate (100 a second).
+                    for (int i = 1; resuming.get() && i <= 5000; i++) {
+                        juliet.send("<message to='romeo@localhost/raw' type='chat'><body>m" + i + "</body></message>");
+                        sent.set(i);
+                        Thread.sleep(10);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "juliet-sender");
+            sender.start();
+            long h = 0;
+            String skip = "";
+            for (int round = 0; round < 8; round++) {
+                readFor(romeo, Duration.ofMillis(30));
+                h += complete(romeo.received(), skip, seen);
+                RawClient again = RawClient.directTls(server.server().directTlsPort(), server.clientSslContext());
+                again.openStream().await("</stream:features>");
+                String plain = Base64.getEncoder().encodeToString(("\0romeo\0" + TestServer.PASSWORD)
+                        .getBytes(StandardCharsets.UTF_8));
+                again.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>")
+                        .await("<success");
+                again.clear();
+                again.openStream().await("</stream:features>");
+                again.clear();
+                again.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='" + h + "'/>").await("</resumed>");
+                romeo.close(); // the client left it; nothing more from it counts
+                romeo = again;
+                skip = "</resumed>";
+            }
+            resuming.set(false);
+            sender.join(30_000);
+            int count = sent.get();
+            assertTrue(count > 0 && !sender.isAlive(), "juliet sent");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            List<Integer> last = new java.util.ArrayList<>();
+            while (seen.size() + last.size() < count && System.nanoTime() < deadline) {
+                readFor(romeo, Duration.ofMillis(50));
+                last.clear();
+                complete(romeo.received(), skip, last);
+            }
+            seen.addAll(last);
+        } finally {
+            resuming.set(false);
+            romeo.close();
+            juliet.close();
+        }
+        List<Integer> expected = java.util.stream.IntStream.rangeClosed(1, sent.get()).boxed().toList();
+        assertEquals(expected, seen, "§5: every message once, in order");
+    }
+
+    /** Reads whatever arrives for {@code time}. */
+    private static void readFor(RawClient client, Duration time) throws java.io.IOException {
+        try {
+            client.await("\u0000never", time);
+        } catch (AssertionError expected) {
+            // what came is in received()
+        }
+    }
+
+    /** Adds the numbers of the complete messages after {@code skip} to {@code into}; returns how many stanzas. */
+    private static int complete(String received, String skip, List<Integer> into) {
+        String rest = skip.isEmpty() ? received : received.substring(received.indexOf(skip) + skip.length());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<message[^>]*>(.*?)</message>", java.util.regex.Pattern.DOTALL)
+                .matcher(rest);
+        int stanzas = 0;
+        while (m.find()) {
+            stanzas++;
+            java.util.regex.Matcher body = java.util.regex.Pattern.compile("<body>m(\\d+)</body>").matcher(m.group(1));
+            if (body.find()) {
+                into.add(Integer.parseInt(body.group(1)));
+            }
+        }
+        return stanzas;
+    }
+
     /** A worker is inside the resumption, waiting for the old stream to finish the stanza it is handling. */
     private static boolean resumeWaitsForOldStream() {
         for (ThreadInfo thread : ManagementFactory.getThreadMXBean().dumpAllThreads(false, false)) {
