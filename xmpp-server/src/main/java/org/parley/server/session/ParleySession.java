@@ -126,9 +126,19 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
     }
 
     private void send(Stanza stanza) {
-        java.util.function.Predicate<Stanza> r = recorder;
-        if (r != null) {
-            r.test(stanza);
+        StanzaWriter next;
+        // Recorded, or passed on, atomically with respect to handOverTo: a stanza recorded just after a resuming
+        // stream took the queue over (or neither recorded nor passed on) would be lost (XEP-0198 §5).
+        synchronized (outputLock) {
+            next = successor;
+            java.util.function.Predicate<Stanza> r = recorder;
+            if (next == null && r != null) {
+                r.test(stanza);
+            }
+        }
+        if (next != null) {
+            next.write(stanza); // handed over since write() looked
+            return;
         }
         if (!closed) {
             // Serialised once into bytes; a room message's copies only splice in their 'to' (issue 18).
@@ -165,8 +175,10 @@ public final class ParleySession extends AbstractSessionContext implements Stanz
 
     /** From now on, whatever is written to this (old) session goes to {@code next}: a resumed stream took it over. */
     public void handOverTo(StanzaWriter next) {
-        this.recorder = null;
-        this.successor = next;
+        synchronized (outputLock) {
+            this.recorder = null;
+            this.successor = next;
+        }
         ClientState csi = clientState;
         if (csi != null) {
             csi.flush(next::write); // what an inactive client had not been sent yet follows it to the new stream

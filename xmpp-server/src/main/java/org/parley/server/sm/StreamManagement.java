@@ -122,6 +122,12 @@ public final class StreamManagement {
         return rest;
     }
 
+    /** The counters and the queue's length, for debug logs. */
+    @Override
+    public synchronized String toString() {
+        return "handled=" + handled + " sent=" + sent + " acked=" + acked + " unacked=" + unacked.size();
+    }
+
     /** What a session resumed on another cluster node carries over (issue 19): the counters and the queue. */
     public record Snapshot(long handled, long acked, List<Stanza> unacknowledged) {
     }

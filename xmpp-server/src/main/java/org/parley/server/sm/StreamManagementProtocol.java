@@ -301,7 +301,12 @@ public final class StreamManagementProtocol implements Resumption.Resumable {
         }
         host.resumed(old.fullJid());
         sm = old.state();
+        String before = LOG.isDebugEnabled() ? sm.toString() : null;
         List<Stanza> again = sm.takeUnacknowledged(h);
+        if (before != null) {
+            LOG.debug("{} resumes with h={}; before: {}; {} stanzas to send again", host.fullJid().getFullQualifiedName(),
+                    h, before, again.size());
+        }
         session.recordOutbound(this::recorded);
         resumption.attached(previd, this);
         // <resumed h/> acknowledges what the old stream handled (§5), so, as an <a/>, it waits for what those

@@ -72,6 +72,11 @@ public final class XmppStream implements XmlStreamListener {
      * a resuming stream reads it from its own thread ({@link StreamManagementProtocol#whenHandledStored}).
      */
     private volatile DurableWrites.Mark unstored = DurableWrites.Mark.NONE;
+    /**
+     * Held while a bound stanza is handled, and by a resuming stream taking this one over (XEP-0198 §5): the
+     * hand-over falls between two stanzas, so the count and the marks it takes include or exclude each one whole.
+     */
+    private final Object handling = new Object();
     private Entity fullJid;
     // ---- abuse protection (issue 17) ----
     private final Guard guard;
@@ -387,7 +392,11 @@ public final class XmppStream implements XmlStreamListener {
             }
             case BOUND -> {
                 if (!streamLevel(element)) {
-                    bound(element);
+                    synchronized (handling) {
+                        if (state == StreamState.BOUND) { // not handed over meanwhile: the new stream has it
+                            bound(element);
+                        }
+                    }
                 }
             }
         }
@@ -545,8 +554,12 @@ public final class XmppStream implements XmlStreamListener {
 
         @Override
         public void handOver(org.apache.vysper.xmpp.writer.StanzaWriter next) {
-            state = StreamState.CLOSED; // from wherever it was: the resuming stream takes the session over
-            session.handOverTo(next);
+            // After the stanza being handled, if any: handled but not counted in the <resumed h/> the new stream
+            // is about to send, the client would send it again (§5), and it would be delivered twice.
+            synchronized (handling) {
+                state = StreamState.CLOSED; // from wherever it was: the resuming stream takes the session over
+                session.handOverTo(next);
+            }
             transport.close();
         }
 
