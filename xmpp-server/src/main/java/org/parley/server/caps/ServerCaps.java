@@ -13,12 +13,13 @@ import org.apache.vysper.xmpp.server.ServerRuntimeContext;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.parley.server.pubsub.EntityCaps;
+import org.parley.server.render.StanzaSerializer;
 
 /**
  * The server's own entity capabilities (XEP-0115 §6.3): a {@code <c/>} stream feature whose {@code ver}
  * hashes the server's disco#info, so that a client which saw it before needs no disco#info round trip
- * at login. Computed from the same listeners that answer disco#info, every time (a module added at run
- * time changes it; the cost is one small hash per stream).
+ * at login. Collected from the same listeners that answer disco#info, every time (a module added at run
+ * time changes it), and hashed again only when the collected disco#info differs from the last one.
  */
 public final class ServerCaps implements ServerRuntimeContextService {
 
@@ -30,6 +31,7 @@ public final class ServerCaps implements ServerRuntimeContextService {
     private static final String COLLECTOR = "discoRequestListenerRegistry";
 
     private final ServerRuntimeContext runtime;
+    private volatile Hashed hashed;
 
     public ServerCaps(ServerRuntimeContext runtime) {
         this.runtime = runtime;
@@ -63,7 +65,20 @@ public final class ServerCaps implements ServerRuntimeContextService {
             return null;
         }
         XMLElement built = query.build();
-        return EntityCaps.verificationString(built, "sha-1");
+        // The disco#info changes only when a module or a setting behind it does, yet every stream's features
+        // ask for it: hash only when its rendering differs from the last one hashed.
+        byte[] disco = StanzaSerializer.toBytes(built);
+        Hashed last = hashed;
+        if (last != null && java.util.Arrays.equals(last.disco, disco)) {
+            return last.ver;
+        }
+        String ver = EntityCaps.verificationString(built, "sha-1");
+        hashed = new Hashed(disco, ver);
+        return ver;
+    }
+
+    /** The last disco#info hashed, as rendered, and its verification string. */
+    private record Hashed(byte[] disco, String ver) {
     }
 
     /**

@@ -146,6 +146,10 @@ public final class EntityCaps {
         if (!available.test(fullJid)) {
             return;
         }
+        if (wanted.isEmpty()) { // a presence without caps, the usual case at login: nothing to start
+            notify.put(fullJid, Set.of());
+            return;
+        }
         Set<String> nodes = wanted.stream().filter(f -> f.endsWith(NOTIFY)).map(f -> f.substring(0, f.length() - NOTIFY.length()))
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
         Set<String> before = notify.put(fullJid, nodes);
