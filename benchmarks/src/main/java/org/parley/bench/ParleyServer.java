@@ -56,6 +56,9 @@ class ParleyServer extends Server {
                 "-D", "c2s.bind-address=127.0.0.1", "-D", "http.bind-address=127.0.0.1",
                 "-D", "logging.level=warn", "-D", "registration.per-address-per-hour=100000",
                 "-D", "muc.max-users=100000", "-D", "mam.default=" + mamDefault,
+                // Room archives off, as for ejabberd (default_room_options: mam: false) and as the README
+                // states: Parley's own default archives every new room's messages.
+                "-D", "muc.archive-by-default=false",
                 // Per-address and per-session abuse limits lifted (all clients share loopback; Prosody and
                 // ejabberd run without mod_limits and shapers here too).
                 "-D", "limits.unauthenticated-per-address=1000000",

@@ -38,6 +38,7 @@ import org.parley.server.routing.RefusedException;
 import org.parley.server.routing.RoutedStanza;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RoomStore.StoredRoom;
+import org.parley.server.transport.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -1399,19 +1400,24 @@ final class Room {
     void flush() {
         while (!outbox.isEmpty() && delivering.tryLock()) {
             try {
-                Runnable next;
-                while ((next = outbox.poll()) != null) {
-                    try {
-                        next.run();
-                    } catch (RuntimeException e) {
-                        LOG.error("room {} could not deliver", jid, e); // only this one; the rest still go
-                    }
-                }
+                // One batch of writes: a TCP event loop is woken once for all the occupants it serves (issue 18).
+                WriteBatch.run(this::deliverOutbox);
             } finally {
                 delivering.unlock();
             }
             // Looked at again after unlocking: what another thread queued while this one was finishing is
             // delivered by one of the two.
+        }
+    }
+
+    private void deliverOutbox() {
+        Runnable next;
+        while ((next = outbox.poll()) != null) {
+            try {
+                next.run();
+            } catch (RuntimeException e) {
+                LOG.error("room {} could not deliver", jid, e); // only this one; the rest still go
+            }
         }
     }
 

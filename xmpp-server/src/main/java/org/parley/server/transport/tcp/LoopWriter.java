@@ -6,9 +6,12 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
+
+import org.parley.server.transport.WriteBatch;
 
 /**
  * Write coalescing for the connections of one Netty event loop (issue 18). Stanzas for a connection are
@@ -21,6 +24,10 @@ import io.netty.util.internal.PlatformDependent;
  * connection's own steps that must follow its writes (STARTTLS, close) go through the same queue
  * ({@link #execute}): submitted to the loop directly, they would overtake writes left for the next drain
  * when one drain's batch ends before them.
+ *
+ * <p>A producer inside a {@link WriteBatch} (a room's fan-out) queues at once but wakes the loop only when its
+ * batch ends: otherwise the loop, on another core, drains each write as it comes and sleeps again, one wake-up
+ * per occupant.
  */
 final class LoopWriter implements Runnable {
 
@@ -34,6 +41,10 @@ final class LoopWriter implements Runnable {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     /** Connections written in the current drain (event loop only). */
     private final List<C2sConnection> touched = new ArrayList<>();
+    /** The same instance each time, so a {@link WriteBatch} owes it once. */
+    private final Runnable wakeUp = this::wakeUp;
+    /** Drains scheduled, over all loops (for tests: how well writes coalesce). */
+    private static final LongAdder WAKE_UPS = new LongAdder();
 
     /** A stanza's bytes for a connection, or (bytes null) a step of the connection's to run in order. */
     private record Pending(C2sConnection connection, byte[] bytes, Runnable task) {
@@ -70,9 +81,22 @@ final class LoopWriter implements Runnable {
 
     private void add(Pending pending) {
         queue.add(pending);
+        if (!WriteBatch.deferWakeUp(wakeUp)) {
+            wakeUp();
+        }
+    }
+
+    /** Schedules a drain unless one is scheduled and has not started yet. */
+    private void wakeUp() {
         if (scheduled.compareAndSet(false, true)) {
+            WAKE_UPS.increment();
             loop.execute(this);
         }
+    }
+
+    /** Drains scheduled so far in this JVM, over all loops. */
+    static long wakeUps() {
+        return WAKE_UPS.sum();
     }
 
     /** The drain, on the event loop. */
@@ -96,6 +120,7 @@ final class LoopWriter implements Runnable {
         }
         touched.clear();
         if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+            WAKE_UPS.increment();
             loop.execute(this); // more than a batch: the rest after the loop's other work
         }
     }
