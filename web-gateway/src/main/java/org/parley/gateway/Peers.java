@@ -20,7 +20,7 @@ public final class Peers {
     /**
      * True when the HTTP layer protects the connection: HTTPS, or a client on this machine (loopback), which
      * no one on the network can listen to. Streams over such a connection count as secure
-     * ({@link org.parley.server.stream.StreamTransport#isSecure()}): SASL PLAIN and in-band registration are
+     * ({@link org.parley.server.session.StreamTransport#isSecure()}): SASL PLAIN and in-band registration are
      * allowed, as over TLS. Note that a reverse proxy on the same machine makes every client look local; let
      * such a proxy terminate TLS and forward only HTTPS traffic.
      */

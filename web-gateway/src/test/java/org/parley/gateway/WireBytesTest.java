@@ -22,7 +22,7 @@ import org.jxmpp.jid.impl.JidCreate;
 import org.parley.gateway.testing.RawBosh;
 import org.parley.gateway.testing.RawWebSocket;
 import org.parley.gateway.testing.TestGateway;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.parser.StanzaParsing;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 

@@ -6,10 +6,10 @@ import java.util.Map;
 import java.util.function.ToIntFunction;
 
 import org.apache.vysper.xmpp.stanza.Stanza;
-import org.parley.server.stream.StreamErrorCondition;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.XmlStreamListener;
-import org.parley.server.stream.XmlStreamParser;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorException;
+import org.parley.server.parser.XmlStreamListener;
+import org.parley.server.parser.XmlStreamParser;
 
 /**
  * One parsed BOSH request: the {@code <body/>} wrapper's attributes (by local name: {@code xmpp:restart} is

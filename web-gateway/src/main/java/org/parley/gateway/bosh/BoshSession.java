@@ -2,9 +2,9 @@ package org.parley.gateway.bosh;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.eclipse.jetty.http.HttpStatus;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorException;
 import org.parley.server.render.StanzaSerializer;
-import org.parley.server.stream.StreamErrorCondition;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.StreamFraming;
-import org.parley.server.stream.StreamTransport;
+import org.parley.server.session.StreamFraming;
+import org.parley.server.session.StreamTransport;
 import org.parley.server.stream.XmppStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

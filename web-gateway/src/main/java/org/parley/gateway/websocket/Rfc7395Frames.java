@@ -7,11 +7,11 @@ import java.util.Map;
 
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xmpp.stanza.Stanza;
-import org.parley.server.stream.StreamErrorCondition;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.StreamFraming;
-import org.parley.server.stream.XmlStreamListener;
-import org.parley.server.stream.XmlStreamParser;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorException;
+import org.parley.server.parser.XmlStreamListener;
+import org.parley.server.parser.XmlStreamParser;
+import org.parley.server.session.StreamFraming;
 
 /**
  * Reads one WebSocket message of the XMPP subprotocol (RFC 7395 §3.3): exactly one complete element.

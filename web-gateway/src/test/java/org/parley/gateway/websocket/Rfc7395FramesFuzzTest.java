@@ -2,11 +2,10 @@ package org.parley.gateway.websocket;
 
 import java.util.Map;
 
-import org.apache.vysper.xmpp.stanza.Stanza;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.XmlStreamListener;
-
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.parley.server.parser.StreamErrorException;
+import org.parley.server.parser.XmlStreamListener;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of RFC 7395 framing: any WebSocket text message is delivered as an open, a

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.gateway.testing.RawBosh;
 import org.parley.gateway.testing.RawWebSocket;
 import org.parley.gateway.testing.TestGateway;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.parser.StanzaParsing;
 
 /** RFC 7395 over raw WebSocket messages: handshake rules, framing, restarts, errors, limits, dropped sockets. */
 class WebSocketProtocolTest {

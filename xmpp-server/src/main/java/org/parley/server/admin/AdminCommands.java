@@ -35,8 +35,8 @@ import org.apache.vysper.xmpp.server.SessionContext;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.routing.StanzaErrors;
-import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +95,7 @@ public final class AdminCommands extends DefaultDiscoAwareModule
     public static OtherNodes.Local local(ServerAccess server) {
         return new OtherNodes.Local() {
             @Override
-            public int endSessions(Entity jid, org.parley.server.stream.StreamErrorCondition condition, String text) {
+            public int endSessions(Entity jid, org.parley.server.parser.StreamErrorCondition condition, String text) {
                 return Commands.endLocalSessions(server, jid, condition, text);
             }
 

@@ -7,8 +7,8 @@ import java.util.Map;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityFormatException;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.parley.server.parser.StreamErrorCondition;
 import org.parley.server.session.ParleySession;
-import org.parley.server.stream.StreamErrorCondition;
 import org.parley.server.stream.XmppStream;
 
 /** Building blocks shared by the command groups. */

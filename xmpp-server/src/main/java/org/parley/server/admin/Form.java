@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xml.fragment.XMLFragment;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.parser.StanzaParsing;
 
 /**
  * The XEP-0004 data forms the admin commands exchange: a form to fill ({@code type='form'}) or a result

@@ -3,7 +3,7 @@ package org.parley.server.admin;
 import java.util.List;
 
 import org.apache.vysper.xmpp.addressing.Entity;
-import org.parley.server.stream.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorCondition;
 
 /**
  * The other nodes of a cluster as the admin commands see them (issue 19): the sessions they serve, a way to end

@@ -14,7 +14,7 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.accounts.AccountException;
 import org.parley.server.accounts.AccountService;
-import org.parley.server.stream.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorCondition;
 
 /** Accounts and sessions: XEP-0133 §4.1–§4.7, the registered/online user counts and the online list, and Parley's search and session list. */
 final class UserCommands {

@@ -9,7 +9,7 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityFormatException;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.parser.StanzaParsing;
 
 /**
  * One room bookmark and its two spellings: a PEP Native Bookmark (XEP-0402 §3, an item with the room's JID

@@ -12,10 +12,10 @@ import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.im.PrivateXmlHandler;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.pubsub.PepHook;
 import org.parley.server.pubsub.PepService;
 import org.parley.server.storage.DocumentStore;
-import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

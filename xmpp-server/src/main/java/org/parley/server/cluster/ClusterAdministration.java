@@ -26,7 +26,7 @@ import com.hazelcast.map.IMap;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.parley.server.admin.OtherNodes;
-import org.parley.server.stream.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorCondition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -37,6 +37,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.state.resourcebinding.ResourceState;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
 import org.parley.server.carbons.Carbons;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.LocalRelay;
@@ -46,7 +47,6 @@ import org.parley.server.routing.StanzaErrors;
 import org.parley.server.sm.RemoteResumption;
 import org.parley.server.sm.Resumption;
 import org.parley.server.sm.StreamManagement;
-import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

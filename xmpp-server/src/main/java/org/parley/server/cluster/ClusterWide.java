@@ -3,7 +3,7 @@ package org.parley.server.cluster;
 import com.hazelcast.core.HazelcastInstance;
 import org.parley.server.blocking.BlockLists;
 import org.parley.server.guard.AuthThrottle;
-import org.parley.server.im.Registration;
+import org.parley.server.register.Registration;
 import org.parley.server.upload.HttpUploads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -34,6 +34,7 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.muc.MucService;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.JidCache;
@@ -45,7 +46,6 @@ import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.SessionRegistry;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.RosterStore;
-import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

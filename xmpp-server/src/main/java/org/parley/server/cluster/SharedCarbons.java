@@ -13,10 +13,10 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.parley.server.carbons.Carbons;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.SerialExecutor;
-import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

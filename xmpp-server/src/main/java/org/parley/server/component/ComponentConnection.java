@@ -14,24 +14,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.apache.vysper.xml.fragment.XMLElement;
-import org.apache.vysper.xml.fragment.XMLFragment;
-import org.apache.vysper.xmpp.addressing.Entity;
-import org.apache.vysper.xmpp.addressing.EntityFormatException;
-import org.apache.vysper.xmpp.addressing.EntityImpl;
-import org.apache.vysper.xmpp.stanza.Stanza;
-import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
-import org.parley.server.render.StanzaSerializer;
-import org.parley.server.routing.StanzaErrors;
-import org.parley.server.stream.StanzaParsing;
-import org.parley.server.stream.StreamErrorCondition;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.StreamFraming;
-import org.parley.server.stream.XmlStreamListener;
-import org.parley.server.stream.XmlStreamParser;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -39,6 +21,23 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import org.apache.vysper.xml.fragment.XMLElement;
+import org.apache.vysper.xml.fragment.XMLFragment;
+import org.apache.vysper.xmpp.addressing.Entity;
+import org.apache.vysper.xmpp.addressing.EntityFormatException;
+import org.apache.vysper.xmpp.addressing.EntityImpl;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
+import org.parley.server.parser.StanzaParsing;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorException;
+import org.parley.server.parser.XmlStreamListener;
+import org.parley.server.parser.XmlStreamParser;
+import org.parley.server.render.StanzaSerializer;
+import org.parley.server.routing.StanzaErrors;
+import org.parley.server.session.StreamFraming;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One external component's TCP connection (XEP-0114 §3): the stream header names the component, the server

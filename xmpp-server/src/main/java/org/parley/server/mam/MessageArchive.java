@@ -24,14 +24,14 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings.Mam.Mode;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.retract.Retraction;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.ArchiveStore;
-import org.parley.server.storage.StorageException;
 import org.parley.server.storage.DocumentStore;
-import org.parley.server.stream.DurableWrites;
+import org.parley.server.storage.StorageException;
 import org.parley.server.stream.DurableWrites.Mark;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.stream.DurableWrites;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

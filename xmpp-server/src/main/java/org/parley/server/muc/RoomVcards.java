@@ -9,8 +9,8 @@ import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.parley.server.avatar.AvatarSync;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.storage.DocumentStore;
-import org.parley.server.stream.StanzaParsing;
 
 /**
  * Rooms' vCards, for their avatars (XEP-0486, over XEP-0054 and the XEP-0153 hash): kept in the

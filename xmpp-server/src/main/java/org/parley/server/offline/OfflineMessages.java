@@ -11,10 +11,10 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.modules.extension.xep0160_offline_storage.AbstractOfflineStorageProvider;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.routing.LocalRelay;
-import org.parley.server.storage.OfflineStore;
 import org.parley.server.routing.Redelivery;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.storage.OfflineStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -20,11 +20,11 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.StanzaErrorType;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.pubsub.PubSubXml.Failure;
 import org.parley.server.routing.StanzaErrors;
-import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.PubSubStore.StoredItem;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.storage.PubSubStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

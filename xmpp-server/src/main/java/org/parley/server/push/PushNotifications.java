@@ -33,13 +33,13 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.parley.server.config.ServerSettings;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.routing.DeliveryHook;
 import org.parley.server.routing.RouteGuard;
 import org.parley.server.routing.StanzaErrors;
 import org.parley.server.storage.OfflineStore;
 import org.parley.server.storage.PubSubStore;
 import org.parley.server.storage.PushStore;
-import org.parley.server.stream.StanzaParsing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -6,7 +6,7 @@ import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.parser.StanzaParsing;
 
 /**
  * Message Retraction (XEP-0424) and Moderation (XEP-0425) as the server sees them: which message a

@@ -6,13 +6,12 @@ import org.apache.vysper.xmpp.server.ServerRuntimeContext;
 import org.apache.vysper.xmpp.server.SessionState;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.writer.StanzaWriter;
-import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.csi.ClientState;
+import org.parley.server.metrics.ServerMetrics;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.SerialExecutor;
 import org.parley.server.routing.UserScopedRuntime;
-import org.parley.server.stream.StreamTransport;
 
 /**
  * One client session as Vysper's handlers see it, whatever the transport. Stanzas written to it are

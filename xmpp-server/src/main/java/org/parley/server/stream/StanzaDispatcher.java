@@ -1,5 +1,11 @@
 package org.parley.server.stream;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
 import org.apache.vysper.xml.fragment.Attribute;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityFormatException;
@@ -16,6 +22,8 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.apache.vysper.xmpp.stanza.XMPPCoreStanza;
 import org.parley.server.caps.ServerCaps;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorException;
 import org.parley.server.routing.JidCache;
 import org.parley.server.routing.LocalRelay;
 import org.parley.server.routing.RoutedStanza;
@@ -23,12 +31,6 @@ import org.parley.server.routing.StanzaErrors;
 import org.parley.server.session.ParleySession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
-import java.util.function.Predicate;
 
 /**
  * Runs one stanza from a bound client session through Vysper's handlers, and guarantees the client an

@@ -12,10 +12,10 @@ import java.util.Map;
 import org.apache.vysper.xml.fragment.XMLText;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.junit.jupiter.api.Test;
-import org.parley.server.stream.StreamErrorCondition;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.XmlStreamListener;
-import org.parley.server.stream.XmlStreamParser;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.StreamErrorException;
+import org.parley.server.parser.XmlStreamListener;
+import org.parley.server.parser.XmlStreamParser;
 
 /**
  * Issue 17, parser rows: a partial stanza costs memory in proportion to its bytes (the tree being built is

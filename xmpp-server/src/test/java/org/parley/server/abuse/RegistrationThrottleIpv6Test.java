@@ -13,7 +13,7 @@ import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.parley.server.guard.AddressKey;
-import org.parley.server.im.Registration;
+import org.parley.server.register.Registration;
 import org.parley.server.testing.TestServer;
 
 /**

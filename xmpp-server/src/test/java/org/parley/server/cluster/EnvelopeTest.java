@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.junit.jupiter.api.Test;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.Redelivery;
 import org.parley.server.routing.RoutedStanza;
-import org.parley.server.stream.StanzaParsing;
 
 /**
  * The byte form a stanza takes between cluster nodes (issue 19): what one node encodes the other decodes, and

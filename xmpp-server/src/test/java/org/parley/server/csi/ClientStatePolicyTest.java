@@ -10,7 +10,7 @@ import java.util.List;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.junit.jupiter.api.Test;
-import org.parley.server.stream.StanzaParsing;
+import org.parley.server.parser.StanzaParsing;
 
 /** The XEP-0352 holding policy on its own: what is important, the bound, superseded presence. */
 class ClientStatePolicyTest {

@@ -2,13 +2,12 @@ package org.parley.server.fuzz;
 
 import java.util.Map;
 
-import org.apache.vysper.xmpp.stanza.Stanza;
-import org.parley.server.stream.StreamErrorException;
-import org.parley.server.stream.XmlStreamListener;
-import org.parley.server.stream.XmlStreamParser;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.apache.vysper.xmpp.stanza.Stanza;
+import org.parley.server.parser.StreamErrorException;
+import org.parley.server.parser.XmlStreamListener;
+import org.parley.server.parser.XmlStreamParser;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the XML stream parser, the first thing every byte from a client meets:

@@ -84,7 +84,7 @@ final class ImHandlerFixture {
 
     /** Parses one element of XML text into a stanza, as the wire parser would. */
     static Stanza parse(String xml) {
-        XMLElement e = org.parley.server.stream.StanzaParsing.parse(xml);
+        XMLElement e = org.parley.server.parser.StanzaParsing.parse(xml);
         return new Stanza(e.getNamespaceURI(), e.getName(), e.getNamespacePrefix(), e.getAttributes(),
                 e.getInnerFragments(), e.getDeclaredNamespaces());
     }

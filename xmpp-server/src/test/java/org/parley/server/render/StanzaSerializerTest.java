@@ -16,8 +16,8 @@ import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
 import org.apache.vysper.xmpp.stanza.StanzaErrorCondition;
 import org.junit.jupiter.api.Test;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.routing.StanzaErrors;
-import org.parley.server.stream.StanzaParsing;
 import org.w3c.dom.Element;
 
 /**

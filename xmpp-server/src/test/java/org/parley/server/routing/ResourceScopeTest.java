@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.impl.JidCreate;
 import org.parley.server.session.ParleySession;
-import org.parley.server.stream.StreamTransport;
+import org.parley.server.session.StreamTransport;
 import org.parley.server.testing.TestServer;
 
 /**

@@ -12,11 +12,11 @@ import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.addressing.EntityImpl;
 import org.apache.vysper.xmpp.stanza.Stanza;
 import org.apache.vysper.xmpp.stanza.StanzaBuilder;
+import org.parley.server.parser.StanzaParsing;
 import org.parley.server.render.AddressedRendering;
 import org.parley.server.render.PrerenderedStanza;
 import org.parley.server.render.StanzaSerializer;
 import org.parley.server.routing.JidCache;
-import org.parley.server.stream.StanzaParsing;
 
 /**
  * The per-recipient cost of a room message's output, by hand (not a test; issue 18): what the fan-out did

@@ -9,27 +9,26 @@ import java.util.function.Function;
 
 import javax.net.ssl.SSLHandshakeException;
 
-import org.apache.vysper.xmpp.server.SessionState;
-import org.parley.server.config.ServerSettings;
-import org.parley.server.guard.TokenBucket;
-import org.parley.server.stream.StreamErrorCondition;
-import org.parley.server.stream.StreamTransport;
-import org.parley.server.stream.XmppStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import org.apache.vysper.xmpp.server.SessionState;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.guard.TokenBucket;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.session.StreamTransport;
+import org.parley.server.stream.XmppStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client TCP connection: bytes from Netty go to the {@link XmppStream} on the session's serial

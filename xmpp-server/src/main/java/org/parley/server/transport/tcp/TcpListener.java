@@ -5,20 +5,19 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import org.parley.server.config.ServerSettings;
-import org.parley.server.stream.StreamTransport;
-import org.parley.server.stream.XmppStream;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import org.parley.server.config.ServerSettings;
+import org.parley.server.session.StreamTransport;
+import org.parley.server.stream.XmppStream;
 
 /**
  * A client-to-server TCP listener: STARTTLS (RFC 6120 §5, port 5222) or Direct TLS (XEP-0368, port 5223),

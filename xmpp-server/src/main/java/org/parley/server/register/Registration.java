@@ -1,4 +1,4 @@
-package org.parley.server.im;
+package org.parley.server.register;
 
 import java.time.Clock;
 import java.time.Duration;

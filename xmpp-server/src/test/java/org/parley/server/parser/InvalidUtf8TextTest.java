@@ -1,4 +1,4 @@
-package org.parley.server.stream;
+package org.parley.server.parser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.parley.server.stream;
+package org.parley.server.parser;
 
 /** Raised when the peer's input must end the stream with a stream error (RFC 6120 §4.9). */
 public final class StreamErrorException extends Exception {

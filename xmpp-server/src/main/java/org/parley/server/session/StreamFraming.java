@@ -1,14 +1,16 @@
-package org.parley.server.stream;
+package org.parley.server.session;
 
 import java.util.List;
 
 import org.apache.vysper.xml.fragment.XMLElement;
 import org.apache.vysper.xml.fragment.XMLElementBuilder;
 import org.apache.vysper.xmpp.protocol.NamespaceURIs;
+import org.parley.server.parser.StreamErrorCondition;
+import org.parley.server.parser.XmlStreamParser;
 import org.parley.server.render.StanzaSerializer;
 
 /**
- * How the stream-level elements an {@link XmppStream} writes look on its transport. The negotiation (TLS,
+ * How the stream-level elements an {@code XmppStream} writes look on its transport. The negotiation (TLS,
  * SASL, binding, errors) is the same everywhere; only the wrapping differs:
  *
  * <ul>

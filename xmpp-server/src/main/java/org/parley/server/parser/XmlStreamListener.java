@@ -1,4 +1,4 @@
-package org.parley.server.stream;
+package org.parley.server.parser;
 
 import java.util.Map;
 

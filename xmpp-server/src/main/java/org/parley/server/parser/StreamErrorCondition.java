@@ -1,4 +1,4 @@
-package org.parley.server.stream;
+package org.parley.server.parser;
 
 /** Stream error conditions of RFC 6120 §4.9.3, with their element names. */
 public enum StreamErrorCondition {

@@ -1,7 +1,7 @@
-package org.parley.server.stream;
+package org.parley.server.session;
 
 /**
- * What an {@link XmppStream} needs from the connection under it: TCP (with STARTTLS), WebSocket and BOSH
+ * What an {@code XmppStream} needs from the connection under it: TCP (with STARTTLS), WebSocket and BOSH
  * (the web gateway). Implementations must keep the order of {@link #send} calls.
  */
 public interface StreamTransport {
