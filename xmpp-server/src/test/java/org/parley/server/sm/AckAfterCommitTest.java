@@ -9,25 +9,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.ArchiveStore;
-import org.parley.server.storage.BlockListStore;
-import org.parley.server.storage.DocumentStore;
-import org.parley.server.storage.OfflineStore;
-import org.parley.server.storage.PubSubStore;
-import org.parley.server.storage.PushStore;
-import org.parley.server.storage.RoomStore;
-import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
+import org.parley.server.testing.ForwardingStorage;
 import org.parley.server.testing.RawClient;
+import org.parley.server.testing.StoreGate;
 import org.parley.server.testing.TestServer;
 
 /**
@@ -41,10 +33,8 @@ class AckAfterCommitTest {
     @TempDir
     Path data;
 
-    /** The archive writer enters the store: one permit per batch that has reached it. */
-    private final Semaphore entered = new Semaphore(0);
-    /** Released by the test: the held batch may be written. */
-    private volatile CountDownLatch gate = new CountDownLatch(0);
+    /** Writes to the archive wait here while the test holds them. */
+    private final StoreGate gate = new StoreGate("archive");
     private TestServer server;
     private Storage storage;
 
@@ -57,7 +47,7 @@ class AckAfterCommitTest {
 
     @AfterEach
     void stop() {
-        gate.countDown();
+        gate.open();
         server.close();
     }
 
@@ -73,10 +63,10 @@ class AckAfterCommitTest {
             romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
             romeo.clear();
 
-            gate = new CountDownLatch(1);
+            gate.close();
             romeo.send("<message to='juliet@localhost/raw' type='chat' id='m1'><body>held</body></message>")
                     .send("<r xmlns='urn:xmpp:sm:3'/>");
-            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the writer reached the store and is held there");
+            assertTrue(gate.awaitEntered(30, TimeUnit.SECONDS), "the writer reached the store and is held there");
             // The stream answers what comes after the request while the commit is held: before the change the
             // <r/> held the session's worker until the commit (up to 10 s), and this ping went unanswered.
             String afterPing = romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
@@ -85,7 +75,7 @@ class AckAfterCommitTest {
             assertFalse(afterPing.contains("<a "), "no acknowledgement while the message is not stored: " + afterPing);
             assertEquals(0, stored("romeo@localhost"), "indeed not stored yet");
 
-            gate.countDown();
+            gate.open();
             String acked = romeo.await("</a>").replace('"', '\'');
             assertTrue(acked.contains("h='1'"), "the acknowledgement counts the message handled when asked: " + acked);
             assertEquals(1, stored("romeo@localhost"), "acknowledged means stored (sender's archive)");
@@ -101,10 +91,10 @@ class AckAfterCommitTest {
             romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
             romeo.clear();
 
-            gate = new CountDownLatch(1);
+            gate.close();
             romeo.send("<message to='juliet@localhost/raw' type='chat' id='m1'><body>one</body></message>")
                     .send("<r xmlns='urn:xmpp:sm:3'/>");
-            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the writer is held");
+            assertTrue(gate.awaitEntered(30, TimeUnit.SECONDS), "the writer is held");
             // Nothing archived since the first request: this one could be answered at once, but it must not
             // overtake the first (a client reads h as a running count).
             romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
@@ -113,7 +103,7 @@ class AckAfterCommitTest {
                     .await("ping2");
             assertFalse(romeo.received().contains("<a "), "neither request answered before the commit: " + romeo.received());
 
-            gate.countDown();
+            gate.open();
             String both = romeo.await("h=\"2\"").replace('"', '\'');
             int first = both.indexOf("h='1'");
             assertTrue(first >= 0 && first < both.indexOf("h='2'"), "answered in order: " + both);
@@ -125,7 +115,7 @@ class AckAfterCommitTest {
     void anAckWithNothingArchivedIsAnsweredAtOnce() throws Exception {
         try (RawClient romeo = RawClient.loggedIn(server, "romeo")) {
             romeo.send("<enable xmlns='urn:xmpp:sm:3'/>").await("<enabled");
-            gate = new CountDownLatch(1); // a held writer does not matter: nothing waits for it
+            gate.close(); // a held writer does not matter: nothing waits for it
             romeo.send("<iq type='get' id='ping1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>")
                     .send("<r xmlns='urn:xmpp:sm:3'/>").await("h=\"1\"", Duration.ofSeconds(30));
         }
@@ -141,9 +131,9 @@ class AckAfterCommitTest {
             enabled = enabled.substring(enabled.indexOf(" id='") + 5);
             id = enabled.substring(0, enabled.indexOf('\''));
 
-            gate = new CountDownLatch(1);
+            gate.close();
             romeo.send("<message to='juliet@localhost/raw' type='chat' id='m1'><body>held</body></message>");
-            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the writer is held");
+            assertTrue(gate.awaitEntered(30, TimeUnit.SECONDS), "the writer is held");
             juliet.await("held");
             romeo.close(); // the connection drops before any <r/>: the old stream's pending write is not answered
 
@@ -163,7 +153,7 @@ class AckAfterCommitTest {
                 assertFalse(probe.contains("<resumed"), "no <resumed h/> while the message is not stored: " + probe);
                 assertEquals(0, stored("romeo@localhost"), "indeed not stored yet");
 
-                gate.countDown();
+                gate.open();
                 String resumed = again.await("<resumed").replace('"', '\'');
                 assertEquals(1, stored("romeo@localhost"), "resumed means stored (sender's archive)");
                 assertTrue(resumed.contains("h='1'"), "the message is counted: " + resumed);
@@ -172,24 +162,23 @@ class AckAfterCommitTest {
     }
 
     /** The real storage; the archive's batch writes wait at {@link #gate}. */
-    private final class GatedArchive implements Storage {
-        private final Storage real;
+    private final class GatedArchive extends ForwardingStorage {
         private final ArchiveStore archive;
 
         GatedArchive(Storage real) {
-            this.real = real;
+            super(real);
             storage = real;
             ArchiveStore store = real.archive();
             this.archive = new ArchiveStore() {
                 @Override
                 public void append(String owner, Entry entry) {
-                    hold();
+                    gate.hold();
                     store.append(owner, entry);
                 }
 
                 @Override
                 public void appendAll(List<Appended> entries) {
-                    hold();
+                    gate.hold();
                     store.appendAll(entries);
                 }
 
@@ -230,69 +219,9 @@ class AckAfterCommitTest {
             };
         }
 
-        private void hold() {
-            CountDownLatch g = gate;
-            if (g.getCount() == 0) {
-                return;
-            }
-            entered.release();
-            try {
-                if (!g.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the test never released the archive");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public AccountStore accounts() {
-            return real.accounts();
-        }
-
-        @Override
-        public RosterStore rosters() {
-            return real.rosters();
-        }
-
-        @Override
-        public OfflineStore offline() {
-            return real.offline();
-        }
-
-        @Override
-        public DocumentStore documents() {
-            return real.documents();
-        }
-
-        @Override
-        public RoomStore rooms() {
-            return real.rooms();
-        }
-
         @Override
         public ArchiveStore archive() {
             return archive;
-        }
-
-        @Override
-        public PubSubStore pubsub() {
-            return real.pubsub();
-        }
-
-        @Override
-        public BlockListStore blockLists() {
-            return real.blockLists();
-        }
-
-        @Override
-        public PushStore push() {
-            return real.push();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }

@@ -11,25 +11,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.parley.server.storage.AccountStore;
-import org.parley.server.storage.ArchiveStore;
-import org.parley.server.storage.BlockListStore;
-import org.parley.server.storage.DocumentStore;
 import org.parley.server.storage.OfflineStore;
-import org.parley.server.storage.PubSubStore;
-import org.parley.server.storage.PushStore;
-import org.parley.server.storage.RoomStore;
-import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
+import org.parley.server.testing.ForwardingStorage;
 import org.parley.server.testing.RawClient;
+import org.parley.server.testing.StoreGate;
 import org.parley.server.testing.TestServer;
 
 /**
@@ -45,10 +37,8 @@ class ResumptionHandOverTest {
     @TempDir
     Path data;
 
-    /** The offline store was entered: one permit per held write. */
-    private final Semaphore entered = new Semaphore(0);
-    /** Released by the test: the held write may go on. */
-    private volatile CountDownLatch gate = new CountDownLatch(0);
+    /** Writes to the offline store wait here while the test holds them. */
+    private final StoreGate gate = new StoreGate("offline store");
     private TestServer server;
     private Storage storage;
 
@@ -61,7 +51,7 @@ class ResumptionHandOverTest {
 
     @AfterEach
     void stop() {
-        gate.countDown();
+        gate.open();
         server.close();
     }
 
@@ -74,10 +64,10 @@ class ResumptionHandOverTest {
             enabled = enabled.substring(enabled.indexOf(" id='") + 5);
             String id = enabled.substring(0, enabled.indexOf('\''));
 
-            gate = new CountDownLatch(1);
+            gate.close();
             // juliet has no session: the message goes to offline storage, on romeo's stream, which is held there.
             romeo.send("<message to='juliet@localhost' type='chat' id='m1'><body>once</body></message>");
-            assertTrue(entered.tryAcquire(30, TimeUnit.SECONDS), "the old stream is in the middle of the message");
+            assertTrue(gate.awaitEntered(30, TimeUnit.SECONDS), "the old stream is in the middle of the message");
 
             // The client comes back on a new connection before the server noticed the old one is gone (§5
             // allows it); it received nothing on the old stream since <enabled/>, so h is 0.
@@ -105,7 +95,7 @@ class ResumptionHandOverTest {
                 assertFalse(again.received().contains("<resumed"),
                         "<resumed/> sent while the old stream was still handling the message: " + again.received());
 
-                gate.countDown();
+                gate.open();
                 String resumed = again.await("</resumed>", Duration.ofSeconds(30)).replace('"', '\'');
                 assertTrue(resumed.contains("<resumed") && resumed.contains("h='1'"),
                         "§5: the message the old stream handled is counted, so the client does not send it again: "
@@ -229,18 +219,17 @@ class ResumptionHandOverTest {
     }
 
     /** The real storage; offline writes wait at {@link #gate}. */
-    private final class GatedOffline implements Storage {
-        private final Storage real;
+    private final class GatedOffline extends ForwardingStorage {
         private final OfflineStore offline;
 
         GatedOffline(Storage real) {
-            this.real = real;
+            super(real);
             storage = real;
             OfflineStore store = real.offline();
             this.offline = new OfflineStore() {
                 @Override
                 public boolean store(String username, String stanzaXml, int maxPerUser) {
-                    hold();
+                    gate.hold();
                     return store.store(username, stanzaXml, maxPerUser);
                 }
 
@@ -261,74 +250,9 @@ class ResumptionHandOverTest {
             };
         }
 
-        private void hold() {
-            CountDownLatch g = gate;
-            if (g.getCount() == 0) {
-                return;
-            }
-            entered.release();
-            try {
-                if (!g.await(60, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the test never released the offline store");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public AccountStore accounts() {
-            return real.accounts();
-        }
-
-        @Override
-        public RosterStore rosters() {
-            return real.rosters();
-        }
-
         @Override
         public OfflineStore offline() {
             return offline;
-        }
-
-        @Override
-        public DocumentStore documents() {
-            return real.documents();
-        }
-
-        @Override
-        public RoomStore rooms() {
-            return real.rooms();
-        }
-
-        @Override
-        public ArchiveStore archive() {
-            return real.archive();
-        }
-
-        @Override
-        public PubSubStore pubsub() {
-            return real.pubsub();
-        }
-
-        @Override
-        public BlockListStore blockLists() {
-            return real.blockLists();
-        }
-
-        @Override
-        public PushStore push() {
-            return real.push();
-        }
-
-        @Override
-        public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-            real.bindMetrics(registry);
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }

@@ -29,15 +29,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
-import org.parley.server.storage.AccountStore;
 import org.parley.server.storage.ArchiveStore;
-import org.parley.server.storage.DocumentStore;
-import org.parley.server.storage.OfflineStore;
-import org.parley.server.storage.PubSubStore;
-import org.parley.server.storage.RoomStore;
-import org.parley.server.storage.RosterStore;
 import org.parley.server.storage.Storage;
 import org.parley.server.storage.StorageException;
+import org.parley.server.testing.ForwardingStorage;
 import org.parley.server.testing.TestServer;
 
 /**
@@ -179,12 +174,11 @@ class UnstoredMessagesTest {
     }
 
     /** The real storage, with archive writes refused while {@link #failuresLeft} says so. */
-    private final class RefusingArchive implements Storage {
-        private final Storage real;
+    private final class RefusingArchive extends ForwardingStorage {
         private final ArchiveStore archive;
 
         RefusingArchive(Storage real) {
-            this.real = real;
+            super(real);
             ArchiveStore store = real.archive();
             this.archive = new ArchiveStore() {
                 @Override
@@ -245,53 +239,8 @@ class UnstoredMessagesTest {
         }
 
         @Override
-        public AccountStore accounts() {
-            return real.accounts();
-        }
-
-        @Override
-        public RosterStore rosters() {
-            return real.rosters();
-        }
-
-        @Override
-        public OfflineStore offline() {
-            return real.offline();
-        }
-
-        @Override
-        public DocumentStore documents() {
-            return real.documents();
-        }
-
-        @Override
-        public RoomStore rooms() {
-            return real.rooms();
-        }
-
-        @Override
         public ArchiveStore archive() {
             return archive;
-        }
-
-        @Override
-        public PubSubStore pubsub() {
-            return real.pubsub();
-        }
-
-        @Override
-        public org.parley.server.storage.BlockListStore blockLists() {
-            return real.blockLists();
-        }
-
-        @Override
-        public org.parley.server.storage.PushStore push() {
-            return real.push();
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }
