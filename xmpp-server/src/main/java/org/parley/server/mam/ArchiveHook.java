@@ -1,6 +1,5 @@
 package org.parley.server.mam;
 
-import org.apache.vysper.xml.fragment.Renderer;
 import org.apache.vysper.xmpp.addressing.Entity;
 import org.apache.vysper.xmpp.stanza.MessageStanza;
 import org.apache.vysper.xmpp.stanza.Stanza;
@@ -48,13 +47,12 @@ public final class ArchiveHook implements DeliveryHook {
             throw new RefusedException(StanzaErrorCondition.RESOURCE_CONSTRAINT,
                     "the message archive is overloaded; try again later");
         }
-        String xml = new Renderer(message).getComplete();
-        archive.archiveForUser(sender.getBareJID(), recipient.getBareJID(), message, sender, xml);
+        String xml = archive.archiveRenderedForUser(sender.getBareJID(), recipient.getBareJID(), message, sender);
         String retracted = Retraction.retractedId(message);
         if (retracted != null) {
             archive.retractForUser(sender, sender, recipient, retracted);
         }
-        return new Rendered(message, xml);
+        return xml == null ? message : new Rendered(message, xml);
     }
 
     @Override

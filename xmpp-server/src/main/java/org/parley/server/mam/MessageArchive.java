@@ -184,6 +184,22 @@ public final class MessageArchive implements AutoCloseable, DurableWrites {
     }
 
     /**
+     * As {@link #archiveForUser}, for the sender's copy: the message is rendered only when the owner's preferences
+     * keep it (not on every delivery while archiving is off), and that XML is returned for the recipient's copy.
+     *
+     * @return the XML stored, or null when the message was not archived
+     */
+    String archiveRenderedForUser(Entity owner, Entity with, Stanza message, Entity sender) {
+        if (!wanted(owner.getBareJID(), with.getBareJID())) {
+            return null;
+        }
+        String xml = new Renderer(message).getComplete();
+        append(owner.getBareJID().getFullQualifiedName(), newId(), with.getBareJID().getFullQualifiedName(), message,
+                xml, sender);
+        return xml;
+    }
+
+    /**
      * Room for a message in the writer's queue (bounded in entries and bytes): waits at most
      * {@link ArchiveWriter#ADMIT_WAIT_MILLIS} while the writer catches up. False: the queue stays full, and the
      * caller refuses the message with {@code resource-constraint} (type wait, RFC 6120 §8.3.3.18) before
