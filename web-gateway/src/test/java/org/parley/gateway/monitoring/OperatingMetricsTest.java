@@ -80,7 +80,13 @@ class OperatingMetricsTest {
         try {
             alice.sendStanza(MessageBuilder.buildMessage().to(JidCreate.entityBareFrom("carol@localhost"))
                     .ofType(Message.Type.chat).setBody("while you were away").build());
-            // The gauge counts at most every 30 s; this class scrapes for the first time here.
+            // The gauge counts at most every 30 s and this class scrapes for the first time here, so the first
+            // scrape waits for the message to be stored: one before would hold a count of 0 for 30 s.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (gateway.server().server().storage().offline().count("carol") < 1) {
+                assertTrue(System.nanoTime() < deadline, "the message for carol was not stored offline");
+                Thread.sleep(20); // the store has no event a test could wait on
+            }
             scrapeUntil("one message waiting offline", s -> value(s, "parley_offline_messages") >= 1);
         } finally {
             alice.disconnect();
