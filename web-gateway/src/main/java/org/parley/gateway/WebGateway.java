@@ -280,6 +280,11 @@ public final class WebGateway implements AutoCloseable {
         return webSocket == null ? 0 : webSocket.openConnections();
     }
 
+    /** WebSocket flushes handed to another thread since start (see {@link XmppWebSocketEndpoint#flusherHandOffs}). */
+    public long webSocketFlusherHandOffs() {
+        return webSocket == null ? 0 : webSocket.flusherHandOffs();
+    }
+
     /**
      * Stops serving. Stop the {@link ParleyServer} first: its shutdown tells every web client
      * {@code system-shutdown} through the still-running gateway. Idempotent.

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Write coalescing for WebSocket connections (issue 18), the idea of the TCP transport's {@code LoopWriter}.
@@ -14,10 +15,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * WebSocket occupants costs one task and twenty writes, and several messages to one connection that arrive
  * before the task runs (a fan-out burst, a MAM page, the presence burst after login) leave in one write.
  *
- * <p>Why "flush when the writers go idle" rather than batch boundaries threaded through the senders: the
- * writers are the senders' worker threads (a room fan-out, a MAM query, another user's presence), and none of
- * them knows whether more for the same connection follows; the task runs after them by construction, without
- * any of the delivery code knowing about transports.
+ * <p>Only for writes from outside a {@code WriteBatch}: a session's task (a 1:1 message, a MAM page, a presence
+ * broadcast) and a room's fan-out are batches, whose end flushes what they wrote on their own thread, with no
+ * hand-off to this task. Writes from anywhere else (timers, storage completions, Jetty's own threads) come here:
+ * none of their writers knows whether more for the same connection follows, and this task runs after them by
+ * construction, without any of the delivery code knowing about transports.
  */
 final class WebSocketFlusher implements Runnable {
 
@@ -27,6 +29,8 @@ final class WebSocketFlusher implements Runnable {
     private final Executor executor;
     private final Queue<XmppWebSocket> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Connections flushed here, each a write handed from its writer's thread to this task's. */
+    private final LongAdder flushed = new LongAdder();
 
     WebSocketFlusher(Executor executor) {
         this.executor = executor;
@@ -64,6 +68,10 @@ final class WebSocketFlusher implements Runnable {
         }
     }
 
+    long flushed() {
+        return flushed.sum();
+    }
+
     /** Flushes up to {@code max} connections; true when more are waiting. */
     private boolean drain(int max) {
         for (int i = 0; i < max; i++) {
@@ -72,6 +80,7 @@ final class WebSocketFlusher implements Runnable {
                 return false;
             }
             socket.flush();
+            flushed.increment();
         }
         return !queue.isEmpty();
     }

@@ -20,6 +20,7 @@ import org.parley.server.parser.StreamErrorCondition;
 import org.parley.server.session.StreamFraming;
 import org.parley.server.session.StreamTransport;
 import org.parley.server.stream.XmppStream;
+import org.parley.server.transport.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,8 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
     private final WebSocketFlusher flusher;
     /** A flush is asked of the {@link #flusher} and has not yet begun (see {@link #send(Frame)}). */
     private final AtomicBoolean flushAsked = new AtomicBoolean();
+    /** {@link #flush()} as one instance, so that a {@link WriteBatch} owes it at most once. */
+    private final Runnable flushAtBatchEnd = this::flush;
     private final boolean secure;
     private final String remoteAddress;
     private final AtomicLong pendingBytes = new AtomicLong();
@@ -311,8 +314,9 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
             s.abort();
         }), true);
         // Asked after the frame is queued and cleared before the flush is queued (see flush()): every batched frame
-        // has a flush queued behind it.
-        if (flushAsked.compareAndSet(false, true)) {
+        // has a flush queued behind it. Written from a session's task (a 1:1 message, a room's fan-out), the flush
+        // runs on this thread when the task ends; from anywhere else, the flusher runs it.
+        if (flushAsked.compareAndSet(false, true) && !WriteBatch.deferWakeUp(flushAtBatchEnd)) {
             flusher.flushSoon(this);
         }
     }

@@ -83,6 +83,21 @@ public final class XmppWebSocketEndpoint implements WebSocketNegotiator {
         configuration.setOutputBufferSize(OUTPUT_BUFFER);
     }
 
+    /**
+     * Flushes run by a {@link WebSocketFlusher} task since start: writes handed from the writer's thread to
+     * another, each a thread wake-up, rather than flushed at the end of the writer's own {@code WriteBatch}.
+     */
+    public long flusherHandOffs() {
+        WebSocketFlusher[] all = flushers;
+        long sum = 0;
+        if (all != null) {
+            for (WebSocketFlusher f : all) {
+                sum += f.flushed();
+            }
+        }
+        return sum;
+    }
+
     private WebSocketFlusher flusher(java.util.concurrent.Executor executor) {
         WebSocketFlusher[] all = flushers;
         if (all == null) {

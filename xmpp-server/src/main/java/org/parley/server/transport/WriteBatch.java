@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A stretch of work on one thread that writes to many connections at once (a room's fan-out): transports that
- * hand writes to an event loop queue them as usual but wake the loop once, when the stretch ends, instead of at
- * each write (issue 18). Without it, a loop on another core drains each write as it comes and goes back to
+ * A stretch of work on one thread that writes to connections (a room's fan-out, a session's task): transports
+ * that hand writes to an event loop queue them as usual but wake the loop once, when the stretch ends, instead
+ * of at each write (issue 18); batching transports (WebSocket) flush there. Without it, a loop on another core drains each write as it comes and goes back to
  * sleep, so a room message to twenty occupants cost about twenty wake-ups (an eventfd write each, and a select
  * return and context switch on the loop's side) instead of one per loop.
  *
@@ -23,7 +23,7 @@ public final class WriteBatch {
     static final int MAX_DEFERRED = 256;
 
     /** Wake-ups owed, each once (a handful: one per event loop written to). */
-    private final List<Runnable> owed = new ArrayList<>(4);
+    private final List<Runnable> owed = new ArrayList<>();
     private int deferred;
 
     private WriteBatch() {
