@@ -97,10 +97,12 @@ public final class ColdStart {
             Runtime.getRuntime().addShutdownHook(new Thread(s::stop));
             try {
                 s.prepare();
-                // First start: the account (and, for Parley after a build, the launcher's CDS archive).
+                // First start: the account (and, for Parley after a build, the class list of the launcher's CDS
+                // archive, which settle() then has built).
                 long t0 = s.start();
                 new Scenarios(s, o, null, notes).firstRegistration(t0);
                 s.stop();
+                s.settle();
                 samples.put(s, new ArrayList<>());
             } catch (Exception e) {
                 notes.add(s.name + ": not measured: " + e.getMessage());

@@ -71,6 +71,13 @@ abstract class Server {
         return null;
     }
 
+    /**
+     * After the first, unmeasured start has stopped: whatever the server prepares for later starts is ready (for
+     * Parley, the launcher's class data sharing archive). Nothing by default.
+     */
+    void settle() throws IOException, InterruptedException {
+    }
+
     /** Starts the process; returns System.nanoTime() just before it was started. */
     long start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command()).directory(dir.toFile())
