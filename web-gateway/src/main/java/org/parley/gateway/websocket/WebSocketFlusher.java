@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.LongAdder;
  * WebSocket occupants costs one task and twenty writes, and several messages to one connection that arrive
  * before the task runs (a fan-out burst, a MAM page, the presence burst after login) leave in one write.
  *
- * <p>Only for writes from outside a {@code WriteBatch}: a session's task (a 1:1 message, a MAM page, a presence
- * broadcast) and a room's fan-out are batches, whose end flushes what they wrote on their own thread, with no
+ * <p>Only for writes from outside a {@code WriteBatch}: a stanza's handling (a 1:1 message, a MAM page, a
+ * presence broadcast) and a room's fan-out are batches, whose end flushes what they wrote on their own thread, with no
  * hand-off to this task. Writes from anywhere else (timers, storage completions, Jetty's own threads) come here:
  * none of their writers knows whether more for the same connection follows, and this task runs after them by
  * construction, without any of the delivery code knowing about transports.

@@ -314,8 +314,8 @@ final class XmppWebSocket implements FrameHandler, StreamTransport {
             s.abort();
         }), true);
         // Asked after the frame is queued and cleared before the flush is queued (see flush()): every batched frame
-        // has a flush queued behind it. Written from a session's task (a 1:1 message, a room's fan-out), the flush
-        // runs on this thread when the task ends; from anywhere else, the flusher runs it.
+        // has a flush queued behind it. Written while a stanza is handled (a 1:1 message, a room's fan-out), the
+        // flush runs on this thread when that handling ends; from anywhere else, the flusher runs it.
         if (flushAsked.compareAndSet(false, true) && !WriteBatch.deferWakeUp(flushAtBatchEnd)) {
             flusher.flushSoon(this);
         }

@@ -9,8 +9,8 @@ import org.parley.gateway.testing.TestGateway;
 
 /**
  * Issue 18, write coalescing over WebSocket: a 1:1 message between two WebSocket sessions leaves on the
- * sender's own task, whose {@code WriteBatch} flushes the recipient's connection at its end, not by a hand-off
- * to a flusher task on another thread; every message still arrives, in order, one stanza per WebSocket message
+ * thread that handles the sender's stanza, whose {@code WriteBatch} flushes the recipient's connection at its
+ * end, not by a hand-off to a flusher task on another thread; every message still arrives, in order, one stanza per WebSocket message
  * (RFC 7395 §3.3.3).
  */
 class WebSocketFlushTest {
@@ -21,7 +21,7 @@ class WebSocketFlushTest {
     static final TestGateway gateway = TestGateway.withUsers("alice", "bob");
 
     @Test
-    void aChatMessageIsFlushedOnTheSendersTask_notHandedToTheFlusher() throws Exception {
+    void aChatMessageIsFlushedWhereTheSendersStanzaIsHandled_notHandedToTheFlusher() throws Exception {
         try (RawWebSocket alice = RawWebSocket.connect(gateway.webSocketUri());
              RawWebSocket bob = RawWebSocket.connect(gateway.webSocketUri())) {
             alice.login("alice", "phone");

@@ -4,7 +4,6 @@ import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.Executor;
 
-import org.parley.server.transport.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,10 +11,6 @@ import org.slf4j.LoggerFactory;
  * Runs tasks one at a time, in submission order, on a shared pool: one per session, so that a session's
  * stanzas are processed in the order they arrived (RFC 6120 §10.1) while different sessions run in
  * parallel. A task that throws is logged and does not stop the ones after it.
- *
- * <p>Each task is a {@link WriteBatch}: what it writes to other sessions' connections (a 1:1 message, a
- * presence broadcast) is flushed, or its event loop woken, once when the task ends, on this thread, rather than
- * handed to another thread per write (issue 18).
  */
 public final class SerialExecutor implements Executor {
 
@@ -60,7 +55,7 @@ public final class SerialExecutor implements Executor {
                 }
             }
             try {
-                WriteBatch.run(next);
+                next.run();
             } catch (RuntimeException | Error e) {
                 LOG.error("task failed", e);
             }

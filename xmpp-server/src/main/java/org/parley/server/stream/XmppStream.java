@@ -36,6 +36,7 @@ import org.parley.server.session.ParleySession;
 import org.parley.server.session.StreamFraming;
 import org.parley.server.session.StreamTransport;
 import org.parley.server.sm.StreamManagementProtocol;
+import org.parley.server.transport.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -400,7 +401,11 @@ public final class XmppStream implements XmlStreamListener {
                 if (!streamLevel(element)) {
                     synchronized (handling) {
                         if (state == StreamState.BOUND) { // not handed over meanwhile: the new stream has it
-                            bound(element);
+                            // One write batch per stanza (issue 18): what its handling writes to connections (a
+                            // 1:1 delivery, a presence broadcast) is flushed, or its event loop woken, once at its
+                            // end, on this thread. Per stanza, not per task: a task may hold many stanzas, and a
+                            // delivery must not wait for the handling of the ones after it.
+                            WriteBatch.run(() -> bound(element));
                         }
                     }
                 }

@@ -4,11 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A stretch of work on one thread that writes to connections (a room's fan-out, a session's task): transports
+ * A stretch of work on one thread that writes to connections (a room's fan-out, one stanza's handling): transports
  * that hand writes to an event loop queue them as usual but wake the loop once, when the stretch ends, instead
- * of at each write (issue 18); batching transports (WebSocket) flush there. Without it, a loop on another core drains each write as it comes and goes back to
- * sleep, so a room message to twenty occupants cost about twenty wake-ups (an eventfd write each, and a select
- * return and context switch on the loop's side) instead of one per loop.
+ * of at each write (issue 18); batching transports (WebSocket) flush there. Without it, a loop on another core
+ * drains each write as it comes and goes back to sleep, so a room message to twenty occupants cost about twenty
+ * wake-ups (an eventfd write each, and a select return and context switch on the loop's side) instead of one per
+ * loop.
  *
  * <p>Only the wake-up waits: writes are queued at once and in order, so nothing is reordered, and a loop woken
  * for another reason meanwhile writes them too. Confined to the calling thread by design (the stretch is the
@@ -30,7 +31,7 @@ public final class WriteBatch {
     }
 
     /** Runs {@code work}; the event loops it wrote to are woken after it (also when it throws). */
-    public static void run(Runnable work) {
+    public static <E extends Exception> void run(Work<E> work) throws E {
         if (CURRENT.get() != null) {
             work.run(); // nested: the outer stretch wakes
             return;
@@ -43,6 +44,12 @@ public final class WriteBatch {
             CURRENT.remove();
             batch.wakeAll();
         }
+    }
+
+    /** The stretch's work; it may throw what its caller handles (a stanza's handling: a stream error). */
+    @FunctionalInterface
+    public interface Work<E extends Exception> {
+        void run() throws E;
     }
 
     /**
